@@ -1,0 +1,65 @@
+// The SQLite result store: runs, their host and build context, benchmarks and
+// one row per repetition. Depends only on the plain result structs.
+//
+// A run is written as it happens (BeginRun, AddResult per repetition,
+// FinishRun), each step its own transaction, so a crash or SIGINT leaves the
+// finished repetitions and a run that does not claim to be complete.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "subsystems/base/status.h"
+#include "suites/result.h"
+
+struct sqlite3;
+
+namespace perfkit::store {
+
+struct RunListing {
+  RunRecord run;  // without benchmarks
+  int64_t benchmarks = 0;
+  int64_t samples = 0;
+};
+
+class Store {
+ public:
+  // ":memory:" for tests. An existing file that is not a SQLite database is
+  // refused without being touched.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Inserts the run as "running" with the benchmarks it declares (samples
+  // may be empty) and sets run.id.
+  Status BeginRun(RunRecord& run);
+  // Adds the result's samples (and its benchmark row on first sight).
+  Status AddResult(int64_t run_id, const BenchmarkResult& result);
+  Status FinishRun(int64_t run_id, RunStatus status, const std::string& ended_at);
+  // A whole run in one transaction (imports, external executables).
+  Status SaveRun(RunRecord& run);
+
+  // REF is a run id, a uuid or unique uuid prefix, or "latest".
+  Result<RunRecord> LoadRun(const std::string& ref);
+  Result<std::vector<RunListing>> ListRuns(int limit);
+  // "ok" when SQLite's integrity_check passes.
+  Result<std::string> IntegrityCheck();
+
+  static int SchemaVersion();
+
+ private:
+  explicit Store(sqlite3* db) : db_(db) {}
+  Status Exec(const std::string& sql);
+  Result<int64_t> ResolveRunId(const std::string& ref);
+  Result<int64_t> UpsertHost(const HostContext& host);
+  Status InsertRun(RunRecord& run);
+  Status InsertResult(int64_t run_id, const BenchmarkResult& result);
+  Status LoadBenchmarks(RunRecord& run);
+  Status Migrate();
+
+  sqlite3* db_;
+};
+
+}  // namespace perfkit::store

@@ -1,0 +1,163 @@
+#include "cli/cmd_bench.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "build_info.h"
+#include "cli/command.h"
+#include "cli/common.h"
+#include "cli/exit_status.h"
+#include "cli/results_output.h"
+#include "report/gbench_json.h"
+#include "suites/harness/exec_runner.h"
+#include "suites/harness/host_context.h"
+#include "suites/harness/interrupt.h"
+#include "suites/harness/runner.h"
+
+namespace perfkit::cli {
+namespace {
+
+RunRecord NewRun(const std::map<std::string, std::string>& tags, const std::string& source) {
+  RunRecord run;
+  run.uuid = NewUuid();
+  run.started_at = NowIso8601();
+  run.command_line = Invocation();
+  run.perfkit_version = PERFKIT_VERSION;
+  run.git_commit = PERFKIT_GIT_COMMIT;
+  run.source = source;
+  run.tags = tags;
+  run.host = harness::ReadHostContext();
+  return run;
+}
+
+// Folds one new repetition into the in-memory copy of the run.
+void Accumulate(RunRecord& run, const BenchmarkResult& r) {
+  for (BenchmarkResult& b : run.benchmarks) {
+    if (b.name != r.name) continue;
+    b.samples.insert(b.samples.end(), r.samples.begin(), r.samples.end());
+    if (!r.error.empty()) b.error = r.error;
+    return;
+  }
+  run.benchmarks.push_back(r);
+}
+
+int Finish(const RunRecord& run, const BenchOptions& options, const std::string& db_path,
+           bool interrupted) {
+  PrintResultsTable(run, stdout);
+  if (!options.json_out.empty()) {
+    if (Status s = WriteFileAtomically(options.json_out, report::ToGbenchJson(run)); !s.ok()) {
+      return Fail(kExitFailure, s.message());
+    }
+  }
+  fmt::print(stderr, "{} run {} ({}) in {}\n", interrupted ? "interrupted: kept" : "stored",
+             run.id, run.uuid.substr(0, 8), db_path);
+  return interrupted ? kExitInterrupted : kExitSuccess;
+}
+
+int RunExternal(const BenchOptions& options, const std::map<std::string, std::string>& tags) {
+  harness::ExecOptions exec{options.exec, options.exec_args, options.repetitions,
+                            options.min_time_s, options.filter};
+  auto store = OpenStore(options.db);
+  if (!store.ok()) return Fail(kExitFailure, store.error());
+  harness::InstallInterruptHandler();
+  auto json = harness::RunBenchmarkExecutable(exec);
+  harness::RemoveInterruptHandler();
+  if (!json.ok()) {
+    return Fail(harness::InterruptRequested() ? kExitInterrupted : kExitFailure, json.error());
+  }
+  auto parsed = report::FromGbenchJson(*json, "the output of '" + options.exec + "'");
+  if (!parsed.ok()) return Fail(kExitFailure, parsed.error());
+  RunRecord run = NewRun(tags, "exec");
+  run.benchmarks = std::move(parsed->benchmarks);
+  run.host.benchmark_build_type = parsed->host.benchmark_build_type;
+  run.raw_json = std::move(*json);
+  run.status = RunStatus::kComplete;
+  run.ended_at = NowIso8601();
+  if (Status s = (*store)->SaveRun(run); !s.ok()) return Fail(kExitFailure, s.message());
+  return Finish(run, options, DatabasePath(options.db), false);
+}
+
+}  // namespace
+
+int RunBench(const BenchOptions& options) {
+  auto tags = ParseTags(options.tags);
+  if (!tags.ok()) return Fail(kExitUsage, tags.error());
+  if (!options.exec.empty()) return RunExternal(options, *tags);
+
+  harness::RunOptions run_options;
+  run_options.suites = options.suites;
+  run_options.filter = options.filter;
+  run_options.repetitions = options.repetitions;
+  run_options.min_time_s = options.min_time_s;
+  run_options.interleave = !options.no_interleave;
+  run_options.progress = options.progress;
+  auto selection = harness::Select(run_options);
+  if (!selection.ok()) return Fail(kExitUsage, selection.error());
+  auto store = OpenStore(options.db);
+  if (!store.ok()) return Fail(kExitFailure, store.error());
+  for (const std::string& s : selection->skipped) fmt::print(stderr, "skipping {}\n", s);
+
+  RunRecord run = NewRun(*tags, "perfkit");
+  // Declared up front: the stored run keeps suite order, and an interrupted
+  // one shows what never ran.
+  for (const auto& b : selection->benchmarks) {
+    BenchmarkResult declared;
+    declared.name = b.name;
+    declared.suite = b.name.substr(0, b.name.find('/'));
+    declared.role = b.role;
+    run.benchmarks.push_back(std::move(declared));
+  }
+  if (Status s = (*store)->BeginRun(run); !s.ok()) return Fail(kExitFailure, s.message());
+  Status write_error;
+  harness::InstallInterruptHandler();
+  const bool finished = harness::Run(*selection, run_options, [&](const BenchmarkResult& r) {
+    if (!write_error.ok()) return;
+    write_error = (*store)->AddResult(run.id, r);
+    if (!write_error.ok()) harness::RequestInterrupt();  // stop measuring what we cannot keep
+    Accumulate(run, r);
+  });
+  harness::RemoveInterruptHandler();
+  harness::ClearInterrupt();
+  run.status = finished ? RunStatus::kComplete : RunStatus::kInterrupted;
+  run.ended_at = NowIso8601();
+  Status closed = (*store)->FinishRun(run.id, run.status, run.ended_at);
+  if (!write_error.ok()) return Fail(kExitFailure, write_error.message());
+  if (!closed.ok()) return Fail(kExitFailure, closed.message());
+  return Finish(run, options, DatabasePath(options.db), !finished);
+}
+
+Runner AddBench(CLI::App& app) {
+  auto opts = std::make_shared<BenchOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "bench", "Run benchmark suites (default: all) and store every repetition");
+  cmd->add_option("--suite", opts->suites, "Suite to run (repeatable); see 'perfkit list'");
+  cmd->add_option("--filter", opts->filter, "Only benchmarks whose name matches this regex");
+  auto* reps = cmd->add_option("--repetitions", opts->repetitions, "Repetitions per benchmark")
+                   ->check(CLI::Range(1, 1000));
+  auto* min_time = cmd->add_option("--min-time", opts->min_time_s,
+                                   "Minimum seconds per repetition")
+                       ->check(CLI::Range(0.0001, 60.0));
+  cmd->add_flag("--quick", opts->quick, "Smoke run: 3 repetitions of 0.01 s");
+  cmd->add_flag("--no-interleave", opts->no_interleave,
+                "Keep benchmark order fixed in every round (default: shuffled)");
+  cmd->add_option("--db", opts->db, "SQLite database (default $PERFKIT_DB or ./perfkit.db)");
+  cmd->add_option("--tag", opts->tags, "KEY=VALUE stored with the run (repeatable)");
+  cmd->add_option("--json", opts->json_out, "Also write the run as Google Benchmark JSON");
+  cmd->add_option("--exec", opts->exec,
+                  "Run this Google Benchmark executable instead of perfkit's suites");
+  cmd->add_option("args", opts->exec_args, "Arguments for --exec (after --)");
+  return [opts, reps, min_time] {
+    BenchOptions o = *opts;
+    if (o.quick && reps->count() == 0) o.repetitions = 3;
+    if (o.quick && min_time->count() == 0) o.min_time_s = 0.01;
+    if (!o.exec_args.empty() && o.exec.empty()) {
+      return Fail(kExitUsage, "unexpected arguments '" + o.exec_args[0] + "' (only with --exec)");
+    }
+    o.progress = isatty(STDERR_FILENO);
+    return RunBench(o);
+  };
+}
+
+}  // namespace perfkit::cli

@@ -1,0 +1,27 @@
+// `perfkit bench`: run suites (or an external Google Benchmark executable)
+// and store every repetition.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace perfkit::cli {
+
+struct BenchOptions {
+  std::vector<std::string> suites;
+  std::string filter;
+  int repetitions = 10;
+  double min_time_s = 0.05;
+  bool quick = false;  // 3 repetitions, 0.01 s each, unless given explicitly
+  bool no_interleave = false;
+  std::string db;
+  std::vector<std::string> tags;
+  std::string json_out;
+  std::string exec;
+  std::vector<std::string> exec_args;
+  bool progress = false;
+};
+
+int RunBench(const BenchOptions& options);
+
+}  // namespace perfkit::cli

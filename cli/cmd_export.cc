@@ -1,0 +1,40 @@
+// `perfkit export [RUN|latest] [-o FILE]`: a stored run as Google Benchmark
+// JSON, readable by Google Benchmark's tools/compare.py.
+#include "cli/cmd_export.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/command.h"
+#include "cli/common.h"
+#include "cli/exit_status.h"
+#include "report/gbench_json.h"
+
+namespace perfkit::cli {
+
+int RunExport(const ExportOptions& options) {
+  auto store = OpenStore(options.db);
+  if (!store.ok()) return Fail(kExitFailure, store.error());
+  auto run = (*store)->LoadRun(options.run);
+  if (!run.ok()) return Fail(kExitFailure, run.error());
+  const std::string json = report::ToGbenchJson(*run);
+  if (options.output.empty() || options.output == "-") {
+    fmt::print("{}", json);
+    return kExitSuccess;
+  }
+  if (Status s = WriteFileAtomically(options.output, json); !s.ok()) {
+    return Fail(kExitFailure, s.message());
+  }
+  return kExitSuccess;
+}
+
+Runner AddExport(CLI::App& app) {
+  auto opts = std::make_shared<ExportOptions>();
+  CLI::App* cmd = app.add_subcommand("export", "Write a stored run as Google Benchmark JSON");
+  cmd->add_option("run", opts->run, "Run id, uuid (prefix) or 'latest'");
+  cmd->add_option("-o,--output", opts->output, "Output file (default: stdout)");
+  cmd->add_option("--db", opts->db, "SQLite database (default $PERFKIT_DB or ./perfkit.db)");
+  return [opts] { return RunExport(*opts); };
+}
+
+}  // namespace perfkit::cli

@@ -1,0 +1,69 @@
+// `perfkit runs [--limit N] [--json]`: the stored runs, newest first.
+#include "cli/cmd_runs.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "cli/common.h"
+#include "cli/exit_status.h"
+
+namespace perfkit::cli {
+
+namespace {
+
+std::string Tags(const std::map<std::string, std::string>& tags) {
+  std::string out;
+  for (const auto& [k, v] : tags) out += (out.empty() ? "" : ",") + k + "=" + v;
+  return out;
+}
+
+}  // namespace
+
+int RunRuns(const RunsOptions& options) {
+  auto store = OpenStore(options.db);
+  if (!store.ok()) return Fail(kExitFailure, store.error());
+  auto runs = (*store)->ListRuns(options.limit);
+  if (!runs.ok()) return Fail(kExitFailure, runs.error());
+  if (options.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& l : *runs) {
+      out.push_back({{"id", l.run.id}, {"uuid", l.run.uuid}, {"started_at", l.run.started_at},
+                     {"ended_at", l.run.ended_at}, {"status", RunStatusName(l.run.status)},
+                     {"source", l.run.source}, {"benchmarks", l.benchmarks},
+                     {"samples", l.samples}, {"tags", l.run.tags},
+                     {"command_line", l.run.command_line}, {"git_commit", l.run.git_commit},
+                     {"host_fingerprint", l.run.host.fingerprint}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return kExitSuccess;
+  }
+  if (runs->empty()) {
+    fmt::print("no runs in {} yet (run 'perfkit bench')\n", DatabasePath(options.db));
+    return kExitSuccess;
+  }
+  fmt::print("{:>5}  {:<8}  {:<20}  {:<11}  {:<7}  {:>10}  {:>7}  {}\n", "id", "uuid", "started",
+             "status", "source", "benchmarks", "samples", "tags");
+  for (const auto& l : *runs) {
+    // A "running" row is a run in progress or one killed before it could mark
+    // itself interrupted: either way, not complete.
+    const char* status = RunStatusName(l.run.status);
+    fmt::print("{:>5}  {:<8}  {:<20}  {:<11}  {:<7}  {:>10}  {:>7}  {}\n", l.run.id,
+               l.run.uuid.substr(0, 8), l.run.started_at,
+               l.run.status == RunStatus::kRunning ? "incomplete" : status, l.run.source,
+               l.benchmarks, l.samples, Tags(l.run.tags));
+  }
+  return kExitSuccess;
+}
+
+Runner AddRuns(CLI::App& app) {
+  auto opts = std::make_shared<RunsOptions>();
+  CLI::App* cmd = app.add_subcommand("runs", "List stored runs, newest first");
+  cmd->add_option("--limit", opts->limit, "How many runs")->check(CLI::PositiveNumber);
+  cmd->add_flag("--json", opts->json, "Machine-readable output");
+  cmd->add_option("--db", opts->db, "SQLite database (default $PERFKIT_DB or ./perfkit.db)");
+  return [opts] { return RunRuns(*opts); };
+}
+
+}  // namespace perfkit::cli

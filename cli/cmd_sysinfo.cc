@@ -1,0 +1,77 @@
+// `perfkit sysinfo [--json]`: the machine and build context runs are judged in.
+#include "cli/cmd_sysinfo.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "cli/command.h"
+#include "cli/common.h"
+#include "cli/exit_status.h"
+#include "suites/harness/host_context.h"
+#include "suites/result_json.h"
+
+namespace perfkit::cli {
+
+namespace {
+
+std::string Caches(const HostContext& h) {
+  std::string out;
+  for (const auto& [level, bytes] : h.cache_bytes) {
+    out += (out.empty() ? "" : ", ") + level + " " + FormatBytes(bytes);
+  }
+  return out.empty() ? "unavailable" : out;
+}
+
+std::string OrUnavailable(const std::string& s) { return s.empty() ? "unavailable" : s; }
+
+}  // namespace
+
+int RunSysinfo(const SysinfoOptions& options) {
+  const HostContext h = harness::ReadHostContext();
+  if (options.json) {
+    fmt::print("{}\n", HostContextToJson(h).dump(2));
+    return kExitSuccess;
+  }
+  const auto row = [](const char* key, const std::string& value) {
+    fmt::print("{:<22} {}\n", key, value);
+  };
+  row("cpu", fmt::format("{} (vendor {}, family {}, model {}, stepping {})", h.cpu_model,
+                         h.cpu_vendor, h.cpu_family, h.cpu_model_number, h.cpu_stepping));
+  row("features", fmt::format("{}", fmt::join(h.cpu_features, " ")));
+  row("cpus", fmt::format("{} logical, {} physical cores, SMT {}", h.logical_cpus,
+                          h.physical_cores, h.smt ? "on" : "off"));
+  row("caches", Caches(h));
+  row("numa nodes", std::to_string(h.numa_nodes));
+  row("huge pages", h.huge_page_sizes.empty() ? "unavailable"
+                                              : fmt::format("{}", fmt::join(h.huge_page_sizes, " ")));
+  row("transparent hugepages", h.thp_mode);
+  row("kernel", h.kernel);
+  row("hypervisor", h.hypervisor.empty() ? "none detected" : h.hypervisor);
+  row("governor", h.governor);
+  row("boost", h.boost);
+  row("aslr", h.aslr);
+  row("perf_event_paranoid", std::to_string(h.perf_event_paranoid));
+  row("hardware pmu", fmt::format("{} ({})", h.hardware_pmu ? "yes" : "no", h.pmu_detail));
+  row("load average (1 min)", fmt::format("{:.2f}", h.load_average_1m));
+  row("compiler", h.compiler);
+  row("build type", h.build_type);
+  row("build flags", OrUnavailable(h.build_flags));
+  row("google benchmark", fmt::format("{} ({} build{})", OrUnavailable(h.benchmark_version),
+                                      h.benchmark_build_type,
+                                      h.benchmark_build_type == "debug"
+                                          ? "; Debian ships it so: its own timing loop has "
+                                            "assertions on, our benchmark code does not"
+                                          : ""));
+  row("fingerprint", h.fingerprint);
+  return kExitSuccess;
+}
+
+Runner AddSysinfo(CLI::App& app) {
+  auto opts = std::make_shared<SysinfoOptions>();
+  CLI::App* cmd = app.add_subcommand("sysinfo", "Show the machine and build context of runs");
+  cmd->add_flag("--json", opts->json, "Machine-readable output");
+  return [opts] { return RunSysinfo(*opts); };
+}
+
+}  // namespace perfkit::cli

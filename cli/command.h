@@ -1,0 +1,31 @@
+// The static table of subcommands. Each cmd_<name>.cc adds its CLI11
+// subcommand and returns the function that runs it with the parsed options.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace CLI {
+class App;
+}
+
+namespace perfkit::cli {
+
+using Runner = std::function<int()>;
+
+struct CommandEntry {
+  const char* name;
+  Runner (*add)(CLI::App& app);
+};
+
+const std::vector<CommandEntry>& Commands();
+
+// argv as one string, kept with every stored run.
+void SetInvocation(const std::vector<std::string>& args);
+const std::string& Invocation();
+
+// The whole program, callable in-process by tests: bloaty's RunBloaty.
+int PerfkitMain(const std::vector<std::string>& args);
+
+}  // namespace perfkit::cli

@@ -1,0 +1,87 @@
+// Builds the CLI from the command table, parses, runs the chosen subcommand,
+// and turns every escaping exception into one line and an exit code.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <exception>
+
+#include "build_info.h"
+#include "cli/command.h"
+#include "cli/exit_status.h"
+
+namespace perfkit::cli {
+
+Runner AddBench(CLI::App& app);
+Runner AddChecksum(CLI::App& app);
+Runner AddExport(CLI::App& app);
+Runner AddImport(CLI::App& app);
+Runner AddList(CLI::App& app);
+Runner AddRuns(CLI::App& app);
+Runner AddSysinfo(CLI::App& app);
+
+const std::vector<CommandEntry>& Commands() {
+  // compare, baseline, profile and report join this table as they land.
+  static const std::vector<CommandEntry> commands = {
+      {"bench", &AddBench},     {"list", &AddList},     {"sysinfo", &AddSysinfo},
+      {"runs", &AddRuns},       {"export", &AddExport}, {"import", &AddImport},
+      {"checksum", &AddChecksum},
+  };
+  return commands;
+}
+
+namespace {
+std::string& InvocationStorage() {
+  static std::string invocation;
+  return invocation;
+}
+}  // namespace
+
+void SetInvocation(const std::vector<std::string>& args) {
+  std::string s;
+  for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
+  InvocationStorage() = s;
+}
+
+const std::string& Invocation() { return InvocationStorage(); }
+
+int PerfkitMain(const std::vector<std::string>& args) {
+  SetInvocation(args);
+  CLI::App app("perfkit: benchmarks, comparisons and profiles with honest statistics.\n" +
+                   std::string(kExitStatusHelp),
+               "perfkit");
+  app.set_version_flag("--version", std::string("perfkit ") + PERFKIT_VERSION +
+                                        (std::string(PERFKIT_GIT_COMMIT).empty()
+                                             ? ""
+                                             : std::string(" (") + PERFKIT_GIT_COMMIT + ")"));
+  app.require_subcommand(1);
+  std::vector<std::pair<CLI::App*, Runner>> runners;
+  for (const CommandEntry& c : Commands()) {
+    Runner run = c.add(app);
+    runners.emplace_back(app.get_subcommand(c.name), std::move(run));
+  }
+  std::vector<char*> argv;
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "perfkit: %s (see 'perfkit --help')\n", e.what());
+    return kExitUsage;
+  }
+  try {
+    for (auto& [sub, run] : runners) {
+      if (sub->parsed()) return run();
+    }
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "perfkit: %s\n", e.what());
+    return kExitFailure;
+  }
+  return kExitUsage;
+}
+
+}  // namespace perfkit::cli

@@ -1,0 +1,64 @@
+#include "cli/results_output.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "cli/common.h"
+#include "report/results_table.h"
+
+namespace perfkit::cli {
+namespace {
+
+std::string Colored(const std::string& text, bool good, bool color) {
+  if (!color) return text;
+  return (good ? "\033[32m" : "\033[31m") + text + "\033[0m";
+}
+
+std::string RatioCell(const report::ResultRow& row, bool color) {
+  if (row.role == Role::kPeer) return "peer";
+  if (!row.vs_best_peer) return "";
+  const std::string text = fmt::format("{:.2f}x {}", *row.vs_best_peer, row.best_peer);
+  // Pad before colouring: escape codes would break the column width.
+  return Colored(fmt::format("{:<18}", text), *row.vs_best_peer >= 1.0, color);
+}
+
+// Orders "…/*/4096" groups by their numeric size, not as strings.
+bool GroupLess(const report::PeerRatio& a, const report::PeerRatio& b) {
+  const size_t sa = a.group.rfind('/'), sb = b.group.rfind('/');
+  const std::string pa = a.group.substr(0, sa), pb = b.group.substr(0, sb);
+  if (pa != pb) return pa < pb;
+  return std::atoll(a.group.c_str() + sa + 1) < std::atoll(b.group.c_str() + sb + 1);
+}
+
+}  // namespace
+
+void PrintResultsTable(const RunRecord& run, std::FILE* out) {
+  const bool color = UseColor(out);
+  const auto rows = report::BuildResultRows(run);
+  size_t width = 9;
+  for (const auto& r : rows) width = std::max(width, r.name.size());
+  fmt::print(out, "{:<{}}  {:>4}  {:>11}  {:>6}  {:>12}  {}\n", "benchmark", width, "reps",
+             "median", "CV%", "throughput", "vs best peer");
+  for (const auto& r : rows) {
+    if (r.repetitions == 0) {
+      fmt::print(out, "{:<{}}  {}\n", r.name, width,
+                 r.error.empty() ? "not run" : "error: " + r.error);
+      continue;
+    }
+    fmt::print(out, "{:<{}}  {:>4}  {:>11}  {:>6.1f}  {:>12}  {}\n", r.name, width,
+               r.repetitions, FormatDuration(r.median_ns), r.cv_percent,
+               r.bytes_per_second ? FormatThroughput(*r.bytes_per_second) : "",
+               RatioCell(r, color));
+  }
+  auto ratios = report::BuildPeerRatios(run);
+  if (ratios.empty()) return;
+  std::sort(ratios.begin(), ratios.end(), GroupLess);
+  fmt::print(out, "\nOur best engine against the best peer (median time ratio, >1 means ours is faster):\n");
+  for (const auto& p : ratios) {
+    fmt::print(out, "  {:<28} {:<8} vs {:<11} {}\n", p.group, p.best_ours, p.best_peer,
+               Colored(fmt::format("{:.2f}x", p.ratio), p.ratio >= 1.0, color));
+  }
+}
+
+}  // namespace perfkit::cli

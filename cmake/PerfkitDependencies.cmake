@@ -1,0 +1,39 @@
+# Every dependency is a Debian package; a missing one stops configuration with
+# the apt-get line that fixes it.
+
+macro(perfkit_require_package pkg apt)
+  find_package(${pkg} ${ARGN} QUIET)
+  if(NOT ${pkg}_FOUND)
+    message(FATAL_ERROR "perfkit needs ${pkg}: apt-get install ${apt}")
+  endif()
+endmacro()
+
+# Finds a C library without a CMake package and wraps it in an imported target.
+function(perfkit_require_library target lib header apt)
+  find_library(${target}_LIBRARY NAMES ${lib})
+  find_path(${target}_INCLUDE_DIR NAMES ${header})
+  if(NOT ${target}_LIBRARY OR NOT ${target}_INCLUDE_DIR)
+    message(FATAL_ERROR "perfkit needs ${lib} (${header}): apt-get install ${apt}")
+  endif()
+  add_library(perfkit_dep_${target} INTERFACE IMPORTED GLOBAL)
+  target_link_libraries(perfkit_dep_${target} INTERFACE ${${target}_LIBRARY})
+  target_include_directories(perfkit_dep_${target} INTERFACE ${${target}_INCLUDE_DIR})
+endfunction()
+
+perfkit_require_package(CLI11 libcli11-dev)
+perfkit_require_package(fmt libfmt-dev)
+perfkit_require_package(benchmark libbenchmark-dev)
+perfkit_require_package(SQLite3 libsqlite3-dev)
+perfkit_require_package(nlohmann_json nlohmann-json3-dev)
+perfkit_require_package(ZLIB zlib1g-dev)
+find_package(Threads REQUIRED)
+
+perfkit_require_library(pfm pfm perfmon/pfmlib_perf_event.h libpfm4-dev)
+perfkit_require_library(deflate deflate libdeflate.h libdeflate-dev)
+perfkit_require_library(isal isal isa-l/crc.h libisal-dev)
+
+if(PERFKIT_BUILD_TESTS)
+  perfkit_require_package(GTest "googletest libgtest-dev libgmock-dev")
+endif()
+
+set(PERFKIT_BENCHMARK_VERSION "${benchmark_VERSION}")

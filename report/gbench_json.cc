@@ -1,0 +1,297 @@
+#include "report/gbench_json.h"
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "report/stats.h"
+#include "suites/result_json.h"
+
+namespace perfkit::report {
+namespace {
+
+using nlohmann::json;
+using nlohmann::ordered_json;
+
+double UnitScale(const std::string& unit) {  // ns per unit
+  if (unit == "us") return 1e3;
+  if (unit == "ms") return 1e6;
+  if (unit == "s") return 1e9;
+  return 1;
+}
+
+ordered_json Number(double v) {
+  // JSON has no NaN; Google Benchmark writes a bare NaN token, which strict
+  // readers (Python's json does accept it) may not. null is safest.
+  if (std::isnan(v) || std::isinf(v)) return nullptr;
+  return v;
+}
+
+ordered_json Context(const RunRecord& run) {
+  ordered_json caches = ordered_json::array();
+  for (const auto& [name, bytes] : run.host.cache_bytes) {
+    const std::string type = name.size() > 2 && name[2] == 'd' ? "Data"
+                             : name.size() > 2 && name[2] == 'i' ? "Instruction"
+                                                                  : "Unified";
+    caches.push_back({{"type", type}, {"level", name[1] - '0'}, {"size", bytes}, {"num_sharing", 0}});
+  }
+  ordered_json roles = ordered_json::object();
+  for (const auto& b : run.benchmarks) {
+    if (b.role != Role::kUnknown) roles[b.name] = RoleName(b.role);
+  }
+  return {
+      {"date", run.started_at},
+      {"host_name", run.host.hostname},
+      {"executable", "perfkit"},
+      {"num_cpus", run.host.logical_cpus},
+      {"mhz_per_cpu", 0},
+      {"cpu_scaling_enabled", run.host.governor != "performance" && run.host.governor != "unavailable"},
+      {"caches", caches},
+      {"load_avg", {run.host.load_average_1m}},
+      {"library_build_type", run.host.benchmark_build_type.empty() ? "release" : run.host.benchmark_build_type},
+      {"perfkit",
+       {{"run_uuid", run.uuid},
+        {"run_id", run.id},
+        {"status", RunStatusName(run.status)},
+        {"source", run.source},
+        {"command_line", run.command_line},
+        {"perfkit_version", run.perfkit_version},
+        {"git_commit", run.git_commit},
+        {"tags", run.tags},
+        {"roles", roles},
+        {"host", HostContextToJson(run.host)}}},
+  };
+}
+
+ordered_json Entry(const BenchmarkResult& b, int64_t reps, const std::string& run_type) {
+  ordered_json e;
+  e["name"] = b.name;
+  e["run_name"] = b.name;
+  e["run_type"] = run_type;
+  e["repetitions"] = reps;
+  e["threads"] = b.threads;
+  return e;
+}
+
+void AppendBenchmark(const BenchmarkResult& b, ordered_json& out) {
+  const double scale = UnitScale(b.time_unit);
+  const int64_t reps = static_cast<int64_t>(b.samples.size());
+  if (!b.error.empty()) {
+    ordered_json e = Entry(b, reps, "iteration");
+    e["error_occurred"] = true;
+    e["error_message"] = b.error;
+    out.push_back(e);
+    return;
+  }
+  std::vector<double> real, cpu;
+  for (const Sample& s : b.samples) {
+    ordered_json e = Entry(b, reps, "iteration");
+    e["repetition_index"] = s.repetition_index;
+    e["iterations"] = s.iterations;
+    e["real_time"] = Number(s.real_time_ns / scale);
+    e["cpu_time"] = Number(s.cpu_time_ns / scale);
+    e["time_unit"] = b.time_unit;
+    if (!b.label.empty()) e["label"] = b.label;
+    for (const auto& [k, v] : s.counters) e[k] = Number(v);
+    out.push_back(e);
+    real.push_back(s.real_time_ns / scale);
+    cpu.push_back(s.cpu_time_ns / scale);
+  }
+  if (reps < 2) return;
+  const std::pair<const char*, double (*)(const std::vector<double>&)> aggs[] = {
+      {"mean", [](const std::vector<double>& v) { return Mean(v); }},
+      {"median", [](const std::vector<double>& v) { return Median(v); }},
+      {"stddev", [](const std::vector<double>& v) { return StdDev(v); }},
+      {"cv", [](const std::vector<double>& v) { return CvPercent(v) / 100; }},
+  };
+  for (const auto& [name, fn] : aggs) {
+    ordered_json e = Entry(b, reps, "aggregate");
+    e["name"] = b.name + "_" + name;
+    e["aggregate_name"] = name;
+    e["aggregate_unit"] = std::string(name) == "cv" ? "percentage" : "time";
+    e["iterations"] = reps;
+    e["real_time"] = Number(fn(real));
+    e["cpu_time"] = Number(fn(cpu));
+    e["time_unit"] = b.time_unit;
+    out.push_back(e);
+  }
+}
+
+// Google Benchmark writes NaN, -NaN, Infinity and -Infinity bare. They become
+// null; `shifts` remembers where, to report error positions in the original.
+std::string ReplaceNonFinite(const std::string& in, std::vector<std::pair<size_t, long>>& shifts) {
+  static const char* const kTokens[] = {"-Infinity", "Infinity", "-NaN", "NaN"};
+  std::string out;
+  out.reserve(in.size());
+  bool in_string = false;
+  for (size_t i = 0; i < in.size();) {
+    const char c = in[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < in.size()) out += in[++i];
+      else if (c == '"') in_string = false;
+      ++i;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    bool replaced = false;
+    for (const char* token : kTokens) {
+      const size_t n = std::strlen(token);
+      if (in.compare(i, n, token) == 0) {
+        shifts.emplace_back(out.size(), static_cast<long>(n) - 4);
+        out += "null";
+        i += n;
+        replaced = true;
+        break;
+      }
+    }
+    if (!replaced) out += in[i++];
+  }
+  return out;
+}
+
+std::string Position(const std::string& text, size_t offset) {
+  size_t line = 1, col = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return "line " + std::to_string(line) + ", column " + std::to_string(col);
+}
+
+double NumberOr(const json& e, const char* key, double fallback) {
+  auto it = e.find(key);
+  if (it == e.end()) return fallback;
+  if (it->is_null()) return std::numeric_limits<double>::quiet_NaN();
+  return it->is_number() ? it->get<double>() : fallback;
+}
+
+const std::set<std::string> kKnownFields = {
+    "name", "family_index", "per_family_instance_index", "run_name", "run_type",
+    "repetitions", "repetition_index", "threads", "iterations", "real_time",
+    "cpu_time", "time_unit", "aggregate_name", "aggregate_unit", "error_occurred",
+    "error_message", "label", "big_o", "rms", "complexity_n"};
+
+HostContext HostFromContext(const json& context) {
+  if (auto p = context.find("perfkit"); p != context.end() && p->contains("host")) {
+    return HostContextFromJson((*p)["host"]);
+  }
+  HostContext h;
+  h.hostname = context.value("host_name", "");
+  h.cpu_model = "unknown (imported)";
+  h.logical_cpus = context.value("num_cpus", 0);
+  h.benchmark_build_type = context.value("library_build_type", "");
+  if (auto caches = context.find("caches"); caches != context.end() && caches->is_array()) {
+    for (const auto& c : *caches) {
+      std::string key = "L" + std::to_string(c.value("level", 0));
+      const std::string type = c.value("type", "");
+      if (type == "Data") key += "d";
+      if (type == "Instruction") key += "i";
+      h.cache_bytes[key] = c.value("size", int64_t{0});
+    }
+  }
+  h.fingerprint = "import:" + h.hostname + ":" + std::to_string(h.logical_cpus);
+  return h;
+}
+
+}  // namespace
+
+std::string ToGbenchJson(const RunRecord& run) {
+  ordered_json benchmarks = ordered_json::array();
+  for (const BenchmarkResult& b : run.benchmarks) AppendBenchmark(b, benchmarks);
+  ordered_json doc;
+  doc["context"] = Context(run);
+  doc["benchmarks"] = benchmarks;
+  return doc.dump(2) + "\n";
+}
+
+Result<RunRecord> FromGbenchJson(const std::string& text, const std::string& origin) {
+  std::vector<std::pair<size_t, long>> shifts;
+  const std::string cleaned = ReplaceNonFinite(text, shifts);
+  json doc;
+  try {
+    doc = json::parse(cleaned);
+  } catch (const json::parse_error& e) {
+    size_t offset = e.byte > 0 ? e.byte - 1 : 0;
+    long delta = 0;
+    for (const auto& [pos, d] : shifts) if (pos < offset) delta += d;
+    std::string what = e.what();
+    what = what.substr(what.find(':') + 1);
+    what = what.substr(what.find(':') + 2);
+    return Status::Error("invalid JSON in " + origin + " at " +
+                         Position(text, offset + delta) + ": " + what);
+  }
+  if (!doc.is_object() || !doc.contains("benchmarks") || !doc["benchmarks"].is_array()) {
+    return Status::Error(origin + " is not Google Benchmark JSON (no \"benchmarks\" array)");
+  }
+  const json context = doc.value("context", json::object());
+  RunRecord run;
+  run.source = "import";
+  run.status = RunStatus::kComplete;
+  run.host = HostFromContext(context);
+  run.started_at = context.value("date", "");
+  run.raw_json = text;
+  std::map<std::string, std::string> roles;
+  if (auto p = context.find("perfkit"); p != context.end() && p->contains("roles")) {
+    roles = (*p)["roles"].get<std::map<std::string, std::string>>();
+  }
+  std::map<std::string, size_t> index;
+  bool saw_aggregate = false;
+  for (const json& e : doc["benchmarks"]) {
+    if (!e.is_object() || !e.contains("name") || !e["name"].is_string()) {
+      return Status::Error(origin + ": a benchmark entry has no \"name\"");
+    }
+    if (e.value("run_type", "iteration") != "iteration") {
+      saw_aggregate = true;
+      continue;
+    }
+    const std::string name = e.value("run_name", e["name"].get<std::string>());
+    auto [it, inserted] = index.emplace(name, run.benchmarks.size());
+    if (inserted) {
+      BenchmarkResult b;
+      b.name = name;
+      b.suite = roles.count(name) ? name.substr(0, name.find('/')) : "";
+      b.role = roles.count(name) ? ParseRole(roles[name]) : Role::kUnknown;
+      b.threads = e.value("threads", int64_t{1});
+      b.time_unit = e.value("time_unit", "ns");
+      b.label = e.value("label", "");
+      run.benchmarks.push_back(std::move(b));
+    }
+    BenchmarkResult& b = run.benchmarks[it->second];
+    if (e.value("error_occurred", false)) {
+      b.error = e.value("error_message", "error");
+      continue;
+    }
+    if (!e.contains("real_time") || !e.contains("cpu_time")) {
+      return Status::Error(origin + ": benchmark '" + name + "' has no real_time/cpu_time");
+    }
+    const double scale = UnitScale(e.value("time_unit", "ns"));
+    Sample s;
+    s.repetition_index = e.value("repetition_index", static_cast<int64_t>(b.samples.size()));
+    s.iterations = static_cast<int64_t>(NumberOr(e, "iterations", 0));
+    s.real_time_ns = NumberOr(e, "real_time", 0) * scale;
+    s.cpu_time_ns = NumberOr(e, "cpu_time", 0) * scale;
+    for (const auto& [k, v] : e.items()) {
+      if (kKnownFields.count(k) == 0 && (v.is_number() || v.is_null())) {
+        s.counters[k] = NumberOr(e, k.c_str(), 0);
+      }
+    }
+    b.time_unit = e.value("time_unit", "ns");
+    b.samples.push_back(std::move(s));
+  }
+  if (run.benchmarks.empty()) {
+    return Status::Error(origin + (saw_aggregate
+                                       ? " holds only aggregates; re-run without "
+                                         "--benchmark_report_aggregates_only"
+                                       : " holds no benchmark results"));
+  }
+  return run;
+}
+
+}  // namespace perfkit::report

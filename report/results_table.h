@@ -1,0 +1,45 @@
+// The per-benchmark summary `perfkit bench` prints: median, spread,
+// throughput and, where a suite runs peers, how ours compares to the best one.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "suites/result.h"
+
+namespace perfkit::report {
+
+struct ResultRow {
+  std::string name;
+  Role role = Role::kUnknown;
+  size_t repetitions = 0;
+  double median_ns = 0;
+  double cv_percent = 0;
+  std::optional<double> bytes_per_second;  // median over repetitions
+  // For our benchmarks: best peer's median time / ours (>1: ours is faster).
+  std::optional<double> vs_best_peer;
+  std::string best_peer;
+  std::string error;
+};
+
+// "For each op and size, our best engine against the best peer."
+struct PeerRatio {
+  std::string group;  // crc32/crc32c/*/4096
+  std::string best_ours;
+  std::string best_peer;
+  double ratio = 0;  // best peer median time / best ours median time
+};
+
+std::vector<ResultRow> BuildResultRows(const RunRecord& run);
+std::vector<PeerRatio> BuildPeerRatios(const RunRecord& run);
+
+// Splits "<suite>/<op>/<impl>/<size>" into its group "<suite>/<op>/*/<size>"
+// and impl; nullopt for names of another shape.
+struct NameParts {
+  std::string group;
+  std::string impl;
+};
+std::optional<NameParts> SplitName(const std::string& name);
+
+}  // namespace perfkit::report

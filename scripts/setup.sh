@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages perfkit builds and tests with, if any are
+# missing. As root (or with password-less sudo) it runs apt-get; otherwise it
+# prints the exact command and stops.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build git python3
+  libcli11-dev libfmt-dev libbenchmark-dev libgtest-dev libgmock-dev googletest
+  libsqlite3-dev libpfm4-dev nlohmann-json3-dev
+  zlib1g-dev libdeflate-dev libisal-dev
+)
+if [[ "${1:-}" == "--with-test-tools" ]]; then
+  # compare.py (Google Benchmark's own tool) checks our export in the tests.
+  packages+=(libbenchmark-tools python3-scipy)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+if [[ $(id -u) -eq 0 ]]; then
+  sudo=()
+elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
+  sudo=(sudo)
+else
+  echo "perfkit needs these Debian packages; install them and run this again:" >&2
+  echo "  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
+echo "installing: ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null

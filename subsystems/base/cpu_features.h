@@ -1,0 +1,42 @@
+// The CPU features perfkit's engines choose between, read once at run time.
+// Platform macros for the whole tree live here too.
+#pragma once
+
+#if defined(__x86_64__) || defined(_M_X64)
+#define PERFKIT_X86_64 1
+#else
+#define PERFKIT_X86_64 0
+#endif
+
+#if defined(__aarch64__)
+#define PERFKIT_AARCH64 1
+#else
+#define PERFKIT_AARCH64 0
+#endif
+
+namespace perfkit {
+
+struct CpuFeatures {
+  bool sse2 = false;
+  bool sse42 = false;
+  bool avx = false;
+  bool avx2 = false;
+  bool avx512f = false;
+  bool avx512bw = false;
+  bool avx512vl = false;
+  bool pclmulqdq = false;
+  bool vpclmulqdq = false;
+  bool bmi2 = false;
+  bool erms = false;
+  bool fsrm = false;
+  bool hypervisor = false;
+  bool neon = false;
+  bool sve = false;
+  bool arm_crc32 = false;
+  bool arm_pmull = false;
+};
+
+// Cached after the first call; safe from any thread.
+const CpuFeatures& GetCpuFeatures();
+
+}  // namespace perfkit

@@ -1,0 +1,42 @@
+// CRC-32 (zlib/IEEE, reflected 0xEDB88320) and CRC-32C (Castagnoli, reflected
+// 0x82F63B78) with several engines and a one-time runtime choice of the best.
+// All functions use zlib's convention: start from 0, chain by passing the
+// previous result.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace perfkit::crc32 {
+
+enum class Kind { kCrc32, kCrc32c };
+
+std::string_view KindName(Kind kind);  // "crc32" or "crc32c"
+
+using CrcFn = uint32_t (*)(uint32_t crc, const void* data, size_t size);
+
+struct Engine {
+  std::string_view name;  // "slice8", "sse42", "pclmul", "vpclmul", "hybrid", "armv8"
+  Kind kind;
+  CrcFn fn;
+  // Empty when this CPU can run the engine; otherwise why not.
+  std::string_view missing;
+  bool available() const { return missing.empty(); }
+};
+
+// Every engine built into this binary, available or not, fastest last.
+std::span<const Engine> AllEngines();
+
+// The fastest available engine for a kind; chosen once.
+const Engine& BestEngine(Kind kind);
+
+uint32_t Crc32(uint32_t crc, const void* data, size_t size);
+uint32_t Crc32c(uint32_t crc, const void* data, size_t size);
+uint32_t Compute(Kind kind, uint32_t crc, const void* data, size_t size);
+
+// The CRC of A||B from crc(A), crc(B) and |B|, like zlib's crc32_combine.
+uint32_t Combine(Kind kind, uint32_t crc_a, uint32_t crc_b, uint64_t size_b);
+
+}  // namespace perfkit::crc32

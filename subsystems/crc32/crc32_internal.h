@@ -1,0 +1,56 @@
+// Shared by the engine files: polynomial arithmetic in the reflected domain
+// (bit 31 of a value is the coefficient of x^0), tables and folding constants.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "subsystems/crc32/crc32.h"
+
+namespace perfkit::crc32::internal {
+
+inline constexpr uint32_t kPolyCrc32 = 0xEDB88320u;
+inline constexpr uint32_t kPolyCrc32c = 0x82F63B78u;
+
+constexpr uint32_t Poly(Kind kind) {
+  return kind == Kind::kCrc32 ? kPolyCrc32 : kPolyCrc32c;
+}
+
+// a*b mod P.
+uint32_t MulModP(uint32_t a, uint32_t b, uint32_t poly);
+// x^n mod P.
+uint32_t XPowModP(uint64_t n, uint32_t poly);
+
+// Slicing-by-8 over the raw register (no pre/post inversion).
+uint32_t SliceBy8Raw(Kind kind, uint32_t reg, const uint8_t* p, size_t n);
+
+// Multipliers that carry a 128-bit lane D bits forward: the low qword is
+// multiplied by x^(D+31), the high one by x^(D-33) (the carry-less product of
+// two 32-bit values sitting in 64-bit lanes comes out times x^65).
+struct Fold {
+  uint64_t lo;
+  uint64_t hi;
+};
+struct FoldConstants {
+  Fold d128, d256, d384, d512, d768, d1024;
+};
+const FoldConstants& GetFoldConstants(Kind kind);
+
+// For CRC-32C: shift_by_qwords[q] = x^(64q - 33) mod P, so that
+// crc32q(0, clmul(c, shift_by_qwords[q])) == c * x^(64q) mod P.
+inline constexpr size_t kMaxShiftQwords = 512;
+const uint32_t* Crc32cShiftTable();
+
+// Engines in their own files, each compiled with its own ISA flags.
+uint32_t Crc32Slice8(uint32_t crc, const void* data, size_t size);
+uint32_t Crc32cSlice8(uint32_t crc, const void* data, size_t size);
+uint32_t Crc32cSse42(uint32_t crc, const void* data, size_t size);
+uint32_t Crc32Pclmul(uint32_t crc, const void* data, size_t size);
+uint32_t Crc32cPclmul(uint32_t crc, const void* data, size_t size);
+uint32_t Crc32Vpclmul(uint32_t crc, const void* data, size_t size);
+uint32_t Crc32cVpclmul(uint32_t crc, const void* data, size_t size);
+uint32_t Crc32cHybrid(uint32_t crc, const void* data, size_t size);
+uint32_t Crc32Armv8(uint32_t crc, const void* data, size_t size);
+uint32_t Crc32cArmv8(uint32_t crc, const void* data, size_t size);
+
+}  // namespace perfkit::crc32::internal

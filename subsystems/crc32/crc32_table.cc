@@ -1,0 +1,111 @@
+// The portable engine (slicing-by-8) and the polynomial arithmetic every other
+// engine derives its constants from.
+#include <array>
+#include <cstring>
+
+#include "subsystems/crc32/crc32_internal.h"
+
+namespace perfkit::crc32::internal {
+namespace {
+
+using Tables = std::array<std::array<uint32_t, 256>, 8>;
+
+constexpr Tables MakeTables(uint32_t poly) {
+  Tables t{};
+  for (uint32_t i = 0; i < 256; ++i) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ poly : c >> 1;
+    t[0][i] = c;
+  }
+  for (int s = 1; s < 8; ++s) {
+    for (uint32_t i = 0; i < 256; ++i) {
+      t[s][i] = (t[s - 1][i] >> 8) ^ t[0][t[s - 1][i] & 0xff];
+    }
+  }
+  return t;
+}
+
+constexpr Tables kTablesCrc32 = MakeTables(kPolyCrc32);
+constexpr Tables kTablesCrc32c = MakeTables(kPolyCrc32c);
+
+uint32_t SliceBy8(const Tables& t, uint32_t reg, const uint8_t* p, size_t n) {
+  while (n > 0 && (reinterpret_cast<uintptr_t>(p) & 7) != 0) {
+    reg = t[0][(reg ^ *p++) & 0xff] ^ (reg >> 8);
+    --n;
+  }
+  for (; n >= 8; n -= 8, p += 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    v ^= reg;
+    reg = t[7][v & 0xff] ^ t[6][(v >> 8) & 0xff] ^ t[5][(v >> 16) & 0xff] ^
+          t[4][(v >> 24) & 0xff] ^ t[3][(v >> 32) & 0xff] ^
+          t[2][(v >> 40) & 0xff] ^ t[1][(v >> 48) & 0xff] ^ t[0][v >> 56];
+  }
+  while (n-- > 0) reg = t[0][(reg ^ *p++) & 0xff] ^ (reg >> 8);
+  return reg;
+}
+
+Fold FoldBy(uint32_t poly, unsigned bits) {
+  return {XPowModP(bits + 31, poly), XPowModP(bits - 33, poly)};
+}
+
+FoldConstants MakeFoldConstants(uint32_t poly) {
+  return {FoldBy(poly, 128), FoldBy(poly, 256), FoldBy(poly, 384),
+          FoldBy(poly, 512), FoldBy(poly, 768), FoldBy(poly, 1024)};
+}
+
+}  // namespace
+
+uint32_t MulModP(uint32_t a, uint32_t b, uint32_t poly) {
+  uint32_t product = 0;
+  for (uint32_t m = 0x80000000u; m != 0; m >>= 1) {
+    if (a & m) product ^= b;
+    b = (b & 1) ? (b >> 1) ^ poly : b >> 1;
+  }
+  return product;
+}
+
+uint32_t XPowModP(uint64_t n, uint32_t poly) {
+  uint32_t result = 0x80000000u;  // x^0
+  uint32_t square = 0x40000000u;  // x^1, then x^2, x^4, ...
+  for (; n != 0; n >>= 1) {
+    if (n & 1) result = MulModP(result, square, poly);
+    square = MulModP(square, square, poly);
+  }
+  return result;
+}
+
+uint32_t SliceBy8Raw(Kind kind, uint32_t reg, const uint8_t* p, size_t n) {
+  return SliceBy8(kind == Kind::kCrc32 ? kTablesCrc32 : kTablesCrc32c, reg, p,
+                  n);
+}
+
+const FoldConstants& GetFoldConstants(Kind kind) {
+  static const FoldConstants crc32 = MakeFoldConstants(kPolyCrc32);
+  static const FoldConstants crc32c = MakeFoldConstants(kPolyCrc32c);
+  return kind == Kind::kCrc32 ? crc32 : crc32c;
+}
+
+const uint32_t* Crc32cShiftTable() {
+  static const auto table = [] {
+    std::array<uint32_t, kMaxShiftQwords + 1> t{};
+    const uint32_t x64 = XPowModP(64, kPolyCrc32c);
+    t[1] = XPowModP(64 - 33, kPolyCrc32c);
+    for (size_t q = 2; q <= kMaxShiftQwords; ++q) {
+      t[q] = MulModP(t[q - 1], x64, kPolyCrc32c);
+    }
+    return t;
+  }();
+  return table.data();
+}
+
+uint32_t Crc32Slice8(uint32_t crc, const void* data, size_t size) {
+  return ~SliceBy8(kTablesCrc32, ~crc, static_cast<const uint8_t*>(data), size);
+}
+
+uint32_t Crc32cSlice8(uint32_t crc, const void* data, size_t size) {
+  return ~SliceBy8(kTablesCrc32c, ~crc, static_cast<const uint8_t*>(data),
+                   size);
+}
+
+}  // namespace perfkit::crc32::internal

@@ -1,0 +1,90 @@
+// Folding helpers for the x86-64 engine files. Everything here has internal
+// linkage on purpose: each including file is compiled with different -m flags,
+// and a shared inline definition could be resolved to another file's ISA.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstring>
+
+#include "subsystems/crc32/crc32_internal.h"
+
+namespace perfkit::crc32::internal {
+
+// Raw CRC-32C over any length with the crc32 instruction in three streams;
+// defined in crc32_sse42.cc, used for short inputs and remainders.
+uint32_t Crc32cSse42Raw(uint32_t reg, const uint8_t* p, size_t n);
+// reg * x^(64q) mod P for k = Crc32cShiftTable()[q].
+uint32_t Crc32cShift(uint32_t reg, uint32_t k);
+
+namespace {
+
+__m128i LoadConstant(const Fold& f) {
+  return _mm_set_epi64x(static_cast<long long>(f.hi),
+                        static_cast<long long>(f.lo));
+}
+
+__m128i Load128(const uint8_t* p) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+
+// x * x^D, congruent mod P, kept to 128 bits.
+__m128i Fold128(__m128i x, __m128i k) {
+  return _mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00),
+                       _mm_clmulepi64_si128(x, k, 0x11));
+}
+
+// The 32-bit register after the 128 bits in x: x * x^32 mod P.
+template <Kind kind>
+uint32_t Reduce128(__m128i x) {
+  if constexpr (kind == Kind::kCrc32c) {
+    const uint64_t lo = static_cast<uint64_t>(_mm_cvtsi128_si64(x));
+    const uint64_t hi = static_cast<uint64_t>(_mm_extract_epi64(x, 1));
+    return static_cast<uint32_t>(_mm_crc32_u64(_mm_crc32_u64(0, lo), hi));
+  } else {
+    alignas(16) uint8_t bytes[16];
+    _mm_store_si128(reinterpret_cast<__m128i*>(bytes), x);
+    return SliceBy8Raw(kind, 0, bytes, 16);
+  }
+}
+
+template <Kind kind>
+uint32_t TailRaw(uint32_t reg, const uint8_t* p, size_t n) {
+  if constexpr (kind == Kind::kCrc32c) {
+    return Crc32cSse42Raw(reg, p, n);
+  } else {
+    return SliceBy8Raw(kind, reg, p, n);
+  }
+}
+
+// Four 128-bit accumulators folded 64 bytes at a time.
+template <Kind kind>
+uint32_t Fold128Raw(uint32_t reg, const uint8_t* p, size_t n) {
+  if (n < 64) return TailRaw<kind>(reg, p, n);
+  const FoldConstants& k = GetFoldConstants(kind);
+  __m128i x0 = _mm_xor_si128(Load128(p), _mm_cvtsi32_si128(static_cast<int>(reg)));
+  __m128i x1 = Load128(p + 16);
+  __m128i x2 = Load128(p + 32);
+  __m128i x3 = Load128(p + 48);
+  p += 64;
+  n -= 64;
+  const __m128i k512 = LoadConstant(k.d512);
+  for (; n >= 64; p += 64, n -= 64) {
+    x0 = _mm_xor_si128(Fold128(x0, k512), Load128(p));
+    x1 = _mm_xor_si128(Fold128(x1, k512), Load128(p + 16));
+    x2 = _mm_xor_si128(Fold128(x2, k512), Load128(p + 32));
+    x3 = _mm_xor_si128(Fold128(x3, k512), Load128(p + 48));
+  }
+  __m128i x = _mm_xor_si128(
+      _mm_xor_si128(Fold128(x0, LoadConstant(k.d384)),
+                    Fold128(x1, LoadConstant(k.d256))),
+      _mm_xor_si128(Fold128(x2, LoadConstant(k.d128)), x3));
+  const __m128i k128 = LoadConstant(k.d128);
+  for (; n >= 16; p += 16, n -= 16) {
+    x = _mm_xor_si128(Fold128(x, k128), Load128(p));
+  }
+  return TailRaw<kind>(Reduce128<kind>(x), p, n);
+}
+
+}  // namespace
+}  // namespace perfkit::crc32::internal

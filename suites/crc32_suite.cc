@@ -1,0 +1,104 @@
+// Suite crc32: every CRC engine of ours beside zlib, libdeflate and ISA-L at
+// sizes from 16 B (call overhead dominates) through 1 MiB (L2/L3) to 16 MiB
+// (beyond a Zen 3 CCX's L3 share on these VMs: memory bandwidth).
+#include <isa-l/crc.h>
+#include <libdeflate.h>
+#include <zlib.h>
+
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "subsystems/crc32/crc32.h"
+#include "suites/suite.h"
+
+namespace perfkit::suites {
+namespace {
+
+using crc32::CrcFn;
+using crc32::Kind;
+
+constexpr size_t kSizes[] = {16, 64, 256, 1024, 4096, 65536, 1 << 20, 16 << 20};
+constexpr size_t kMaxSize = 16 << 20;
+
+// One random buffer shared by all benchmarks, filled once: filling 16 MiB per
+// repetition would dominate a short run.
+const uint8_t* SharedBuffer() {
+  static const std::unique_ptr<uint8_t[]> buffer = [] {
+    auto b = std::make_unique<uint8_t[]>(kMaxSize + 64);
+    std::mt19937_64 rng(42);
+    for (size_t i = 0; i < kMaxSize + 64; i += 8) {
+      const uint64_t v = rng();
+      std::memcpy(b.get() + i, &v, 8);
+    }
+    return b;
+  }();
+  // 64-byte aligned start, as a storage or network stack would hand us.
+  const uintptr_t p = reinterpret_cast<uintptr_t>(buffer.get());
+  return reinterpret_cast<const uint8_t*>((p + 63) & ~uintptr_t{63});
+}
+
+// Peers adapted to zlib's signature. ISA-L's functions take and return the
+// raw register, so the adapters add the inversions zlib does internally.
+uint32_t ZlibCrc32(uint32_t crc, const void* p, size_t n) {
+  return static_cast<uint32_t>(
+      ::crc32(crc, static_cast<const Bytef*>(p), static_cast<uInt>(n)));
+}
+uint32_t LibdeflateCrc32(uint32_t crc, const void* p, size_t n) {
+  return libdeflate_crc32(crc, p, n);
+}
+uint32_t IsalCrc32(uint32_t crc, const void* p, size_t n) {
+  return ~crc32_gzip_refl(~crc, static_cast<const unsigned char*>(p), n);
+}
+uint32_t IsalCrc32c(uint32_t crc, const void* p, size_t n) {
+  return ~crc32_iscsi(static_cast<unsigned char*>(const_cast<void*>(p)),
+                      static_cast<int>(n), ~crc);
+}
+
+void RunCrc(benchmark::State& state, CrcFn fn, size_t size) {
+  if (StopRequested()) {
+    state.SkipWithError("interrupted");
+    return;
+  }
+  const uint8_t* data = SharedBuffer();
+  // Launder the pointer so the compiler cannot inline or fold the callee.
+  benchmark::DoNotOptimize(fn);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(fn(0, data, size));
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(size));
+}
+
+void Add(SuiteSpec& suite, Kind kind, const std::string& impl, Role role,
+         CrcFn fn) {
+  for (size_t size : kSizes) {
+    suite.benchmarks.push_back(
+        {"crc32/" + std::string(crc32::KindName(kind)) + "/" + impl + "/" +
+             std::to_string(size),
+         role, [fn, size](benchmark::State& s) { RunCrc(s, fn, size); }});
+  }
+}
+
+}  // namespace
+
+SuiteSpec MakeCrc32Suite() {
+  SuiteSpec suite{"crc32", "CRC-32 and CRC-32C engines against zlib, libdeflate and ISA-L", {}, {}};
+  for (const crc32::Engine& e : crc32::AllEngines()) {
+    const std::string op(crc32::KindName(e.kind));
+    if (!e.available()) {
+      suite.skipped.push_back(op + "/" + std::string(e.name) + ": " +
+                              std::string(e.missing));
+      continue;
+    }
+    Add(suite, e.kind, std::string(e.name), Role::kOurs, e.fn);
+  }
+  Add(suite, Kind::kCrc32, "zlib", Role::kPeer, &ZlibCrc32);
+  Add(suite, Kind::kCrc32, "libdeflate", Role::kPeer, &LibdeflateCrc32);
+  Add(suite, Kind::kCrc32, "isal", Role::kPeer, &IsalCrc32);
+  Add(suite, Kind::kCrc32c, "isal", Role::kPeer, &IsalCrc32c);
+  return suite;
+}
+
+}  // namespace perfkit::suites

@@ -1,0 +1,265 @@
+#include "suites/harness/host_context.h"
+
+#include <linux/perf_event.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <perfmon/pfmlib.h>
+
+#include "build_info.h"
+#include "subsystems/base/cpu_features.h"
+#include "suites/harness/runner.h"
+
+#if PERFKIT_X86_64
+#include <cpuid.h>
+#endif
+
+namespace perfkit::harness {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr const char* kUnavailable = "unavailable";
+
+std::string ReadLine(const fs::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line)) return {};
+  return line;
+}
+
+// "key\t: value" lines of the first processor block in /proc/cpuinfo.
+std::string CpuinfoField(const std::string& key) {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) break;
+    if (line.compare(0, key.size(), key) != 0) continue;
+    const size_t colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    const size_t start = line.find_first_not_of(' ', colon + 1);
+    return start == std::string::npos ? "" : line.substr(start);
+  }
+  return {};
+}
+
+int64_t ParseSize(const std::string& s) {  // "32K", "512K", "32768K", "16M"
+  if (s.empty()) return 0;
+  int64_t v = std::atoll(s.c_str());
+  switch (s.back()) {
+    case 'K':
+      return v << 10;
+    case 'M':
+      return v << 20;
+    case 'G':
+      return v << 30;
+  }
+  return v;
+}
+
+void ReadCpuIdentity(HostContext& h) {
+  h.cpu_vendor = CpuinfoField("vendor_id");
+  h.cpu_model = CpuinfoField("model name");
+  h.cpu_family = std::atoi(CpuinfoField("cpu family").c_str());
+  h.cpu_model_number = std::atoi(CpuinfoField("model").c_str());
+  h.cpu_stepping = std::atoi(CpuinfoField("stepping").c_str());
+  if (h.cpu_model.empty()) h.cpu_model = CpuinfoField("CPU part");  // aarch64
+}
+
+void ReadFeatures(HostContext& h) {
+  const CpuFeatures& f = GetCpuFeatures();
+  const std::pair<const char*, bool> flags[] = {
+      {"sse2", f.sse2},       {"sse4.2", f.sse42},     {"avx", f.avx},
+      {"avx2", f.avx2},       {"avx512f", f.avx512f},  {"avx512bw", f.avx512bw},
+      {"avx512vl", f.avx512vl}, {"pclmulqdq", f.pclmulqdq},
+      {"vpclmulqdq", f.vpclmulqdq}, {"bmi2", f.bmi2},  {"erms", f.erms},
+      {"fsrm", f.fsrm},       {"neon", f.neon},        {"sve", f.sve},
+  };
+  for (const auto& [name, present] : flags) {
+    if (present) h.cpu_features.emplace_back(name);
+  }
+}
+
+void ReadTopology(HostContext& h) {
+  h.logical_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  std::set<std::string> cores;
+  for (int cpu = 0; cpu < h.logical_cpus; ++cpu) {
+    const fs::path topo = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology";
+    cores.insert(ReadLine(topo / "physical_package_id") + ":" + ReadLine(topo / "core_id"));
+  }
+  h.physical_cores = cores.empty() ? h.logical_cpus : static_cast<int>(cores.size());
+  h.smt = h.logical_cpus > h.physical_cores;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/sys/devices/system/node", ec)) {
+    const std::string name = entry.path().filename();
+    if (name.rfind("node", 0) == 0 && name.size() > 4 && std::isdigit(name[4])) ++h.numa_nodes;
+  }
+}
+
+void ReadCaches(HostContext& h) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/sys/devices/system/cpu/cpu0/cache", ec)) {
+    if (entry.path().filename().string().rfind("index", 0) != 0) continue;
+    const std::string level = ReadLine(entry.path() / "level");
+    const std::string type = ReadLine(entry.path() / "type");
+    std::string key = "L" + level;
+    if (type == "Data") key += "d";
+    if (type == "Instruction") key += "i";
+    h.cache_bytes[key] = ParseSize(ReadLine(entry.path() / "size"));
+  }
+}
+
+void ReadMemoryKnobs(HostContext& h) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/sys/kernel/mm/hugepages", ec)) {
+    std::string name = entry.path().filename();  // hugepages-2048kB
+    h.huge_page_sizes.push_back(name.substr(name.find('-') + 1));
+  }
+  std::sort(h.huge_page_sizes.begin(), h.huge_page_sizes.end());
+  const std::string thp = ReadLine("/sys/kernel/mm/transparent_hugepage/enabled");
+  const size_t open = thp.find('['), close = thp.find(']');
+  h.thp_mode = open != std::string::npos && close != std::string::npos
+                   ? thp.substr(open + 1, close - open - 1)
+                   : kUnavailable;
+  const std::string aslr = ReadLine("/proc/sys/kernel/randomize_va_space");
+  h.aslr = aslr == "0" ? "off" : aslr == "1" ? "partial" : aslr == "2" ? "on" : kUnavailable;
+}
+
+std::string Hypervisor(bool cpuid_flag) {
+#if PERFKIT_X86_64
+  if (cpuid_flag) {
+    unsigned a, b, c, d;
+    __cpuid(0x40000000, a, b, c, d);
+    char vendor[13] = {};
+    std::memcpy(vendor, &b, 4);
+    std::memcpy(vendor + 4, &c, 4);
+    std::memcpy(vendor + 8, &d, 4);
+    std::string v(vendor);
+    if (v == "KVMKVMKVM") return "KVM";
+    if (v == "Microsoft Hv") return "Hyper-V";
+    if (v == "VMwareVMware") return "VMware";
+    if (v == "XenVMMXenVMM") return "Xen";
+    if (v == "TCGTCGTCGTCG") return "QEMU TCG";
+    return v.empty() ? "unknown hypervisor" : v;
+  }
+#endif
+  (void)cpuid_flag;
+  const std::string dmi = ReadLine("/sys/class/dmi/id/sys_vendor");
+  if (dmi.find("QEMU") != std::string::npos) return "QEMU";
+  return {};
+}
+
+void ReadFrequencyPolicy(HostContext& h) {
+  h.governor = ReadLine("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+  if (h.governor.empty()) h.governor = kUnavailable;
+  const std::string boost = ReadLine("/sys/devices/system/cpu/cpufreq/boost");
+  const std::string no_turbo = ReadLine("/sys/devices/system/cpu/intel_pstate/no_turbo");
+  if (!boost.empty()) {
+    h.boost = boost == "1" ? "on" : "off";
+  } else if (!no_turbo.empty()) {
+    h.boost = no_turbo == "0" ? "on" : "off";
+  } else {
+    h.boost = kUnavailable;
+  }
+}
+
+// The PMU models libpfm4 recognises from CPUID; on a VM this says nothing
+// about what the hypervisor lets us open.
+std::string PfmDetectedPmus() {
+  if (pfm_initialize() != PFM_SUCCESS) return {};
+  std::string names;
+  for (int pmu = PFM_PMU_NONE + 1; pmu < PFM_PMU_MAX; ++pmu) {
+    pfm_pmu_info_t info{};
+    info.size = sizeof(info);
+    if (pfm_get_pmu_info(static_cast<pfm_pmu_t>(pmu), &info) != PFM_SUCCESS) continue;
+    if (!info.is_present || info.type != PFM_PMU_TYPE_CORE) continue;
+    names += (names.empty() ? "" : ", ") + std::string(info.name);
+  }
+  return names;
+}
+
+// Only an opened counter proves a PMU: libpfm4 and CPUID describe the CPU,
+// not what the hypervisor exposes.
+void ProbePmu(HostContext& h) {
+  const std::string paranoid = ReadLine("/proc/sys/kernel/perf_event_paranoid");
+  h.perf_event_paranoid = paranoid.empty() ? 99 : std::atoi(paranoid.c_str());
+  perf_event_attr attr{};
+  attr.size = sizeof(attr);
+  attr.type = PERF_TYPE_HARDWARE;
+  attr.config = PERF_COUNT_HW_CPU_CYCLES;
+  attr.disabled = 1;
+  attr.exclude_kernel = 1;
+  attr.exclude_hv = 1;
+  const long fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
+  if (fd >= 0) {
+    close(static_cast<int>(fd));
+    h.hardware_pmu = true;
+    h.pmu_detail = "cycles counter opens";
+    return;
+  }
+  const int err = errno;
+  h.hardware_pmu = false;
+  h.pmu_detail = std::string("cycles counter does not open: ") + std::strerror(err);
+  if (!fs::exists("/sys/bus/event_source/devices/cpu") &&
+      !fs::exists("/sys/bus/event_source/devices/cpu_core")) {
+    h.pmu_detail += " (no CPU PMU in /sys/bus/event_source/devices)";
+  }
+  if (const std::string pfm = PfmDetectedPmus(); !pfm.empty()) {
+    h.pmu_detail += "; libpfm4 knows the CPU as " + pfm;
+  }
+}
+
+std::string Fingerprint(const HostContext& h) {
+  std::ostringstream key;
+  key << h.cpu_vendor << '|' << h.cpu_model << '|' << h.cpu_family << '|'
+      << h.cpu_model_number << '|' << h.cpu_stepping << '|' << h.logical_cpus
+      << '|' << h.physical_cores << '|' << h.numa_nodes << '|' << h.kernel;
+  for (const auto& f : h.cpu_features) key << '|' << f;
+  for (const auto& [k, v] : h.cache_bytes) key << '|' << k << '=' << v;
+  uint64_t hash = 1469598103934665603ull;  // FNV-1a 64
+  for (unsigned char c : key.str()) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  char out[17];
+  std::snprintf(out, sizeof(out), "%016llx", static_cast<unsigned long long>(hash));
+  return out;
+}
+
+}  // namespace
+
+HostContext ReadHostContext() {
+  HostContext h;
+  char host[256] = {};
+  gethostname(host, sizeof(host) - 1);
+  h.hostname = host;
+  ReadCpuIdentity(h);
+  ReadFeatures(h);
+  ReadTopology(h);
+  ReadCaches(h);
+  ReadMemoryKnobs(h);
+  utsname u{};
+  if (uname(&u) == 0) h.kernel = std::string(u.sysname) + " " + u.release;
+  h.hypervisor = Hypervisor(GetCpuFeatures().hypervisor);
+  ReadFrequencyPolicy(h);
+  ProbePmu(h);
+  double load[1] = {0};
+  if (getloadavg(load, 1) == 1) h.load_average_1m = load[0];
+  h.compiler = PERFKIT_CXX_COMPILER;
+  h.build_type = PERFKIT_BUILD_TYPE;
+  h.build_flags = PERFKIT_CXX_FLAGS;
+  h.benchmark_version = PERFKIT_BENCHMARK_VERSION;
+  h.benchmark_build_type = BenchmarkLibraryBuildType();
+  h.fingerprint = Fingerprint(h);
+  return h;
+}
+
+}  // namespace perfkit::harness

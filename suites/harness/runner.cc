@@ -1,0 +1,219 @@
+#include "suites/harness/runner.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <random>
+#include <regex>
+#include <sstream>
+
+#include "suites/harness/interrupt.h"
+
+namespace perfkit::harness {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double NanosPerUnit(benchmark::TimeUnit unit) {
+  switch (unit) {
+    case benchmark::kNanosecond:
+      return 1;
+    case benchmark::kMicrosecond:
+      return 1e3;
+    case benchmark::kMillisecond:
+      return 1e6;
+    case benchmark::kSecond:
+      return 1e9;
+  }
+  return 1;
+}
+
+const char* UnitName(benchmark::TimeUnit unit) {
+  switch (unit) {
+    case benchmark::kNanosecond:
+      return "ns";
+    case benchmark::kMicrosecond:
+      return "us";
+    case benchmark::kMillisecond:
+      return "ms";
+    case benchmark::kSecond:
+      return "s";
+  }
+  return "ns";
+}
+
+class Progress {
+ public:
+  Progress(bool enabled, size_t total)
+      : enabled_(enabled), total_(total), start_(Clock::now()) {}
+  ~Progress() {
+    if (enabled_ && done_ > 0) std::fprintf(stderr, "\r\033[K");
+  }
+  void Step(const std::string& name) {
+    ++done_;
+    if (!enabled_) return;
+    const double elapsed =
+        std::chrono::duration<double>(Clock::now() - start_).count();
+    const double left = elapsed / static_cast<double>(done_) *
+                        static_cast<double>(total_ - done_);
+    std::fprintf(stderr, "\r\033[K[%zu/%zu] %s  %.0fs elapsed, ~%.0fs left",
+                 done_, total_, name.c_str(), elapsed, left);
+    std::fflush(stderr);
+  }
+
+ private:
+  bool enabled_;
+  size_t total_;
+  size_t done_ = 0;
+  Clock::time_point start_;
+};
+
+// Keeps every iteration run (never only aggregates) and converts it.
+class CaptureReporter : public benchmark::BenchmarkReporter {
+ public:
+  CaptureReporter(const std::map<std::string, const suites::BenchmarkSpec*>& specs,
+                  const SampleSink& sink, Progress& progress)
+      : specs_(specs), sink_(sink), progress_(progress) {}
+
+  void set_round(int round) { round_ = round; }
+
+  bool ReportContext(const Context&) override { return true; }
+
+  void ReportRuns(const std::vector<Run>& runs) override {
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration) continue;
+      // Benchmarks skipped because the user stopped the run are not results.
+      if (run.error_occurred && InterruptRequested()) continue;
+      BenchmarkResult result = Convert(run);
+      progress_.Step(result.name);
+      sink_(result);
+    }
+  }
+
+ private:
+  BenchmarkResult Convert(const Run& run) const {
+    BenchmarkResult r;
+    r.name = run.benchmark_name();
+    if (auto it = specs_.find(r.name); it != specs_.end()) {
+      r.role = it->second->role;
+      r.suite = r.name.substr(0, r.name.find('/'));
+    }
+    r.threads = run.threads;
+    r.time_unit = UnitName(run.time_unit);
+    r.label = run.report_label;
+    if (run.error_occurred) {
+      r.error = run.error_message;
+      return r;
+    }
+    const double scale = NanosPerUnit(run.time_unit);
+    Sample s;
+    s.repetition_index = round_;
+    s.iterations = run.iterations;
+    s.real_time_ns = run.GetAdjustedRealTime() * scale;
+    s.cpu_time_ns = run.GetAdjustedCPUTime() * scale;
+    for (const auto& [name, counter] : run.counters) s.counters[name] = counter.value;
+    r.samples.push_back(std::move(s));
+    return r;
+  }
+
+  const std::map<std::string, const suites::BenchmarkSpec*>& specs_;
+  const SampleSink& sink_;
+  Progress& progress_;
+  int round_ = 0;
+};
+
+void InitializeBenchmarkLibrary(double min_time_s) {
+  std::vector<std::string> args = {
+      "perfkit", "--benchmark_repetitions=1",
+      "--benchmark_min_time=" + std::to_string(min_time_s),
+      "--benchmark_enable_random_interleaving=false"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  int argc = static_cast<int>(argv.size());
+  benchmark::Initialize(&argc, argv.data());
+}
+
+}  // namespace
+
+Result<Selection> Select(const RunOptions& options) {
+  Selection selection;
+  std::vector<const suites::SuiteEntry*> entries;
+  if (options.suites.empty()) {
+    for (const auto& s : suites::AllSuites()) entries.push_back(&s);
+  }
+  for (const std::string& name : options.suites) {
+    const suites::SuiteEntry* s = suites::FindSuite(name);
+    if (s == nullptr) {
+      return Status::Error("unknown suite '" + name +
+                           "' (suites: " + suites::SuiteNames() + ")");
+    }
+    entries.push_back(s);
+  }
+  std::regex filter;
+  try {
+    filter = std::regex(options.filter.empty() ? ".*" : options.filter);
+  } catch (const std::regex_error& e) {
+    return Status::Error("invalid --filter regex '" + options.filter + "': " + e.what());
+  }
+  for (const suites::SuiteEntry* entry : entries) {
+    suites::SuiteSpec spec = entry->make();
+    selection.suite_names.push_back(spec.name);
+    for (auto& s : spec.skipped) selection.skipped.push_back(spec.name + "/" + s);
+    for (auto& b : spec.benchmarks) {
+      if (std::regex_search(b.name, filter)) selection.benchmarks.push_back(std::move(b));
+    }
+  }
+  if (selection.benchmarks.empty()) {
+    std::string names;
+    for (const auto& n : selection.suite_names) names += (names.empty() ? "" : ", ") + n;
+    return Status::Error("--filter '" + options.filter +
+                         "' matches no benchmark of suite(s) " + names +
+                         " (see 'perfkit list')");
+  }
+  return selection;
+}
+
+bool Run(const Selection& selection, const RunOptions& options,
+         const SampleSink& on_sample) {
+  InitializeBenchmarkLibrary(options.min_time_s);
+  std::map<std::string, const suites::BenchmarkSpec*> specs;
+  for (const auto& b : selection.benchmarks) specs[b.name] = &b;
+  std::vector<const suites::BenchmarkSpec*> order;
+  for (const auto& b : selection.benchmarks) order.push_back(&b);
+  std::mt19937 rng(options.seed != 0 ? options.seed : std::random_device{}());
+
+  Progress progress(options.progress, order.size() * options.repetitions);
+  CaptureReporter reporter(specs, on_sample, progress);
+  for (int round = 0; round < options.repetitions; ++round) {
+    if (InterruptRequested()) return false;
+    if (options.interleave) std::shuffle(order.begin(), order.end(), rng);
+    benchmark::ClearRegisteredBenchmarks();
+    for (const auto* b : order) {
+      benchmark::RegisterBenchmark(b->name.c_str(), b->fn);
+    }
+    reporter.set_round(round);
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+  }
+  benchmark::ClearRegisteredBenchmarks();
+  return !InterruptRequested();
+}
+
+std::string BenchmarkLibraryBuildType() {
+  // JSONReporter writes "library_build_type" from the library's own NDEBUG.
+  benchmark::JSONReporter reporter;
+  std::ostringstream out;
+  reporter.SetOutputStream(&out);
+  reporter.SetErrorStream(&out);
+  reporter.ReportContext(benchmark::BenchmarkReporter::Context());
+  const std::string text = out.str();
+  const std::string key = "\"library_build_type\": \"";
+  const size_t pos = text.find(key);
+  if (pos == std::string::npos) return "unknown";
+  const size_t start = pos + key.size();
+  return text.substr(start, text.find('"', start) - start);
+}
+
+}  // namespace perfkit::harness

@@ -1,0 +1,46 @@
+// Runs selected suite benchmarks through Google Benchmark in interleaved
+// rounds: every round runs each benchmark once, in a new random order, so slow
+// drift of a shared machine spreads over all benchmarks instead of biasing
+// whichever ran last. Each repetition is handed over as soon as it exists.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "subsystems/base/status.h"
+#include "suites/result.h"
+#include "suites/suite.h"
+
+namespace perfkit::harness {
+
+struct RunOptions {
+  std::vector<std::string> suites;  // empty: every suite
+  std::string filter;               // ECMAScript regex over names; empty: all
+  int repetitions = 10;
+  double min_time_s = 0.05;  // per repetition
+  bool interleave = true;    // false: rounds keep registration order
+  bool progress = false;     // a progress line on stderr
+  unsigned seed = 0;         // 0: random
+};
+
+struct Selection {
+  std::vector<suites::BenchmarkSpec> benchmarks;
+  std::vector<std::string> suite_names;
+  std::vector<std::string> skipped;  // engines the machine cannot run, with why
+};
+
+// Fails (a usage error) on an unknown suite, a bad regex, or no match.
+Result<Selection> Select(const RunOptions& options);
+
+// Calls on_sample with a BenchmarkResult holding one new sample (or only an
+// error) after each repetition. Stops early, returning false, when an
+// interrupt was requested.
+using SampleSink = std::function<void(const BenchmarkResult&)>;
+bool Run(const Selection& selection, const RunOptions& options,
+         const SampleSink& on_sample);
+
+// Google Benchmark's own build type ("debug" or "release") as it reports it.
+std::string BenchmarkLibraryBuildType();
+
+}  // namespace perfkit::harness

@@ -1,0 +1,37 @@
+#include <string>
+#include <vector>
+
+#include "suites/harness/interrupt.h"
+#include "suites/suite.h"
+
+namespace perfkit::suites {
+
+SuiteSpec MakeCrc32Suite();
+
+const std::vector<SuiteEntry>& AllSuites() {
+  static const std::vector<SuiteEntry> suites = {
+      {"crc32", "CRC-32 and CRC-32C engines against zlib, libdeflate and ISA-L",
+       &MakeCrc32Suite},
+  };
+  return suites;
+}
+
+const SuiteEntry* FindSuite(const std::string& name) {
+  for (const SuiteEntry& s : AllSuites()) {
+    if (name == s.name) return &s;
+  }
+  return nullptr;
+}
+
+std::string SuiteNames() {
+  std::string out;
+  for (const SuiteEntry& s : AllSuites()) {
+    if (!out.empty()) out += ", ";
+    out += s.name;
+  }
+  return out;
+}
+
+bool StopRequested() { return harness::InterruptRequested(); }
+
+}  // namespace perfkit::suites

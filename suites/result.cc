@@ -1,0 +1,52 @@
+#include "suites/result.h"
+
+#include <algorithm>
+
+namespace perfkit {
+
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kOurs:
+      return "ours";
+    case Role::kPeer:
+      return "peer";
+    case Role::kUnknown:
+      break;
+  }
+  return "";
+}
+
+Role ParseRole(const std::string& name) {
+  if (name == "ours") return Role::kOurs;
+  if (name == "peer") return Role::kPeer;
+  return Role::kUnknown;
+}
+
+const char* RunStatusName(RunStatus status) {
+  switch (status) {
+    case RunStatus::kComplete:
+      return "complete";
+    case RunStatus::kInterrupted:
+      return "interrupted";
+    case RunStatus::kRunning:
+      break;
+  }
+  return "running";
+}
+
+RunStatus ParseRunStatus(const std::string& name) {
+  if (name == "complete") return RunStatus::kComplete;
+  if (name == "interrupted") return RunStatus::kInterrupted;
+  return RunStatus::kRunning;
+}
+
+double MedianRealTimeNs(const BenchmarkResult& b) {
+  std::vector<double> v;
+  for (const Sample& s : b.samples) v.push_back(s.real_time_ns);
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t mid = v.size() / 2;
+  return v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+}  // namespace perfkit

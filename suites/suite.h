@@ -1,0 +1,43 @@
+// What a suite hands the harness: its benchmarks by name and role, and the
+// engines it had to leave out on this machine with the reason.
+#pragma once
+
+#include <benchmark/benchmark.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "suites/result.h"
+
+namespace perfkit::suites {
+
+struct BenchmarkSpec {
+  std::string name;  // <suite>/<op>/<impl>/<size>
+  Role role = Role::kOurs;
+  std::function<void(benchmark::State&)> fn;
+};
+
+struct SuiteSpec {
+  std::string name;
+  std::string description;
+  std::vector<BenchmarkSpec> benchmarks;
+  std::vector<std::string> skipped;  // "crc32c/hybrid: CPU lacks VPCLMULQDQ or AVX2"
+};
+
+struct SuiteEntry {
+  const char* name;
+  const char* description;
+  SuiteSpec (*make)();
+};
+
+// Every suite built into perfkit, in the order `bench` runs them by default.
+const std::vector<SuiteEntry>& AllSuites();
+const SuiteEntry* FindSuite(const std::string& name);
+std::string SuiteNames();  // "crc32, memops" for error messages
+
+// Set when the user asks a run to stop (SIGINT/SIGTERM); benchmarks check it
+// before they start so the remaining ones skip quickly.
+bool StopRequested();
+
+}  // namespace perfkit::suites

@@ -1,0 +1,165 @@
+// The store on :memory: and on files: round trips, interrupted runs, and
+// refusing what is not ours without touching it.
+#include "baselines/store.h"
+
+#include <gtest/gtest.h>
+
+#include <sqlite3.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "tests/test_util.h"
+
+namespace perfkit::store {
+namespace {
+
+using perfkit::testing::ReadFileOrDie;
+using perfkit::testing::TempDir;
+using perfkit::testing::WriteFileOrDie;
+
+RunRecord MakeRun(const std::string& uuid) {
+  RunRecord run;
+  run.uuid = uuid;
+  run.started_at = "2026-01-02T03:04:05Z";
+  run.command_line = "perfkit bench";
+  run.perfkit_version = "0.1.0";
+  run.git_commit = "abc";
+  run.host.fingerprint = "fp1";
+  run.host.cpu_model = "Test CPU";
+  run.host.kernel = "Linux 6";
+  run.host.cache_bytes["L1d"] = 32768;
+  run.tags["branch"] = "main";
+  BenchmarkResult b;
+  b.name = "crc32/crc32c/sse42/4096";
+  b.suite = "crc32";
+  b.role = Role::kOurs;
+  for (int i = 0; i < 3; ++i) {
+    Sample s;
+    s.repetition_index = i;
+    s.iterations = 1000 + i;
+    s.real_time_ns = 100.5 + i;
+    s.cpu_time_ns = 99.5 + i;
+    s.counters["bytes_per_second"] = 4e10;
+    b.samples.push_back(s);
+  }
+  run.benchmarks.push_back(b);
+  return run;
+}
+
+TEST(Store, SaveAndLoadRoundTrip) {
+  auto store = Store::Open(":memory:");
+  ASSERT_TRUE(store.ok()) << store.error();
+  RunRecord run = MakeRun("11111111-aaaa");
+  run.status = RunStatus::kComplete;
+  ASSERT_TRUE((*store)->SaveRun(run).ok());
+  EXPECT_GT(run.id, 0);
+
+  for (const std::string ref : {std::string("latest"), std::to_string(run.id), std::string("1111")}) {
+    auto loaded = (*store)->LoadRun(ref);
+    ASSERT_TRUE(loaded.ok()) << ref << ": " << loaded.error();
+    EXPECT_EQ(loaded->uuid, run.uuid);
+    EXPECT_EQ(loaded->status, RunStatus::kComplete);
+    EXPECT_EQ(loaded->tags.at("branch"), "main");
+    EXPECT_EQ(loaded->host.cpu_model, "Test CPU");
+    EXPECT_EQ(loaded->host.cache_bytes.at("L1d"), 32768);
+    ASSERT_EQ(loaded->benchmarks.size(), 1u);
+    const auto& b = loaded->benchmarks[0];
+    EXPECT_EQ(b.role, Role::kOurs);
+    ASSERT_EQ(b.samples.size(), 3u);
+    EXPECT_EQ(b.samples[2].iterations, 1002);
+    EXPECT_DOUBLE_EQ(b.samples[2].real_time_ns, 102.5);
+    EXPECT_DOUBLE_EQ(b.samples[1].counters.at("bytes_per_second"), 4e10);
+  }
+}
+
+TEST(Store, UnknownRunIsAnError) {
+  auto store = Store::Open(":memory:");
+  ASSERT_TRUE(store.ok());
+  auto missing = (*store)->LoadRun("latest");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().find("no runs"), std::string::npos);
+  EXPECT_FALSE((*store)->LoadRun("42").ok());
+}
+
+TEST(Store, NanTimesSurvive) {
+  auto store = Store::Open(":memory:");
+  ASSERT_TRUE(store.ok());
+  RunRecord run = MakeRun("nan");
+  run.benchmarks[0].samples[0].real_time_ns = std::nan("");
+  ASSERT_TRUE((*store)->SaveRun(run).ok());
+  auto loaded = (*store)->LoadRun("latest");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_TRUE(std::isnan(loaded->benchmarks[0].samples[0].real_time_ns));
+}
+
+// A run that stops half-way keeps its finished repetitions, never claims to
+// be complete, and leaves a database that passes integrity_check.
+TEST(Store, InterruptedRunKeepsFinishedSamples) {
+  TempDir dir;
+  const std::string path = dir.File("p.db");
+  {
+    auto store = Store::Open(path);
+    ASSERT_TRUE(store.ok()) << store.error();
+    RunRecord run = MakeRun("interrupted");
+    BenchmarkResult first = run.benchmarks[0];
+    first.samples.resize(1);
+    run.benchmarks[0].samples.clear();
+    ASSERT_TRUE((*store)->BeginRun(run).ok());
+    ASSERT_TRUE((*store)->AddResult(run.id, first).ok());
+    // The process dies here: no FinishRun.
+  }
+  auto store = Store::Open(path);
+  ASSERT_TRUE(store.ok());
+  auto loaded = (*store)->LoadRun("latest");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->status, RunStatus::kRunning);
+  ASSERT_EQ(loaded->benchmarks.size(), 1u);
+  EXPECT_EQ(loaded->benchmarks[0].samples.size(), 1u);
+  ASSERT_TRUE((*store)->FinishRun(loaded->id, RunStatus::kInterrupted, "now").ok());
+  EXPECT_EQ((*store)->LoadRun("latest")->status, RunStatus::kInterrupted);
+  EXPECT_EQ(*(*store)->IntegrityCheck(), "ok");
+}
+
+TEST(Store, RefusesAFileThatIsNotSqliteAndLeavesItUntouched) {
+  TempDir dir;
+  const std::string path = dir.File("notes.txt");
+  const std::string content = "these are my notes, not a database\n";
+  WriteFileOrDie(path, content);
+  auto store = Store::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.error().find("not a SQLite database"), std::string::npos);
+  EXPECT_EQ(ReadFileOrDie(path), content);
+  EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
+}
+
+TEST(Store, RefusesANewerSchema) {
+  TempDir dir;
+  const std::string path = dir.File("future.db");
+  ASSERT_TRUE(Store::Open(path).ok());
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+  }
+  auto store = Store::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.error().find("newer"), std::string::npos);
+}
+
+TEST(Store, DuplicateUuidFailsWithoutPartialWrites) {
+  auto store = Store::Open(":memory:");
+  ASSERT_TRUE(store.ok());
+  RunRecord a = MakeRun("same");
+  RunRecord b = MakeRun("same");
+  ASSERT_TRUE((*store)->SaveRun(a).ok());
+  EXPECT_FALSE((*store)->SaveRun(b).ok());
+  auto runs = (*store)->ListRuns(10);
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->size(), 1u);
+  EXPECT_EQ((*runs)[0].samples, 3);
+}
+
+}  // namespace
+}  // namespace perfkit::store

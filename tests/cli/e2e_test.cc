@@ -1,0 +1,108 @@
+// The built perfkit binary as a new user runs it: a quick crc32 bench into a
+// fresh database, exported; Ctrl-C during a run; Google Benchmark's own
+// compare.py reading our export.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "baselines/store.h"
+#include "tests/test_util.h"
+
+namespace perfkit::testing {
+namespace {
+
+const char* kCompareScript = "/usr/share/benchmark/compare.py";
+
+TEST(EndToEnd, QuickCrc32BenchIntoAFreshDatabaseAndExport) {
+  TempDir dir;
+  const std::string db = dir.File("perfkit.db");
+  auto bench = RunCommand({PerfkitBinary(), "bench", "--suite", "crc32", "--quick", "--db", db,
+                           "--tag", "ci=1", "--json", dir.File("bench.json")});
+  ASSERT_EQ(bench.exit_code, 0) << bench.err;
+  EXPECT_NE(bench.out.find("crc32/crc32c/slice8/4096"), std::string::npos);
+  EXPECT_NE(bench.out.find("Our best engine against the best peer"), std::string::npos);
+
+  auto exported = RunCommand({PerfkitBinary(), "export", "latest", "--db", db});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  const auto doc = nlohmann::json::parse(exported.out);
+  std::map<std::string, int> reps;
+  for (const auto& b : doc["benchmarks"]) {
+    if (b["run_type"] == "iteration") {
+      ++reps[b["name"].get<std::string>()];
+      EXPECT_GT(b["iterations"].get<int64_t>(), 0);
+      EXPECT_GT(b["bytes_per_second"].get<double>(), 0);
+    }
+  }
+  ASSERT_FALSE(reps.empty());
+  for (const auto& [name, n] : reps) EXPECT_EQ(n, 3) << name;
+  EXPECT_TRUE(reps.count("crc32/crc32c/isal/1048576"));
+  EXPECT_EQ(doc["context"]["perfkit"]["status"], "complete");
+  EXPECT_EQ(doc["context"]["perfkit"]["tags"]["ci"], "1");
+  // --json wrote the same run.
+  const auto written = nlohmann::json::parse(ReadFileOrDie(dir.File("bench.json")));
+  EXPECT_EQ(written["benchmarks"].size(), doc["benchmarks"].size());
+}
+
+TEST(EndToEnd, InterruptKeepsFinishedResultsAndMarksTheRun) {
+  TempDir dir;
+  const std::string db = dir.File("perfkit.db");
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    freopen("/dev/null", "w", stdout);
+    freopen("/dev/null", "w", stderr);
+    execl(PerfkitBinary().c_str(), "perfkit", "bench", "--suite", "crc32", "--repetitions", "100",
+          "--min-time", "0.01", "--db", db.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // Wait until some samples exist, then press Ctrl-C.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+
+  auto store = store::Store::Open(db);
+  ASSERT_TRUE(store.ok()) << store.error();
+  EXPECT_EQ(*(*store)->IntegrityCheck(), "ok");
+  auto run = (*store)->LoadRun("latest");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->status, RunStatus::kInterrupted);
+  size_t samples = 0;
+  for (const auto& b : run->benchmarks) samples += b.samples.size();
+  EXPECT_GT(samples, 0u);
+  EXPECT_LT(samples, run->benchmarks.size() * 100);
+}
+
+TEST(EndToEnd, GoogleBenchmarkCompareReadsOurExport) {
+  if (!std::filesystem::exists(kCompareScript)) {
+    GTEST_SKIP() << kCompareScript << " missing: apt-get install libbenchmark-tools";
+  }
+  if (RunCommand({"/usr/bin/python3", "-c", "import scipy"}).exit_code != 0) {
+    GTEST_SKIP() << "compare.py needs scipy: apt-get install python3-scipy";
+  }
+  TempDir dir;
+  const std::string db = dir.File("perfkit.db");
+  for (int i = 0; i < 2; ++i) {
+    auto bench = RunCommand({PerfkitBinary(), "bench", "--filter", "crc32c/(sse42|isal)/(64|4096)$",
+                             "--repetitions", "5", "--min-time", "0.01", "--db", db,
+                             "--json", dir.File("run" + std::to_string(i) + ".json")});
+    ASSERT_EQ(bench.exit_code, 0) << bench.err;
+  }
+  auto cmp = RunCommand({"/usr/bin/python3", kCompareScript, "benchmarks", dir.File("run0.json"),
+                         dir.File("run1.json")});
+  EXPECT_EQ(cmp.exit_code, 0) << cmp.err;
+  EXPECT_NE(cmp.out.find("crc32/crc32c/sse42/4096"), std::string::npos) << cmp.out;
+  EXPECT_NE(cmp.out.find("U Test"), std::string::npos) << cmp.out;  // it used our repetitions
+  EXPECT_EQ(cmp.err.find("Traceback"), std::string::npos) << cmp.err;
+}
+
+}  // namespace
+}  // namespace perfkit::testing

@@ -1,0 +1,52 @@
+#include "report/results_table.h"
+
+#include <gtest/gtest.h>
+
+namespace perfkit::report {
+namespace {
+
+BenchmarkResult Bench(const std::string& name, Role role, std::vector<double> times) {
+  BenchmarkResult b;
+  b.name = name;
+  b.role = role;
+  for (size_t i = 0; i < times.size(); ++i) {
+    Sample s;
+    s.repetition_index = static_cast<int64_t>(i);
+    s.real_time_ns = times[i];
+    b.samples.push_back(s);
+  }
+  return b;
+}
+
+TEST(ResultsTable, SplitName) {
+  auto p = SplitName("crc32/crc32c/hybrid/4096");
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->group, "crc32/crc32c/*/4096");
+  EXPECT_EQ(p->impl, "hybrid");
+  EXPECT_FALSE(SplitName("BM_memcpy/64"));
+}
+
+TEST(ResultsTable, RatioAgainstTheBestPeer) {
+  RunRecord run;
+  run.benchmarks = {Bench("s/op/ours/64", Role::kOurs, {10, 11, 9}),
+                    Bench("s/op/slow/64", Role::kOurs, {40, 40, 40}),
+                    Bench("s/op/peer1/64", Role::kPeer, {20, 20, 20}),
+                    Bench("s/op/peer2/64", Role::kPeer, {15, 15, 15}),
+                    Bench("s/op/ours/128", Role::kOurs, {30})};
+  const auto rows = BuildResultRows(run);
+  ASSERT_EQ(rows.size(), 5u);
+  EXPECT_DOUBLE_EQ(rows[0].median_ns, 10);
+  ASSERT_TRUE(rows[0].vs_best_peer);
+  EXPECT_DOUBLE_EQ(*rows[0].vs_best_peer, 1.5);
+  EXPECT_EQ(rows[0].best_peer, "peer2");
+  EXPECT_DOUBLE_EQ(*rows[1].vs_best_peer, 15.0 / 40.0);
+  EXPECT_FALSE(rows[2].vs_best_peer);
+  EXPECT_FALSE(rows[4].vs_best_peer);  // no peer at 128
+  const auto ratios = BuildPeerRatios(run);
+  ASSERT_EQ(ratios.size(), 1u);
+  EXPECT_EQ(ratios[0].best_ours, "ours");
+  EXPECT_DOUBLE_EQ(ratios[0].ratio, 1.5);
+}
+
+}  // namespace
+}  // namespace perfkit::report

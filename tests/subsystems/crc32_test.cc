@@ -1,0 +1,130 @@
+// CRC engines against published check values and against zlib, ISA-L and
+// libdeflate as oracles.
+#include "subsystems/crc32/crc32.h"
+
+#include <gtest/gtest.h>
+#include <isa-l/crc.h>
+#include <libdeflate.h>
+#include <zlib.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+namespace perfkit::crc32 {
+namespace {
+
+const std::string kCheck = "123456789";
+
+std::vector<const Engine*> Engines(Kind kind) {
+  std::vector<const Engine*> out;
+  for (const Engine& e : AllEngines()) {
+    if (e.kind == kind && e.available()) out.push_back(&e);
+  }
+  return out;
+}
+
+uint32_t ZlibCrc32(const uint8_t* p, size_t n) {
+  return static_cast<uint32_t>(::crc32(0, p, static_cast<uInt>(n)));
+}
+
+uint32_t IsalCrc32c(const uint8_t* p, size_t n) {
+  // ISA-L's crc32_iscsi takes and returns the raw register.
+  return ~crc32_iscsi(const_cast<uint8_t*>(p), static_cast<int>(n), ~0u);
+}
+
+std::vector<uint8_t> RandomBytes(size_t n, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<uint8_t> v(n);
+  for (auto& b : v) b = static_cast<uint8_t>(rng());
+  return v;
+}
+
+TEST(Crc32, CheckValueEveryEngine) {
+  for (const Engine* e : Engines(Kind::kCrc32)) {
+    EXPECT_EQ(e->fn(0, kCheck.data(), kCheck.size()), 0xCBF43926u) << e->name;
+  }
+  for (const Engine* e : Engines(Kind::kCrc32c)) {
+    EXPECT_EQ(e->fn(0, kCheck.data(), kCheck.size()), 0xE3069283u) << e->name;
+  }
+}
+
+// RFC 3720 appendix B.4.
+TEST(Crc32, Rfc3720Vectors) {
+  std::vector<uint8_t> zeros(32, 0), ones(32, 0xff), inc(32), dec(32);
+  for (int i = 0; i < 32; ++i) {
+    inc[i] = static_cast<uint8_t>(i);
+    dec[i] = static_cast<uint8_t>(31 - i);
+  }
+  for (const Engine* e : Engines(Kind::kCrc32c)) {
+    EXPECT_EQ(e->fn(0, zeros.data(), 32), 0x8A9136AAu) << e->name;
+    EXPECT_EQ(e->fn(0, ones.data(), 32), 0x62A8AB43u) << e->name;
+    EXPECT_EQ(e->fn(0, inc.data(), 32), 0x46DD794Eu) << e->name;
+    EXPECT_EQ(e->fn(0, dec.data(), 32), 0x113FDB5Cu) << e->name;
+  }
+}
+
+// Every length 0..4096 at every start alignment 0..63, against the oracles.
+TEST(Crc32, AllEnginesMatchOraclesAllLengthsAndAlignments) {
+  const auto data = RandomBytes(4096 + 64, 1);
+  const auto crc32_engines = Engines(Kind::kCrc32);
+  const auto crc32c_engines = Engines(Kind::kCrc32c);
+  for (size_t align = 0; align < 64; ++align) {
+    const uint8_t* p = data.data() + align;
+    for (size_t n = 0; n <= 4096; ++n) {
+      const uint32_t want = ZlibCrc32(p, n);
+      ASSERT_EQ(libdeflate_crc32(0, p, n), want);
+      ASSERT_EQ(crc32_gzip_refl(0, p, n), want);
+      for (const Engine* e : crc32_engines) {
+        ASSERT_EQ(e->fn(0, p, n), want) << e->name << " n=" << n << " align=" << align;
+      }
+      const uint32_t want_c = IsalCrc32c(p, n);
+      for (const Engine* e : crc32c_engines) {
+        ASSERT_EQ(e->fn(0, p, n), want_c) << e->name << " n=" << n << " align=" << align;
+      }
+    }
+  }
+}
+
+// Large buffers cross the chunking of the multi-stream engines.
+TEST(Crc32, LargeBuffersAndChaining) {
+  const auto data = RandomBytes((1 << 20) + 777, 2);
+  const uint32_t want = ZlibCrc32(data.data(), data.size());
+  const uint32_t want_c = IsalCrc32c(data.data(), data.size());
+  for (const Engine& e : AllEngines()) {
+    if (!e.available()) continue;
+    const uint32_t expect = e.kind == Kind::kCrc32 ? want : want_c;
+    EXPECT_EQ(e.fn(0, data.data(), data.size()), expect) << e.name;
+    const size_t split = 100003;
+    const uint32_t a = e.fn(0, data.data(), split);
+    EXPECT_EQ(e.fn(a, data.data() + split, data.size() - split), expect) << e.name;
+  }
+}
+
+TEST(Crc32, CombineMatchesWholeBuffer) {
+  const auto data = RandomBytes(10000, 3);
+  for (Kind kind : {Kind::kCrc32, Kind::kCrc32c}) {
+    const uint32_t whole = Compute(kind, 0, data.data(), data.size());
+    for (size_t split : {size_t{0}, size_t{1}, size_t{17}, size_t{4096}, data.size()}) {
+      const uint32_t a = Compute(kind, 0, data.data(), split);
+      const uint32_t b = Compute(kind, 0, data.data() + split, data.size() - split);
+      EXPECT_EQ(Combine(kind, a, b, data.size() - split), whole) << split;
+    }
+  }
+  EXPECT_EQ(Combine(Kind::kCrc32, 0xCBF43926u, 0, 0), 0xCBF43926u);
+  EXPECT_EQ(static_cast<uint32_t>(crc32_combine(0x12345678, 0x9abcdef0, 1 << 20)),
+            Combine(Kind::kCrc32, 0x12345678, 0x9abcdef0, 1 << 20));
+}
+
+TEST(Crc32, BestEngineIsAvailable) {
+  EXPECT_TRUE(BestEngine(Kind::kCrc32).available());
+  EXPECT_TRUE(BestEngine(Kind::kCrc32c).available());
+  for (const Engine& e : AllEngines()) {
+    if (!e.available()) {
+      GTEST_LOG_(INFO) << e.name << " skipped: " << e.missing;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace perfkit::crc32

@@ -1,0 +1,41 @@
+// Helpers for tests: temporary directories, running the built perfkit binary
+// as a user would, and running it in-process with captured output.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace perfkit::testing {
+
+std::string SourceDir();  // the checkout, as CMake saw it
+std::string BinaryDir();  // the build directory
+std::string PerfkitBinary();
+
+// A fresh directory, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs `argv` in a child process with `cwd`, capturing stdout and stderr.
+CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& cwd = "");
+
+// PerfkitMain in this process with stdout/stderr captured.
+CommandResult RunInProcess(const std::vector<std::string>& args);
+
+std::string ReadFileOrDie(const std::string& path);
+void WriteFileOrDie(const std::string& path, const std::string& content);
+
+}  // namespace perfkit::testing
