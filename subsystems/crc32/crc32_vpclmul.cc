@@ -83,7 +83,7 @@ uint32_t Fold256Raw(uint32_t reg, const uint8_t* p, size_t n) {
 // streams kStreamQwords words; the ratio balances the two units on Zen 3.
 constexpr size_t kStreamQwords = 6;
 constexpr size_t kStride = 128 + 3 * 8 * kStreamQwords;
-constexpr size_t kMaxIterations = kMaxShiftQwords / kStreamQwords;
+constexpr size_t kMaxIterations = kMaxShiftQwords / (3 * kStreamQwords);
 
 uint64_t Load64(const uint8_t* p) {
   uint64_t v;
@@ -115,10 +115,10 @@ uint32_t HybridChunk(uint32_t reg, const uint8_t* p, size_t iters) {
     acc.Step(p + 128 * (i + 1), k1024);
   }
   reg = Reduce128<Kind::kCrc32c>(Narrow(acc.Merge(k), k));
-  const uint32_t shift = Crc32cShiftTable()[kStreamQwords * iters];
-  reg = Crc32cShift(reg, shift) ^ static_cast<uint32_t>(c0);
-  reg = Crc32cShift(reg, shift) ^ static_cast<uint32_t>(c1);
-  return Crc32cShift(reg, shift) ^ static_cast<uint32_t>(c2);
+  const uint32_t* shift = Crc32cShiftTable();
+  const size_t w = kStreamQwords * iters;
+  return Crc32cShift(reg, shift[3 * w]) ^ Crc32cShift(static_cast<uint32_t>(c0), shift[2 * w]) ^
+         Crc32cShift(static_cast<uint32_t>(c1), shift[w]) ^ static_cast<uint32_t>(c2);
 }
 
 }  // namespace

@@ -16,6 +16,8 @@ namespace perfkit::crc32::internal {
 uint32_t Crc32cSse42Raw(uint32_t reg, const uint8_t* p, size_t n);
 // reg * x^(64q) mod P for k = Crc32cShiftTable()[q].
 uint32_t Crc32cShift(uint32_t reg, uint32_t k);
+// The unreduced 64-bit form W of that shift, with crc32q(0, W) equal to it.
+uint64_t Crc32cShiftProduct(uint32_t reg, uint32_t k);
 
 namespace {
 
