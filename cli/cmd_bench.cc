@@ -132,7 +132,8 @@ Runner AddBench(CLI::App& app) {
   auto opts = std::make_shared<BenchOptions>();
   CLI::App* cmd = app.add_subcommand(
       "bench", "Run benchmark suites (default: all) and store every repetition");
-  cmd->add_option("--suite", opts->suites, "Suite to run (repeatable); see 'perfkit list'");
+  cmd->add_option("--suite", opts->suites, "Suite to run (repeatable); see 'perfkit list'")
+      ->allow_extra_args(false);
   cmd->add_option("--filter", opts->filter, "Only benchmarks whose name matches this regex");
   auto* reps = cmd->add_option("--repetitions", opts->repetitions, "Repetitions per benchmark")
                    ->check(CLI::Range(1, 1000));
@@ -143,7 +144,8 @@ Runner AddBench(CLI::App& app) {
   cmd->add_flag("--no-interleave", opts->no_interleave,
                 "Keep benchmark order fixed in every round (default: shuffled)");
   cmd->add_option("--db", opts->db, "SQLite database (default $PERFKIT_DB or ./perfkit.db)");
-  cmd->add_option("--tag", opts->tags, "KEY=VALUE stored with the run (repeatable)");
+  cmd->add_option("--tag", opts->tags, "KEY=VALUE stored with the run (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--json", opts->json_out, "Also write the run as Google Benchmark JSON");
   cmd->add_option("--exec", opts->exec,
                   "Run this Google Benchmark executable instead of perfkit's suites");

@@ -38,7 +38,8 @@ Runner AddImport(CLI::App& app) {
   auto opts = std::make_shared<ImportOptions>();
   CLI::App* cmd = app.add_subcommand("import", "Store a Google Benchmark JSON file as a run");
   cmd->add_option("file", opts->file, "Google Benchmark JSON output")->required();
-  cmd->add_option("--tag", opts->tags, "KEY=VALUE stored with the run (repeatable)");
+  cmd->add_option("--tag", opts->tags, "KEY=VALUE stored with the run (repeatable)")
+      ->allow_extra_args(false);
   cmd->add_option("--db", opts->db, "SQLite database (default $PERFKIT_DB or ./perfkit.db)");
   return [opts] { return RunImport(*opts); };
 }

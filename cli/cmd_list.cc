@@ -37,7 +37,8 @@ int RunList(const ListOptions& options) {
 Runner AddList(CLI::App& app) {
   auto opts = std::make_shared<ListOptions>();
   CLI::App* cmd = app.add_subcommand("list", "List suites and their benchmarks");
-  cmd->add_option("--suite", opts->suites, "Only this suite (repeatable)");
+  cmd->add_option("--suite", opts->suites, "Only this suite (repeatable)")
+      ->allow_extra_args(false);
   return [opts] { return RunList(*opts); };
 }
 

@@ -1,5 +1,6 @@
 #include "report/gbench_json.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -242,6 +243,8 @@ Result<RunRecord> FromGbenchJson(const std::string& text, const std::string& ori
     roles = (*p)["roles"].get<std::map<std::string, std::string>>();
   }
   std::map<std::string, size_t> index;
+  // Registration order, which random interleaving scrambles in the file.
+  std::vector<std::pair<int64_t, int64_t>> order;
   bool saw_aggregate = false;
   for (const json& e : doc["benchmarks"]) {
     if (!e.is_object() || !e.contains("name") || !e["name"].is_string()) {
@@ -262,6 +265,8 @@ Result<RunRecord> FromGbenchJson(const std::string& text, const std::string& ori
       b.time_unit = e.value("time_unit", "ns");
       b.label = e.value("label", "");
       run.benchmarks.push_back(std::move(b));
+      order.emplace_back(e.value("family_index", int64_t{0}),
+                         e.value("per_family_instance_index", int64_t{0}));
     }
     BenchmarkResult& b = run.benchmarks[it->second];
     if (e.value("error_occurred", false)) {
@@ -274,6 +279,13 @@ Result<RunRecord> FromGbenchJson(const std::string& text, const std::string& ori
     const double scale = UnitScale(e.value("time_unit", "ns"));
     Sample s;
     s.repetition_index = e.value("repetition_index", static_cast<int64_t>(b.samples.size()));
+    // Files glued together from several runs repeat indices; keep them apart.
+    for (const Sample& other : b.samples) {
+      if (other.repetition_index == s.repetition_index) {
+        s.repetition_index = static_cast<int64_t>(b.samples.size());
+        break;
+      }
+    }
     s.iterations = static_cast<int64_t>(NumberOr(e, "iterations", 0));
     s.real_time_ns = NumberOr(e, "real_time", 0) * scale;
     s.cpu_time_ns = NumberOr(e, "cpu_time", 0) * scale;
@@ -285,6 +297,13 @@ Result<RunRecord> FromGbenchJson(const std::string& text, const std::string& ori
     b.time_unit = e.value("time_unit", "ns");
     b.samples.push_back(std::move(s));
   }
+  std::vector<size_t> by_registration(run.benchmarks.size());
+  for (size_t i = 0; i < by_registration.size(); ++i) by_registration[i] = i;
+  std::stable_sort(by_registration.begin(), by_registration.end(),
+                   [&](size_t a, size_t b) { return order[a] < order[b]; });
+  std::vector<BenchmarkResult> sorted;
+  for (size_t i : by_registration) sorted.push_back(std::move(run.benchmarks[i]));
+  run.benchmarks = std::move(sorted);
   if (run.benchmarks.empty()) {
     return Status::Error(origin + (saw_aggregate
                                        ? " holds only aggregates; re-run without "

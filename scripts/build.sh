@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Configures and builds perfkit (Release, with tests) into ./build.
-# Extra arguments go to CMake, e.g. -DPERFKIT_SANITIZE=address -B build-asan.
+# -B DIR picks another build directory; other arguments go to CMake, e.g.
+#   scripts/build.sh -B build-asan -DPERFKIT_SANITIZE=address
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=build
-for arg in "$@"; do
-  [[ "$arg" == -B* ]] && build_dir="${arg#-B}"
+cmake_args=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    -B) build_dir="$2"; shift 2 ;;
+    -B*) build_dir="${1#-B}"; shift ;;
+    *) cmake_args+=("$1"); shift ;;
+  esac
 done
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "${cmake_args[@]}" >/dev/null
 cmake --build "$build_dir"

@@ -1,5 +1,9 @@
 #include "subsystems/base/cpu_features.h"
 
+#include <cstdlib>
+#include <string>
+#include <utility>
+
 #if PERFKIT_X86_64
 #include <cpuid.h>
 #elif PERFKIT_AARCH64
@@ -59,10 +63,32 @@ CpuFeatures Detect() {
 CpuFeatures Detect() { return {}; }
 #endif
 
+// PERFKIT_DISABLE_CPU_FEATURES=avx2,vpclmulqdq,... hides features, so the
+// fallbacks a smaller CPU would run can be exercised on this one.
+CpuFeatures ApplyMask(CpuFeatures f) {
+  const char* mask = std::getenv("PERFKIT_DISABLE_CPU_FEATURES");
+  if (mask == nullptr) return f;
+  const std::pair<const char*, bool CpuFeatures::*> names[] = {
+      {"sse2", &CpuFeatures::sse2},           {"sse4.2", &CpuFeatures::sse42},
+      {"avx", &CpuFeatures::avx},             {"avx2", &CpuFeatures::avx2},
+      {"avx512f", &CpuFeatures::avx512f},     {"avx512bw", &CpuFeatures::avx512bw},
+      {"avx512vl", &CpuFeatures::avx512vl},   {"pclmulqdq", &CpuFeatures::pclmulqdq},
+      {"vpclmulqdq", &CpuFeatures::vpclmulqdq}, {"bmi2", &CpuFeatures::bmi2},
+      {"erms", &CpuFeatures::erms},           {"fsrm", &CpuFeatures::fsrm},
+      {"neon", &CpuFeatures::neon},           {"sve", &CpuFeatures::sve},
+      {"crc32", &CpuFeatures::arm_crc32},     {"pmull", &CpuFeatures::arm_pmull},
+  };
+  const std::string list = std::string(",") + mask + ",";
+  for (const auto& [name, member] : names) {
+    if (list.find(std::string(",") + name + ",") != std::string::npos) f.*member = false;
+  }
+  return f;
+}
+
 }  // namespace
 
 const CpuFeatures& GetCpuFeatures() {
-  static const CpuFeatures features = Detect();
+  static const CpuFeatures features = ApplyMask(Detect());
   return features;
 }
 

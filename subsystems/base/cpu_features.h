@@ -36,7 +36,9 @@ struct CpuFeatures {
   bool arm_pmull = false;
 };
 
-// Cached after the first call; safe from any thread.
+// Cached after the first call; safe from any thread. Features named in
+// $PERFKIT_DISABLE_CPU_FEATURES (comma-separated, as sysinfo spells them)
+// read as absent, to test the fallbacks.
 const CpuFeatures& GetCpuFeatures();
 
 }  // namespace perfkit

@@ -96,7 +96,8 @@ Result<std::string> RunBenchmarkExecutable(const ExecOptions& options) {
   }
   if (json.empty()) {
     return Status::Error("'" + options.program +
-                         "' wrote no Google Benchmark JSON (is it a Google Benchmark executable?)");
+                         "' wrote no benchmark results (not a Google Benchmark executable, or "
+                         "its filter matched nothing?)");
   }
   return json;
 }

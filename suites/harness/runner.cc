@@ -47,8 +47,9 @@ const char* UnitName(benchmark::TimeUnit unit) {
 
 class Progress {
  public:
-  Progress(bool enabled, size_t total)
-      : enabled_(enabled), total_(total), start_(Clock::now()) {}
+  Progress(bool enabled, size_t benchmarks, int rounds)
+      : enabled_(enabled), benchmarks_(benchmarks), rounds_(rounds),
+        total_(benchmarks * static_cast<size_t>(rounds)), start_(Clock::now()) {}
   ~Progress() {
     if (enabled_ && done_ > 0) std::fprintf(stderr, "\r\033[K");
   }
@@ -59,13 +60,16 @@ class Progress {
         std::chrono::duration<double>(Clock::now() - start_).count();
     const double left = elapsed / static_cast<double>(done_) *
                         static_cast<double>(total_ - done_);
-    std::fprintf(stderr, "\r\033[K[%zu/%zu] %s  %.0fs elapsed, ~%.0fs left",
-                 done_, total_, name.c_str(), elapsed, left);
+    std::fprintf(stderr, "\r\033[Kround %zu/%d, benchmark %zu/%zu: %s  %.0fs elapsed, ~%.0fs left",
+                 (done_ - 1) / benchmarks_ + 1, rounds_, (done_ - 1) % benchmarks_ + 1,
+                 benchmarks_, name.c_str(), elapsed, left);
     std::fflush(stderr);
   }
 
  private:
   bool enabled_;
+  size_t benchmarks_;
+  int rounds_;
   size_t total_;
   size_t done_ = 0;
   Clock::time_point start_;
@@ -185,7 +189,7 @@ bool Run(const Selection& selection, const RunOptions& options,
   for (const auto& b : selection.benchmarks) order.push_back(&b);
   std::mt19937 rng(options.seed != 0 ? options.seed : std::random_device{}());
 
-  Progress progress(options.progress, order.size() * options.repetitions);
+  Progress progress(options.progress, order.size(), options.repetitions);
   CaptureReporter reporter(specs, on_sample, progress);
   for (int round = 0; round < options.repetitions; ++round) {
     if (InterruptRequested()) return false;

@@ -127,7 +127,7 @@ TEST(Cli, ExecOfMissingOrNonBenchmarkProgram) {
   EXPECT_NE(missing.err.find("cannot execute '/nonexistent/bm'"), std::string::npos) << missing.err;
   auto not_bench = RunInProcess({"bench", "--exec", "true", "--db", dir.File("p.db")});
   EXPECT_EQ(not_bench.exit_code, 3);
-  EXPECT_NE(not_bench.err.find("wrote no Google Benchmark JSON"), std::string::npos) << not_bench.err;
+  EXPECT_NE(not_bench.err.find("wrote no benchmark results"), std::string::npos) << not_bench.err;
 }
 
 TEST(Cli, ChecksumOfFilesAndErrors) {

@@ -49,6 +49,52 @@ TEST(EndToEnd, QuickCrc32BenchIntoAFreshDatabaseAndExport) {
   EXPECT_EQ(written["benchmarks"].size(), doc["benchmarks"].size());
 }
 
+TEST(EndToEnd, ExecStoresAnExternalGoogleBenchmarkExecutable) {
+  TempDir dir;
+  const std::string db = dir.File("perfkit.db");
+  auto bench = RunCommand({PerfkitBinary(), "bench", "--exec", BinaryDir() + "/bin/toy_benchmark",
+                           "--quick", "--db", db, "--tag", "kind=exec", "--",
+                           "--benchmark_filter=BM_Sum/4096"});
+  ASSERT_EQ(bench.exit_code, 0) << bench.err;
+  EXPECT_NE(bench.out.find("BM_Sum/4096"), std::string::npos) << bench.out;
+  EXPECT_EQ(bench.out.find("BM_Sum/64"), std::string::npos) << "the -- arguments were ignored";
+  auto store = store::Store::Open(db);
+  ASSERT_TRUE(store.ok());
+  auto run = (*store)->LoadRun("latest");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->source, "exec");
+  EXPECT_EQ(run->status, RunStatus::kComplete);
+  EXPECT_EQ(run->tags.at("kind"), "exec");
+  ASSERT_EQ(run->benchmarks.size(), 1u);
+  EXPECT_EQ(run->benchmarks[0].samples.size(), 3u);
+  EXPECT_FALSE(run->raw_json.empty());
+}
+
+// A CPU without SSE4.2, PCLMULQDQ or AVX2: only the portable engine runs,
+// the others are listed as skipped with why, and checksums do not change.
+TEST(EndToEnd, MissingCpuFeaturesSkipEnginesWithAReason) {
+  const std::string file = SourceDir() + "/tests/golden/123456789.txt";
+  auto plain = RunCommand({"env", "PERFKIT_DISABLE_CPU_FEATURES=sse4.2,pclmulqdq,avx2,vpclmulqdq",
+                           PerfkitBinary(), "checksum", file});
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(plain.out, "e3069283 9 " + file + "\n");
+  auto list = RunCommand({"env", "PERFKIT_DISABLE_CPU_FEATURES=sse4.2,pclmulqdq,avx2,vpclmulqdq",
+                          PerfkitBinary(), "list", "--suite", "crc32"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("crc32/crc32c/slice8/16"), std::string::npos);
+  EXPECT_EQ(list.out.find("crc32/crc32c/sse42/16"), std::string::npos);
+  EXPECT_NE(list.out.find("skipped on this machine: crc32c/sse42: CPU lacks SSE4.2"), std::string::npos)
+      << list.out;
+  EXPECT_NE(list.out.find("crc32c/hybrid: CPU lacks VPCLMULQDQ or AVX2"), std::string::npos);
+  TempDir dir;
+  auto bench = RunCommand({"env", "PERFKIT_DISABLE_CPU_FEATURES=avx2,vpclmulqdq", PerfkitBinary(),
+                           "bench", "--quick", "--filter", "crc32c/.*/64$", "--db", dir.File("p.db")});
+  ASSERT_EQ(bench.exit_code, 0) << bench.err;
+  EXPECT_NE(bench.err.find("skipping crc32/crc32c/vpclmul: CPU lacks VPCLMULQDQ or AVX2"),
+            std::string::npos) << bench.err;
+  EXPECT_NE(bench.out.find("crc32/crc32c/sse42/64"), std::string::npos);
+}
+
 TEST(EndToEnd, InterruptKeepsFinishedResultsAndMarksTheRun) {
   TempDir dir;
   const std::string db = dir.File("perfkit.db");
