@@ -63,6 +63,27 @@ CREATE TABLE raw_imports(
   run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
   json TEXT NOT NULL);
 )sql",
+    // 2: named baselines (each save appends, so a name keeps its history) and
+    // the A/A noise floor per host, benchmark and metric.
+    R"sql(
+CREATE TABLE baselines(
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL);
+CREATE TABLE baseline_runs(
+  id INTEGER PRIMARY KEY,
+  baseline_id INTEGER NOT NULL REFERENCES baselines(id) ON DELETE CASCADE,
+  run_id INTEGER NOT NULL REFERENCES runs(id),
+  saved_at TEXT NOT NULL);
+CREATE TABLE noise_floors(
+  host_fingerprint TEXT NOT NULL,
+  benchmark TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  noise REAL NOT NULL,
+  runs INTEGER NOT NULL,
+  measured_at TEXT NOT NULL,
+  PRIMARY KEY(host_fingerprint, benchmark, metric));
+)sql",
 };
 
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);

@@ -6,6 +6,7 @@
 // finished repetitions and a run that does not claim to be complete.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +23,25 @@ struct RunListing {
   int64_t benchmarks = 0;
   int64_t samples = 0;
 };
+
+struct BaselineListing {
+  std::string name;
+  std::string created_at;
+  int64_t latest_run_id = 0;
+  std::string latest_saved_at;
+  int64_t saves = 0;
+};
+
+struct BaselineSave {
+  int64_t run_id = 0;
+  std::string run_uuid;
+  std::string run_started_at;
+  std::string saved_at;
+};
+
+// Letters, digits, '.', '_' and '-', starting with a letter or digit; not
+// "latest" and not all digits, which would shadow run references.
+Status ValidateBaselineName(const std::string& name);
 
 class Store {
  public:
@@ -44,6 +64,22 @@ class Store {
   // REF is a run id, a uuid or unique uuid prefix, or "latest".
   Result<RunRecord> LoadRun(const std::string& ref);
   Result<std::vector<RunListing>> ListRuns(int limit);
+  // Baselines name runs; saving again under a name appends to its history,
+  // and the newest save is what the name means. Deleting a baseline keeps
+  // its runs.
+  Status SaveBaseline(const std::string& name, int64_t run_id, const std::string& now);
+  Result<std::vector<BaselineListing>> ListBaselines();
+  Result<std::vector<BaselineSave>> BaselineHistory(const std::string& name);  // newest first
+  Status DeleteBaseline(const std::string& name);
+  Result<bool> HasBaseline(const std::string& name);
+
+  // A/A noise floors: the typical |log ratio| between runs of one build.
+  Status SaveNoiseFloors(const std::string& host_fingerprint, const std::string& metric,
+                         const std::map<std::string, double>& noise, int runs,
+                         const std::string& now);
+  Result<std::map<std::string, double>> LoadNoiseFloors(const std::string& host_fingerprint,
+                                                        const std::string& metric);
+
   // "ok" when SQLite's integrity_check passes.
   Result<std::string> IntegrityCheck();
 

@@ -81,51 +81,64 @@ int RunExternal(const BenchOptions& options, const std::map<std::string, std::st
 
 }  // namespace
 
+Result<MeasuredRun> MeasureIntoStore(store::Store& store, const harness::Selection& selection,
+                                     const harness::RunOptions& run_options,
+                                     const std::map<std::string, std::string>& tags) {
+  MeasuredRun m;
+  m.run = NewRun(tags, "perfkit");
+  // Declared up front: the stored run keeps suite order, and an interrupted
+  // one shows what never ran.
+  for (const auto& b : selection.benchmarks) {
+    BenchmarkResult declared;
+    declared.name = b.name;
+    declared.suite = b.name.substr(0, b.name.find('/'));
+    declared.role = b.role;
+    m.run.benchmarks.push_back(std::move(declared));
+  }
+  if (Status s = store.BeginRun(m.run); !s.ok()) return s;
+  Status write_error;
+  harness::InstallInterruptHandler();
+  const bool finished = harness::Run(selection, run_options, [&](const BenchmarkResult& r) {
+    if (!write_error.ok()) return;
+    write_error = store.AddResult(m.run.id, r);
+    if (!write_error.ok()) harness::RequestInterrupt();  // stop measuring what we cannot keep
+    Accumulate(m.run, r);
+  });
+  harness::RemoveInterruptHandler();
+  harness::ClearInterrupt();
+  m.interrupted = !finished;
+  m.run.status = finished ? RunStatus::kComplete : RunStatus::kInterrupted;
+  m.run.ended_at = NowIso8601();
+  Status closed = store.FinishRun(m.run.id, m.run.status, m.run.ended_at);
+  if (!write_error.ok()) return write_error;
+  if (!closed.ok()) return closed;
+  return m;
+}
+
+harness::RunOptions ToRunOptions(const BenchOptions& options) {
+  harness::RunOptions r;
+  r.suites = options.suites;
+  r.filter = options.filter;
+  r.repetitions = options.repetitions;
+  r.min_time_s = options.min_time_s;
+  r.interleave = !options.no_interleave;
+  r.progress = options.progress;
+  return r;
+}
+
 int RunBench(const BenchOptions& options) {
   auto tags = ParseTags(options.tags);
   if (!tags.ok()) return Fail(kExitUsage, tags.error());
   if (!options.exec.empty()) return RunExternal(options, *tags);
-
-  harness::RunOptions run_options;
-  run_options.suites = options.suites;
-  run_options.filter = options.filter;
-  run_options.repetitions = options.repetitions;
-  run_options.min_time_s = options.min_time_s;
-  run_options.interleave = !options.no_interleave;
-  run_options.progress = options.progress;
+  const harness::RunOptions run_options = ToRunOptions(options);
   auto selection = harness::Select(run_options);
   if (!selection.ok()) return Fail(kExitUsage, selection.error());
   auto store = OpenStore(options.db);
   if (!store.ok()) return Fail(kExitFailure, store.error());
   for (const std::string& s : selection->skipped) fmt::print(stderr, "skipping {}\n", s);
-
-  RunRecord run = NewRun(*tags, "perfkit");
-  // Declared up front: the stored run keeps suite order, and an interrupted
-  // one shows what never ran.
-  for (const auto& b : selection->benchmarks) {
-    BenchmarkResult declared;
-    declared.name = b.name;
-    declared.suite = b.name.substr(0, b.name.find('/'));
-    declared.role = b.role;
-    run.benchmarks.push_back(std::move(declared));
-  }
-  if (Status s = (*store)->BeginRun(run); !s.ok()) return Fail(kExitFailure, s.message());
-  Status write_error;
-  harness::InstallInterruptHandler();
-  const bool finished = harness::Run(*selection, run_options, [&](const BenchmarkResult& r) {
-    if (!write_error.ok()) return;
-    write_error = (*store)->AddResult(run.id, r);
-    if (!write_error.ok()) harness::RequestInterrupt();  // stop measuring what we cannot keep
-    Accumulate(run, r);
-  });
-  harness::RemoveInterruptHandler();
-  harness::ClearInterrupt();
-  run.status = finished ? RunStatus::kComplete : RunStatus::kInterrupted;
-  run.ended_at = NowIso8601();
-  Status closed = (*store)->FinishRun(run.id, run.status, run.ended_at);
-  if (!write_error.ok()) return Fail(kExitFailure, write_error.message());
-  if (!closed.ok()) return Fail(kExitFailure, closed.message());
-  return Finish(run, options, DatabasePath(options.db), !finished);
+  auto measured = MeasureIntoStore(**store, *selection, run_options, *tags);
+  if (!measured.ok()) return Fail(kExitFailure, measured.error());
+  return Finish(measured->run, options, DatabasePath(options.db), measured->interrupted);
 }
 
 Runner AddBench(CLI::App& app) {

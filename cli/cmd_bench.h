@@ -2,8 +2,12 @@
 // and store every repetition.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
+
+#include "baselines/store.h"
+#include "suites/harness/runner.h"
 
 namespace perfkit::cli {
 
@@ -23,5 +27,16 @@ struct BenchOptions {
 };
 
 int RunBench(const BenchOptions& options);
+
+// One measured run of the selected benchmarks, stored as it happens
+// (shared with calibrate).
+struct MeasuredRun {
+  RunRecord run;
+  bool interrupted = false;
+};
+Result<MeasuredRun> MeasureIntoStore(store::Store& store, const harness::Selection& selection,
+                                     const harness::RunOptions& run_options,
+                                     const std::map<std::string, std::string>& tags);
+harness::RunOptions ToRunOptions(const BenchOptions& options);
 
 }  // namespace perfkit::cli

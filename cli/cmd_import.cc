@@ -11,20 +11,26 @@
 
 namespace perfkit::cli {
 
-int RunImport(const ImportOptions& options) {
-  auto tags = ParseTags(options.tags);
-  if (!tags.ok()) return Fail(kExitUsage, tags.error());
-  auto text = ReadFile(options.file);
-  if (!text.ok()) return Fail(kExitFailure, text.error());
-  auto run = report::FromGbenchJson(*text, options.file);
-  if (!run.ok()) return Fail(kExitFailure, run.error());
-  auto store = OpenStore(options.db);
-  if (!store.ok()) return Fail(kExitFailure, store.error());
+Result<RunRecord> LoadGbenchFile(const std::string& file) {
+  auto text = ReadFile(file);
+  if (!text.ok()) return text.status();
+  auto run = report::FromGbenchJson(*text, file);
+  if (!run.ok()) return run.status();
   run->uuid = NewUuid();
   if (run->started_at.empty()) run->started_at = NowIso8601();
   run->ended_at = NowIso8601();
   run->command_line = Invocation();
   run->perfkit_version = PERFKIT_VERSION;
+  return run;
+}
+
+int RunImport(const ImportOptions& options) {
+  auto tags = ParseTags(options.tags);
+  if (!tags.ok()) return Fail(kExitUsage, tags.error());
+  auto run = LoadGbenchFile(options.file);
+  if (!run.ok()) return Fail(kExitFailure, run.error());
+  auto store = OpenStore(options.db);
+  if (!store.ok()) return Fail(kExitFailure, store.error());
   for (const auto& [k, v] : *tags) run->tags[k] = v;
   if (Status s = (*store)->SaveRun(*run); !s.ok()) return Fail(kExitFailure, s.message());
   size_t samples = 0;

@@ -93,25 +93,6 @@ bool UseColor(std::FILE* stream) {
   return isatty(fileno(stream)) && (no_color == nullptr || *no_color == '\0');
 }
 
-std::string FormatDuration(double ns) {
-  if (ns < 1e3) return fmt::format("{:.2f} ns", ns);
-  if (ns < 1e6) return fmt::format("{:.2f} us", ns / 1e3);
-  if (ns < 1e9) return fmt::format("{:.2f} ms", ns / 1e6);
-  return fmt::format("{:.2f} s", ns / 1e9);
-}
-
-std::string FormatThroughput(double bps) {
-  if (bps >= 1e9) return fmt::format("{:.2f} GB/s", bps / 1e9);
-  if (bps >= 1e6) return fmt::format("{:.2f} MB/s", bps / 1e6);
-  return fmt::format("{:.2f} kB/s", bps / 1e3);
-}
-
-std::string FormatBytes(int64_t bytes) {
-  if (bytes >= (1 << 20) && bytes % (1 << 20) == 0) return fmt::format("{} MiB", bytes >> 20);
-  if (bytes >= 1024 && bytes % 1024 == 0) return fmt::format("{} KiB", bytes >> 10);
-  return fmt::format("{} B", bytes);
-}
-
 int Fail(int code, const std::string& message) {
   std::fprintf(stderr, "perfkit: %s\n", message.c_str());
   return code;

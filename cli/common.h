@@ -9,9 +9,14 @@
 #include <vector>
 
 #include "baselines/store.h"
+#include "report/units.h"
 #include "subsystems/base/status.h"
 
 namespace perfkit::cli {
+
+using report::FormatBytes;
+using report::FormatDuration;
+using report::FormatThroughput;
 
 // --db, else $PERFKIT_DB, else ./perfkit.db.
 std::string DatabasePath(const std::string& flag);
@@ -28,10 +33,6 @@ Result<std::string> ReadFile(const std::string& path);
 
 // Colour only on a terminal and only without NO_COLOR.
 bool UseColor(std::FILE* stream);
-
-std::string FormatDuration(double ns);      // "12.3 ns", "4.56 us"
-std::string FormatThroughput(double bps);   // "23.4 GB/s"
-std::string FormatBytes(int64_t bytes);     // "32 KiB"
 
 // Prints "perfkit: MESSAGE" on stderr and returns code.
 int Fail(int code, const std::string& message);

@@ -10,7 +10,12 @@
 
 namespace perfkit::cli {
 
+Runner AddBaseline(CLI::App& app);
 Runner AddBench(CLI::App& app);
+Runner AddCalibrate(CLI::App& app);
+Runner AddCompare(CLI::App& app);
+Runner AddAb(CLI::App& app);
+Runner AddSelftestStats(CLI::App& app);
 Runner AddChecksum(CLI::App& app);
 Runner AddExport(CLI::App& app);
 Runner AddImport(CLI::App& app);
@@ -19,11 +24,14 @@ Runner AddRuns(CLI::App& app);
 Runner AddSysinfo(CLI::App& app);
 
 const std::vector<CommandEntry>& Commands() {
-  // compare, baseline, profile and report join this table as they land.
+  // profile and report join this table as they land.
   static const std::vector<CommandEntry> commands = {
-      {"bench", &AddBench},     {"list", &AddList},     {"sysinfo", &AddSysinfo},
-      {"runs", &AddRuns},       {"export", &AddExport}, {"import", &AddImport},
-      {"checksum", &AddChecksum},
+      {"bench", &AddBench},         {"compare", &AddCompare},
+      {"baseline", &AddBaseline},   {"calibrate", &AddCalibrate},
+      {"ab", &AddAb},               {"list", &AddList},
+      {"sysinfo", &AddSysinfo},     {"runs", &AddRuns},
+      {"export", &AddExport},       {"import", &AddImport},
+      {"checksum", &AddChecksum},   {"selftest-stats", &AddSelftestStats},
   };
   return commands;
 }

@@ -95,6 +95,30 @@ TEST(EndToEnd, MissingCpuFeaturesSkipEnginesWithAReason) {
   EXPECT_NE(bench.out.find("crc32/crc32c/sse42/64"), std::string::npos);
 }
 
+// A real run against a copy of itself with every time 10% longer: the gate
+// must fail (exit 1) on it, and pass the unchanged copy.
+TEST(EndToEnd, CompareFlagsARunScaledByTenPercent) {
+  TempDir dir;
+  const std::string db = dir.File("perfkit.db");
+  auto bench = RunCommand({PerfkitBinary(), "bench", "--filter", "/(slice8|zlib)/(64|4096)$",
+                           "--repetitions", "8", "--min-time", "0.01", "--db", db,
+                           "--json", dir.File("base.json")});
+  ASSERT_EQ(bench.exit_code, 0) << bench.err;
+  auto doc = nlohmann::json::parse(ReadFileOrDie(dir.File("base.json")));
+  for (auto& b : doc["benchmarks"]) {
+    b["real_time"] = b["real_time"].get<double>() * 1.10;
+    b["cpu_time"] = b["cpu_time"].get<double>() * 1.10;
+  }
+  WriteFileOrDie(dir.File("slower.json"), doc.dump());
+  auto imported = RunCommand({PerfkitBinary(), "import", dir.File("slower.json"), "--db", db});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  auto slower = RunCommand({PerfkitBinary(), "compare", "1", "2", "--db", db});
+  EXPECT_EQ(slower.exit_code, 1) << slower.out << slower.err;
+  EXPECT_NE(slower.out.find("REGRESSION"), std::string::npos);
+  auto same = RunCommand({PerfkitBinary(), "compare", "1", dir.File("base.json"), "--db", db});
+  EXPECT_EQ(same.exit_code, 0) << same.out << same.err;
+}
+
 TEST(EndToEnd, InterruptKeepsFinishedResultsAndMarksTheRun) {
   TempDir dir;
   const std::string db = dir.File("perfkit.db");

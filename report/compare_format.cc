@@ -1,0 +1,163 @@
+#include "report/compare_format.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "report/units.h"
+
+namespace perfkit::report {
+namespace {
+
+std::string Interval(double lo, double hi) {
+  if (!std::isfinite(lo) || !std::isfinite(hi)) return "[unbounded]";
+  return fmt::format("[{:.3f}, {:.3f}]", lo, hi);
+}
+
+std::string Change(double ratio) { return fmt::format("{:+.1f}%", (ratio - 1) * 100); }
+
+const char* Colour(Verdict v) {
+  switch (v) {
+    case Verdict::kRegression:
+      return "\033[31m";
+    case Verdict::kImprovement:
+      return "\033[32m";
+    case Verdict::kInconclusive:
+      return "\033[33m";
+    case Verdict::kNoChange:
+      break;
+  }
+  return "";
+}
+
+std::string Summary(const Comparison& c) {
+  auto count = [&](Verdict v) {
+    auto it = c.counts.find(v);
+    return it == c.counts.end() ? 0 : it->second;
+  };
+  std::string s = fmt::format(
+      "geometric mean ratio {:.3f} {} over {} benchmarks ({}; {:.0f}% intervals, one-sided "
+      "bounds at {:.0f}%)\n"
+      "{} regressions, {} improvements, {} no change, {} inconclusive\n",
+      c.geomean, Interval(c.geomean_lower, c.geomean_upper), c.benchmarks.size(),
+      c.higher_is_better ? "higher is better" : "lower is better", (1 - 2 * c.alpha) * 100,
+      (1 - c.alpha) * 100,
+      count(Verdict::kRegression), count(Verdict::kImprovement), count(Verdict::kNoChange),
+      count(Verdict::kInconclusive));
+  if (!c.only_in_base.empty() || !c.only_in_candidate.empty()) {
+    s += fmt::format("not compared: {} only in the base, {} only in the candidate\n",
+                     c.only_in_base.size(), c.only_in_candidate.size());
+  }
+  return s;
+}
+
+// Notes that change how a result should be read: gates below the noise.
+std::vector<std::string> Notes(const Comparison& c) {
+  std::vector<std::string> notes;
+  for (const auto& b : c.benchmarks) {
+    if (b.noise >= 0 && b.effective_threshold > b.threshold) {
+      notes.push_back(fmt::format(
+          "{}: the {:.1f}% gate is below its noise floor ({:.1f}% between runs of one build); "
+          "judged at {:.1f}%, smallest detectable change now {:.1f}%",
+          b.name, b.threshold * 100, std::expm1(b.noise) * 100, b.effective_threshold * 100,
+          b.min_detectable_effect * 100));
+    }
+  }
+  return notes;
+}
+
+}  // namespace
+
+std::string FormatComparisonText(const Comparison& c, bool color) {
+  size_t width = 9;
+  for (const auto& b : c.benchmarks) width = std::max(width, b.name.size());
+  std::string out = fmt::format("{:<{}}  {:>11}  {:>11}  {:>7}  {:>16}  {:>8}  {}\n", "benchmark",
+                                width, "base", "candidate", "change", "ratio CI", "p (adj)",
+                                "verdict");
+  for (const auto& b : c.benchmarks) {
+    std::string verdict = VerdictName(b.verdict);
+    if (color && *Colour(b.verdict)) verdict = Colour(b.verdict) + verdict + "\033[0m";
+    out += fmt::format("{:<{}}  {:>11}  {:>11}  {:>7}  {:>16}  {:>8.3g}  {}{}\n", b.name, width,
+                       FormatMetric(c.metric, b.median_base),
+                       FormatMetric(c.metric, b.median_candidate), Change(b.ratio),
+                       Interval(b.ratio_lower, b.ratio_upper), b.p_worse_adjusted, verdict,
+                       b.note.empty() ? "" : "  (" + b.note + ")");
+  }
+  out += "\n" + Summary(c);
+  for (const auto& n : Notes(c)) out += "note: " + n + "\n";
+  return out;
+}
+
+std::string FormatComparisonMarkdown(const Comparison& c) {
+  std::string out =
+      "| Benchmark | Baseline | New | Change | Ratio CI | p (adj) | Verdict |\n"
+      "|---|---:|---:|---:|---:|---:|---|\n";
+  for (const auto& b : c.benchmarks) {
+    out += fmt::format("| `{}` | {} | {} | {} | {} | {:.3g} | {}{} |\n", b.name,
+                       FormatMetric(c.metric, b.median_base),
+                       FormatMetric(c.metric, b.median_candidate), Change(b.ratio),
+                       Interval(b.ratio_lower, b.ratio_upper), b.p_worse_adjusted,
+                       b.verdict == Verdict::kRegression ? "**REGRESSION**" : VerdictName(b.verdict),
+                       b.note.empty() ? "" : " (" + b.note + ")");
+  }
+  out += "\n";
+  std::string summary = Summary(c);
+  for (size_t pos; (pos = summary.find('\n')) != std::string::npos;) {
+    out += summary.substr(0, pos) + "  \n";
+    summary.erase(0, pos + 1);
+  }
+  for (const auto& n : Notes(c)) out += "> " + n + "\n";
+  return out;
+}
+
+std::string FormatComparisonJson(const Comparison& c) {
+  auto num = [](double v) -> nlohmann::json {
+    if (!std::isfinite(v)) return nullptr;
+    return v;
+  };
+  nlohmann::ordered_json benchmarks = nlohmann::ordered_json::array();
+  for (const auto& b : c.benchmarks) {
+    benchmarks.push_back({{"name", b.name},
+                          {"n_base", b.n_base},
+                          {"n_candidate", b.n_candidate},
+                          {"median_base", num(b.median_base)},
+                          {"median_candidate", num(b.median_candidate)},
+                          {"ratio", num(b.ratio)},
+                          {"ratio_ci", {num(b.ratio_lower), num(b.ratio_upper)}},
+                          {"p_two_sided", b.p_two_sided},
+                          {"p_worse", b.p_worse},
+                          {"p_worse_adjusted", b.p_worse_adjusted},
+                          {"p_better_adjusted", b.p_better_adjusted},
+                          {"threshold", b.threshold},
+                          {"effective_threshold", b.effective_threshold},
+                          {"noise", b.noise < 0 ? nlohmann::json(nullptr) : nlohmann::json(b.noise)},
+                          {"min_detectable_effect", num(b.min_detectable_effect)},
+                          {"verdict", VerdictName(b.verdict)},
+                          {"note", b.note}});
+  }
+  nlohmann::ordered_json counts = nlohmann::ordered_json::object();
+  for (Verdict v : {Verdict::kRegression, Verdict::kImprovement, Verdict::kNoChange,
+                    Verdict::kInconclusive}) {
+    auto it = c.counts.find(v);
+    counts[VerdictName(v)] = it == c.counts.end() ? 0 : it->second;
+  }
+  nlohmann::ordered_json doc = {
+      {"metric", c.metric},
+      {"higher_is_better", c.higher_is_better},
+      {"alpha", c.alpha},
+      {"ci_level", 1 - 2 * c.alpha},
+      {"summary",
+       {{"geomean_ratio", num(c.geomean)},
+        {"geomean_ci", {num(c.geomean_lower), num(c.geomean_upper)}},
+        {"counts", counts},
+        {"insufficient_data", c.insufficient_data}}},
+      {"benchmarks", benchmarks},
+      {"only_in_base", c.only_in_base},
+      {"only_in_candidate", c.only_in_candidate},
+  };
+  return doc.dump(2) + "\n";
+}
+
+}  // namespace perfkit::report

@@ -1,0 +1,122 @@
+#include "report/paired.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "report/mann_whitney.h"
+#include "report/stats.h"
+
+namespace perfkit::report {
+namespace {
+
+double BinomialCdfHalf(int k, int n) {  // P(X <= k), X ~ Bin(n, 1/2)
+  if (k < 0) return 0;
+  double term = std::pow(0.5, n), sum = 0;
+  for (int i = 0; i <= std::min(k, n); ++i) {
+    sum += term;
+    term = term * (n - i) / (i + 1);
+  }
+  return std::min(1.0, sum);
+}
+
+BenchmarkComparison PairedOne(const PairedSamples& s, const CompareOptions& o, bool higher_better) {
+  BenchmarkComparison c;
+  c.name = s.name;
+  std::vector<double> d, olds, news;
+  for (size_t i = 0; i < std::min(s.old_values.size(), s.new_values.size()); ++i) {
+    const double a = s.old_values[i], b = s.new_values[i];
+    if (!(a > 0) || !(b > 0) || !std::isfinite(a) || !std::isfinite(b)) continue;
+    d.push_back(std::log(b / a));
+    olds.push_back(a);
+    news.push_back(b);
+  }
+  c.n_base = c.n_candidate = d.size();
+  c.median_base = Median(olds);
+  c.median_candidate = Median(news);
+  c.threshold = c.effective_threshold = o.threshold;
+  for (const auto& [glob, t] : o.threshold_overrides) {
+    if (GlobMatch(glob, s.name)) c.threshold = c.effective_threshold = t;
+  }
+  if (d.empty()) return c;
+  std::sort(d.begin(), d.end());
+  const int n = static_cast<int>(d.size());
+  c.ratio = std::exp(Median(d));
+  // [d_(k+1), d_(n-k)] covers the median with 1 - 2 alpha: one-sided 1 - alpha
+  // bounds, as in Compare.
+  int k = -1;
+  while (BinomialCdfHalf(k + 1, n) <= o.alpha) ++k;
+  c.ratio_lower = k < 0 ? 0 : std::exp(d[static_cast<size_t>(k)]);
+  c.ratio_upper = k < 0 ? INFINITY : std::exp(d[static_cast<size_t>(n - 1 - k)]);
+  int up = 0, down = 0;
+  for (double x : d) {
+    up += x > 0;
+    down += x < 0;
+  }
+  const double p_up = SignTestUpper(up, up + down), p_down = SignTestUpper(down, up + down);
+  c.p_worse = higher_better ? p_down : p_up;
+  c.p_better = higher_better ? p_up : p_down;
+  c.p_two_sided = std::min(1.0, 2 * std::min(p_up, p_down));
+  const double half = k < 0 ? INFINITY : (d[static_cast<size_t>(n - 1 - k)] - d[static_cast<size_t>(k)]) / 2;
+  c.min_detectable_effect = std::expm1(std::log1p(c.effective_threshold) + half);
+  return c;
+}
+
+}  // namespace
+
+double SignTestUpper(int positives, int n) {
+  if (n == 0) return 1;
+  return 1 - BinomialCdfHalf(positives - 1, n);
+}
+
+Comparison ComparePaired(const std::vector<PairedSamples>& samples, const CompareOptions& o) {
+  Comparison out;
+  out.metric = o.metric;
+  out.alpha = o.alpha;
+  out.higher_is_better = HigherIsBetter(o.metric);
+  for (const auto& s : samples) out.benchmarks.push_back(PairedOne(s, o, out.higher_is_better));
+  AssignVerdicts(out, o.alpha, "rounds");
+  double sum_log = 0;
+  int measured = 0;
+  for (const auto& c : out.benchmarks) {
+    if (c.n_base > 0) {
+      sum_log += std::log(c.ratio);
+      ++measured;
+    }
+  }
+  if (measured > 0) {
+    // Per-benchmark intervals here are order statistics, not standard
+    // errors; the suite summary reports the point estimate only.
+    out.geomean = out.geomean_lower = out.geomean_upper = std::exp(sum_log / measured);
+  }
+  return out;
+}
+
+std::map<std::string, double> NoiseFloors(const std::vector<RunRecord>& runs,
+                                          const std::string& metric) {
+  std::map<std::string, std::vector<std::vector<double>>> logs;  // per benchmark, per run
+  for (const RunRecord& run : runs) {
+    for (const BenchmarkResult& b : run.benchmarks) {
+      std::vector<double> v;
+      for (double x : MetricValues(b, metric)) {
+        if (x > 0 && std::isfinite(x)) v.push_back(std::log(x));
+      }
+      if (!v.empty()) logs[b.name].push_back(std::move(v));
+    }
+  }
+  std::map<std::string, double> floors;
+  for (const auto& [name, per_run] : logs) {
+    double sum = 0;
+    int pairs = 0;
+    for (size_t i = 0; i < per_run.size(); ++i) {
+      for (size_t j = i + 1; j < per_run.size(); ++j) {
+        const double shift = HodgesLehmann(per_run[i], per_run[j], 0.95).shift;
+        sum += shift * shift;
+        ++pairs;
+      }
+    }
+    if (pairs > 0) floors[name] = std::sqrt(sum / pairs);
+  }
+  return floors;
+}
+
+}  // namespace perfkit::report

@@ -1,0 +1,32 @@
+#include "report/units.h"
+
+#include <fmt/format.h>
+
+namespace perfkit::report {
+
+std::string FormatDuration(double ns) {
+  if (ns < 1e3) return fmt::format("{:.2f} ns", ns);
+  if (ns < 1e6) return fmt::format("{:.2f} us", ns / 1e3);
+  if (ns < 1e9) return fmt::format("{:.2f} ms", ns / 1e6);
+  return fmt::format("{:.2f} s", ns / 1e9);
+}
+
+std::string FormatThroughput(double bps) {
+  if (bps >= 1e9) return fmt::format("{:.2f} GB/s", bps / 1e9);
+  if (bps >= 1e6) return fmt::format("{:.2f} MB/s", bps / 1e6);
+  return fmt::format("{:.2f} kB/s", bps / 1e3);
+}
+
+std::string FormatBytes(int64_t bytes) {
+  if (bytes >= (1 << 20) && bytes % (1 << 20) == 0) return fmt::format("{} MiB", bytes >> 20);
+  if (bytes >= 1024 && bytes % 1024 == 0) return fmt::format("{} KiB", bytes >> 10);
+  return fmt::format("{} B", bytes);
+}
+
+std::string FormatMetric(const std::string& metric, double value) {
+  if (metric == "real_time" || metric == "cpu_time") return FormatDuration(value);
+  if (metric == "bytes_per_second") return FormatThroughput(value);
+  return fmt::format("{:.4g}", value);
+}
+
+}  // namespace perfkit::report
