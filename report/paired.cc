@@ -19,6 +19,20 @@ double BinomialCdfHalf(int k, int n) {  // P(X <= k), X ~ Bin(n, 1/2)
   return std::min(1.0, sum);
 }
 
+struct Interval {
+  double lower, upper;
+};
+
+// [d_(k+1), d_(n-k)] of sorted values covers their median with 1 - 2 alpha:
+// one-sided 1 - alpha bounds, as in Compare.
+Interval OrderStatisticInterval(const std::vector<double>& sorted, double alpha) {
+  const int n = static_cast<int>(sorted.size());
+  int k = -1;
+  while (BinomialCdfHalf(k + 1, n) <= alpha) ++k;
+  if (k < 0) return {-INFINITY, INFINITY};
+  return {sorted[static_cast<size_t>(k)], sorted[static_cast<size_t>(n - 1 - k)]};
+}
+
 BenchmarkComparison PairedOne(const PairedSamples& s, const CompareOptions& o, bool higher_better) {
   BenchmarkComparison c;
   c.name = s.name;
@@ -39,14 +53,10 @@ BenchmarkComparison PairedOne(const PairedSamples& s, const CompareOptions& o, b
   }
   if (d.empty()) return c;
   std::sort(d.begin(), d.end());
-  const int n = static_cast<int>(d.size());
   c.ratio = std::exp(Median(d));
-  // [d_(k+1), d_(n-k)] covers the median with 1 - 2 alpha: one-sided 1 - alpha
-  // bounds, as in Compare.
-  int k = -1;
-  while (BinomialCdfHalf(k + 1, n) <= o.alpha) ++k;
-  c.ratio_lower = k < 0 ? 0 : std::exp(d[static_cast<size_t>(k)]);
-  c.ratio_upper = k < 0 ? INFINITY : std::exp(d[static_cast<size_t>(n - 1 - k)]);
+  const Interval interval = OrderStatisticInterval(d, o.alpha);
+  c.ratio_lower = std::exp(interval.lower);
+  c.ratio_upper = std::exp(interval.upper);
   int up = 0, down = 0;
   for (double x : d) {
     up += x > 0;
@@ -56,7 +66,7 @@ BenchmarkComparison PairedOne(const PairedSamples& s, const CompareOptions& o, b
   c.p_worse = higher_better ? p_down : p_up;
   c.p_better = higher_better ? p_up : p_down;
   c.p_two_sided = std::min(1.0, 2 * std::min(p_up, p_down));
-  const double half = k < 0 ? INFINITY : (d[static_cast<size_t>(n - 1 - k)] - d[static_cast<size_t>(k)]) / 2;
+  const double half = (interval.upper - interval.lower) / 2;
   c.min_detectable_effect = std::expm1(std::log1p(c.effective_threshold) + half);
   return c;
 }
@@ -75,18 +85,25 @@ Comparison ComparePaired(const std::vector<PairedSamples>& samples, const Compar
   out.higher_is_better = HigherIsBetter(o.metric);
   for (const auto& s : samples) out.benchmarks.push_back(PairedOne(s, o, out.higher_is_better));
   AssignVerdicts(out, o.alpha, "rounds");
-  double sum_log = 0;
-  int measured = 0;
-  for (const auto& c : out.benchmarks) {
-    if (c.n_base > 0) {
-      sum_log += std::log(c.ratio);
-      ++measured;
+  // The suite's geometric mean per round (over the benchmarks measured in
+  // that round), then the same order-statistic interval across rounds.
+  std::map<size_t, std::pair<double, int>> rounds;
+  for (const auto& p : samples) {
+    for (size_t r = 0; r < std::min(p.old_values.size(), p.new_values.size()); ++r) {
+      if (p.old_values[r] > 0 && p.new_values[r] > 0) {
+        rounds[r].first += std::log(p.new_values[r] / p.old_values[r]);
+        ++rounds[r].second;
+      }
     }
   }
-  if (measured > 0) {
-    // Per-benchmark intervals here are order statistics, not standard
-    // errors; the suite summary reports the point estimate only.
-    out.geomean = out.geomean_lower = out.geomean_upper = std::exp(sum_log / measured);
+  std::vector<double> suite;
+  for (const auto& [r, acc] : rounds) suite.push_back(acc.first / acc.second);
+  if (!suite.empty()) {
+    std::sort(suite.begin(), suite.end());
+    const Interval i = OrderStatisticInterval(suite, o.alpha);
+    out.geomean = std::exp(Median(suite));
+    out.geomean_lower = std::exp(i.lower);
+    out.geomean_upper = std::exp(i.upper);
   }
   return out;
 }

@@ -119,6 +119,19 @@ TEST(EndToEnd, CompareFlagsARunScaledByTenPercent) {
   EXPECT_EQ(same.exit_code, 0) << same.out << same.err;
 }
 
+TEST(EndToEnd, AbOfABuildAgainstItselfPasses) {
+  const std::string toy = BinaryDir() + "/bin/toy_benchmark";
+  auto ab = RunCommand({PerfkitBinary(), "ab", toy, toy, "--rounds", "6", "--min-time", "0.01",
+                        "--format", "json"});
+  ASSERT_EQ(ab.exit_code, 0) << ab.out << ab.err;
+  const auto j = nlohmann::json::parse(ab.out);
+  ASSERT_EQ(j["benchmarks"].size(), 2u);
+  EXPECT_EQ(j["benchmarks"][0]["n_base"], 6);
+  EXPECT_EQ(j["summary"]["counts"]["REGRESSION"], 0);
+  auto mixed = RunCommand({PerfkitBinary(), "ab", toy, PerfkitBinary()});
+  EXPECT_EQ(mixed.exit_code, 2);
+}
+
 TEST(EndToEnd, InterruptKeepsFinishedResultsAndMarksTheRun) {
   TempDir dir;
   const std::string db = dir.File("perfkit.db");
