@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/exit_status.h"
+#include "report/exports.h"
 #include "report/gbench_json.h"
 
 namespace perfkit::cli {
@@ -17,12 +18,21 @@ int RunExport(const ExportOptions& options) {
   if (!store.ok()) return Fail(kExitFailure, store.error());
   auto run = (*store)->LoadRun(options.run);
   if (!run.ok()) return Fail(kExitFailure, run.error());
-  const std::string json = report::ToGbenchJson(*run);
+  std::string text;
+  if (options.format == "bencher") {
+    text = report::ToBencherJson(*run);
+  } else if (options.format == "github-action-benchmark") {
+    text = report::ToGithubActionJson(*run);
+  } else if (options.format == "csv") {
+    text = report::ToRepetitionCsv({&*run}, {std::to_string(run->id)});
+  } else {
+    text = report::ToGbenchJson(*run);
+  }
   if (options.output.empty() || options.output == "-") {
-    fmt::print("{}", json);
+    fmt::print("{}", text);
     return kExitSuccess;
   }
-  if (Status s = WriteFileAtomically(options.output, json); !s.ok()) {
+  if (Status s = WriteFileAtomically(options.output, text); !s.ok()) {
     return Fail(kExitFailure, s.message());
   }
   return kExitSuccess;
@@ -30,9 +40,13 @@ int RunExport(const ExportOptions& options) {
 
 Runner AddExport(CLI::App& app) {
   auto opts = std::make_shared<ExportOptions>();
-  CLI::App* cmd = app.add_subcommand("export", "Write a stored run as Google Benchmark JSON");
+  CLI::App* cmd = app.add_subcommand("export", "Write a stored run for other tools (Google Benchmark JSON by default)");
   cmd->add_option("run", opts->run, "Run id, uuid (prefix) or 'latest'");
   cmd->add_option("-o,--output", opts->output, "Output file (default: stdout)");
+  cmd->add_option("--format", opts->format,
+                  "gbench (Google Benchmark JSON, default), bencher (BMF JSON), "
+                  "github-action-benchmark (customSmallerIsBetter) or csv (one row per repetition)")
+      ->check(CLI::IsMember({"gbench", "bencher", "github-action-benchmark", "csv"}));
   cmd->add_option("--db", opts->db, "SQLite database (default $PERFKIT_DB or ./perfkit.db)");
   return [opts] { return RunExport(*opts); };
 }

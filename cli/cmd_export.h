@@ -8,6 +8,7 @@ namespace perfkit::cli {
 struct ExportOptions {
   std::string run = "latest";
   std::string output;  // empty or "-": stdout
+  std::string format = "gbench";
   std::string db;
 };
 

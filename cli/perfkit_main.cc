@@ -16,6 +16,7 @@ Runner AddCalibrate(CLI::App& app);
 Runner AddCompare(CLI::App& app);
 Runner AddAb(CLI::App& app);
 Runner AddSelftestStats(CLI::App& app);
+Runner AddReport(CLI::App& app);
 Runner AddChecksum(CLI::App& app);
 Runner AddExport(CLI::App& app);
 Runner AddImport(CLI::App& app);
@@ -24,11 +25,12 @@ Runner AddRuns(CLI::App& app);
 Runner AddSysinfo(CLI::App& app);
 
 const std::vector<CommandEntry>& Commands() {
-  // profile and report join this table as they land.
+  // profile joins this table when it lands.
   static const std::vector<CommandEntry> commands = {
       {"bench", &AddBench},         {"compare", &AddCompare},
       {"baseline", &AddBaseline},   {"calibrate", &AddCalibrate},
-      {"ab", &AddAb},               {"list", &AddList},
+      {"ab", &AddAb},               {"report", &AddReport},
+      {"list", &AddList},
       {"sysinfo", &AddSysinfo},     {"runs", &AddRuns},
       {"export", &AddExport},       {"import", &AddImport},
       {"checksum", &AddChecksum},   {"selftest-stats", &AddSelftestStats},

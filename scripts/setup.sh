@@ -11,8 +11,9 @@ packages=(
   zlib1g-dev libdeflate-dev libisal-dev
 )
 if [[ "${1:-}" == "--with-test-tools" ]]; then
-  # compare.py (Google Benchmark's own tool) checks our export in the tests.
-  packages+=(libbenchmark-tools python3-scipy)
+  # compare.py (Google Benchmark's own tool) checks our export in the tests;
+  # matplotlib draws the report plots the tests look at.
+  packages+=(libbenchmark-tools python3-scipy python3-matplotlib)
 fi
 
 missing=()

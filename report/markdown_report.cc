@@ -1,0 +1,375 @@
+#include "report/markdown_report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "report/exports.h"
+#include "report/results_table.h"
+#include "report/stats.h"
+#include "report/units.h"
+
+namespace perfkit::report {
+namespace {
+
+std::string SuiteOf(const BenchmarkResult& b) {
+  if (!b.suite.empty()) return b.suite;
+  const size_t slash = b.name.find('/');
+  return slash == std::string::npos ? "benchmarks" : b.name.substr(0, slash);
+}
+
+bool Selected(const ReportInput& in, const std::string& suite) {
+  return in.suites.empty() ||
+         std::find(in.suites.begin(), in.suites.end(), suite) != in.suites.end();
+}
+
+const RunRecord& Latest(const ReportInput& in) { return in.runs.back().run; }
+
+std::vector<double> Times(const BenchmarkResult& b) {
+  std::vector<double> v;
+  for (const Sample& s : b.samples) {
+    if (std::isfinite(s.real_time_ns)) v.push_back(s.real_time_ns);
+  }
+  return v;
+}
+
+// Linear interpolation between order statistics (numpy's default), so that
+// P50 is the median.
+double Percentile(std::vector<double> v, double p) {
+  if (v.empty()) return NAN;
+  std::sort(v.begin(), v.end());
+  const double pos = p / 100 * static_cast<double>(v.size() - 1);
+  const size_t lo = static_cast<size_t>(std::floor(pos));
+  const size_t hi = std::min(v.size() - 1, lo + 1);
+  return v[lo] + (pos - static_cast<double>(lo)) * (v[hi] - v[lo]);
+}
+
+std::string Caches(const HostContext& h) {
+  std::string out;
+  for (const auto& [level, bytes] : h.cache_bytes) {
+    out += (out.empty() ? "" : ", ") + level + " " + FormatBytes(bytes);
+  }
+  return out.empty() ? "unknown" : out;
+}
+
+std::string Or(const std::string& s, const char* fallback) { return s.empty() ? fallback : s; }
+
+std::string EnvironmentSection(const ReportInput& in) {
+  std::string out = "## Environment\n\n|   |";
+  for (const auto& r : in.runs) out += fmt::format(" {} (run {}) |", r.label, r.run.id);
+  out += "\n|---|";
+  for (size_t i = 0; i < in.runs.size(); ++i) out += "---|";
+  out += "\n";
+  const auto row = [&](const char* name, auto field) {
+    out += fmt::format("| {} |", name);
+    for (const auto& r : in.runs) out += " " + field(r.run) + " |";
+    out += "\n";
+  };
+  row("CPU", [](const RunRecord& r) { return Or(r.host.cpu_model, "unknown"); });
+  row("Cores", [](const RunRecord& r) {
+    return fmt::format("{} logical, {} physical, SMT {}", r.host.logical_cpus,
+                       r.host.physical_cores, r.host.smt ? "on" : "off");
+  });
+  row("Caches", [](const RunRecord& r) { return Caches(r.host); });
+  row("Kernel", [](const RunRecord& r) { return Or(r.host.kernel, "unknown"); });
+  row("VM", [](const RunRecord& r) { return Or(r.host.hypervisor, "none detected"); });
+  row("Governor / boost", [](const RunRecord& r) {
+    return Or(r.host.governor, "unknown") + " / " + Or(r.host.boost, "unknown");
+  });
+  row("Build", [](const RunRecord& r) {
+    return Or(r.host.build_type, "unknown") + ", " + Or(r.host.compiler, "unknown compiler");
+  });
+  row("Started", [](const RunRecord& r) { return Or(r.started_at, "unknown"); });
+  row("Status", [](const RunRecord& r) {
+    return std::string(r.status == RunStatus::kRunning ? "incomplete" : RunStatusName(r.status));
+  });
+  std::vector<std::string> warnings;
+  for (const auto& d : in.env.differences) {
+    warnings.push_back(fmt::format("environments differ in {}: '{}' vs '{}'", d.field, d.base, d.candidate));
+  }
+  for (const auto& r : in.runs) {
+    if (r.run.status != RunStatus::kComplete) {
+      warnings.push_back(fmt::format("run {} ({}) did not complete: its results are partial",
+                                     r.run.id, r.label));
+    }
+  }
+  if (!warnings.empty()) {
+    out += "\n> **Warning**\n";
+    for (const auto& w : warnings) out += "> - " + w + "\n";
+  }
+  return out + "\n";
+}
+
+std::string PlotLinks(const std::vector<PlotJob>& made, const std::string& section) {
+  std::string out;
+  for (const auto& p : made) {
+    if (p.section != section) continue;
+    const std::string stem = p.output.substr(0, p.output.rfind('.'));
+    out += fmt::format("![{}]({})\n\n*{}* ([SVG]({}.svg))\n\n", p.caption, p.output, p.caption, stem);
+  }
+  return out;
+}
+
+std::string Improvement(double ratio, bool higher_is_better) {
+  // Positive is better: a time ratio of 0.9 is a 10% improvement.
+  const double better = higher_is_better ? ratio - 1 : 1 / ratio - 1;
+  return fmt::format("{:+.1f}%", better * 100);
+}
+
+std::string SummarySection(const ReportInput& in, const std::vector<PlotJob>& made) {
+  const Comparison& c = *in.comparison;
+  auto count = [&](Verdict v) {
+    auto it = c.counts.find(v);
+    return it == c.counts.end() ? 0 : it->second;
+  };
+  std::string out = "## Summary\n\n";
+  out += fmt::format(
+      "Geometric mean ratio (candidate / base, {}) **{:.3f}** [{:.3f}, {:.3f}] over {} "
+      "benchmarks: **{} regressions**, {} improvements, {} no change, {} inconclusive.\n\n",
+      c.higher_is_better ? "higher is better" : "lower is better", c.geomean, c.geomean_lower,
+      c.geomean_upper, c.benchmarks.size(), count(Verdict::kRegression),
+      count(Verdict::kImprovement), count(Verdict::kNoChange), count(Verdict::kInconclusive));
+  std::vector<const BenchmarkComparison*> reg, imp;
+  for (const auto& b : c.benchmarks) {
+    if (b.verdict == Verdict::kRegression) reg.push_back(&b);
+    if (b.verdict == Verdict::kImprovement) imp.push_back(&b);
+  }
+  const auto worst = [&](const BenchmarkComparison* a, const BenchmarkComparison* b) {
+    return c.higher_is_better ? a->ratio < b->ratio : a->ratio > b->ratio;
+  };
+  std::sort(reg.begin(), reg.end(), worst);
+  std::sort(imp.begin(), imp.end(), [&](auto* a, auto* b) { return worst(b, a); });
+  const auto list = [&](const char* title, const std::vector<const BenchmarkComparison*>& v) {
+    if (v.empty()) return;
+    out += fmt::format("{}:\n\n", title);
+    for (size_t i = 0; i < std::min<size_t>(5, v.size()); ++i) {
+      out += fmt::format("- `{}`: {} (ratio {:.3f}, [{:.3f}, {:.3f}])\n", v[i]->name,
+                         Improvement(v[i]->ratio, c.higher_is_better), v[i]->ratio,
+                         v[i]->ratio_lower, v[i]->ratio_upper);
+    }
+    out += "\n";
+  };
+  list("Worst regressions", reg);
+  list("Best improvements", imp);
+  return out + PlotLinks(made, "summary");
+}
+
+std::string ComparisonTable(const ReportInput& in, const std::string& suite) {
+  const Comparison& c = *in.comparison;
+  std::string out = fmt::format(
+      "| Benchmark | Baseline | New | Improvement | {:.0f}% CI of ratio | p (adj) | Verdict |\n"
+      "|---|---:|---:|---:|---:|---:|---|\n",
+      (1 - 2 * c.alpha) * 100);
+  const std::set<std::string> names = [&] {
+    std::set<std::string> s;
+    for (const auto& b : Latest(in).benchmarks) {
+      if (SuiteOf(b) == suite) s.insert(b.name);
+    }
+    return s;
+  }();
+  for (const auto& b : c.benchmarks) {
+    if (!names.count(b.name)) continue;
+    const std::string ci = std::isfinite(b.ratio_lower) && std::isfinite(b.ratio_upper)
+                               ? fmt::format("[{:.3f}, {:.3f}]", b.ratio_lower, b.ratio_upper)
+                               : "unbounded";
+    out += fmt::format("| `{}` | {} | {} | {} | {} | {:.3g} | {}{} |\n", b.name,
+                       FormatMetric(c.metric, b.median_base), FormatMetric(c.metric, b.median_candidate),
+                       Improvement(b.ratio, c.higher_is_better), ci, b.p_worse_adjusted,
+                       b.verdict == Verdict::kRegression ? "**REGRESSION**" : VerdictName(b.verdict),
+                       b.note.empty() ? "" : " (" + b.note + ")");
+  }
+  return out + "\n";
+}
+
+std::string StatsTable(const RunRecord& run, const std::string& suite) {
+  std::string out =
+      "| Benchmark | Reps | Median | Mean | P50 | P99 | CV% | Throughput | vs best peer |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|---|\n";
+  const auto rows = BuildResultRows(run);
+  for (size_t i = 0; i < run.benchmarks.size(); ++i) {
+    const BenchmarkResult& b = run.benchmarks[i];
+    if (SuiteOf(b) != suite) continue;
+    const auto& r = rows[i];
+    const auto t = Times(b);
+    if (t.empty()) {
+      out += fmt::format("| `{}` | 0 | {} | | | | | | |\n", b.name, b.error.empty() ? "not run" : b.error);
+      continue;
+    }
+    const std::string peer = r.role == Role::kPeer ? "peer"
+                             : r.vs_best_peer ? fmt::format("{:.2f}x {}", *r.vs_best_peer, r.best_peer)
+                                              : "";
+    out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {:.1f} | {} | {} |\n", b.name, t.size(),
+                       FormatDuration(Median(t)), FormatDuration(Mean(t)),
+                       FormatDuration(Percentile(t, 50)), FormatDuration(Percentile(t, 99)),
+                       CvPercent(t), r.bytes_per_second ? FormatThroughput(*r.bytes_per_second) : "",
+                       peer);
+  }
+  return out + "\n";
+}
+
+// Counters other than the throughput the tables already show.
+std::string CountersSection(const RunRecord& run, const std::string& suite) {
+  std::set<std::string> names;
+  for (const auto& b : run.benchmarks) {
+    if (SuiteOf(b) != suite) continue;
+    for (const auto& s : b.samples) {
+      for (const auto& [k, v] : s.counters) {
+        if (k != "bytes_per_second" && k != "items_per_second") names.insert(k);
+      }
+    }
+  }
+  if (names.empty()) return "";
+  std::string out = "Counters (median per repetition):\n\n| Benchmark |";
+  for (const auto& n : names) out += " " + n + " |";
+  out += "\n|---|";
+  for (size_t i = 0; i < names.size(); ++i) out += "---:|";
+  out += "\n";
+  for (const auto& b : run.benchmarks) {
+    if (SuiteOf(b) != suite || b.samples.empty()) continue;
+    out += "| `" + b.name + "` |";
+    for (const auto& n : names) {
+      std::vector<double> v;
+      for (const auto& s : b.samples) {
+        if (auto it = s.counters.find(n); it != s.counters.end()) v.push_back(it->second);
+      }
+      out += v.empty() ? " |" : fmt::format(" {:.4g} |", Median(v));
+    }
+    out += "\n";
+  }
+  return out + "\n";
+}
+
+std::string HistorySection(const ReportInput& in, const std::vector<PlotJob>& made) {
+  std::string out = fmt::format("## History of `{}`\n\n", in.history_glob);
+  out += "| Run | Started | Benchmark | Median | Min | Max | Baselines |\n|---:|---|---|---:|---:|---:|---|\n";
+  for (const auto& p : in.history) {
+    auto it = in.history_baselines.find(p.run_id);
+    out += fmt::format("| {} | {} | `{}` | {} | {} | {} | {} |\n", p.run_id, p.started_at,
+                       p.benchmark, FormatDuration(p.median), FormatDuration(p.min),
+                       FormatDuration(p.max), it == in.history_baselines.end() ? "" : it->second);
+  }
+  return out + "\n" + PlotLinks(made, "history");
+}
+
+// Suite medians for the sweep and peer plots.
+std::string MediansCsv(const RunRecord& run, const std::string& suite) {
+  std::string out = "benchmark,group,impl,role,size,median_ns,median_bytes_per_second\n";
+  const auto rows = BuildResultRows(run);
+  for (size_t i = 0; i < run.benchmarks.size(); ++i) {
+    const auto& b = run.benchmarks[i];
+    auto parts = SplitName(b.name);
+    if (SuiteOf(b) != suite || !parts || rows[i].repetitions == 0) continue;
+    const std::string group = parts->group.substr(0, parts->group.rfind("/*"));
+    const std::string size = b.name.substr(b.name.rfind('/') + 1);
+    out += fmt::format("{},{},{},{},{},{},{}\n", CsvField(b.name), CsvField(group), CsvField(parts->impl),
+                       RoleName(b.role), size, rows[i].median_ns,
+                       rows[i].bytes_per_second ? fmt::format("{}", *rows[i].bytes_per_second) : "");
+  }
+  return out;
+}
+
+bool IsSweep(const RunRecord& run, const std::string& suite) {
+  std::set<std::string> sizes;
+  bool throughput = false;
+  for (const auto& b : run.benchmarks) {
+    if (SuiteOf(b) != suite || !SplitName(b.name)) continue;
+    const std::string size = b.name.substr(b.name.rfind('/') + 1);
+    if (size.find_first_not_of("0123456789") != std::string::npos) return false;
+    sizes.insert(size);
+    for (const auto& s : b.samples) throughput |= s.counters.count("bytes_per_second") > 0;
+  }
+  return sizes.size() >= 2 && throughput;
+}
+
+std::string FileSafe(const std::string& s) {
+  std::string out;
+  for (char c : s) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::string> ReportSuites(const ReportInput& in) {
+  std::vector<std::string> out;
+  for (const auto& b : Latest(in).benchmarks) {
+    const std::string s = SuiteOf(b);
+    if (Selected(in, s) && std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
+  }
+  return out;
+}
+
+ReportPlan PlanReport(const ReportInput& in) {
+  ReportPlan plan;
+  std::vector<const RunRecord*> runs;
+  std::vector<std::string> labels;
+  for (const auto& r : in.runs) {
+    runs.push_back(&r.run);
+    labels.push_back(r.label);
+  }
+  plan.files["data.csv"] = ToRepetitionCsv(runs, labels);
+  if (in.comparison) {
+    std::string csv = "benchmark,ratio,lower,upper,verdict,threshold\n";
+    for (const auto& b : in.comparison->benchmarks) {
+      csv += fmt::format("{},{},{},{},{},{}\n", CsvField(b.name), b.ratio,
+                         std::isfinite(b.ratio_lower) ? fmt::format("{}", b.ratio_lower) : "",
+                         std::isfinite(b.ratio_upper) ? fmt::format("{}", b.ratio_upper) : "",
+                         VerdictName(b.verdict), b.effective_threshold);
+    }
+    plan.files["comparison.csv"] = csv;
+    plan.plots.push_back({"forest.py", {"comparison.csv"}, "forest.png", "summary",
+                          "Ratio of candidate to base per benchmark with its interval; the band is the threshold"});
+  }
+  for (const std::string& suite : ReportSuites(in)) {
+    const std::string stem = "suite-" + FileSafe(suite);
+    const RunRecord& run = Latest(in);
+    if (IsSweep(run, suite)) {
+      plan.files[stem + "-medians.csv"] = MediansCsv(run, suite);
+      plan.plots.push_back({"throughput.py", {stem + "-medians.csv", suite}, stem + "-throughput.png",
+                            "suite:" + suite, suite + ": median throughput by buffer size, ours solid, peers dashed"});
+      if (!BuildPeerRatios(run).empty()) {
+        plan.plots.push_back({"peer_ratio.py", {stem + "-medians.csv", suite}, stem + "-peer-ratio.png",
+                              "suite:" + suite, suite + ": our best engine against the best peer (>1: ours faster)"});
+      }
+    }
+    plan.plots.push_back({"distributions.py", {"data.csv", suite, in.runs.back().label},
+                          stem + "-distributions.png", "suite:" + suite,
+                          suite + ": every repetition relative to its benchmark's median"});
+  }
+  if (!in.history.empty()) {
+    std::string csv = "run_id,started_at,benchmark,median_ns,min_ns,max_ns,baselines\n";
+    for (const auto& p : in.history) {
+      auto it = in.history_baselines.find(p.run_id);
+      csv += fmt::format("{},{},{},{},{},{},{}\n", p.run_id, p.started_at, CsvField(p.benchmark),
+                         p.median, p.min, p.max,
+                         CsvField(it == in.history_baselines.end() ? "" : it->second));
+    }
+    plan.files["history.csv"] = csv;
+    plan.plots.push_back({"history.py", {"history.csv"}, "history.png", "history",
+                          "Median time per run relative to the first run shown; baselines marked"});
+  }
+  return plan;
+}
+
+std::string RenderMarkdown(const ReportInput& in, const std::vector<PlotJob>& made,
+                           const std::string& plot_note) {
+  std::string out = fmt::format("# {}\n\nGenerated {} by perfkit {}{}.\n\n", in.title, in.date,
+                                in.perfkit_version,
+                                in.git_commit.empty() ? "" : " (" + in.git_commit + ")");
+  if (!plot_note.empty()) out += "> " + plot_note + "\n\n";
+  out += EnvironmentSection(in);
+  if (in.comparison) out += SummarySection(in, made);
+  for (const std::string& suite : ReportSuites(in)) {
+    out += fmt::format("## Suite {}\n\n", suite);
+    if (in.comparison) out += ComparisonTable(in, suite) + "Candidate in detail:\n\n";
+    out += StatsTable(Latest(in), suite);
+    out += CountersSection(Latest(in), suite);
+    out += PlotLinks(made, "suite:" + suite);
+  }
+  if (!in.history.empty()) out += HistorySection(in, made);
+  out += "## Data\n\nEvery repetition behind these tables: [data.csv](data.csv).\n";
+  return out;
+}
+
+}  // namespace perfkit::report
