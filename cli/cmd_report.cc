@@ -151,79 +151,91 @@ Status Publish(const fs::path& staging, const fs::path& out_dir) {
   return OkStatus();
 }
 
-}  // namespace
-
-int RunReport(const ReportOptions& o) {
-  auto opened = OpenStore(o.db);
-  if (!opened.ok()) return Fail(kExitFailure, opened.error());
-  store::Store& store = **opened;
+// Resolves the runs, compares them if asked, and gathers the history.
+// Returns the exit code on failure, having printed why.
+Result<report::ReportInput> BuildInput(store::Store& store, const ReportOptions& o, int* code) {
   report::ReportInput in;
   in.title = o.title.empty() ? "Performance report" : o.title;
   in.date = NowIso8601();
   in.perfkit_version = PERFKIT_VERSION;
   in.git_commit = PERFKIT_GIT_COMMIT;
   in.suites = o.suites;
-  const bool comparing = !o.compare.empty() || !o.baseline.empty();
-  const std::string base_ref = o.compare.empty() ? o.baseline : o.compare[0];
-  const std::string cand_ref = o.compare.empty() ? o.run : o.compare[1];
-  if (comparing) {
-    auto base = ResolveRun(&store, base_ref);
-    if (!base.ok()) return Fail(kExitFailure, base.error());
-    auto cand = ResolveRun(&store, cand_ref);
-    if (!cand.ok()) return Fail(kExitFailure, cand.error());
+  *code = kExitFailure;
+  if (!o.compare.empty() || !o.baseline.empty()) {
+    auto base = ResolveRun(&store, o.compare.empty() ? o.baseline : o.compare[0]);
+    if (!base.ok()) return base.status();
+    auto cand = ResolveRun(&store, o.compare.empty() ? o.run : o.compare[1]);
+    if (!cand.ok()) return cand.status();
     report::CompareOptions compare;
-    if (Status s = ParseThresholds(o.thresholds, compare); !s.ok()) return Fail(kExitUsage, s.message());
+    if (Status s = ParseThresholds(o.thresholds, compare); !s.ok()) {
+      *code = kExitUsage;
+      return s;
+    }
     if (auto noise = store.LoadNoiseFloors(cand->host.fingerprint, compare.metric); noise.ok()) {
       compare.noise = *noise;
     }
     auto c = report::Compare(*base, *cand, compare);
-    if (!c.ok()) return Fail(kExitFailure, c.error());
+    if (!c.ok()) return c.status();
     in.comparison = std::move(*c);
     in.env = report::CheckEnvironments(base->host, cand->host);
     in.runs = {{"base", std::move(*base)}, {"candidate", std::move(*cand)}};
   } else {
     auto run = ResolveRun(&store, o.run);
-    if (!run.ok()) return Fail(kExitFailure, run.error());
+    if (!run.ok()) return run.status();
     in.runs = {{"run", std::move(*run)}};
   }
+  *code = kExitUsage;
+  const auto suites = report::ReportSuites(in);
   for (const auto& s : o.suites) {
-    if (report::ReportSuites(in).empty() || std::find(report::ReportSuites(in).begin(), report::ReportSuites(in).end(), s) == report::ReportSuites(in).end()) {
-      return Fail(kExitUsage, "the report's runs have no suite '" + s + "'");
+    if (std::find(suites.begin(), suites.end(), s) == suites.end()) {
+      return Status::Error("the report's runs have no suite '" + s + "'");
     }
   }
   if (!o.history.empty()) {
     in.history_glob = o.history;
     auto h = History(store, o, &in.history_baselines);
-    if (!h.ok()) return Fail(kExitUsage, h.error());
+    if (!h.ok()) return h.status();
     in.history = std::move(*h);
   }
+  return in;
+}
 
-  const fs::path out_dir = o.out_dir;
+// Stages data files, plots and report.md, then publishes them.
+Status WriteReport(const report::ReportInput& in, const fs::path& out_dir) {
   std::error_code ec;
   fs::create_directories(out_dir, ec);
-  if (ec) return Fail(kExitFailure, "cannot create '" + o.out_dir + "': " + ec.message());
+  if (ec) return Status::Error("cannot create '" + out_dir.string() + "': " + ec.message());
   const fs::path staging = out_dir / (".staging-" + NewUuid().substr(0, 8));
   fs::create_directories(staging, ec);
-  if (ec) return Fail(kExitFailure, "cannot write in '" + o.out_dir + "': " + ec.message());
+  if (ec) return Status::Error("cannot write in '" + out_dir.string() + "': " + ec.message());
   const report::ReportPlan plan = report::PlanReport(in);
+  Status written;
   for (const auto& [name, content] : plan.files) {
-    if (Status s = WriteFileAtomically((staging / name).string(), content); !s.ok()) {
-      fs::remove_all(staging, ec);
-      return Fail(kExitFailure, s.message());
-    }
+    if (written.ok()) written = WriteFileAtomically((staging / name).string(), content);
   }
-  std::string note;
-  const auto made = MakePlots(plan, staging, &note);
-  if (!note.empty()) fmt::print(stderr, "{}\n", note);
-  Status written = WriteFileAtomically((staging / "report.md").string(),
-                                       report::RenderMarkdown(in, made, note));
+  if (written.ok()) {
+    std::string note;
+    const auto made = MakePlots(plan, staging, &note);
+    if (!note.empty()) fmt::print(stderr, "{}\n", note);
+    written = WriteFileAtomically((staging / "report.md").string(),
+                                  report::RenderMarkdown(in, made, note));
+  }
   if (written.ok()) written = Publish(staging, out_dir);
-  if (!written.ok()) {
-    fs::remove_all(staging, ec);
-    return Fail(kExitFailure, written.message());
-  }
-  fmt::print("{}\n", (out_dir / "report.md").string());
-  return in.comparison && !o.compare.empty() ? GateExitCode(*in.comparison) : kExitSuccess;
+  if (!written.ok()) fs::remove_all(staging, ec);
+  return written;
+}
+
+}  // namespace
+
+int RunReport(const ReportOptions& o) {
+  auto opened = OpenStore(o.db);
+  if (!opened.ok()) return Fail(kExitFailure, opened.error());
+  int code = kExitFailure;
+  auto in = BuildInput(**opened, o, &code);
+  if (!in.ok()) return Fail(code, in.error());
+  if (Status s = WriteReport(*in, o.out_dir); !s.ok()) return Fail(kExitFailure, s.message());
+  fmt::print("{}\n", (fs::path(o.out_dir) / "report.md").string());
+  return in->comparison && !o.compare.empty() ? GateExitCode(*in->comparison) : kExitSuccess;
 }
 
 Runner AddReport(CLI::App& app) {

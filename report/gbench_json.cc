@@ -201,60 +201,39 @@ HostContext HostFromContext(const json& context) {
   return h;
 }
 
-}  // namespace
-
-std::string ToGbenchJson(const RunRecord& run) {
-  ordered_json benchmarks = ordered_json::array();
-  for (const BenchmarkResult& b : run.benchmarks) AppendBenchmark(b, benchmarks);
-  ordered_json doc;
-  doc["context"] = Context(run);
-  doc["benchmarks"] = benchmarks;
-  return doc.dump(2) + "\n";
-}
-
-Result<RunRecord> FromGbenchJson(const std::string& text, const std::string& origin) {
+// nlohmann::json with Google Benchmark's bare NaN/Infinity tokens read as
+// null, and parse errors placed at their line and column in the original.
+Result<json> ParseTolerant(const std::string& text, const std::string& origin) {
   std::vector<std::pair<size_t, long>> shifts;
   const std::string cleaned = ReplaceNonFinite(text, shifts);
-  json doc;
   try {
-    doc = json::parse(cleaned);
+    return json::parse(cleaned);
   } catch (const json::parse_error& e) {
-    size_t offset = e.byte > 0 ? e.byte - 1 : 0;
+    const size_t offset = e.byte > 0 ? e.byte - 1 : 0;
     long delta = 0;
-    for (const auto& [pos, d] : shifts) if (pos < offset) delta += d;
+    for (const auto& [pos, d] : shifts) {
+      if (pos < offset) delta += d;
+    }
     std::string what = e.what();
     what = what.substr(what.find(':') + 1);
     what = what.substr(what.find(':') + 2);
-    return Status::Error("invalid JSON in " + origin + " at " +
-                         Position(text, offset + delta) + ": " + what);
+    return Status::Error("invalid JSON in " + origin + " at " + Position(text, offset + delta) +
+                         ": " + what);
   }
-  if (!doc.is_object() || !doc.contains("benchmarks") || !doc["benchmarks"].is_array()) {
-    return Status::Error(origin + " is not Google Benchmark JSON (no \"benchmarks\" array)");
-  }
-  const json context = doc.value("context", json::object());
-  RunRecord run;
-  run.source = "import";
-  run.status = RunStatus::kComplete;
-  run.host = HostFromContext(context);
-  run.started_at = context.value("date", "");
-  run.raw_json = text;
-  std::map<std::string, std::string> roles;
-  if (auto p = context.find("perfkit"); p != context.end() && p->contains("roles")) {
-    roles = (*p)["roles"].get<std::map<std::string, std::string>>();
-  }
+}
+
+// Folds the entries of a "benchmarks" array into a run, one benchmark per
+// run_name, one sample per iteration entry.
+struct EntryReader {
+  const std::string& origin;
+  RunRecord& run;
+  std::map<std::string, std::string> roles;  // from a perfkit export
   std::map<std::string, size_t> index;
   // Registration order, which random interleaving scrambles in the file.
   std::vector<std::pair<int64_t, int64_t>> order;
-  bool saw_aggregate = false;
-  for (const json& e : doc["benchmarks"]) {
-    if (!e.is_object() || !e.contains("name") || !e["name"].is_string()) {
-      return Status::Error(origin + ": a benchmark entry has no \"name\"");
-    }
-    if (e.value("run_type", "iteration") != "iteration") {
-      saw_aggregate = true;
-      continue;
-    }
-    const std::string name = e.value("run_name", e["name"].get<std::string>());
+  bool saw_aggregate;
+
+  BenchmarkResult& Benchmark(const json& e, const std::string& name) {
     auto [it, inserted] = index.emplace(name, run.benchmarks.size());
     if (inserted) {
       BenchmarkResult b;
@@ -268,21 +247,39 @@ Result<RunRecord> FromGbenchJson(const std::string& text, const std::string& ori
       order.emplace_back(e.value("family_index", int64_t{0}),
                          e.value("per_family_instance_index", int64_t{0}));
     }
-    BenchmarkResult& b = run.benchmarks[it->second];
+    return run.benchmarks[it->second];
+  }
+
+  Status Add(const json& e) {
+    if (!e.is_object() || !e.contains("name") || !e["name"].is_string()) {
+      return Status::Error(origin + ": a benchmark entry has no \"name\"");
+    }
+    if (e.value("run_type", "iteration") != "iteration") {
+      saw_aggregate = true;
+      return OkStatus();
+    }
+    const std::string name = e.value("run_name", e["name"].get<std::string>());
+    BenchmarkResult& b = Benchmark(e, name);
     if (e.value("error_occurred", false)) {
       b.error = e.value("error_message", "error");
-      continue;
+      return OkStatus();
     }
     if (!e.contains("real_time") || !e.contains("cpu_time")) {
       return Status::Error(origin + ": benchmark '" + name + "' has no real_time/cpu_time");
     }
+    b.time_unit = e.value("time_unit", "ns");
+    b.samples.push_back(ToSample(e, b.samples));
+    return OkStatus();
+  }
+
+  static Sample ToSample(const json& e, const std::vector<Sample>& earlier) {
     const double scale = UnitScale(e.value("time_unit", "ns"));
     Sample s;
-    s.repetition_index = e.value("repetition_index", static_cast<int64_t>(b.samples.size()));
+    s.repetition_index = e.value("repetition_index", static_cast<int64_t>(earlier.size()));
     // Files glued together from several runs repeat indices; keep them apart.
-    for (const Sample& other : b.samples) {
+    for (const Sample& other : earlier) {
       if (other.repetition_index == s.repetition_index) {
-        s.repetition_index = static_cast<int64_t>(b.samples.size());
+        s.repetition_index = static_cast<int64_t>(earlier.size());
         break;
       }
     }
@@ -294,18 +291,54 @@ Result<RunRecord> FromGbenchJson(const std::string& text, const std::string& ori
         s.counters[k] = NumberOr(e, k.c_str(), 0);
       }
     }
-    b.time_unit = e.value("time_unit", "ns");
-    b.samples.push_back(std::move(s));
+    return s;
   }
-  std::vector<size_t> by_registration(run.benchmarks.size());
-  for (size_t i = 0; i < by_registration.size(); ++i) by_registration[i] = i;
-  std::stable_sort(by_registration.begin(), by_registration.end(),
-                   [&](size_t a, size_t b) { return order[a] < order[b]; });
-  std::vector<BenchmarkResult> sorted;
-  for (size_t i : by_registration) sorted.push_back(std::move(run.benchmarks[i]));
-  run.benchmarks = std::move(sorted);
+
+  void SortByRegistration() {
+    std::vector<size_t> by_registration(run.benchmarks.size());
+    for (size_t i = 0; i < by_registration.size(); ++i) by_registration[i] = i;
+    std::stable_sort(by_registration.begin(), by_registration.end(),
+                     [&](size_t a, size_t b) { return order[a] < order[b]; });
+    std::vector<BenchmarkResult> sorted;
+    for (size_t i : by_registration) sorted.push_back(std::move(run.benchmarks[i]));
+    run.benchmarks = std::move(sorted);
+  }
+};
+
+}  // namespace
+
+std::string ToGbenchJson(const RunRecord& run) {
+  ordered_json benchmarks = ordered_json::array();
+  for (const BenchmarkResult& b : run.benchmarks) AppendBenchmark(b, benchmarks);
+  ordered_json doc;
+  doc["context"] = Context(run);
+  doc["benchmarks"] = benchmarks;
+  return doc.dump(2) + "\n";
+}
+
+Result<RunRecord> FromGbenchJson(const std::string& text, const std::string& origin) {
+  auto doc = ParseTolerant(text, origin);
+  if (!doc.ok()) return doc.status();
+  if (!doc->is_object() || !doc->contains("benchmarks") || !(*doc)["benchmarks"].is_array()) {
+    return Status::Error(origin + " is not Google Benchmark JSON (no \"benchmarks\" array)");
+  }
+  const json context = doc->value("context", json::object());
+  RunRecord run;
+  run.source = "import";
+  run.status = RunStatus::kComplete;
+  run.host = HostFromContext(context);
+  run.started_at = context.value("date", "");
+  run.raw_json = text;
+  EntryReader reader{origin, run, {}, {}, {}, false};
+  if (auto p = context.find("perfkit"); p != context.end() && p->contains("roles")) {
+    reader.roles = (*p)["roles"].get<std::map<std::string, std::string>>();
+  }
+  for (const json& e : (*doc)["benchmarks"]) {
+    if (Status s = reader.Add(e); !s.ok()) return s;
+  }
+  reader.SortByRegistration();
   if (run.benchmarks.empty()) {
-    return Status::Error(origin + (saw_aggregate
+    return Status::Error(origin + (reader.saw_aggregate
                                        ? " holds only aggregates; re-run without "
                                          "--benchmark_report_aggregates_only"
                                        : " holds no benchmark results"));
