@@ -7,11 +7,13 @@
 namespace perfkit::suites {
 
 SuiteSpec MakeCrc32Suite();
+SuiteSpec MakeMemopsSuite();
 
 const std::vector<SuiteEntry>& AllSuites() {
   static const std::vector<SuiteEntry> suites = {
       {"crc32", "CRC-32 and CRC-32C engines against zlib, libdeflate and ISA-L",
        &MakeCrc32Suite},
+      {"memops", "memcpy/memmove/memcmp/memset engines against glibc", &MakeMemopsSuite},
   };
   return suites;
 }

@@ -49,6 +49,17 @@ TEST(EndToEnd, QuickCrc32BenchIntoAFreshDatabaseAndExport) {
   EXPECT_EQ(written["benchmarks"].size(), doc["benchmarks"].size());
 }
 
+TEST(EndToEnd, QuickMemopsBench) {
+  TempDir dir;
+  auto bench = RunCommand({PerfkitBinary(), "bench", "--suite", "memops", "--quick", "--filter",
+                           "/(copy|compare|copy-fixed|set-mixed)/(avx2|sse2|glibc|inline)/(8|64|4096|256)$",
+                           "--db", dir.File("p.db")});
+  ASSERT_EQ(bench.exit_code, 0) << bench.err;
+  EXPECT_NE(bench.out.find("memops/copy/glibc/4096"), std::string::npos) << bench.out;
+  EXPECT_NE(bench.out.find("memops/copy-fixed/inline/8"), std::string::npos);
+  EXPECT_NE(bench.out.find("memops/copy/*/4096"), std::string::npos);  // ours vs glibc summary
+}
+
 TEST(EndToEnd, ExecStoresAnExternalGoogleBenchmarkExecutable) {
   TempDir dir;
   const std::string db = dir.File("perfkit.db");

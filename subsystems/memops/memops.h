@@ -1,0 +1,41 @@
+// memcpy, memmove, memcmp and memset with scalar, SSE2, AVX2 and AVX-512
+// engines, a one-time runtime choice of the best, and a list of all engines
+// for tests and benchmarks. Semantics are the C standard's: Compare returns
+// the sign of the first differing byte as unsigned char.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+namespace perfkit::memops {
+
+using CopyFn = void* (*)(void* dst, const void* src, size_t n);
+using CompareFn = int (*)(const void* a, const void* b, size_t n);
+using SetFn = void* (*)(void* dst, int c, size_t n);
+
+struct Engine {
+  std::string_view name;  // "scalar", "sse2", "avx2", "avx512"
+  CopyFn copy;
+  CopyFn move;
+  CompareFn compare;
+  SetFn set;
+  std::string_view missing;  // why this CPU cannot run it; empty if it can
+  bool available() const { return missing.empty(); }
+};
+
+// Every engine built into this binary, slowest first.
+std::span<const Engine> AllEngines();
+const Engine& BestEngine();
+
+void* Copy(void* dst, const void* src, size_t n);
+void* Move(void* dst, const void* src, size_t n);
+int Compare(const void* a, const void* b, size_t n);
+void* Set(void* dst, int c, size_t n);
+
+// Copies at least this large bypass the caches with non-temporal stores:
+// half the last-level cache, read once from the machine (1 MiB if unknown),
+// so a copy never evicts more than half of what the other core relies on.
+size_t NonTemporalThreshold();
+
+}  // namespace perfkit::memops

@@ -1,0 +1,48 @@
+// AVX-512 (F+BW): 64-byte vectors with mask compares; below 64 bytes the AVX2
+// path. Built when the compiler supports it, chosen only when the CPU does;
+// the project's own machines have no AVX-512, so it is compiled, not run, here.
+#include "subsystems/memops/memops_vector.h"
+
+namespace perfkit::memops::internal {
+namespace {
+
+struct Avx2Narrow {
+  using Vec = __m256i;
+  using Narrow = ByNarrower<Sse2Traits>;
+  static constexpr size_t kSize = 32;
+  static constexpr uint64_t kAllEqual = 0xffffffffu;
+  static Vec Load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const Vec*>(p)); }
+  static void Store(uint8_t* p, Vec v) { _mm256_storeu_si256(reinterpret_cast<Vec*>(p), v); }
+  static void StoreAligned(uint8_t* p, Vec v) { _mm256_store_si256(reinterpret_cast<Vec*>(p), v); }
+  static void Stream(uint8_t* p, Vec v) { _mm256_stream_si256(reinterpret_cast<Vec*>(p), v); }
+  static Vec Splat(uint8_t c) { return _mm256_set1_epi8(static_cast<char>(c)); }
+  static uint64_t EqualMask(const uint8_t* a, const uint8_t* b) {
+    return static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(Load(a), Load(b))));
+  }
+};
+
+struct Avx512Traits {
+  using Vec = __m512i;
+  using Narrow = ByNarrower<Avx2Narrow>;
+  static constexpr size_t kSize = 64;
+  static constexpr uint64_t kAllEqual = ~0ull;
+  static Vec Load(const uint8_t* p) { return _mm512_loadu_si512(p); }
+  static void Store(uint8_t* p, Vec v) { _mm512_storeu_si512(p, v); }
+  static void StoreAligned(uint8_t* p, Vec v) { _mm512_store_si512(p, v); }
+  static void Stream(uint8_t* p, Vec v) { _mm512_stream_si512(reinterpret_cast<Vec*>(p), v); }
+  static Vec Splat(uint8_t c) { return _mm512_set1_epi8(static_cast<char>(c)); }
+  static uint64_t EqualMask(const uint8_t* a, const uint8_t* b) {
+    return _mm512_cmpeq_epi8_mask(Load(a), Load(b));
+  }
+};
+
+using Avx512 = Algorithms<Avx512Traits>;
+
+}  // namespace
+
+void* Avx512Copy(void* dst, const void* src, size_t n) { return Avx512::Copy(dst, src, n); }
+void* Avx512Move(void* dst, const void* src, size_t n) { return Avx512::Move(dst, src, n); }
+int Avx512Compare(const void* a, const void* b, size_t n) { return Avx512::Compare(a, b, n); }
+void* Avx512Set(void* dst, int c, size_t n) { return Avx512::Set(dst, c, n); }
+
+}  // namespace perfkit::memops::internal

@@ -1,0 +1,371 @@
+// The vector algorithms, written once over a vector-width traits type and
+// instantiated by each ISA file. Internal linkage on purpose: each includer is
+// compiled with different -m flags (see crc32_x86.h for the same reasoning).
+//
+// Size classes: below one vector, overlapping scalar or narrower-vector moves;
+// up to four vectors, overlapping head/tail vectors with every load before any
+// store (so the same code serves memmove); above, an aligned-store loop four
+// vectors wide, and streaming stores past NonTemporalThreshold().
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "subsystems/memops/memops_internal.h"
+
+namespace perfkit::memops::internal {
+namespace {
+
+template <typename T>
+inline T LoadU(const uint8_t* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+
+template <typename T>
+inline void StoreU(uint8_t* p, T v) {
+  std::memcpy(p, &v, sizeof(T));
+}
+
+// Fewer than 16 bytes: two overlapping words of the largest width that fits.
+inline void CopyUnder16(uint8_t* d, const uint8_t* s, size_t n) {
+  if (n >= 8) {
+    const uint64_t a = LoadU<uint64_t>(s), b = LoadU<uint64_t>(s + n - 8);
+    StoreU(d, a);
+    StoreU(d + n - 8, b);
+  } else if (n >= 4) {
+    const uint32_t a = LoadU<uint32_t>(s), b = LoadU<uint32_t>(s + n - 4);
+    StoreU(d, a);
+    StoreU(d + n - 4, b);
+  } else if (n >= 2) {
+    const uint16_t a = LoadU<uint16_t>(s), b = LoadU<uint16_t>(s + n - 2);
+    StoreU(d, a);
+    StoreU(d + n - 2, b);
+  } else if (n == 1) {
+    *d = *s;
+  }
+}
+
+inline void SetUnder16(uint8_t* d, uint8_t c, size_t n) {
+  const uint64_t v = 0x0101010101010101ull * c;
+  if (n >= 8) {
+    StoreU(d, v);
+    StoreU(d + n - 8, v);
+  } else if (n >= 4) {
+    StoreU(d, static_cast<uint32_t>(v));
+    StoreU(d + n - 4, static_cast<uint32_t>(v));
+  } else if (n >= 2) {
+    StoreU(d, static_cast<uint16_t>(v));
+    StoreU(d + n - 2, static_cast<uint16_t>(v));
+  } else if (n == 1) {
+    *d = c;
+  }
+}
+
+inline int ByteDiff(const uint8_t* a, const uint8_t* b, size_t i) {
+  return static_cast<int>(a[i]) - static_cast<int>(b[i]);
+}
+
+// Big-endian words compare like bytes in memory order.
+template <typename T>
+inline int CompareWord(const uint8_t* a, const uint8_t* b) {
+  T x = LoadU<T>(a), y = LoadU<T>(b);
+  if (x == y) return 0;
+  if constexpr (sizeof(T) == 8) {
+    x = __builtin_bswap64(x);
+    y = __builtin_bswap64(y);
+  } else {
+    x = __builtin_bswap32(x);
+    y = __builtin_bswap32(y);
+  }
+  return x < y ? -1 : 1;
+}
+
+inline int CompareUnder16(const uint8_t* a, const uint8_t* b, size_t n) {
+  if (n >= 8) {
+    if (int r = CompareWord<uint64_t>(a, b)) return r;
+    return CompareWord<uint64_t>(a + n - 8, b + n - 8);
+  }
+  if (n >= 4) {
+    if (int r = CompareWord<uint32_t>(a, b)) return r;
+    return CompareWord<uint32_t>(a + n - 4, b + n - 4);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] != b[i]) return ByteDiff(a, b, i);
+  }
+  return 0;
+}
+
+// V: a traits type with Vec, kSize, Load, Store, StoreAligned, Stream,
+// Splat, EqualMask (bit i set when byte i is equal) and kAllEqual. Narrow
+// handles everything below kSize bytes.
+template <typename V>
+struct Algorithms {
+  using Vec = typename V::Vec;
+  static constexpr size_t W = V::kSize;
+
+  static void CopyUpTo4(uint8_t* d, const uint8_t* s, size_t n) {
+    if (n <= 2 * W) {
+      const Vec a = V::Load(s), b = V::Load(s + n - W);
+      V::Store(d, a);
+      V::Store(d + n - W, b);
+      return;
+    }
+    const Vec a = V::Load(s), b = V::Load(s + W), c = V::Load(s + n - 2 * W),
+              e = V::Load(s + n - W);
+    V::Store(d, a);
+    V::Store(d + W, b);
+    V::Store(d + n - 2 * W, c);
+    V::Store(d + n - W, e);
+  }
+
+  // 4W < n <= 8W: four vectors from each end, every load before any store.
+  static void CopyUpTo8(uint8_t* d, const uint8_t* s, size_t n) {
+    const Vec a0 = V::Load(s), a1 = V::Load(s + W), a2 = V::Load(s + 2 * W), a3 = V::Load(s + 3 * W);
+    const Vec b0 = V::Load(s + n - 4 * W), b1 = V::Load(s + n - 3 * W),
+              b2 = V::Load(s + n - 2 * W), b3 = V::Load(s + n - W);
+    V::Store(d, a0);
+    V::Store(d + W, a1);
+    V::Store(d + 2 * W, a2);
+    V::Store(d + 3 * W, a3);
+    V::Store(d + n - 4 * W, b0);
+    V::Store(d + n - 3 * W, b1);
+    V::Store(d + n - 2 * W, b2);
+    V::Store(d + n - W, b3);
+  }
+
+  // The loops below are kept out of line: inlined, their register pressure
+  // made every call (even of 8 bytes) save six registers and realign the
+  // stack for spills, which cost small copies ~30% against glibc.
+
+  // Forward copy of n > 8W bytes; safe for memmove when d <= s.
+  [[gnu::noinline]] static void* Forward(uint8_t* d, const uint8_t* s, size_t n, bool may_stream) {
+    const bool stream = may_stream && n >= CachedNonTemporalThreshold();
+    const Vec head = V::Load(s);
+    const Vec t0 = V::Load(s + n - 4 * W), t1 = V::Load(s + n - 3 * W),
+              t2 = V::Load(s + n - 2 * W), t3 = V::Load(s + n - W);
+    const size_t skew = W - (reinterpret_cast<uintptr_t>(d) & (W - 1));
+    uint8_t* dst = d + skew;
+    const ptrdiff_t delta = s - d;
+    for (uint8_t* end = d + n - 4 * W; dst < end; dst += 4 * W) {
+      const uint8_t* src = dst + delta;
+      const Vec a = V::Load(src), b = V::Load(src + W), c = V::Load(src + 2 * W),
+                e = V::Load(src + 3 * W);
+      if (stream) {
+        V::Stream(dst, a);
+        V::Stream(dst + W, b);
+        V::Stream(dst + 2 * W, c);
+        V::Stream(dst + 3 * W, e);
+      } else {
+        V::StoreAligned(dst, a);
+        V::StoreAligned(dst + W, b);
+        V::StoreAligned(dst + 2 * W, c);
+        V::StoreAligned(dst + 3 * W, e);
+      }
+    }
+    if (stream) _mm_sfence();
+    V::Store(d + n - 4 * W, t0);
+    V::Store(d + n - 3 * W, t1);
+    V::Store(d + n - 2 * W, t2);
+    V::Store(d + n - W, t3);
+    V::Store(d, head);
+    return d;
+  }
+
+  // Backward copy of n > 8W bytes for memmove with d > s.
+  [[gnu::noinline]] static void* Backward(uint8_t* d, const uint8_t* s, size_t n) {
+    const Vec h0 = V::Load(s), h1 = V::Load(s + W), h2 = V::Load(s + 2 * W),
+              h3 = V::Load(s + 3 * W);
+    const Vec tail = V::Load(s + n - W);
+    const size_t skew = reinterpret_cast<uintptr_t>(d + n) & (W - 1);
+    uint8_t* dst = d + n - skew;
+    const uint8_t* src = s + n - skew;
+    size_t left = n - skew;
+    for (; left > 4 * W; left -= 4 * W) {
+      dst -= 4 * W;
+      src -= 4 * W;
+      const Vec a = V::Load(src), b = V::Load(src + W), c = V::Load(src + 2 * W),
+                e = V::Load(src + 3 * W);
+      V::StoreAligned(dst + 3 * W, e);
+      V::StoreAligned(dst + 2 * W, c);
+      V::StoreAligned(dst + W, b);
+      V::StoreAligned(dst, a);
+    }
+    V::Store(d + n - W, tail);
+    V::Store(d, h0);
+    V::Store(d + W, h1);
+    V::Store(d + 2 * W, h2);
+    V::Store(d + 3 * W, h3);
+    return d;
+  }
+
+  static void* Copy(void* dst, const void* src, size_t n) {
+    auto* d = static_cast<uint8_t*>(dst);
+    const auto* s = static_cast<const uint8_t*>(src);
+    if (n < W) {
+      V::Narrow::Copy(d, s, n);
+    } else if (n <= 4 * W) {
+      CopyUpTo4(d, s, n);
+    } else if (n <= 8 * W) {
+      CopyUpTo8(d, s, n);
+    } else {
+      return Forward(d, s, n, true);
+    }
+    return dst;
+  }
+
+  static void* Move(void* dst, const void* src, size_t n) {
+    auto* d = static_cast<uint8_t*>(dst);
+    const auto* s = static_cast<const uint8_t*>(src);
+    if (n < W) {
+      V::Narrow::Copy(d, s, n);  // loads before stores: overlap-safe
+    } else if (n <= 4 * W) {
+      CopyUpTo4(d, s, n);
+    } else if (n <= 8 * W) {
+      CopyUpTo8(d, s, n);
+    } else if (static_cast<size_t>(d - s) >= n) {
+      // d before s, or the ranges do not overlap: forward is safe, and
+      // streaming only when they are disjoint.
+      return Forward(d, s, n, static_cast<size_t>(s - d) >= n);
+    } else {
+      return Backward(d, s, n);
+    }
+    return dst;
+  }
+
+  static int FirstDifference(const uint8_t* a, const uint8_t* b, uint64_t equal) {
+    const unsigned i = static_cast<unsigned>(__builtin_ctzll(~equal));
+    return ByteDiff(a, b, i);
+  }
+
+  static int Compare(const void* pa, const void* pb, size_t n) {
+    const auto* a = static_cast<const uint8_t*>(pa);
+    const auto* b = static_cast<const uint8_t*>(pb);
+    if (n < W) return V::Narrow::Compare(a, b, n);
+    size_t i = 0;
+    for (; i + 4 * W <= n; i += 4 * W) {
+      const uint64_t m0 = V::EqualMask(a + i, b + i), m1 = V::EqualMask(a + i + W, b + i + W),
+                     m2 = V::EqualMask(a + i + 2 * W, b + i + 2 * W),
+                     m3 = V::EqualMask(a + i + 3 * W, b + i + 3 * W);
+      if ((m0 & m1 & m2 & m3) != V::kAllEqual) {
+        if (m0 != V::kAllEqual) return FirstDifference(a + i, b + i, m0);
+        if (m1 != V::kAllEqual) return FirstDifference(a + i + W, b + i + W, m1);
+        if (m2 != V::kAllEqual) return FirstDifference(a + i + 2 * W, b + i + 2 * W, m2);
+        return FirstDifference(a + i + 3 * W, b + i + 3 * W, m3);
+      }
+    }
+    for (; i + W <= n; i += W) {
+      const uint64_t m = V::EqualMask(a + i, b + i);
+      if (m != V::kAllEqual) return FirstDifference(a + i, b + i, m);
+    }
+    if (i < n) {  // the last vector overlaps bytes already known equal
+      const size_t j = n - W;
+      const uint64_t m = V::EqualMask(a + j, b + j);
+      if (m != V::kAllEqual) return FirstDifference(a + j, b + j, m);
+    }
+    return 0;
+  }
+
+  // Everything after the four head vectors of a set of n > 8W bytes; out of
+  // line as Forward is. The loop starts at the last aligned address inside
+  // the head, so no byte is stored twice but at the ends.
+  [[gnu::noinline]] static void* SetLoop(uint8_t* d, Vec v, size_t n) {
+    uint8_t* p = d + 4 * W - (reinterpret_cast<uintptr_t>(d + 4 * W) & (W - 1));
+    uint8_t* end = d + n - 4 * W;
+    if (n >= CachedNonTemporalThreshold()) {
+      for (; p < end; p += 4 * W) {
+        V::Stream(p, v);
+        V::Stream(p + W, v);
+        V::Stream(p + 2 * W, v);
+        V::Stream(p + 3 * W, v);
+      }
+      _mm_sfence();
+    } else {
+      for (; p < end; p += 4 * W) {
+        V::StoreAligned(p, v);
+        V::StoreAligned(p + W, v);
+        V::StoreAligned(p + 2 * W, v);
+        V::StoreAligned(p + 3 * W, v);
+      }
+    }
+    V::Store(d + n - 4 * W, v);
+    V::Store(d + n - 3 * W, v);
+    V::Store(d + n - 2 * W, v);
+    V::Store(d + n - W, v);
+    return d;
+  }
+
+  static void* Set(void* dst, int c, size_t n) {
+    auto* d = static_cast<uint8_t*>(dst);
+    const uint8_t byte = static_cast<uint8_t>(c);
+    if (n < W) {
+      V::Narrow::Set(d, byte, n);
+      return dst;
+    }
+    const Vec v = V::Splat(byte);
+    if (n <= 4 * W) {
+      V::Store(d, v);
+      V::Store(d + n - W, v);
+      if (n > 2 * W) {
+        V::Store(d + W, v);
+        V::Store(d + n - 2 * W, v);
+      }
+      return dst;
+    }
+    V::Store(d, v);
+    V::Store(d + W, v);
+    V::Store(d + 2 * W, v);
+    V::Store(d + 3 * W, v);
+    if (n > 8 * W) return SetLoop(d, v, n);
+    V::Store(d + n - 4 * W, v);
+    V::Store(d + n - 3 * W, v);
+    V::Store(d + n - 2 * W, v);
+    V::Store(d + n - W, v);
+    return dst;
+  }
+};
+
+// Below 16 bytes: scalar words.
+struct Under16 {
+  static void Copy(uint8_t* d, const uint8_t* s, size_t n) { CopyUnder16(d, s, n); }
+  static void Set(uint8_t* d, uint8_t c, size_t n) { SetUnder16(d, c, n); }
+  static int Compare(const uint8_t* a, const uint8_t* b, size_t n) {
+    return CompareUnder16(a, b, n);
+  }
+};
+
+struct Sse2Traits {
+  using Vec = __m128i;
+  using Narrow = Under16;
+  static constexpr size_t kSize = 16;
+  static constexpr uint64_t kAllEqual = 0xffff;
+  static Vec Load(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const Vec*>(p)); }
+  static void Store(uint8_t* p, Vec v) { _mm_storeu_si128(reinterpret_cast<Vec*>(p), v); }
+  static void StoreAligned(uint8_t* p, Vec v) { _mm_store_si128(reinterpret_cast<Vec*>(p), v); }
+  static void Stream(uint8_t* p, Vec v) { _mm_stream_si128(reinterpret_cast<Vec*>(p), v); }
+  static Vec Splat(uint8_t c) { return _mm_set1_epi8(static_cast<char>(c)); }
+  static uint64_t EqualMask(const uint8_t* a, const uint8_t* b) {
+    return static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(Load(a), Load(b))));
+  }
+};
+
+// Below W bytes for a wider engine: the next narrower engine's full path.
+template <typename NarrowerTraits>
+struct ByNarrower {
+  using A = Algorithms<NarrowerTraits>;
+  static void Copy(uint8_t* d, const uint8_t* s, size_t n) {
+    if (n < NarrowerTraits::kSize) {
+      NarrowerTraits::Narrow::Copy(d, s, n);
+    } else {
+      A::CopyUpTo4(d, s, n);  // n < 2 * kSize here
+    }
+  }
+  static void Set(uint8_t* d, uint8_t c, size_t n) { A::Set(d, c, n); }
+  static int Compare(const uint8_t* a, const uint8_t* b, size_t n) { return A::Compare(a, b, n); }
+};
+
+}  // namespace
+}  // namespace perfkit::memops::internal

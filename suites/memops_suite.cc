@@ -1,0 +1,236 @@
+// Suite memops: each operation x engine x size beside glibc's own functions
+// (fetched with dlsym, called through pointers). Sizes run from 1 B (call
+// overhead) through L1/L2/L3 to 4x the last-level cache (DRAM). "hot" works
+// on the first n bytes of fixed buffers, so it stays in the cache level n
+// fits; "cold" rotates through buffers larger than the LLC, so every call
+// misses; "mixed" draws sizes 1..256 from a skewed distribution so the branch
+// predictor cannot learn the size; "fixed" is CopyFixed<N> inlined.
+#include <dlfcn.h>
+
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "subsystems/memops/memops.h"
+#include "subsystems/memops/memops_fixed.h"
+#include "suites/suite.h"
+
+namespace perfkit::suites {
+namespace {
+
+using memops::CompareFn;
+using memops::CopyFn;
+using memops::SetFn;
+
+struct Impl {
+  std::string name;
+  Role role;
+  CopyFn copy, move;
+  CompareFn compare;
+  SetFn set;
+};
+
+size_t LastLevelCache() { return memops::NonTemporalThreshold() * 2; }
+size_t BufferBytes() { return 4 * LastLevelCache(); }
+
+// Two buffers with identical random contents, 4x the LLC each, faulted in
+// once: a, b (compare needs equal data), and a destination.
+struct Buffers {
+  std::unique_ptr<uint8_t[]> a, b, dst;
+  size_t size;
+};
+
+const Buffers& Shared() {
+  static const Buffers buffers = [] {
+    Buffers bf;
+    bf.size = BufferBytes();
+    bf.a = std::make_unique<uint8_t[]>(bf.size + 64);
+    bf.b = std::make_unique<uint8_t[]>(bf.size + 64);
+    bf.dst = std::make_unique<uint8_t[]>(bf.size + 64);
+    std::mt19937_64 rng(7);
+    for (size_t i = 0; i + 8 <= bf.size + 64; i += 8) {
+      const uint64_t v = rng();
+      std::memcpy(bf.a.get() + i, &v, 8);
+    }
+    std::memcpy(bf.b.get(), bf.a.get(), bf.size + 64);
+    std::memset(bf.dst.get(), 0, bf.size + 64);
+    return bf;
+  }();
+  return buffers;
+}
+
+uint8_t* Aligned(uint8_t* p) {
+  return reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(p) + 63) & ~uintptr_t{63});
+}
+
+enum class Op { kCopy, kMove, kCompare, kSet };
+
+// One call of `op` on (dst, a, b) of n bytes.
+inline void Call(const Impl& impl, Op op, uint8_t* dst, const uint8_t* a, const uint8_t* b, size_t n) {
+  switch (op) {
+    case Op::kCopy:
+      impl.copy(dst, a, n);
+      break;
+    case Op::kMove:
+      impl.move(dst, a, n);
+      break;
+    case Op::kCompare:
+      benchmark::DoNotOptimize(impl.compare(a, b, n));
+      break;
+    case Op::kSet:
+      impl.set(dst, 0x5a, n);
+      break;
+  }
+  benchmark::ClobberMemory();
+}
+
+void RunHot(benchmark::State& state, Impl impl, Op op, size_t n, bool cold) {
+  if (StopRequested()) {
+    state.SkipWithError("interrupted");
+    return;
+  }
+  const Buffers& bf = Shared();
+  uint8_t* dst = Aligned(bf.dst.get());
+  const uint8_t* a = Aligned(bf.a.get());
+  const uint8_t* b = Aligned(bf.b.get());
+  const size_t stride = (n + 63) & ~size_t{63};
+  const size_t slots = cold ? std::max<size_t>(1, bf.size / stride) : 1;
+  size_t slot = 0;
+  for (auto _ : state) {
+    const size_t off = slot * stride;
+    Call(impl, op, dst + off, a + off, b + off, n);
+    if (++slot == slots) slot = 0;
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(n));
+}
+
+// Sizes 1..256, four in five below 64: what small-copy heavy code sees.
+const std::vector<uint32_t>& MixedSizes() {
+  static const std::vector<uint32_t> sizes = [] {
+    std::vector<uint32_t> v(4096);
+    std::mt19937 rng(11);
+    std::uniform_int_distribution<uint32_t> small(1, 63), large(64, 256);
+    std::bernoulli_distribution is_small(0.8);
+    for (auto& s : v) s = is_small(rng) ? small(rng) : large(rng);
+    return v;
+  }();
+  return sizes;
+}
+
+void RunMixed(benchmark::State& state, Impl impl, Op op) {
+  if (StopRequested()) {
+    state.SkipWithError("interrupted");
+    return;
+  }
+  const Buffers& bf = Shared();
+  uint8_t* dst = Aligned(bf.dst.get());
+  const uint8_t* a = Aligned(bf.a.get());
+  const uint8_t* b = Aligned(bf.b.get());
+  const auto& sizes = MixedSizes();
+  size_t i = 0, bytes = 0;
+  for (auto _ : state) {
+    const size_t n = sizes[i];
+    i = (i + 1) & (sizes.size() - 1);
+    bytes += n;
+    // Offsets move with i so that alignment varies too.
+    Call(impl, op, dst + (i & 63), a + (i & 31), b + (i & 31), n);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(bytes));
+}
+
+template <size_t N>
+void RunFixed(benchmark::State& state) {
+  const Buffers& bf = Shared();
+  uint8_t* dst = Aligned(bf.dst.get());
+  const uint8_t* a = Aligned(bf.a.get());
+  for (auto _ : state) {
+    memops::CopyFixed<N>(dst, a);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(N));
+}
+
+void RunFixedPeer(benchmark::State& state, CopyFn copy, size_t n) {
+  const Buffers& bf = Shared();
+  uint8_t* dst = Aligned(bf.dst.get());
+  const uint8_t* a = Aligned(bf.a.get());
+  benchmark::DoNotOptimize(copy);
+  for (auto _ : state) {
+    copy(dst, a, n);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(n));
+}
+
+std::vector<size_t> HotSizes() {
+  std::vector<size_t> sizes = {1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256};
+  for (size_t p = 512; p <= BufferBytes(); p *= 2) {
+    sizes.push_back(p * 3 / 4);  // 384, 768, ...: the 1.5x steps between powers of two
+    sizes.push_back(p);
+  }
+  return sizes;
+}
+
+std::vector<Impl> Impls(SuiteSpec& suite) {
+  std::vector<Impl> impls;
+  for (const memops::Engine& e : memops::AllEngines()) {
+    if (!e.available()) {
+      suite.skipped.push_back(std::string(e.name) + ": " + std::string(e.missing));
+      continue;
+    }
+    impls.push_back({std::string(e.name), Role::kOurs, e.copy, e.move, e.compare, e.set});
+  }
+  impls.push_back({"glibc", Role::kPeer, reinterpret_cast<CopyFn>(dlsym(RTLD_DEFAULT, "memcpy")),
+                   reinterpret_cast<CopyFn>(dlsym(RTLD_DEFAULT, "memmove")),
+                   reinterpret_cast<CompareFn>(dlsym(RTLD_DEFAULT, "memcmp")),
+                   reinterpret_cast<SetFn>(dlsym(RTLD_DEFAULT, "memset"))});
+  return impls;
+}
+
+template <size_t N>
+void AddFixed(SuiteSpec& suite, CopyFn glibc) {
+  const std::string size = std::to_string(N);
+  suite.benchmarks.push_back({"memops/copy-fixed/inline/" + size, Role::kOurs, &RunFixed<N>});
+  suite.benchmarks.push_back({"memops/copy-fixed/glibc/" + size, Role::kPeer,
+                              [glibc](benchmark::State& s) { RunFixedPeer(s, glibc, N); }});
+}
+
+}  // namespace
+
+SuiteSpec MakeMemopsSuite() {
+  SuiteSpec suite{"memops", "memcpy/memmove/memcmp/memset engines against glibc", {}, {}};
+  const std::vector<Impl> impls = Impls(suite);
+  const std::pair<const char*, Op> ops[] = {
+      {"copy", Op::kCopy}, {"move", Op::kMove}, {"compare", Op::kCompare}, {"set", Op::kSet}};
+  for (const auto& [op_name, op] : ops) {
+    for (const Impl& impl : impls) {
+      for (size_t n : HotSizes()) {
+        suite.benchmarks.push_back({std::string("memops/") + op_name + "/" + impl.name + "/" + std::to_string(n),
+                                    impl.role, [impl, op = op, n](benchmark::State& s) { RunHot(s, impl, op, n, false); }});
+      }
+    }
+  }
+  for (const auto& [op_name, op] : ops) {
+    for (const Impl& impl : impls) {
+      for (size_t n : {64, 1024, 16384, 262144}) {
+        suite.benchmarks.push_back({std::string("memops/") + op_name + "-cold/" + impl.name + "/" + std::to_string(n),
+                                    impl.role, [impl, op = op, n](benchmark::State& s) { RunHot(s, impl, op, n, true); }});
+      }
+      suite.benchmarks.push_back({std::string("memops/") + op_name + "-mixed/" + impl.name + "/256", impl.role,
+                                  [impl, op = op](benchmark::State& s) { RunMixed(s, impl, op); }});
+    }
+  }
+  const CopyFn glibc = impls.back().copy;
+  AddFixed<1>(suite, glibc);
+  AddFixed<2>(suite, glibc);
+  AddFixed<4>(suite, glibc);
+  AddFixed<8>(suite, glibc);
+  AddFixed<16>(suite, glibc);
+  AddFixed<32>(suite, glibc);
+  AddFixed<64>(suite, glibc);
+  return suite;
+}
+
+}  // namespace perfkit::suites
