@@ -25,7 +25,8 @@ int RunList(const ListOptions& options) {
   }
   for (const suites::SuiteEntry* entry : entries) {
     const suites::SuiteSpec spec = entry->make();
-    fmt::print("{}: {} ({} benchmarks)\n", spec.name, spec.description, spec.benchmarks.size());
+    fmt::print("{}: {} ({} benchmarks{})\n", spec.name, spec.description, spec.benchmarks.size(),
+               entry->in_default_run ? "" : "; runs only with --suite " + spec.name);
     for (const auto& b : spec.benchmarks) {
       fmt::print("  {}{}\n", b.name, b.role == Role::kPeer ? "  [peer]" : "");
     }

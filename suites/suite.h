@@ -29,9 +29,12 @@ struct SuiteEntry {
   const char* name;
   const char* description;
   SuiteSpec (*make)();
+  // In `perfkit bench` without --suite; long or memory-hungry suites run
+  // only when named.
+  bool in_default_run = true;
 };
 
-// Every suite built into perfkit, in the order `bench` runs them by default.
+// Every suite built into perfkit, in the order `bench` runs them.
 const std::vector<SuiteEntry>& AllSuites();
 const SuiteEntry* FindSuite(const std::string& name);
 std::string SuiteNames();  // "crc32, memops" for error messages

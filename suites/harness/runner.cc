@@ -146,7 +146,9 @@ Result<Selection> Select(const RunOptions& options) {
   Selection selection;
   std::vector<const suites::SuiteEntry*> entries;
   if (options.suites.empty()) {
-    for (const auto& s : suites::AllSuites()) entries.push_back(&s);
+    for (const auto& s : suites::AllSuites()) {
+      if (s.in_default_run) entries.push_back(&s);
+    }
   }
   for (const std::string& name : options.suites) {
     const suites::SuiteEntry* s = suites::FindSuite(name);

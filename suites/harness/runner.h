@@ -15,7 +15,7 @@
 namespace perfkit::harness {
 
 struct RunOptions {
-  std::vector<std::string> suites;  // empty: every suite
+  std::vector<std::string> suites;  // empty: the suites in the default run
   std::string filter;               // ECMAScript regex over names; empty: all
   int repetitions = 10;
   double min_time_s = 0.05;  // per repetition
