@@ -245,6 +245,21 @@ struct Algorithms {
     const auto* a = static_cast<const uint8_t*>(pa);
     const auto* b = static_cast<const uint8_t*>(pb);
     if (n < W) return V::Narrow::Compare(a, b, n);
+    if (n <= 4 * W) {
+      // Head and tail vectors, no loop. Checked in memory order, so the first
+      // mismatch found is the first byte that differs: an overlapped byte
+      // that differs would already have shown up in the earlier vector.
+      const size_t mid = n <= 2 * W ? n - W : W;
+      const size_t third = n <= 2 * W ? n - W : n - 2 * W;
+      const uint64_t m0 = V::EqualMask(a, b), m1 = V::EqualMask(a + mid, b + mid),
+                     m2 = V::EqualMask(a + third, b + third),
+                     m3 = V::EqualMask(a + n - W, b + n - W);
+      if ((m0 & m1 & m2 & m3) == V::kAllEqual) return 0;
+      if (m0 != V::kAllEqual) return FirstDifference(a, b, m0);
+      if (m1 != V::kAllEqual) return FirstDifference(a + mid, b + mid, m1);
+      if (m2 != V::kAllEqual) return FirstDifference(a + third, b + third, m2);
+      return FirstDifference(a + n - W, b + n - W, m3);
+    }
     size_t i = 0;
     for (; i + 4 * W <= n; i += 4 * W) {
       const uint64_t m0 = V::EqualMask(a + i, b + i), m1 = V::EqualMask(a + i + W, b + i + W),
