@@ -13,7 +13,7 @@ const std::vector<SuiteEntry>& AllSuites() {
   static const std::vector<SuiteEntry> suites = {
       {"crc32", "CRC-32 and CRC-32C engines against zlib, libdeflate and ISA-L",
        &MakeCrc32Suite},
-      // ~960 benchmarks, ~20 minutes and 384 MiB of buffers at the defaults.
+      // ~960 benchmarks, ~15 minutes and 384 MiB of buffers at the defaults.
       {"memops", "memcpy/memmove/memcmp/memset engines against glibc", &MakeMemopsSuite, false},
   };
   return suites;
