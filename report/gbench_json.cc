@@ -214,9 +214,9 @@ Result<json> ParseTolerant(const std::string& text, const std::string& origin) {
     for (const auto& [pos, d] : shifts) {
       if (pos < offset) delta += d;
     }
+    // "[json.exception.parse_error.101] parse error at line 1, column 1: WHY"
     std::string what = e.what();
-    what = what.substr(what.find(':') + 1);
-    what = what.substr(what.find(':') + 2);
+    if (const size_t colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
     return Status::Error("invalid JSON in " + origin + " at " + Position(text, offset + delta) +
                          ": " + what);
   }
