@@ -107,8 +107,6 @@ Status CheckExistingFile(const std::string& path) {
 
 }  // namespace
 
-int Store::SchemaVersion() { return kSchemaVersion; }
-
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   if (path != ":memory:") {
     Status s = CheckExistingFile(path);

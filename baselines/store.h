@@ -83,8 +83,6 @@ class Store {
   // "ok" when SQLite's integrity_check passes.
   Result<std::string> IntegrityCheck();
 
-  static int SchemaVersion();
-
  private:
   explicit Store(sqlite3* db) : db_(db) {}
   Status Exec(const std::string& sql);

@@ -1,7 +1,5 @@
 #include "suites/result.h"
 
-#include <algorithm>
-
 namespace perfkit {
 
 const char* RoleName(Role role) {
@@ -40,13 +38,5 @@ RunStatus ParseRunStatus(const std::string& name) {
   return RunStatus::kRunning;
 }
 
-double MedianRealTimeNs(const BenchmarkResult& b) {
-  std::vector<double> v;
-  for (const Sample& s : b.samples) v.push_back(s.real_time_ns);
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t mid = v.size() / 2;
-  return v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
 
 }  // namespace perfkit

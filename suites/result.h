@@ -89,7 +89,4 @@ Role ParseRole(const std::string& name);
 const char* RunStatusName(RunStatus status);
 RunStatus ParseRunStatus(const std::string& name);
 
-// Median of a benchmark's per-iteration real time over its samples.
-double MedianRealTimeNs(const BenchmarkResult& b);
-
 }  // namespace perfkit
