@@ -57,8 +57,12 @@ int Finish(const RunRecord& run, const BenchOptions& options, const std::string&
 }
 
 int RunExternal(const BenchOptions& options, const std::map<std::string, std::string>& tags) {
-  harness::ExecOptions exec{options.exec, options.exec_args, options.repetitions,
-                            options.min_time_s, options.filter};
+  harness::ExecOptions exec;
+  exec.program = options.exec;
+  exec.args = options.exec_args;
+  exec.repetitions = options.repetitions;
+  exec.min_time_s = options.min_time_s;
+  exec.filter = options.filter;
   auto store = OpenStore(options.db);
   if (!store.ok()) return Fail(kExitFailure, store.error());
   harness::InstallInterruptHandler();
