@@ -65,6 +65,18 @@ uint8_t* Aligned(uint8_t* p) {
   return reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(p) + 63) & ~uintptr_t{63});
 }
 
+// The 64-byte aligned starts of the shared buffers.
+struct Views {
+  uint8_t* dst;
+  const uint8_t* a;
+  const uint8_t* b;
+};
+
+Views SharedViews() {
+  const Buffers& bf = Shared();
+  return {Aligned(bf.dst.get()), Aligned(bf.a.get()), Aligned(bf.b.get())};
+}
+
 enum class Op { kCopy, kMove, kCompare, kSet };
 
 // One call of `op` on (dst, a, b) of n bytes.
@@ -91,12 +103,9 @@ void RunHot(benchmark::State& state, Impl impl, Op op, size_t n, bool cold) {
     state.SkipWithError("interrupted");
     return;
   }
-  const Buffers& bf = Shared();
-  uint8_t* dst = Aligned(bf.dst.get());
-  const uint8_t* a = Aligned(bf.a.get());
-  const uint8_t* b = Aligned(bf.b.get());
+  const auto [dst, a, b] = SharedViews();
   const size_t stride = (n + 63) & ~size_t{63};
-  const size_t slots = cold ? std::max<size_t>(1, bf.size / stride) : 1;
+  const size_t slots = cold ? std::max<size_t>(1, Shared().size / stride) : 1;
   size_t slot = 0;
   for (auto _ : state) {
     const size_t off = slot * stride;
@@ -124,10 +133,7 @@ void RunMixed(benchmark::State& state, Impl impl, Op op) {
     state.SkipWithError("interrupted");
     return;
   }
-  const Buffers& bf = Shared();
-  uint8_t* dst = Aligned(bf.dst.get());
-  const uint8_t* a = Aligned(bf.a.get());
-  const uint8_t* b = Aligned(bf.b.get());
+  const auto [dst, a, b] = SharedViews();
   const auto& sizes = MixedSizes();
   size_t i = 0, bytes = 0;
   for (auto _ : state) {
@@ -142,9 +148,7 @@ void RunMixed(benchmark::State& state, Impl impl, Op op) {
 
 template <size_t N>
 void RunFixed(benchmark::State& state) {
-  const Buffers& bf = Shared();
-  uint8_t* dst = Aligned(bf.dst.get());
-  const uint8_t* a = Aligned(bf.a.get());
+  const auto [dst, a, b] = SharedViews();
   for (auto _ : state) {
     memops::CopyFixed<N>(dst, a);
     benchmark::ClobberMemory();
@@ -153,9 +157,7 @@ void RunFixed(benchmark::State& state) {
 }
 
 void RunFixedPeer(benchmark::State& state, CopyFn copy, size_t n) {
-  const Buffers& bf = Shared();
-  uint8_t* dst = Aligned(bf.dst.get());
-  const uint8_t* a = Aligned(bf.a.get());
+  const auto [dst, a, b] = SharedViews();
   benchmark::DoNotOptimize(copy);
   for (auto _ : state) {
     copy(dst, a, n);

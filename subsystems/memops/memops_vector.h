@@ -382,5 +382,23 @@ struct ByNarrower {
   static int Compare(const uint8_t* a, const uint8_t* b, size_t n) { return A::Compare(a, b, n); }
 };
 
+#ifdef __AVX2__
+// Shared by the AVX2 engine and, below 64 bytes, the AVX-512 one.
+struct Avx2Traits {
+  using Vec = __m256i;
+  using Narrow = ByNarrower<Sse2Traits>;
+  static constexpr size_t kSize = 32;
+  static constexpr uint64_t kAllEqual = 0xffffffffu;
+  static Vec Load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const Vec*>(p)); }
+  static void Store(uint8_t* p, Vec v) { _mm256_storeu_si256(reinterpret_cast<Vec*>(p), v); }
+  static void StoreAligned(uint8_t* p, Vec v) { _mm256_store_si256(reinterpret_cast<Vec*>(p), v); }
+  static void Stream(uint8_t* p, Vec v) { _mm256_stream_si256(reinterpret_cast<Vec*>(p), v); }
+  static Vec Splat(uint8_t c) { return _mm256_set1_epi8(static_cast<char>(c)); }
+  static uint64_t EqualMask(const uint8_t* a, const uint8_t* b) {
+    return static_cast<uint32_t>(_mm256_movemask_epi8(_mm256_cmpeq_epi8(Load(a), Load(b))));
+  }
+};
+#endif
+
 }  // namespace
 }  // namespace perfkit::memops::internal
