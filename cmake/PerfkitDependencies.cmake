@@ -37,3 +37,10 @@ if(PERFKIT_BUILD_TESTS)
 endif()
 
 set(PERFKIT_BENCHMARK_VERSION "${benchmark_VERSION}")
+
+# Allocator peers of the slab suite. They are dlopen'ed at run time, never
+# linked: each exports `malloc` and would replace glibc's for the whole
+# process. A missing one is skipped with its apt line.
+find_library(PERFKIT_MIMALLOC_SO mimalloc)
+find_library(PERFKIT_JEMALLOC_SO jemalloc)
+find_library(PERFKIT_TCMALLOC_SO tcmalloc_minimal)

@@ -8,6 +8,7 @@ namespace perfkit::suites {
 
 SuiteSpec MakeCrc32Suite();
 SuiteSpec MakeMemopsSuite();
+SuiteSpec MakeSlabSuite();
 
 const std::vector<SuiteEntry>& AllSuites() {
   static const std::vector<SuiteEntry> suites = {
@@ -15,6 +16,9 @@ const std::vector<SuiteEntry>& AllSuites() {
        &MakeCrc32Suite},
       // ~960 benchmarks, ~15 minutes and 384 MiB of buffers at the defaults.
       {"memops", "memcpy/memmove/memcmp/memset engines against glibc", &MakeMemopsSuite, false},
+      // ~180 benchmarks, ~3 minutes; starts a thread per cross-thread repetition.
+      {"slab", "slab allocator against glibc malloc, mimalloc, jemalloc and tcmalloc",
+       &MakeSlabSuite, false},
   };
   return suites;
 }

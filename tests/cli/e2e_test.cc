@@ -60,6 +60,26 @@ TEST(EndToEnd, QuickMemopsBench) {
   EXPECT_NE(bench.out.find("memops/copy/*/4096"), std::string::npos);  // ours vs glibc summary
 }
 
+// Every peer loads (jemalloc only after the static-TLS re-exec), every op
+// runs, and the slab records its own counters.
+TEST(EndToEnd, QuickSlabBench) {
+  TempDir dir;
+  const std::string db = dir.File("p.db");
+  auto bench = RunCommand({PerfkitBinary(), "bench", "--suite", "slab", "--quick", "--filter",
+                           "/64$|/4096$", "--db", db});
+  ASSERT_EQ(bench.exit_code, 0) << bench.err;
+  for (const char* name : {"slab/pair/slab/64", "slab/batch_random/buddy/64",
+                           "slab/xthread/mimalloc/64", "slab/batch_fifo/jemalloc/64",
+                           "slab/batch_lifo/tcmalloc/64", "slab/buffers4k/pool/4096"}) {
+    EXPECT_NE(bench.out.find(name), std::string::npos) << name << "\n" << bench.out;
+  }
+  EXPECT_EQ(bench.err.find("jemalloc:"), std::string::npos) << bench.err;
+  auto csv = RunCommand({PerfkitBinary(), "export", "latest", "--db", db, "--format", "csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv.err;
+  EXPECT_NE(csv.out.find("fast_path_hit_rate"), std::string::npos);
+  EXPECT_NE(csv.out.find("metadata_ratio"), std::string::npos);
+}
+
 TEST(EndToEnd, ExecStoresAnExternalGoogleBenchmarkExecutable) {
   TempDir dir;
   const std::string db = dir.File("perfkit.db");

@@ -1,0 +1,152 @@
+// A slab allocator for small objects (size classes 16..512 B) with per-thread
+// magazines in front of per-class slabs, taking 64 KiB slabs and large
+// requests from a buddy page provider. Safe to call from any thread; an
+// object may be freed by a thread other than the one that allocated it.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+
+#include "subsystems/base/status.h"
+#include "subsystems/slab/buddy.h"
+#include "subsystems/slab/size_class.h"
+
+namespace perfkit::slab {
+
+struct SlabOptions {
+  int page_orders = 18;  // page provider: 4 KiB << 18 = 1 GiB reserved
+  // Full half-magazines the depot keeps per class before objects go back to
+  // their slabs: 32 x 64 objects covers a burst of 2000 frees.
+  int depot_magazines = 32;
+#ifdef NDEBUG
+  bool debug_checks = false;
+#else
+  bool debug_checks = true;  // double free, interior and foreign pointers abort
+#endif
+};
+
+struct ClassStats {
+  size_t object_size = 0;
+  uint64_t objects_in_use = 0;  // held by callers (not counting thread caches)
+  uint64_t slabs = 0;
+  uint64_t allocations = 0;
+  uint64_t frees = 0;
+  uint64_t fast_allocations = 0;  // served by the thread's magazine alone
+  uint64_t fast_frees = 0;
+  double FastPathHitRate() const {
+    const uint64_t calls = allocations + frees;
+    return calls == 0 ? 0.0 : static_cast<double>(fast_allocations + fast_frees) / calls;
+  }
+};
+
+struct SlabStats {
+  std::array<ClassStats, kNumClasses> classes;
+  uint64_t large_blocks = 0;  // requests above 512 B, served by the buddy
+  uint64_t large_bytes = 0;
+  uint64_t slab_bytes = 0;      // memory held in slabs
+  uint64_t metadata_bytes = 0;  // slab headers and bitmaps, thread caches
+  double MetadataRatio() const {
+    return slab_bytes == 0 ? 0.0 : static_cast<double>(metadata_bytes) / slab_bytes;
+  }
+};
+
+namespace internal {
+struct Slab;
+struct ThreadCache;
+struct ThreadExit;
+struct DepotMagazine {
+  DepotMagazine* next;
+  void* items[];  // SlabAllocator::kTransfer of them
+};
+struct alignas(64) ClassState {
+  std::mutex mu;
+  // Full magazines handed in by thread caches (Bonwick's depot): a thread
+  // that runs dry takes a whole one instead of visiting slabs object by object.
+  DepotMagazine* full = nullptr;
+  DepotMagazine* empty = nullptr;
+  uint32_t full_count = 0;
+  uint32_t magazines = 0;   // full and empty
+  Slab* partial = nullptr;  // slabs with at least one free object
+  Slab* spare = nullptr;    // one empty slab kept back so pairs do not thrash
+  uint64_t slabs = 0;
+  uint64_t out = 0;  // objects out of their slabs: in caches, the depot or callers
+  // Counters of thread caches that have gone (guarded by the registry lock).
+  uint64_t retired_allocations = 0;
+  uint64_t retired_allocation_misses = 0;
+  uint64_t retired_free_misses = 0;
+};
+}  // namespace internal
+
+class SlabAllocator {
+ public:
+  static constexpr size_t kSlabBytes = 64 * 1024;
+  // Objects cached per thread and class; half of them move at once between
+  // a thread and the depot.
+  static constexpr uint32_t kMagazineCapacity = 128;
+  static constexpr uint32_t kTransfer = kMagazineCapacity / 2;
+
+  static Result<std::unique_ptr<SlabAllocator>> Create(const SlabOptions& options = {});
+  // Threads must have stopped using the allocator; their cached objects are
+  // dropped with the region.
+  ~SlabAllocator();
+  SlabAllocator(const SlabAllocator&) = delete;
+  SlabAllocator& operator=(const SlabAllocator&) = delete;
+
+  // 1..512 B come from the size class that fits, aligned to min(class, 64);
+  // 0 B is served as 1 B (a unique pointer, to be freed like any other).
+  // Larger requests go to the page provider, aligned to at least 4 KiB.
+  // Null only when the page provider is exhausted or `bytes` exceeds it.
+  void* Allocate(size_t bytes);
+  // Null is ignored. A pointer this allocator did not return aborts with a
+  // message when debug checks are on (always, if it lies outside the region).
+  void Free(void* p);
+
+  SlabStats Stats() const;
+  // Returns the calling thread's cached objects to the depot and slabs.
+  void FlushThreadCache();
+  // Returns the depot's objects to their slabs and empty slabs to the pages.
+  void Trim();
+
+ private:
+  SlabAllocator(std::unique_ptr<BuddyAllocator> pages, const SlabOptions& options, int id,
+                uint64_t generation);
+  friend struct internal::ThreadExit;
+
+  void* AllocateSlow(size_t bytes);
+  void FreeSlow(void* p);
+  internal::ThreadCache* ThisThreadCache();
+  internal::ThreadCache* AttachThread();
+  void* Refill(internal::ThreadCache* cache, int size_class);
+  void Flush(internal::ThreadCache* cache, int size_class, uint32_t count);
+  void ReturnToSlabs(int size_class, void* const* items, uint32_t count);
+  void DetachCache(internal::ThreadCache* cache);
+  internal::Slab* NewSlab(int size_class);
+  void ReleaseSlab(internal::Slab* slab);
+  void* AllocateLarge(size_t bytes);
+  void FreeLarge(void* p, uint8_t tag);
+  void MarkLive(void* p, bool live) const;
+  size_t SlabMetadataBytes(int size_class) const;
+
+  std::unique_ptr<BuddyAllocator> pages_;
+  char* const base_;  // pages_->base(), kept here for the free path
+  const size_t region_bytes_;
+  const SlabOptions options_;
+  const int id_;
+  const uint64_t generation_;
+  // generation_, or ~0 (matching no thread) when debug checks send every call
+  // through the slow path.
+  const uint64_t fast_generation_;
+  std::unique_ptr<uint8_t[]> page_tags_;  // per 4 KiB page: what starts or lives there
+  mutable std::mutex page_mu_;            // pages_, page_tags_ writes, large_*
+  uint64_t large_blocks_ = 0;
+  uint64_t large_bytes_ = 0;
+  mutable std::array<internal::ClassState, kNumClasses> classes_;
+  // Thread caches attached to this allocator, guarded by the registry lock.
+  internal::ThreadCache* caches_ = nullptr;
+};
+
+}  // namespace perfkit::slab
