@@ -7,6 +7,7 @@ namespace perfkit::cli {
 enum ExitStatus : int {
   kExitSuccess = 0,
   kExitRegression = 1,    // compare/ab: a benchmark regressed
+  kExitTestsFailed = 1,   // jit test: at least one test file failed
   kExitUsage = 2,         // bad arguments: unknown suite, filter matching nothing, bad flag
   kExitInconclusive = 2,  // compare/ab: too little data for a verdict
   kExitFailure = 3,       // could not do the work: bad file, unreadable database, I/O
@@ -14,7 +15,7 @@ enum ExitStatus : int {
 };
 
 inline constexpr const char* kExitStatusHelp =
-    "Exit status: 0 success; 1 regression (compare); 2 usage error or inconclusive "
+    "Exit status: 0 success; 1 regression (compare) or failed tests (jit test); 2 usage error or inconclusive "
     "comparison; 3 failure (bad input file, database or I/O error); 130 interrupted.";
 
 }  // namespace perfkit::cli

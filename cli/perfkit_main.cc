@@ -18,6 +18,7 @@ Runner AddAb(CLI::App& app);
 Runner AddSelftestStats(CLI::App& app);
 Runner AddReport(CLI::App& app);
 Runner AddChecksum(CLI::App& app);
+Runner AddJit(CLI::App& app);
 Runner AddExport(CLI::App& app);
 Runner AddImport(CLI::App& app);
 Runner AddList(CLI::App& app);
@@ -34,6 +35,7 @@ const std::vector<CommandEntry>& Commands() {
       {"sysinfo", &AddSysinfo},     {"runs", &AddRuns},
       {"export", &AddExport},       {"import", &AddImport},
       {"checksum", &AddChecksum},   {"selftest-stats", &AddSelftestStats},
+      {"jit", &AddJit},
   };
   return commands;
 }

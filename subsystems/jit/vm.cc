@@ -1,0 +1,82 @@
+#include "subsystems/jit/vm.h"
+
+#include <cinttypes>
+#include <cstdio>
+
+namespace perfkit::jit {
+namespace {
+
+uint64_t GatherBytes(uint64_t a, uint64_t b, uint64_t c, uint64_t d, uint64_t e) {
+  return ((a & 0xff) << 32) | ((b & 0xff) << 24) | ((c & 0xff) << 16) | ((d & 0xff) << 8) |
+         (e & 0xff);
+}
+uint64_t NoOp(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t) { return 0; }
+uint64_t Sqrti(uint64_t x, uint64_t, uint64_t, uint64_t, uint64_t) {
+  uint64_t lo = 0, hi = x < 2 ? x : (x >> 1) + 1;
+  if (hi > 0xffffffffu) hi = 0xffffffffu;
+  while (lo < hi) {  // largest r with r*r <= x
+    const uint64_t mid = lo + (hi - lo + 1) / 2;
+    if (mid * mid <= x) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return lo;
+}
+uint64_t Identity(uint64_t a, uint64_t, uint64_t, uint64_t, uint64_t) { return a; }
+
+}  // namespace
+
+void HelperTable::Register(int id, const char* name, HelperFn fn) {
+  PERFKIT_CHECK(id >= 0 && id < kMaxHelpers);
+  fns_[static_cast<size_t>(id)] = fn;
+  names_[static_cast<size_t>(id)] = name;
+}
+
+const char* HelperTable::Name(int64_t id) const {
+  return Find(id) != nullptr ? names_[static_cast<size_t>(id)] : "?";
+}
+
+const HelperTable& StandardHelpers() {
+  static const HelperTable table = [] {
+    HelperTable t;
+    t.Register(0, "gather_bytes", &GatherBytes);
+    t.Register(2, "no_op", &NoOp);
+    t.Register(3, "sqrti", &Sqrti);
+    t.Register(5, "identity", &Identity);
+    return t;
+  }();
+  return table;
+}
+
+std::string DescribeFault(Fault fault, uint32_t pc, uint64_t address, int bytes) {
+  char buf[160];
+  switch (fault) {
+    case Fault::kOutOfBounds:
+      std::snprintf(buf, sizeof buf,
+                    "insn %u: out-of-bounds access of %d bytes at 0x%" PRIx64
+                    " (outside the memory and the stack)",
+                    pc, bytes, address);
+      break;
+    case Fault::kBudget:
+      std::snprintf(buf, sizeof buf, "insn %u: back-edge budget exhausted (runaway loop?)", pc);
+      break;
+    case Fault::kCallDepth:
+      std::snprintf(buf, sizeof buf, "insn %u: call depth exceeds %d frames", pc, kMaxCallDepth);
+      break;
+    case Fault::kBadHelper:
+      std::snprintf(buf, sizeof buf, "insn %u: call to unknown helper %" PRId64, pc,
+                    static_cast<int64_t>(address));
+      break;
+    case Fault::kMisaligned:
+      std::snprintf(buf, sizeof buf, "insn %u: misaligned atomic access of %d bytes at 0x%" PRIx64,
+                    pc, bytes, address);
+      break;
+    case Fault::kNone:
+      return "";
+  }
+  return buf;
+}
+
+}  // namespace perfkit::jit

@@ -1,0 +1,66 @@
+// What both engines share: the helper table the host registers, the memory
+// a program may touch, and the run-time limits. A program runs only after
+// Verify() (verifier.h) accepted it.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "subsystems/base/status.h"
+#include "subsystems/jit/isa.h"
+
+namespace perfkit::jit {
+
+using HelperFn = uint64_t (*)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+
+// Helpers by id, called with r1..r5; the result lands in r0.
+class HelperTable {
+ public:
+  static constexpr int kMaxHelpers = 64;
+  void Register(int id, const char* name, HelperFn fn);
+  HelperFn Find(int64_t id) const {
+    return id >= 0 && id < kMaxHelpers ? fns_[static_cast<size_t>(id)] : nullptr;
+  }
+  const char* Name(int64_t id) const;
+  const HelperFn* data() const { return fns_.data(); }
+
+ private:
+  std::array<HelperFn, kMaxHelpers> fns_{};
+  std::array<const char*, kMaxHelpers> names_{};
+};
+
+// The helpers `perfkit jit`, the plugin and the tests register: 0
+// gather_bytes(a..e) packs five bytes, 2 no_op, 3 sqrti (integer square
+// root), 5 identity returns r1. None of them touches memory.
+const HelperTable& StandardHelpers();
+
+struct RunOptions {
+  // Loops are not proven bounded: every backward jump taken spends one unit
+  // and the run stops with an error when none are left (both engines count
+  // the same jumps, so they stop at the same instruction).
+  uint64_t back_edge_budget = uint64_t{1} << 24;
+};
+
+// r1 = mem, r2 = mem_size on entry, as ubpf and the conformance suite do.
+struct Memory {
+  uint8_t* data = nullptr;
+  size_t size = 0;
+};
+
+// Why a run stopped early, with the instruction it stopped at.
+enum class Fault : uint32_t {
+  kNone = 0,
+  kOutOfBounds,
+  kBudget,
+  kCallDepth,
+  kBadHelper,
+  kMisaligned,  // an atomic that would straddle its natural alignment
+};
+std::string DescribeFault(Fault fault, uint32_t pc, uint64_t address, int bytes);
+
+Result<uint64_t> Interpret(const Program& program, const HelperTable& helpers, Memory memory,
+                           const RunOptions& options = {});
+
+}  // namespace perfkit::jit

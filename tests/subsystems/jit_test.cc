@@ -1,0 +1,289 @@
+// The eBPF VM: our conformance-format files under tests/jit/data on every
+// engine (including the exact error messages), assembler/disassembler round
+// trips, the JIT against the interpreter on random programs (results, faults
+// and memory), tiering, and W^X code pages.
+#include "subsystems/jit/jit.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "subsystems/jit/assembler.h"
+#include "subsystems/jit/conformance.h"
+#include "subsystems/jit/tiering.h"
+#include "subsystems/jit/verifier.h"
+
+namespace perfkit::jit {
+namespace {
+
+std::vector<std::filesystem::path> DataFiles() {
+  std::vector<std::filesystem::path> files;
+  for (const auto& e : std::filesystem::directory_iterator(PERFKIT_JIT_DATA_DIR)) {
+    if (e.path().extension() == ".data") files.push_back(e.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string Slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+bool JitHere() { return *JitUnavailableReason() == '\0'; }
+
+class DataFileTest : public ::testing::TestWithParam<Engine> {};
+
+TEST_P(DataFileTest, EveryFilePasses) {
+  if (GetParam() == Engine::kJit && !JitHere()) GTEST_SKIP() << JitUnavailableReason();
+  const auto files = DataFiles();
+  ASSERT_GE(files.size(), 40u);
+  for (const auto& f : files) {
+    auto test = ParseDataTest(Slurp(f));
+    ASSERT_TRUE(test.ok()) << f << ": " << test.error();
+    const TestOutcome o = RunDataTest(*test, GetParam());
+    EXPECT_TRUE(o.passed) << f.filename() << ": " << o.detail;
+    EXPECT_TRUE(o.message_matches) << f.filename() << ": got '" << o.detail << "'";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, DataFileTest,
+                         ::testing::Values(Engine::kInterpreter, Engine::kJit, Engine::kTiered));
+
+TEST(Assembler, RoundTripsThroughTheDisassembler) {
+  for (const auto& f : DataFiles()) {
+    auto test = ParseDataTest(Slurp(f));
+    ASSERT_TRUE(test.ok());
+    const std::string text = Disassemble(test->program);
+    auto again = Assemble(text);
+    ASSERT_TRUE(again.ok()) << f << "\n" << text << again.error();
+    ASSERT_EQ(again->size(), test->program.size()) << f;
+    EXPECT_EQ(std::memcmp(again->data(), test->program.data(), again->size() * sizeof(Insn)), 0)
+        << f << "\n"
+        << text;
+  }
+}
+
+TEST(Assembler, ErrorsNameTheLine) {
+  auto r = Assemble("mov %r0, 1\nmvo %r0, 2\nexit\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error(), "line 2: unknown mnemonic 'mvo'");
+  EXPECT_EQ(Assemble("ja nowhere\n").error(), "line 1: unknown label 'nowhere'");
+  EXPECT_EQ(Assemble("ldxw %r0, [%r1+x]\n").error(),
+            "line 1: ldxw takes a register and [register+offset]");
+}
+
+TEST(Assembler, EncodesLikeTheSpec) {
+  auto p = Assemble("mov32 %r0, 0\nstxw [%r1+2], %r2\nlddw %r0, 0x1122334455667788\nja +3\n");
+  ASSERT_TRUE(p.ok()) << p.error();
+  ASSERT_EQ(p->size(), 5u);
+  EXPECT_EQ((*p)[0].opcode, 0xb4);
+  EXPECT_EQ((*p)[1].opcode, 0x63);
+  EXPECT_EQ((*p)[1].dst, 1);
+  EXPECT_EQ((*p)[1].src, 2);
+  EXPECT_EQ((*p)[1].offset, 2);
+  EXPECT_EQ((*p)[2].opcode, 0x18);
+  EXPECT_EQ(static_cast<uint32_t>((*p)[2].imm), 0x55667788u);
+  EXPECT_EQ(static_cast<uint32_t>((*p)[3].imm), 0x11223344u);
+  EXPECT_EQ((*p)[4].opcode, 0x05);
+  EXPECT_EQ((*p)[4].offset, 3);
+}
+
+TEST(Verifier, RejectsGarbageWithTheInstructionIndex) {
+  Program p(2);
+  p[0] = Insn{0xff, 0, 0, 0, 0};
+  p[1] = Insn{0x95, 0, 0, 0, 0};
+  const Status s = Verify(p, StandardHelpers());
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.message().rfind("insn 0: ", 0), 0u) << s.message();
+  EXPECT_FALSE(Verify({}, StandardHelpers()).ok());
+  Program huge(kMaxInsns + 1, Insn{0xb7, 0, 0, 0, 0});
+  EXPECT_NE(Verify(huge, StandardHelpers()).message().find("limit"), std::string::npos);
+}
+
+// Random straight-line and branching programs over every instruction class;
+// whatever the verifier accepts must behave the same in both engines.
+class RandomProgram {
+ public:
+  explicit RandomProgram(uint32_t seed) : rng_(seed) {}
+
+  std::string Text(int length) {
+    std::string s;
+    for (int r = 0; r <= 9; ++r) {  // r1 keeps pointing at the memory
+      if (r != 1) s += "lddw %r" + std::to_string(r) + ", " + std::to_string(Imm64()) + "\n";
+    }
+    for (int i = 0; i < length; ++i) s += "l" + std::to_string(i) + ": " + Line(i, length) + "\n";
+    s += "l" + std::to_string(length) + ": exit\n";
+    return s;
+  }
+
+ private:
+  int Reg() { return static_cast<int>(rng_() % 10); }
+  std::string R() { return "%r" + std::to_string(Reg()); }
+  int64_t Imm() {
+    static const int64_t kInteresting[] = {0,  1,  -1,         2,         31,  32,
+                                           63, 64, 0x7fffffff, INT32_MIN, 255, 0x8000};
+    return rng_() % 2 ? kInteresting[rng_() % std::size(kInteresting)]
+                      : static_cast<int32_t>(rng_());
+  }
+  uint64_t Imm64() {
+    return rng_() % 2 ? static_cast<uint64_t>(Imm()) : (uint64_t{rng_()} << 32 | rng_());
+  }
+  std::string Line(int i, int length) {
+    static const char* kAlu[] = {"add", "sub", "mul", "div",  "sdiv", "or",  "and",
+                                 "lsh", "rsh", "mod", "smod", "xor",  "mov", "arsh"};
+    static const char* kJmp[] = {"jeq",  "jgt", "jge", "jset", "jne", "jsgt",
+                                 "jsge", "jlt", "jle", "jslt", "jsle"};
+    static const char* kSize[] = {"b", "h", "w", "dw"};
+    const std::string target =
+        "l" + std::to_string(i + 1 + static_cast<int>(rng_() % (length - i)));
+    switch (rng_() % 12) {
+      case 0:
+      case 1:
+      case 2:
+        return std::string(kAlu[rng_() % 14]) + (rng_() % 2 ? "32 " : " ") + R() + ", " + R();
+      case 3:
+      case 4:
+        return std::string(kAlu[rng_() % 14]) + (rng_() % 2 ? "32 " : " ") + R() + ", " +
+               std::to_string(Imm());
+      case 5: {
+        static const char* kOther[] = {"neg",  "neg32", "be16",   "be32",   "be64",  "le16",
+                                       "le32", "le64",  "swap16", "swap32", "swap64"};
+        return std::string(kOther[rng_() % 11]) + " " + R();
+      }
+      case 6: {
+        static const char* kSx[] = {"movsx832", "movsx864", "movsx1632", "movsx1664", "movsx3264"};
+        return std::string(kSx[rng_() % 5]) + " " + R() + ", " + R();
+      }
+      case 7:
+        return std::string(kJmp[rng_() % 11]) + (rng_() % 2 ? "32 " : " ") + R() + ", " +
+               (rng_() % 2 ? R() : std::to_string(Imm())) + ", " + target;
+      case 8: {  // memory through r1 (the 64-byte buffer) or the stack
+        const std::string size = kSize[rng_() % 4];
+        const std::string addr = rng_() % 2 ? "[%r10-" + std::to_string(8 * (1 + rng_() % 8)) + "]"
+                                            : "[%r1+" + std::to_string(rng_() % 72) + "]";
+        const int kind = static_cast<int>(rng_() % 4);
+        if (kind == 0) return "ldx" + size + " %r" + std::to_string(2 + rng_() % 8) + ", " + addr;
+        if (kind == 1)
+          return "ldxs" + std::string(kSize[rng_() % 3]) + " %r" + std::to_string(2 + rng_() % 8) +
+                 ", " + addr;
+        if (kind == 2) return "st" + size + " " + addr + ", " + std::to_string(Imm());
+        return "stx" + size + " " + addr + ", " + R();
+      }
+      case 9: {
+        static const char* kAtomic[] = {"add", "fetch add", "or",   "fetch or", "and", "fetch and",
+                                        "xor", "fetch xor", "xchg", "cmpxchg"};
+        return std::string("lock ") + kAtomic[rng_() % 10] + (rng_() % 2 ? "32" : "") + " [%r10-" +
+               std::to_string(8 * (1 + rng_() % 4)) + "], %r" + std::to_string(2 + rng_() % 8);
+      }
+      case 10:
+        return "ja " + target;
+      default:
+        return "call " + std::to_string(rng_() % 2 ? 0 : 3);
+    }
+  }
+  std::mt19937 rng_;
+};
+
+std::string WithoutAddress(const std::string& s) { return s.substr(0, s.find(" at 0x")); }
+
+TEST(Differential, JitMatchesTheInterpreterOnRandomPrograms) {
+  if (!JitHere()) GTEST_SKIP() << JitUnavailableReason();
+  int verified = 0, faulted = 0;
+  for (uint32_t seed = 1; seed <= 4000; ++seed) {
+    RandomProgram gen(seed);
+    auto program = Assemble(gen.Text(8 + static_cast<int>(seed % 40)));
+    ASSERT_TRUE(program.ok()) << program.error();
+    if (!Verify(*program, StandardHelpers()).ok()) continue;
+    ++verified;
+    // One buffer for both runs, so a program that computes with its address
+    // sees the same value in both.
+    std::vector<uint8_t> mem(64), initial(64);
+    for (size_t i = 0; i < mem.size(); ++i)
+      mem[i] = initial[i] = static_cast<uint8_t>(i * 37 + seed);
+    auto interp = Interpret(*program, StandardHelpers(), {mem.data(), mem.size()});
+    const std::vector<uint8_t> a = mem;
+    mem = initial;
+    auto code = Compile(*program, StandardHelpers());
+    ASSERT_TRUE(code.ok()) << code.error();
+    auto native = (*code)->Run({mem.data(), mem.size()});
+    const std::vector<uint8_t>& b = mem;
+    ASSERT_EQ(interp.ok(), native.ok())
+        << "seed " << seed << "\n"
+        << Disassemble(*program) << (interp.ok() ? native.error() : interp.error());
+    if (interp.ok()) {
+      ASSERT_EQ(*interp, *native) << "seed " << seed << "\n" << Disassemble(*program);
+    } else {
+      ++faulted;
+      ASSERT_EQ(WithoutAddress(interp.error()), WithoutAddress(native.error())) << "seed " << seed;
+    }
+    ASSERT_EQ(a, b) << "memory differs, seed " << seed << "\n" << Disassemble(*program);
+  }
+  EXPECT_GT(verified, 1000);
+  EXPECT_GT(faulted, 10);
+}
+
+TEST(Tiering, InterpretsUntilTheThresholdThenRunsCompiledCode) {
+  auto program = Assemble("mov %r0, 7\nexit\n");
+  ASSERT_TRUE(program.ok());
+  TieredVm vm(StandardHelpers(), {.threshold = 100, .background = false});
+  for (int i = 0; i < 250; ++i) ASSERT_EQ(*vm.Run(*program, {}), 7u);
+  const TieringStats s = vm.stats();
+  EXPECT_EQ(s.calls, 250u);
+  EXPECT_EQ(s.cache_misses, 1u);
+  EXPECT_EQ(s.cache_hits, 249u);
+  if (JitHere()) {
+    EXPECT_EQ(s.interpreted_calls, 100u);
+    EXPECT_EQ(s.compiled_calls, 150u);
+    EXPECT_EQ(s.compilations, 1u);
+    EXPECT_GT(s.compile_seconds, 0);
+  }
+}
+
+TEST(Tiering, BackgroundCompilationKeepsAnsweringAndCachesPerProgram) {
+  auto a = Assemble("mov %r0, 1\nexit\n");
+  auto b = Assemble("mov %r0, 2\nexit\n");
+  auto bad = Assemble("mov %r10, 1\nexit\n");
+  TieredVm vm(StandardHelpers(), {.threshold = 10, .background = true});
+  // Calls keep being answered (by the interpreter) while the compiler runs.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (int i = 0; i < 100 || (JitHere() && vm.stats().compilations < 2 &&
+                              std::chrono::steady_clock::now() < deadline);
+       ++i) {
+    ASSERT_EQ(*vm.Run(*a, {}), 1u);
+    ASSERT_EQ(*vm.Run(*b, {}), 2u);
+  }
+  ASSERT_EQ(*vm.Run(*a, {}), 1u);
+  EXPECT_FALSE(vm.Run(*bad, {}).ok());
+  const TieringStats s = vm.stats();
+  EXPECT_EQ(s.cache_misses, 3u);
+  if (JitHere()) {
+    EXPECT_EQ(s.compilations, 2u);
+    EXPECT_GT(s.compiled_calls, 0u);
+  }
+}
+
+TEST(Jit, CodePagesAreNeverWritableAndExecutable) {
+  if (!JitHere()) GTEST_SKIP() << JitUnavailableReason();
+  auto program = Assemble("mov %r0, 1\nexit\n");
+  auto code = Compile(*program, StandardHelpers());
+  ASSERT_TRUE(code.ok());
+  std::ifstream maps("/proc/self/maps");
+  for (std::string line; std::getline(maps, line);) {
+    std::istringstream fields(line);
+    std::string range, perms;
+    fields >> range >> perms;
+    EXPECT_FALSE(perms[1] == 'w' && perms[2] == 'x') << line;
+  }
+  EXPECT_EQ(*(*code)->Run({}), 1u);
+}
+
+}  // namespace
+}  // namespace perfkit::jit
