@@ -9,7 +9,7 @@ packages=(
   libcli11-dev libfmt-dev libbenchmark-dev libgtest-dev libgmock-dev googletest
   libsqlite3-dev libpfm4-dev nlohmann-json3-dev
   zlib1g-dev libdeflate-dev libisal-dev
-  libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev
+  libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev libxbyak-dev
 )
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   # compare.py (Google Benchmark's own tool) checks our export in the tests;

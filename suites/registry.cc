@@ -9,6 +9,7 @@ namespace perfkit::suites {
 SuiteSpec MakeCrc32Suite();
 SuiteSpec MakeMemopsSuite();
 SuiteSpec MakeSlabSuite();
+SuiteSpec MakeJitSuite();
 
 const std::vector<SuiteEntry>& AllSuites() {
   static const std::vector<SuiteEntry> suites = {
@@ -19,6 +20,7 @@ const std::vector<SuiteEntry>& AllSuites() {
       // ~180 benchmarks, ~3 minutes; starts a thread per cross-thread repetition.
       {"slab", "slab allocator against glibc malloc, mimalloc, jemalloc and tcmalloc",
        &MakeSlabSuite, false},
+      {"jit", "eBPF interpreter, JIT and tiered VM against native C++", &MakeJitSuite, false},
   };
   return suites;
 }

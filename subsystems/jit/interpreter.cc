@@ -158,18 +158,19 @@ Result<uint64_t> Interpret(const Program& program, const HelperTable& helpers, M
     }
   }
 
-  alignas(16) uint8_t stack[kStackBytes * kMaxCallDepth];
+  alignas(16) uint8_t own_stack[kStackRegionBytes];
+  uint8_t* const stack = options.stack != nullptr ? options.stack : own_stack;
   Frame frames[kMaxCallDepth];
   int depth = 0;
   uint64_t reg[16] = {};
   reg[1] = reinterpret_cast<uintptr_t>(memory.data);
   reg[2] = memory.size;
-  reg[10] = reinterpret_cast<uintptr_t>(stack + sizeof stack);
+  reg[10] = reinterpret_cast<uintptr_t>(stack + kStackRegionBytes);
   const uint64_t mem_lo = reg[1];
   // Only frames in use are addressable, and each is zeroed when it comes into
   // use: a program never reads an earlier run's or the host's bytes.
   uint64_t stack_lo = reg[10] - kStackBytes;
-  std::memset(reinterpret_cast<void*>(stack_lo), 0, kStackBytes);
+  internal::ZeroFrame(reinterpret_cast<uint8_t*>(stack_lo));
   const uint64_t mem_limit[9] = {
       0, Limit(memory.size, 1), Limit(memory.size, 2), 0, Limit(memory.size, 4), 0, 0,
       0, Limit(memory.size, 8)};
@@ -336,7 +337,7 @@ call:
     std::memcpy(f.saved, &reg[6], sizeof f.saved);
     reg[10] -= kStackBytes;
     grow_stack(kStackBytes);
-    std::memset(reinterpret_cast<void*>(stack_lo), 0, kStackBytes);
+    internal::ZeroFrame(reinterpret_cast<uint8_t*>(stack_lo));
     insn += insn->imm + 1;
     goto* table[insn->opcode];
   }

@@ -36,7 +36,7 @@ struct Context {
   uint64_t fault_bytes;
   uint64_t mem_limit[9];  // valid offsets for an access of n bytes: size - n + 1
   uint64_t stack_limit[9];
-  alignas(64) uint8_t stack[kStackBytes * kMaxCallDepth];
+  alignas(64) uint8_t stack[kStackRegionBytes];
 };
 
 uint64_t Limit(size_t size, int n) { return size >= static_cast<size_t>(n) ? size - n + 1 : 0; }
@@ -135,6 +135,13 @@ class Emitter : public Xbyak::CodeGenerator {
         break;
     }
   }
+  // Only frames in use are addressable, and each is zeroed as it comes into
+  // use, so a program never reads an earlier run's or the host's bytes.
+  // Thirty-two 16-byte stores: `rep stos` costs more to start than this.
+  void ZeroFrame() {
+    pxor(xmm0, xmm0);
+    for (int i = 0; i < kStackBytes; i += 16) movdqu(ptr[rbp - kStackBytes + i], xmm0);
+  }
   void Insn(size_t pc);
   void Alu(size_t pc);
   void DivMod(const jit::Insn& in, bool is64);
@@ -168,6 +175,10 @@ void Emitter::Build() {
   mov(rsi, qword[r12 + offsetof(Context, mem_size)]);
   mov(rbp, qword[r12 + offsetof(Context, stack_top)]);
   mov(r9, qword[r12 + offsetof(Context, budget)]);
+  // Registers the program has not written read as zero, as in the
+  // interpreter (a helper may still be handed one): no host values leak.
+  for (const Reg64& r : {rax, rdx, rcx, r8, rbx, r13, r14, r15}) xor_(r.cvt32(), r.cvt32());
+  ZeroFrame();
   call(labels_[0]);
   L(epilogue);
   add(rsp, 8);
@@ -525,12 +536,7 @@ void Emitter::Call(size_t pc) {
     sub(qword[r12 + offsetof(Context, stack_lo)], kStackBytes);
     for (int n : {1, 2, 4, 8})
       add(qword[r12 + offsetof(Context, stack_limit) + n * 8], kStackBytes);
-    mov(r10, -kStackBytes / 8);
-    Label zero;
-    L(zero);
-    mov(qword[rbp + r10 * 8], 0);
-    add(r10, 1);
-    jnz(zero, T_NEAR);
+    ZeroFrame();
     call(labels_[static_cast<size_t>(static_cast<int64_t>(pc) + in.imm + 1)]);
     add(qword[r12 + offsetof(Context, stack_lo)], kStackBytes);
     for (int n : {1, 2, 4, 8})
@@ -711,11 +717,10 @@ class X64Program : public CompiledProgram {
     Context ctx;
     ctx.mem_lo = reinterpret_cast<uintptr_t>(memory.data);
     ctx.mem_size = memory.size;
-    // As in the interpreter, only frames in use are addressable and each is
-    // zeroed first, so no host bytes leak into a program.
-    ctx.stack_top = reinterpret_cast<uintptr_t>(ctx.stack) + sizeof ctx.stack;
-    ctx.stack_lo = ctx.stack_top - kStackBytes;
-    std::memset(reinterpret_cast<void*>(ctx.stack_lo), 0, kStackBytes);
+    ctx.stack_top =
+        reinterpret_cast<uintptr_t>(options.stack != nullptr ? options.stack : ctx.stack) +
+        kStackRegionBytes;
+    ctx.stack_lo = ctx.stack_top - kStackBytes;  // the code zeroes the frame
     ctx.budget = options.back_edge_budget;
     ctx.depth = 0;
     ctx.fault = 0;

@@ -27,76 +27,90 @@ TieredVm::~TieredVm() {
   }
 }
 
-TieredVm::Entry& TieredVm::Lookup(const Program& program) {
-  auto& bucket = cache_[HashProgram(program)];
+Result<TieredVm::ProgramId> TieredVm::Load(const Program& program) {
+  const uint64_t hash = HashProgram(program);
+  std::lock_guard lock(mu_);
+  auto& bucket = cache_[hash];
+  Entry* entry = nullptr;
   for (auto& e : bucket) {
     if (e->program.size() == program.size() &&
         std::memcmp(e->program.data(), program.data(), program.size() * sizeof(Insn)) == 0) {
-      ++stats_.cache_hits;
-      return *e;
+      entry = e.get();
     }
   }
-  ++stats_.cache_misses;
-  auto e = std::make_unique<Entry>();
-  e->program = program;
-  e->verified = Verify(program, helpers_);
-  bucket.push_back(std::move(e));
-  return *bucket.back();
+  if (entry != nullptr) {
+    ++cache_hits_;
+  } else {
+    ++cache_misses_;
+    bucket.push_back(std::make_unique<Entry>());
+    entry = bucket.back().get();
+    entry->program = program;
+    entry->verified = Verify(program, helpers_);
+  }
+  if (!entry->verified.ok()) return entry->verified;
+  return entry;
 }
 
-// Called without the lock; publishes the code under it.
 void TieredVm::CompileInto(Entry& entry) {
   const auto start = std::chrono::steady_clock::now();
   auto code = Compile(entry.program, helpers_);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::lock_guard lock(mu_);
-  ++stats_.compilations;
-  stats_.compile_seconds += seconds;
+  {
+    std::lock_guard lock(mu_);
+    ++compilations_;
+    compile_seconds_ += seconds;
+  }
+  // On failure (another CPU) the program stays on the interpreter.
   if (code.ok()) {
-    entry.code = std::move(code).value();
-  } else {
-    entry.jit_failed = true;  // e.g. another CPU: stay on the interpreter
+    entry.owned_code = std::move(code).value();
+    entry.code.store(entry.owned_code.get(), std::memory_order_release);
   }
 }
 
-Result<uint64_t> TieredVm::Run(const Program& program, Memory memory, const RunOptions& run) {
-  std::shared_ptr<const CompiledProgram> code;
-  Entry* entry;
-  bool compile_now = false;
-  {
-    std::lock_guard lock(mu_);
-    entry = &Lookup(program);
-    ++stats_.calls;
-    if (!entry->verified.ok()) return entry->verified;
-    ++entry->calls;
-    code = entry->code;
-    if (!code && !entry->jit_failed && !entry->pending.valid() &&
-        entry->calls > options_.threshold) {
-      if (options_.background) {
-        entry->pending = std::async(std::launch::async, [this, entry] { CompileInto(*entry); });
-      } else {
-        compile_now = true;
+Result<uint64_t> TieredVm::Run(ProgramId id, Memory memory, const RunOptions& run) {
+  Entry& e = *id;
+  const uint64_t n = e.calls.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (const CompiledProgram* code = e.code.load(std::memory_order_acquire)) {
+    return code->Run(memory, run);
+  }
+  if (n > options_.threshold && !e.compile_started.exchange(true)) {
+    if (options_.background) {
+      e.pending = std::async(std::launch::async, [this, &e] { CompileInto(e); });
+    } else {
+      CompileInto(e);
+      if (const CompiledProgram* code = e.code.load(std::memory_order_acquire)) {
+        return code->Run(memory, run);
       }
     }
-    if (code) {
-      ++stats_.compiled_calls;
-    } else if (!compile_now) {
-      ++stats_.interpreted_calls;
-    }
   }
-  if (compile_now) {
-    CompileInto(*entry);
-    std::lock_guard lock(mu_);
-    code = entry->code;
-    ++(code ? stats_.compiled_calls : stats_.interpreted_calls);
-  }
-  return code ? code->Run(memory, run) : Interpret(entry->program, helpers_, memory, run);
+  e.interpreted_calls.fetch_add(1, std::memory_order_relaxed);
+  return Interpret(e.program, helpers_, memory, run);
+}
+
+Result<uint64_t> TieredVm::Run(const Program& program, Memory memory, const RunOptions& run) {
+  auto id = Load(program);
+  if (!id.ok()) return id.status();
+  return Run(*id, memory, run);
 }
 
 TieringStats TieredVm::stats() const {
   std::lock_guard lock(mu_);
-  return stats_;
+  TieringStats s;
+  s.cache_hits = cache_hits_;
+  s.cache_misses = cache_misses_;
+  s.compilations = compilations_;
+  s.compile_seconds = compile_seconds_;
+  for (const auto& [hash, entries] : cache_) {
+    for (const auto& e : entries) {
+      const uint64_t calls = e->calls.load(std::memory_order_relaxed);
+      const uint64_t interpreted = e->interpreted_calls.load(std::memory_order_relaxed);
+      s.calls += calls;
+      s.interpreted_calls += interpreted;
+      s.compiled_calls += calls - interpreted;
+    }
+  }
+  return s;
 }
 
 }  // namespace perfkit::jit

@@ -4,6 +4,7 @@
 // one, interpreting meanwhile) and run natively from a cache.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <future>
 #include <memory>
@@ -17,8 +18,8 @@
 namespace perfkit::jit {
 
 struct TieringOptions {
-  uint64_t threshold = 100;
-  bool background = false;  // compile on a separate thread
+  uint64_t threshold = 100;  // interpreted calls before compiling
+  bool background = false;   // compile on a separate thread
 };
 
 struct TieringStats {
@@ -27,41 +28,56 @@ struct TieringStats {
   uint64_t compiled_calls = 0;
   uint64_t compilations = 0;
   double compile_seconds = 0;
-  uint64_t cache_hits = 0;    // calls that found their program already verified
-  uint64_t cache_misses = 0;  // calls that brought a program not seen before
+  uint64_t cache_hits = 0;    // lookups that found the program already verified
+  uint64_t cache_misses = 0;  // lookups that brought a program not seen before
 };
 
 uint64_t HashProgram(const Program& program);
 
+// Safe to call from several threads.
 class TieredVm {
  public:
+  class Entry;
+  using ProgramId = Entry*;
+
   explicit TieredVm(const HelperTable& helpers, TieringOptions options = {});
   ~TieredVm();
   TieredVm(const TieredVm&) = delete;
   TieredVm& operator=(const TieredVm&) = delete;
 
-  // Verifies a program the first time it is seen; a rejected program fails
-  // every call with the verifier's message.
+  // Finds a program by its bytecode, verifying it the first time it is seen;
+  // a rejected program fails with the verifier's message. The id stays valid
+  // for the VM's lifetime.
+  Result<ProgramId> Load(const Program& program);
+  Result<uint64_t> Run(ProgramId id, Memory memory, const RunOptions& run = {});
+  // Load + Run: hashes the bytecode on every call.
   Result<uint64_t> Run(const Program& program, Memory memory, const RunOptions& run = {});
+
   TieringStats stats() const;
 
  private:
-  struct Entry {
-    Program program;
-    Status verified;
-    uint64_t calls = 0;
-    std::shared_ptr<const CompiledProgram> code;
-    std::future<void> pending;
-    bool jit_failed = false;
-  };
-  Entry& Lookup(const Program& program);
   void CompileInto(Entry& entry);
 
   const HelperTable& helpers_;
   const TieringOptions options_;
-  mutable std::mutex mu_;
+  mutable std::mutex mu_;  // the cache, compile statistics
   std::unordered_map<uint64_t, std::vector<std::unique_ptr<Entry>>> cache_;
-  TieringStats stats_;
+  uint64_t cache_hits_ = 0;
+  uint64_t cache_misses_ = 0;
+  uint64_t compilations_ = 0;
+  double compile_seconds_ = 0;
+};
+
+class TieredVm::Entry {
+ public:
+  Program program;
+  Status verified;
+  std::atomic<uint64_t> calls{0};
+  std::atomic<uint64_t> interpreted_calls{0};
+  std::atomic<bool> compile_started{false};
+  std::atomic<const CompiledProgram*> code{nullptr};  // owned by `owned_code`
+  std::unique_ptr<CompiledProgram> owned_code;
+  std::future<void> pending;
 };
 
 }  // namespace perfkit::jit

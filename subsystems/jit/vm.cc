@@ -2,6 +2,10 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace perfkit::jit {
 namespace {
@@ -50,6 +54,17 @@ const HelperTable& StandardHelpers() {
   return table;
 }
 
+void internal::ZeroFrame(uint8_t* frame) {
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  for (int i = 0; i < kStackBytes; i += 16) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(frame + i), zero);
+  }
+#else
+  std::memset(frame, 0, kStackBytes);
+#endif
+}
+
 std::string DescribeFault(Fault fault, uint32_t pc, uint64_t address, int bytes) {
   char buf[160];
   switch (fault) {
@@ -66,8 +81,13 @@ std::string DescribeFault(Fault fault, uint32_t pc, uint64_t address, int bytes)
       std::snprintf(buf, sizeof buf, "insn %u: call depth exceeds %d frames", pc, kMaxCallDepth);
       break;
     case Fault::kBadHelper:
-      std::snprintf(buf, sizeof buf, "insn %u: call to unknown helper %" PRId64, pc,
-                    static_cast<int64_t>(address));
+      // Ids beyond the table are likely pointers; printing them would make
+      // the message depend on where the stack happens to be.
+      if (address < HelperTable::kMaxHelpers * 1024) {
+        std::snprintf(buf, sizeof buf, "insn %u: call to unknown helper %" PRIu64, pc, address);
+      } else {
+        std::snprintf(buf, sizeof buf, "insn %u: call to unknown helper (id out of range)", pc);
+      }
       break;
     case Fault::kMisaligned:
       std::snprintf(buf, sizeof buf, "insn %u: misaligned atomic access of %d bytes at 0x%" PRIx64,

@@ -41,7 +41,12 @@ struct RunOptions {
   // and the run stops with an error when none are left (both engines count
   // the same jumps, so they stop at the same instruction).
   uint64_t back_edge_budget = uint64_t{1} << 24;
+  // kStackBytes * kMaxCallDepth bytes for the call frames, or null for the
+  // engine's own. Differential tests hand both engines the same buffer so
+  // values derived from r10 agree.
+  uint8_t* stack = nullptr;
 };
+inline constexpr size_t kStackRegionBytes = size_t{kStackBytes} * kMaxCallDepth;
 
 // r1 = mem, r2 = mem_size on entry, as ubpf and the conformance suite do.
 struct Memory {
@@ -59,6 +64,12 @@ enum class Fault : uint32_t {
   kMisaligned,  // an atomic that would straddle its natural alignment
 };
 std::string DescribeFault(Fault fault, uint32_t pc, uint64_t address, int bytes);
+
+namespace internal {
+// Zeroes one 512-byte frame with vector stores (a constant-size memset
+// becomes `rep stos`, which costs more to start than the whole store).
+void ZeroFrame(uint8_t* frame);
+}  // namespace internal
 
 Result<uint64_t> Interpret(const Program& program, const HelperTable& helpers, Memory memory,
                            const RunOptions& options = {});

@@ -80,6 +80,41 @@ TEST(EndToEnd, QuickSlabBench) {
   EXPECT_NE(csv.out.find("metadata_ratio"), std::string::npos);
 }
 
+// The bpf_conformance runner's protocol: program hex on stdin, memory hex as
+// the first argument, plugin options as one argument.
+TEST(EndToEnd, BpfPluginSpeaksTheConformanceProtocol) {
+  const std::string plugin =
+      std::filesystem::path(PerfkitBinary()).parent_path() / "perfkit-bpf-plugin";
+  // ldxw r0, [r1+0]; exit
+  const std::string program = "61 10 00 00 00 00 00 00 95 00 00 00 00 00 00 00";
+  for (const char* engine : {"--engine interp", "--engine jit"}) {
+    auto r = RunCommand({"/bin/sh", "-c",
+                         "echo '" + program + "' | " + plugin + " '01  02  03  04  ' '" + engine + "'"});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out, "4030201\n") << engine;
+  }
+  auto oob = RunCommand({"/bin/sh", "-c", "echo '" + program + "' | " + plugin + " '01 02'"});
+  EXPECT_EQ(oob.exit_code, 1);
+  EXPECT_EQ(oob.out, "");
+  EXPECT_NE(oob.err.find("insn 0: out-of-bounds access of 4 bytes"), std::string::npos) << oob.err;
+}
+
+TEST(EndToEnd, QuickJitBenchAndConformanceFiles) {
+  TempDir dir;
+  auto bench = RunCommand({PerfkitBinary(), "bench", "--suite", "jit", "--quick", "--filter",
+                           "filter|compile/loop", "--db", dir.File("p.db")});
+  ASSERT_EQ(bench.exit_code, 0) << bench.err;
+  for (const char* name : {"jit/filter/interp/16", "jit/filter/jit/16", "jit/filter/tiered/16",
+                           "jit/filter/native/16", "jit/compile/loop/7"}) {
+    EXPECT_NE(bench.out.find(name), std::string::npos) << name << "\n" << bench.out;
+  }
+  const std::string data = SourceDir() + "/tests/jit/data/";
+  auto ok = RunCommand({PerfkitBinary(), "jit", "test", "--engine", "jit", data + "lddw.data",
+                        data + "error-writes-r10.data"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.out;
+  EXPECT_NE(ok.out.find("2 passed, 0 failed"), std::string::npos) << ok.out;
+}
+
 TEST(EndToEnd, ExecStoresAnExternalGoogleBenchmarkExecutable) {
   TempDir dir;
   const std::string db = dir.File("perfkit.db");

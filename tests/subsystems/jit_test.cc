@@ -208,12 +208,15 @@ TEST(Differential, JitMatchesTheInterpreterOnRandomPrograms) {
     std::vector<uint8_t> mem(64), initial(64);
     for (size_t i = 0; i < mem.size(); ++i)
       mem[i] = initial[i] = static_cast<uint8_t>(i * 37 + seed);
-    auto interp = Interpret(*program, StandardHelpers(), {mem.data(), mem.size()});
+    alignas(16) static uint8_t stack[kStackRegionBytes];
+    RunOptions options;
+    options.stack = stack;
+    auto interp = Interpret(*program, StandardHelpers(), {mem.data(), mem.size()}, options);
     const std::vector<uint8_t> a = mem;
     mem = initial;
     auto code = Compile(*program, StandardHelpers());
     ASSERT_TRUE(code.ok()) << code.error();
-    auto native = (*code)->Run({mem.data(), mem.size()});
+    auto native = (*code)->Run({mem.data(), mem.size()}, options);
     const std::vector<uint8_t>& b = mem;
     ASSERT_EQ(interp.ok(), native.ok())
         << "seed " << seed << "\n"
