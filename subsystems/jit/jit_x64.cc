@@ -178,7 +178,11 @@ void Emitter::Build() {
   // Registers the program has not written read as zero, as in the
   // interpreter (a helper may still be handed one): no host values leak.
   for (const Reg64& r : {rax, rdx, rcx, r8, rbx, r13, r14, r15}) xor_(r.cvt32(), r.cvt32());
-  ZeroFrame();
+  // A program that never names r10 cannot reach its frame (local calls
+  // name it implicitly, and zero their own frames).
+  bool uses_stack = false;
+  for (const jit::Insn& in : p_) uses_stack |= in.dst == 10 || in.src == 10;
+  if (uses_stack) ZeroFrame();
   call(labels_[0]);
   L(epilogue);
   add(rsp, 8);
