@@ -49,7 +49,8 @@ std::vector<uint8_t> FnvInput() {
 }
 
 // Accept IPv4/TCP to port 80: ethertype at 12, protocol at 23, IHL at 14,
-// destination port 2 bytes into the TCP header.
+// destination port 2 bytes into the TCP header. Written in the subset DPDK's
+// validator follows (pointer + scalar, never scalar + pointer; no jmp32).
 constexpr char kFilter[] = R"(
   ldxh %r2, [%r1+12]
   be16 %r2
@@ -59,8 +60,9 @@ constexpr char kFilter[] = R"(
   ldxb %r3, [%r1+14]
   and %r3, 0xf
   lsh %r3, 2
-  add %r3, %r1
-  ldxh %r4, [%r3+16]
+  mov %r4, %r1
+  add %r4, %r3
+  ldxh %r4, [%r4+16]
   be16 %r4
   jne %r4, 80, drop
   mov %r0, 1
@@ -89,7 +91,8 @@ std::vector<uint8_t> Packet() {
 // asked for (exit_group, 231) sits near the end of the chain.
 constexpr char kSeccomp[] = R"(
   ldxw %r2, [%r1+4]
-  jne32 %r2, 0xc000003e, kill
+  lddw %r3, 0xc000003e
+  jne %r2, %r3, kill
   ldxw %r2, [%r1]
   jeq %r2, 0, allow
   jeq %r2, 1, allow

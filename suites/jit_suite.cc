@@ -2,6 +2,7 @@
 // and the tiered VM (a fresh VM every 1000 calls, so its first 100
 // interpreted calls and the compile are in the time), beside the same work
 // compiled by GCC ("native"); plus the JIT's compile time per program.
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -11,6 +12,8 @@
 #include "subsystems/jit/jit.h"
 #include "subsystems/jit/tiering.h"
 #include "subsystems/jit/verifier.h"
+#include "suites/jit_dpdk.h"
+#include "suites/jit_kernel.h"
 #include "suites/jit_programs.h"
 #include "suites/suite.h"
 
@@ -78,6 +81,70 @@ void RunNative(benchmark::State& state, const Prepared& p) {
   }
 }
 
+// The kernel times its own loop of `repeat` runs; each iteration reports that
+// mean, so the figure is per run like ours, without the syscall.
+void RunKernel(benchmark::State& state, const KernelBpfProgram& k, uint32_t repeat) {
+  if (Stopped(state)) return;
+  for (auto _ : state) {
+    double mean_ns = 0;
+    auto r = k.Run(repeat, &mean_ns);
+    if (!r.ok()) {
+      state.SkipWithError(r.error().c_str());
+      return;
+    }
+    state.SetIterationTime(mean_ns * 1e-9);
+  }
+}
+
+// A kernel peer for `p`, or why there is none. Each iteration is ~1 ms of
+// kernel runs.
+Status AddKernelPeer(SuiteSpec& suite, const Prepared& p, const std::string& size) {
+  auto k = LoadKernelProgram(p.workload->name);
+  if (!k.ok()) return k.status();
+  double mean_ns = 0;
+  auto r = (*k)->Run(100, &mean_ns);
+  if (!r.ok()) return r.status();
+  if (*r != static_cast<uint32_t>(p.expected)) {
+    return Status::Error("the kernel's result differs from native");
+  }
+  const auto repeat = static_cast<uint32_t>(std::clamp(1e6 / std::max(mean_ns, 1.0), 1.0, 1e6));
+  std::shared_ptr<const KernelBpfProgram> program = std::move(k).value();
+  BenchmarkSpec spec{"jit/" + std::string(p.workload->name) + "/kernel/" + size, Role::kPeer,
+                     [program, repeat](benchmark::State& s) { RunKernel(s, *program, repeat); }};
+  spec.manual_time = true;
+  spec.iterations = 20;
+  suite.benchmarks.push_back(std::move(spec));
+  return OkStatus();
+}
+
+template <bool kJit>
+void RunDpdk(benchmark::State& state, const Prepared& p, const DpdkBpfProgram& d) {
+  if (Stopped(state)) return;
+  std::vector<uint8_t> mem = p.workload->memory();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(kJit ? d.RunJit(mem.data()) : d.Interpret(mem.data()));
+  }
+}
+
+// DPDK's interpreter and JIT for `p`, or why not.
+Status AddDpdkPeers(SuiteSpec& suite, const std::shared_ptr<Prepared>& p, const std::string& size) {
+  auto d = LoadDpdkProgram(p->program, p->workload->memory().size());
+  if (!d.ok()) return d.status();
+  std::shared_ptr<const DpdkBpfProgram> dpdk = std::move(d).value();
+  std::vector<uint8_t> mem = p->workload->memory();
+  if (dpdk->Interpret(mem.data()) != p->expected) {
+    return Status::Error("rte_bpf's result differs from native");
+  }
+  const std::string prefix = "jit/" + std::string(p->workload->name) + "/";
+  suite.benchmarks.push_back({prefix + "dpdk-interp/" + size, Role::kPeer,
+                              [p, dpdk](benchmark::State& s) { RunDpdk<false>(s, *p, *dpdk); }});
+  if (dpdk->has_jit()) {
+    suite.benchmarks.push_back({prefix + "dpdk-jit/" + size, Role::kPeer,
+                                [p, dpdk](benchmark::State& s) { RunDpdk<true>(s, *p, *dpdk); }});
+  }
+  return OkStatus();
+}
+
 void RunCompile(benchmark::State& state, const Prepared& p) {
   if (Stopped(state)) return;
   for (auto _ : state) {
@@ -93,9 +160,10 @@ SuiteSpec MakeJitSuite() {
   const bool have_jit = *jit::JitUnavailableReason() == '\0';
   if (!have_jit)
     suite.skipped.push_back(std::string("jit, tiered, compile: ") + jit::JitUnavailableReason());
-  suite.skipped.push_back(
-      "kernel: the kernel's JIT through BPF_PROG_TEST_RUN is not wired up yet (see the README)");
-  suite.skipped.push_back("dpdk: rte_bpf is not wired up yet (see the README)");
+  const std::string& no_kernel = KernelBpfUnavailableReason();
+  if (!no_kernel.empty()) suite.skipped.push_back("kernel: " + no_kernel);
+  const std::string& no_dpdk = DpdkUnavailableReason();
+  if (!no_dpdk.empty()) suite.skipped.push_back("dpdk: " + no_dpdk);
   for (const JitWorkload& w : JitWorkloads()) {
     auto program = jit::Assemble(w.assembly);
     PERFKIT_CHECK(program.ok());
@@ -125,6 +193,16 @@ SuiteSpec MakeJitSuite() {
       add("tiered", Role::kOurs, &RunTiered);
     }
     add("native", Role::kPeer, &RunNative);
+    if (no_dpdk.empty()) {
+      if (Status s = AddDpdkPeers(suite, p, size); !s.ok()) {
+        suite.skipped.push_back(std::string(w.name) + "/dpdk: " + s.message());
+      }
+    }
+    if (no_kernel.empty()) {
+      if (Status s = AddKernelPeer(suite, *p, size); !s.ok()) {
+        suite.skipped.push_back(std::string(w.name) + "/kernel: " + s.message());
+      }
+    }
     if (p->code) {
       suite.benchmarks.push_back({"jit/compile/" + std::string(w.name) + "/" + size, Role::kOurs,
                                   [p](benchmark::State& s) { RunCompile(s, *p); }});

@@ -16,6 +16,10 @@ struct BenchmarkSpec {
   std::string name;  // <suite>/<op>/<impl>/<size>
   Role role = Role::kOurs;
   std::function<void(benchmark::State&)> fn;
+  // For runtimes that time themselves (the kernel's BPF_PROG_TEST_RUN): the
+  // benchmark calls SetIterationTime, and runs a fixed number of iterations.
+  bool manual_time = false;
+  int64_t iterations = 0;
 };
 
 struct SuiteSpec {

@@ -1,6 +1,7 @@
 // A threaded interpreter: every handler ends in an indirect jump through a
 // table of label addresses (GCC's computed goto), so each instruction has its
 // own dispatch branch for the predictor instead of one shared switch.
+#include <atomic>
 #include <cstring>
 #include <mutex>
 
@@ -92,12 +93,14 @@ T AtomicOp(uint64_t address, int32_t op, T src, T* old, T expected, bool* stored
 
 Result<uint64_t> Interpret(const Program& program, const HelperTable& helpers, Memory memory,
                            const RunOptions& options) {
+  // Label addresses exist only inside this function, so the table is filled
+  // here, once; later calls pay one acquire load.
   static const void* table[256];
-  static bool table_ready = false;
+  static std::atomic<bool> table_ready{false};
   static std::mutex table_mu;
-  {
+  if (!table_ready.load(std::memory_order_acquire)) {
     std::lock_guard lock(table_mu);
-    if (!table_ready) {
+    if (!table_ready.load(std::memory_order_relaxed)) {
       for (auto& t : table) t = &&bad;
 // Four entries per operation: 32/64-bit (jmp32/jmp) x immediate/register.
 #define PK_FOUR(narrow, wide, op, name)   \
@@ -154,7 +157,7 @@ Result<uint64_t> Interpret(const Program& program, const HelperTable& helpers, M
       table[kLdx | kMemSx | kW] = &&ldxs_w;
       table[kStx | kAtomic | kW] = &&atomic_w;
       table[kStx | kAtomic | kDW] = &&atomic_dw;
-      table_ready = true;
+      table_ready.store(true, std::memory_order_release);
     }
   }
 

@@ -100,7 +100,9 @@ class CaptureReporter : public benchmark::BenchmarkReporter {
  private:
   BenchmarkResult Convert(const Run& run) const {
     BenchmarkResult r;
-    r.name = run.benchmark_name();
+    // The registered name, without the "/iterations:20/manual_time" Google
+    // Benchmark appends for specs that fix their iterations or time themselves.
+    r.name = run.run_name.function_name;
     if (auto it = specs_.find(r.name); it != specs_.end()) {
       r.role = it->second->role;
       r.suite = r.name.substr(0, r.name.find('/'));
@@ -198,7 +200,9 @@ bool Run(const Selection& selection, const RunOptions& options,
     if (options.interleave) std::shuffle(order.begin(), order.end(), rng);
     benchmark::ClearRegisteredBenchmarks();
     for (const auto* b : order) {
-      benchmark::RegisterBenchmark(b->name.c_str(), b->fn);
+      auto* registered = benchmark::RegisterBenchmark(b->name.c_str(), b->fn);
+      if (b->manual_time) registered->UseManualTime();
+      if (b->iterations > 0) registered->Iterations(b->iterations);
     }
     reporter.set_round(round);
     benchmark::RunSpecifiedBenchmarks(&reporter);

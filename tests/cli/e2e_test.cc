@@ -104,8 +104,8 @@ TEST(EndToEnd, QuickJitBenchAndConformanceFiles) {
   auto bench = RunCommand({PerfkitBinary(), "bench", "--suite", "jit", "--quick", "--filter",
                            "filter|compile/loop", "--db", dir.File("p.db")});
   ASSERT_EQ(bench.exit_code, 0) << bench.err;
-  for (const char* name : {"jit/filter/interp/16", "jit/filter/jit/16", "jit/filter/tiered/16",
-                           "jit/filter/native/16", "jit/compile/loop/7"}) {
+  for (const char* name : {"jit/filter/interp/", "jit/filter/jit/", "jit/filter/tiered/",
+                           "jit/filter/native/", "jit/compile/loop/"}) {
     EXPECT_NE(bench.out.find(name), std::string::npos) << name << "\n" << bench.out;
   }
   const std::string data = SourceDir() + "/tests/jit/data/";
