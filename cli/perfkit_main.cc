@@ -19,6 +19,7 @@ Runner AddSelftestStats(CLI::App& app);
 Runner AddReport(CLI::App& app);
 Runner AddChecksum(CLI::App& app);
 Runner AddJit(CLI::App& app);
+Runner AddProfile(CLI::App& app);
 Runner AddExport(CLI::App& app);
 Runner AddImport(CLI::App& app);
 Runner AddList(CLI::App& app);
@@ -26,7 +27,6 @@ Runner AddRuns(CLI::App& app);
 Runner AddSysinfo(CLI::App& app);
 
 const std::vector<CommandEntry>& Commands() {
-  // profile joins this table when it lands.
   static const std::vector<CommandEntry> commands = {
       {"bench", &AddBench},         {"compare", &AddCompare},
       {"baseline", &AddBaseline},   {"calibrate", &AddCalibrate},
@@ -35,7 +35,7 @@ const std::vector<CommandEntry>& Commands() {
       {"sysinfo", &AddSysinfo},     {"runs", &AddRuns},
       {"export", &AddExport},       {"import", &AddImport},
       {"checksum", &AddChecksum},   {"selftest-stats", &AddSelftestStats},
-      {"jit", &AddJit},
+      {"jit", &AddJit},             {"profile", &AddProfile},
   };
   return commands;
 }

@@ -66,6 +66,13 @@ struct HostContext {
   std::string benchmark_build_type;
 };
 
+// One call stack from a sampling profile, root first, with how many samples
+// ended in it (suites/profiler produces these; report/ draws them).
+struct ProfileStack {
+  std::vector<std::string> frames;
+  uint64_t count = 0;
+};
+
 enum class RunStatus { kRunning, kComplete, kInterrupted };
 
 struct RunRecord {

@@ -1,0 +1,76 @@
+#include "cli/cmd_profile.h"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command.h"
+#include "cli/common.h"
+#include "cli/exit_status.h"
+#include "report/profile_format.h"
+#include "suites/profiler/sampler.h"
+#include "suites/profiler/symbolizer.h"
+
+namespace perfkit::cli {
+
+int RunProfile(const ProfileOptions& options) {
+  if (options.command.empty()) return Fail(kExitUsage, "profile: give a command after --");
+  if (options.call_graph != "fp") {
+    return Fail(kExitUsage, "profile: --call-graph " + options.call_graph +
+                                " is not available yet; only fp (frame pointers) is");
+  }
+  profiler::SamplerOptions sampler;
+  sampler.event = options.event;
+  sampler.frequency = options.frequency;
+  sampler.period = options.period;
+  sampler.buffer_pages = options.buffer_pages;
+  auto run = profiler::ProfileCommand(options.command, sampler);
+  if (!run.ok()) return Fail(kExitFailure, "profile: " + run.error());
+  const profiler::Profile profile = profiler::Symbolize(run->profile);
+  const std::string folded = report::FoldedStacks(profile.stacks);
+  if (!options.output.empty()) {
+    if (Status s = WriteFileAtomically(options.output, folded); !s.ok()) {
+      return Fail(kExitFailure, s.message());
+    }
+  }
+  fmt::print("{}", report::HotspotTable(profile.stacks, options.top));
+  const double complete = profile.samples ? 100.0 * profile.complete / profile.samples : 0;
+  fmt::print(stderr,
+             "perfkit: {} samples of {} ({} lost, {} throttled); stacks reaching main or a thread "
+             "start: {:.1f}%\n",
+             profile.samples, profile.event, profile.lost, profile.throttled, complete);
+  if (profile.samples > 0 && complete < 90) {
+    fmt::print(stderr,
+               "perfkit: hint: frame-pointer stacks lose callers through code built without "
+               "frame pointers (Debian's glibc and libstdc++)\n");
+  }
+  if (profile.lost > 0) {
+    fmt::print(stderr, "perfkit: {} samples were lost: raise --buffer-pages or lower -F\n",
+               profile.lost);
+  }
+  if (run->exit_status != 0) {
+    fmt::print(stderr, "perfkit: {} exited with status {}\n", options.command[0], run->exit_status);
+  }
+  return kExitSuccess;
+}
+
+Runner AddProfile(CLI::App& app) {
+  auto opts = std::make_shared<ProfileOptions>();
+  CLI::App* cmd = app.add_subcommand("profile", "Sample a command: hotspots and folded stacks");
+  cmd->add_option("-e,--event", opts->event,
+                  "Event, as libpfm4 names it (default cycles; task-clock without a PMU)");
+  auto* freq =
+      cmd->add_option("-F,--frequency", opts->frequency, "Samples per second (default 999)")
+          ->check(CLI::PositiveNumber);
+  cmd->add_option("-c,--period", opts->period, "Events per sample instead of a frequency")
+      ->check(CLI::PositiveNumber)
+      ->excludes(freq);
+  cmd->add_option("--call-graph", opts->call_graph, "fp (frame pointers)");
+  cmd->add_option("-o,--output", opts->output, "Write folded stacks (flamegraph.pl's input) here");
+  cmd->add_option("--buffer-pages", opts->buffer_pages, "Ring buffer pages per CPU (power of two)");
+  cmd->add_option("--top", opts->top, "Rows of the hotspot table");
+  cmd->add_option("command", opts->command, "The command, after --")->required();
+  return [opts] { return RunProfile(*opts); };
+}
+
+}  // namespace perfkit::cli

@@ -1,0 +1,25 @@
+// `perfkit profile -- CMD ARGS...`: sample a command and its threads and
+// children, print a hotspot table, and write folded stacks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace perfkit::cli {
+
+struct ProfileOptions {
+  std::vector<std::string> command;
+  std::string event = "cycles";
+  uint64_t frequency = 999;
+  uint64_t period = 0;
+  std::string call_graph = "fp";
+  std::string output;             // empty: the table (or folded) on stdout only
+  std::string format = "folded";  // what -o writes: folded
+  size_t buffer_pages = 64;
+  size_t top = 25;
+};
+
+int RunProfile(const ProfileOptions& options);
+
+}  // namespace perfkit::cli

@@ -1,0 +1,79 @@
+#include "report/profile_format.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+namespace perfkit::report {
+
+std::string FoldedStacks(const std::vector<ProfileStack>& stacks) {
+  std::string out;
+  for (const ProfileStack& s : stacks) {
+    std::string line;
+    for (const std::string& f : s.frames) {
+      if (!line.empty()) line += ';';
+      // ';' separates frames and a trailing number is the count: keep both
+      // out of names (C++ templates can hold neither, but be safe).
+      for (char c : f) line += c == ';' ? ':' : c == '\n' ? ' ' : c;
+    }
+    out += fmt::format("{} {}\n", line, s.count);
+  }
+  return out;
+}
+
+Result<std::vector<ProfileStack>> ParseFolded(const std::string& text) {
+  std::vector<ProfileStack> stacks;
+  size_t start = 0, line_no = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    const std::string line = text.substr(start, end - start);
+    start = end + 1;
+    ++line_no;
+    if (line.empty()) continue;
+    const size_t space = line.rfind(' ');
+    const std::string count = space == std::string::npos ? "" : line.substr(space + 1);
+    if (space == 0 || space == std::string::npos || count.empty() ||
+        count.find_first_not_of("0123456789") != std::string::npos) {
+      return Status::Error("line " + std::to_string(line_no) + " is not 'frame;frame;... COUNT'");
+    }
+    ProfileStack s;
+    s.count = std::stoull(count);
+    const std::string frames = line.substr(0, space);
+    size_t f = 0;
+    while (f <= frames.size()) {
+      size_t semi = frames.find(';', f);
+      if (semi == std::string::npos) semi = frames.size();
+      s.frames.push_back(frames.substr(f, semi - f));
+      f = semi + 1;
+    }
+    stacks.push_back(std::move(s));
+  }
+  return stacks;
+}
+
+std::string HotspotTable(const std::vector<ProfileStack>& stacks, size_t top) {
+  uint64_t total = 0;
+  std::map<std::string, uint64_t> self, inclusive;
+  for (const ProfileStack& s : stacks) {
+    total += s.count;
+    if (s.frames.size() > 1) self[s.frames.back()] += s.count;
+    std::set<std::string> seen(s.frames.begin() + (s.frames.empty() ? 0 : 1), s.frames.end());
+    for (const std::string& f : seen) inclusive[f] += s.count;
+  }
+  std::vector<std::pair<std::string, uint64_t>> order(self.begin(), self.end());
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  std::string out = fmt::format("{:>7} {:>7}  {}\n", "self%", "total%", "function");
+  for (size_t i = 0; i < order.size() && i < top; ++i) {
+    const auto& [name, n] = order[i];
+    out += fmt::format("{:>6.1f}% {:>6.1f}%  {}\n", 100.0 * n / total,
+                       100.0 * inclusive[name] / total, name);
+  }
+  return out;
+}
+
+}  // namespace perfkit::report

@@ -1,0 +1,23 @@
+// Text forms of a sampling profile: folded stacks (`root;a;b 123`, what
+// flamegraph.pl and inferno read) and a hotspot table with self and total
+// shares per function.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "subsystems/base/status.h"
+#include "suites/result.h"
+
+namespace perfkit::report {
+
+std::string FoldedStacks(const std::vector<ProfileStack>& stacks);
+
+// Fails on the first line that is not `frames count`, naming it.
+Result<std::vector<ProfileStack>> ParseFolded(const std::string& text);
+
+// The `top` functions by self samples: self %, total % (samples with the
+// function anywhere on the stack) and the name.
+std::string HotspotTable(const std::vector<ProfileStack>& stacks, size_t top = 25);
+
+}  // namespace perfkit::report

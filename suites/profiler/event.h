@@ -1,0 +1,19 @@
+// Event names (libpfm4's, e.g. `cycles:u`, `instructions`,
+// `perf::task-clock`) resolved to a perf_event_attr.
+#pragma once
+
+#include <linux/perf_event.h>
+
+#include <string>
+
+#include "subsystems/base/status.h"
+
+namespace perfkit::profiler {
+
+// Fails with libpfm4's reason and a pointer to `perfkit list events`.
+Result<perf_event_attr> ResolveEvent(const std::string& name);
+
+// The software event every kernel has: what sampling falls back to without a PMU.
+perf_event_attr TaskClock();
+
+}  // namespace perfkit::profiler

@@ -1,0 +1,46 @@
+#include "report/profile_format.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <sstream>
+
+namespace perfkit::report {
+namespace {
+
+std::vector<ProfileStack> Sample() {
+  return {{{"app", "main", "a"}, 70}, {{"app", "main", "b"}, 20}, {{"app", "main", "a", "c"}, 10}};
+}
+
+TEST(Folded, OneLinePerStackWithItsCount) {
+  const std::string folded = FoldedStacks(Sample());
+  EXPECT_EQ(folded, "app;main;a 70\napp;main;b 20\napp;main;a;c 10\n");
+  std::istringstream lines(folded);
+  for (std::string line; std::getline(lines, line);) {
+    EXPECT_TRUE(std::regex_match(line, std::regex("^.+ [0-9]+$"))) << line;
+  }
+  auto parsed = ParseFolded(folded);
+  ASSERT_TRUE(parsed.ok());
+  ASSERT_EQ(parsed->size(), 3u);
+  EXPECT_EQ((*parsed)[2].frames, (std::vector<std::string>{"app", "main", "a", "c"}));
+  EXPECT_EQ((*parsed)[2].count, 10u);
+}
+
+TEST(Folded, SemicolonsInNamesDoNotSplitFrames) {
+  EXPECT_EQ(FoldedStacks({{{"app", "f<a;b>"}, 1}}), "app;f<a:b> 1\n");
+}
+
+TEST(Folded, BadLinesAreNamed) {
+  EXPECT_EQ(ParseFolded("a;b 1\nnot a count\n").error(), "line 2 is not 'frame;frame;... COUNT'");
+  EXPECT_FALSE(ParseFolded("a;b -3\n").ok());
+}
+
+TEST(Hotspots, SelfAndTotalShares) {
+  const std::string table = HotspotTable(Sample());
+  EXPECT_NE(table.find(" 70.0%   80.0%  a\n"), std::string::npos) << table;
+  EXPECT_NE(table.find(" 20.0%   20.0%  b\n"), std::string::npos) << table;
+  EXPECT_NE(table.find(" 10.0%   10.0%  c\n"), std::string::npos) << table;
+}
+
+}  // namespace
+}  // namespace perfkit::report
