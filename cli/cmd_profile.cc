@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/exit_status.h"
+#include "report/flamegraph.h"
 #include "report/profile_format.h"
 #include "suites/profiler/sampler.h"
 #include "suites/profiler/symbolizer.h"
@@ -15,6 +16,11 @@ namespace perfkit::cli {
 
 int RunProfile(const ProfileOptions& options) {
   if (options.command.empty()) return Fail(kExitUsage, "profile: give a command after --");
+  std::string format = options.format;
+  if (format.empty())
+    format = options.output.size() > 4 && options.output.substr(options.output.size() - 4) == ".svg"
+                 ? "svg"
+                 : "folded";
   if (options.call_graph != "fp") {
     return Fail(kExitUsage, "profile: --call-graph " + options.call_graph +
                                 " is not available yet; only fp (frame pointers) is");
@@ -27,9 +33,19 @@ int RunProfile(const ProfileOptions& options) {
   auto run = profiler::ProfileCommand(options.command, sampler);
   if (!run.ok()) return Fail(kExitFailure, "profile: " + run.error());
   const profiler::Profile profile = profiler::Symbolize(run->profile);
-  const std::string folded = report::FoldedStacks(profile.stacks);
   if (!options.output.empty()) {
-    if (Status s = WriteFileAtomically(options.output, folded); !s.ok()) {
+    std::string content;
+    if (format == "svg") {
+      report::FlameGraphOptions svg;
+      svg.title = options.title.empty() ? "perfkit profile: " + options.command[0] : options.title;
+      svg.subtitle = fmt::format("{} samples of {}", profile.samples, profile.event);
+      svg.min_width_px = options.min_width;
+      svg.inverted = options.inverted;
+      content = report::FlameGraphSvg(profile.stacks, svg);
+    } else {
+      content = report::FoldedStacks(profile.stacks);
+    }
+    if (Status s = WriteFileAtomically(options.output, content); !s.ok()) {
       return Fail(kExitFailure, s.message());
     }
   }
@@ -66,7 +82,14 @@ Runner AddProfile(CLI::App& app) {
       ->check(CLI::PositiveNumber)
       ->excludes(freq);
   cmd->add_option("--call-graph", opts->call_graph, "fp (frame pointers)");
-  cmd->add_option("-o,--output", opts->output, "Write folded stacks (flamegraph.pl's input) here");
+  cmd->add_option("-o,--output", opts->output,
+                  "Write the profile here: folded stacks, or an SVG flame graph for .svg");
+  cmd->add_option("--format", opts->format, "folded or svg (default: from the -o extension)")
+      ->check(CLI::IsMember({"folded", "svg"}));
+  cmd->add_option("--title", opts->title, "Flame graph title");
+  cmd->add_option("--minwidth", opts->min_width,
+                  "Leave out flame graph frames narrower than this (pixels)");
+  cmd->add_flag("--inverted", opts->inverted, "Flame graph as an icicle (roots at the top)");
   cmd->add_option("--buffer-pages", opts->buffer_pages, "Ring buffer pages per CPU (power of two)");
   cmd->add_option("--top", opts->top, "Rows of the hotspot table");
   cmd->add_option("command", opts->command, "The command, after --")->required();

@@ -14,8 +14,11 @@ struct ProfileOptions {
   uint64_t frequency = 999;
   uint64_t period = 0;
   std::string call_graph = "fp";
-  std::string output;             // empty: the table (or folded) on stdout only
-  std::string format = "folded";  // what -o writes: folded
+  std::string output;  // empty: the hotspot table on stdout only
+  std::string format;  // what -o writes: folded or svg (default: from its extension)
+  std::string title;
+  double min_width = 0.1;  // pixels, for svg
+  bool inverted = false;   // svg as an icicle graph
   size_t buffer_pages = 64;
   size_t top = 25;
 };

@@ -5,6 +5,8 @@
 #include <regex>
 #include <sstream>
 
+#include "report/flamegraph.h"
+
 namespace perfkit::report {
 namespace {
 
@@ -40,6 +42,29 @@ TEST(Hotspots, SelfAndTotalShares) {
   EXPECT_NE(table.find(" 70.0%   80.0%  a\n"), std::string::npos) << table;
   EXPECT_NE(table.find(" 20.0%   20.0%  b\n"), std::string::npos) << table;
   EXPECT_NE(table.find(" 10.0%   10.0%  c\n"), std::string::npos) << table;
+}
+
+}  // namespace
+}  // namespace perfkit::report
+
+namespace perfkit::report {
+namespace {
+
+TEST(FlameGraph, FramesCarryTooltipsAndStableColours) {
+  const std::vector<ProfileStack> stacks = {{{"app", "main", "a"}, 70}, {{"app", "main", "b"}, 30}};
+  FlameGraphOptions options;
+  options.title = "t & <u>";
+  const std::string svg = FlameGraphSvg(stacks, options);
+  EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
+  EXPECT_NE(svg.find("<title>a (70 samples, 70.00%)</title>"), std::string::npos) << svg;
+  EXPECT_NE(svg.find("<title>main (100 samples, 100.00%)</title>"), std::string::npos);
+  EXPECT_NE(svg.find("t &amp; &lt;u&gt;"), std::string::npos);
+  EXPECT_EQ(svg, FlameGraphSvg(stacks, options));  // deterministic, colours included
+  // A frame narrower than --minwidth is left out.
+  options.min_width_px = 500;
+  const std::string narrow = FlameGraphSvg(stacks, options);
+  EXPECT_EQ(narrow.find("<title>b ("), std::string::npos);
+  EXPECT_NE(narrow.find("<title>a ("), std::string::npos);
 }
 
 }  // namespace
