@@ -17,10 +17,13 @@ namespace perfkit::cli {
 int RunProfile(const ProfileOptions& options) {
   if (options.command.empty()) return Fail(kExitUsage, "profile: give a command after --");
   std::string format = options.format;
+  auto ends_with = [&](const std::string& suffix) {
+    return options.output.size() >= suffix.size() &&
+           options.output.compare(options.output.size() - suffix.size(), suffix.size(), suffix) ==
+               0;
+  };
   if (format.empty())
-    format = options.output.size() > 4 && options.output.substr(options.output.size() - 4) == ".svg"
-                 ? "svg"
-                 : "folded";
+    format = ends_with(".svg") ? "svg" : ends_with(".json") ? "speedscope" : "folded";
   if (options.call_graph != "fp") {
     return Fail(kExitUsage, "profile: --call-graph " + options.call_graph +
                                 " is not available yet; only fp (frame pointers) is");
@@ -42,6 +45,9 @@ int RunProfile(const ProfileOptions& options) {
       svg.min_width_px = options.min_width;
       svg.inverted = options.inverted;
       content = report::FlameGraphSvg(profile.stacks, svg);
+    } else if (format == "speedscope") {
+      content = report::SpeedscopeJson(profile.stacks,
+                                       fmt::format("{} ({})", options.command[0], profile.event));
     } else {
       content = report::FoldedStacks(profile.stacks);
     }
@@ -84,8 +90,9 @@ Runner AddProfile(CLI::App& app) {
   cmd->add_option("--call-graph", opts->call_graph, "fp (frame pointers)");
   cmd->add_option("-o,--output", opts->output,
                   "Write the profile here: folded stacks, or an SVG flame graph for .svg");
-  cmd->add_option("--format", opts->format, "folded or svg (default: from the -o extension)")
-      ->check(CLI::IsMember({"folded", "svg"}));
+  cmd->add_option("--format", opts->format,
+                  "folded, svg or speedscope (default: from the -o extension: .svg, .json)")
+      ->check(CLI::IsMember({"folded", "svg", "speedscope"}));
   cmd->add_option("--title", opts->title, "Flame graph title");
   cmd->add_option("--minwidth", opts->min_width,
                   "Leave out flame graph frames narrower than this (pixels)");

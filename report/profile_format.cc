@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 
 namespace perfkit::report {
@@ -74,6 +75,41 @@ std::string HotspotTable(const std::vector<ProfileStack>& stacks, size_t top) {
                        100.0 * inclusive[name] / total, name);
   }
   return out;
+}
+
+std::string SpeedscopeJson(const std::vector<ProfileStack>& stacks, const std::string& name) {
+  nlohmann::json frames = nlohmann::json::array();
+  std::map<std::string, size_t> index;
+  nlohmann::json samples = nlohmann::json::array();
+  nlohmann::json weights = nlohmann::json::array();
+  uint64_t total = 0;
+  for (const ProfileStack& s : stacks) {
+    nlohmann::json stack = nlohmann::json::array();
+    for (const std::string& f : s.frames) {
+      auto [it, added] = index.emplace(f, index.size());
+      if (added) frames.push_back({{"name", f}});
+      stack.push_back(it->second);
+    }
+    samples.push_back(std::move(stack));
+    weights.push_back(s.count);
+    total += s.count;
+  }
+  const nlohmann::json doc = {
+      {"$schema", "https://www.speedscope.app/file-format-schema.json"},
+      {"shared", {{"frames", frames}}},
+      {"profiles",
+       {{{"type", "sampled"},
+         {"name", name},
+         {"unit", "none"},
+         {"startValue", 0},
+         {"endValue", total},
+         {"samples", samples},
+         {"weights", weights}}}},
+      {"name", name},
+      {"activeProfileIndex", 0},
+      {"exporter", "perfkit"},
+  };
+  return doc.dump(2) + "\n";
 }
 
 }  // namespace perfkit::report

@@ -154,6 +154,30 @@ TEST(EndToEnd, ProfileFindsTheWorkloadsSharesWithCompleteStacks) {
   EXPECT_NEAR(share("(anonymous namespace)::Ten(unsigned long)"), 10, 5) << r.out;
 }
 
+// speedscope's own schema, from its npm package, checks our JSON.
+TEST(EndToEnd, ProfileSpeedscopeOutputValidatesAgainstTheSchema) {
+  if (RunCommand({"/bin/sh", "-c", "command -v npm && command -v node"}).exit_code != 0) {
+    GTEST_SKIP() << "npm or node is not installed";
+  }
+  TempDir dir;
+  const std::string workload =
+      std::filesystem::path(PerfkitBinary()).parent_path() / "profile_workload";
+  auto r = RunCommand({PerfkitBinary(), "profile", "-o", dir.File("p.json"), "--", workload, "1000"});
+  if (r.exit_code != 0 && r.err.find("perf_event_open") != std::string::npos) {
+    GTEST_SKIP() << "this machine does not allow perf_event_open: " << r.err;
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string script = SourceDir() + "/tests/profiler/validate_speedscope.js";
+  auto install = RunCommand({"/bin/sh", "-c",
+                             "cp '" + script + "' . && timeout 300 npm install --silent --no-audit "
+                             "--no-fund --no-save speedscope@1.25.0 ajv@8"},
+                            dir.path());
+  if (install.exit_code != 0) GTEST_SKIP() << "npm install failed (no registry?): " << install.err;
+  auto v = RunCommand({"node", "validate_speedscope.js", "p.json"}, dir.path());
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_EQ(v.out, "valid\n");
+}
+
 TEST(EndToEnd, ProfileBadInputIsOneLineAndWritesNothing) {
   TempDir dir;
   auto event = RunCommand({PerfkitBinary(), "profile", "-e", "nosuchevent", "-o", dir.File("a"), "--", "true"});

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 
@@ -65,6 +66,25 @@ TEST(FlameGraph, FramesCarryTooltipsAndStableColours) {
   const std::string narrow = FlameGraphSvg(stacks, options);
   EXPECT_EQ(narrow.find("<title>b ("), std::string::npos);
   EXPECT_NE(narrow.find("<title>a ("), std::string::npos);
+}
+
+}  // namespace
+}  // namespace perfkit::report
+
+namespace perfkit::report {
+namespace {
+
+TEST(Speedscope, SharedFramesAndWeightedSamples) {
+  const auto doc = nlohmann::json::parse(
+      SpeedscopeJson({{{"app", "main", "a"}, 70}, {{"app", "main", "b"}, 30}}, "app (task-clock)"));
+  EXPECT_EQ(doc["$schema"], "https://www.speedscope.app/file-format-schema.json");
+  ASSERT_EQ(doc["shared"]["frames"].size(), 4u);
+  EXPECT_EQ(doc["shared"]["frames"][3]["name"], "b");
+  const auto& p = doc["profiles"][0];
+  EXPECT_EQ(p["type"], "sampled");
+  EXPECT_EQ(p["samples"], nlohmann::json::parse("[[0,1,2],[0,1,3]]"));
+  EXPECT_EQ(p["weights"], nlohmann::json::parse("[70,30]"));
+  EXPECT_EQ(p["endValue"], 100);
 }
 
 }  // namespace
