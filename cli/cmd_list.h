@@ -1,4 +1,5 @@
-// `perfkit list [--suite S]`: suites and their benchmark names.
+// `perfkit list [--suite S]`: suites and their benchmark names;
+// `perfkit list events [--available]`: the events -e takes.
 #pragma once
 
 #include <string>
@@ -7,7 +8,9 @@
 namespace perfkit::cli {
 
 struct ListOptions {
+  std::string what;  // empty: suites; "events": performance events
   std::vector<std::string> suites;
+  bool available = false;  // events: only those that open here
 };
 
 int RunList(const ListOptions& options);

@@ -178,6 +178,16 @@ TEST(EndToEnd, ProfileSpeedscopeOutputValidatesAgainstTheSchema) {
   EXPECT_EQ(v.out, "valid\n");
 }
 
+TEST(EndToEnd, ListEventsMarksWhatOpensHere) {
+  auto r = RunCommand({PerfkitBinary(), "list", "events"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex("perf::TASK-CLOCK +(opens|no) "))) << r.out;
+  EXPECT_NE(r.err.find("events known to libpfm4 here"), std::string::npos) << r.err;
+  auto bad = RunCommand({PerfkitBinary(), "list", "nonsense"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_EQ(bad.err, "perfkit: list: unknown kind 'nonsense' (events, or nothing for suites)\n");
+}
+
 TEST(EndToEnd, ProfileBadInputIsOneLineAndWritesNothing) {
   TempDir dir;
   auto event = RunCommand({PerfkitBinary(), "profile", "-e", "nosuchevent", "-o", dir.File("a"), "--", "true"});
