@@ -15,7 +15,9 @@
 namespace perfkit::cli {
 
 int RunProfile(const ProfileOptions& options) {
-  if (options.command.empty()) return Fail(kExitUsage, "profile: give a command after --");
+  if (options.command.empty() == (options.pid == 0)) {
+    return Fail(kExitUsage, "profile: give either a command after -- or -p PID");
+  }
   std::string format = options.format;
   auto ends_with = [&](const std::string& suffix) {
     return options.output.size() >= suffix.size() &&
@@ -33,21 +35,33 @@ int RunProfile(const ProfileOptions& options) {
   sampler.frequency = options.frequency;
   sampler.period = options.period;
   sampler.buffer_pages = options.buffer_pages;
-  auto run = profiler::ProfileCommand(options.command, sampler);
-  if (!run.ok()) return Fail(kExitFailure, "profile: " + run.error());
-  const profiler::Profile profile = profiler::Symbolize(run->profile);
+  const std::string target =
+      options.pid ? "pid " + std::to_string(options.pid) : options.command[0];
+  int exit_status = 0;
+  profiler::RawProfile raw;
+  if (options.pid) {
+    auto run = profiler::ProfilePid(options.pid, options.duration, sampler);
+    if (!run.ok()) return Fail(kExitFailure, "profile: " + run.error());
+    raw = std::move(run).value();
+  } else {
+    auto run = profiler::ProfileCommand(options.command, sampler);
+    if (!run.ok()) return Fail(kExitFailure, "profile: " + run.error());
+    exit_status = run->exit_status;
+    raw = std::move(run->profile);
+  }
+  const profiler::Profile profile = profiler::Symbolize(raw);
   if (!options.output.empty()) {
     std::string content;
     if (format == "svg") {
       report::FlameGraphOptions svg;
-      svg.title = options.title.empty() ? "perfkit profile: " + options.command[0] : options.title;
+      svg.title = options.title.empty() ? "perfkit profile: " + target : options.title;
       svg.subtitle = fmt::format("{} samples of {}", profile.samples, profile.event);
       svg.min_width_px = options.min_width;
       svg.inverted = options.inverted;
       content = report::FlameGraphSvg(profile.stacks, svg);
     } else if (format == "speedscope") {
-      content = report::SpeedscopeJson(profile.stacks,
-                                       fmt::format("{} ({})", options.command[0], profile.event));
+      content =
+          report::SpeedscopeJson(profile.stacks, fmt::format("{} ({})", target, profile.event));
     } else {
       content = report::FoldedStacks(profile.stacks);
     }
@@ -70,8 +84,8 @@ int RunProfile(const ProfileOptions& options) {
     fmt::print(stderr, "perfkit: {} samples were lost: raise --buffer-pages or lower -F\n",
                profile.lost);
   }
-  if (run->exit_status != 0) {
-    fmt::print(stderr, "perfkit: {} exited with status {}\n", options.command[0], run->exit_status);
+  if (exit_status != 0) {
+    fmt::print(stderr, "perfkit: {} exited with status {}\n", target, exit_status);
   }
   return kExitSuccess;
 }
@@ -99,7 +113,11 @@ Runner AddProfile(CLI::App& app) {
   cmd->add_flag("--inverted", opts->inverted, "Flame graph as an icicle (roots at the top)");
   cmd->add_option("--buffer-pages", opts->buffer_pages, "Ring buffer pages per CPU (power of two)");
   cmd->add_option("--top", opts->top, "Rows of the hotspot table");
-  cmd->add_option("command", opts->command, "The command, after --")->required();
+  auto* pid = cmd->add_option("-p,--pid", opts->pid, "Profile this running process instead");
+  cmd->add_option("--duration", opts->duration, "Seconds to sample a process given with -p")
+      ->check(CLI::PositiveNumber)
+      ->needs(pid);
+  cmd->add_option("command", opts->command, "The command, after --");
   return [opts] { return RunProfile(*opts); };
 }
 

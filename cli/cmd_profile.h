@@ -10,6 +10,8 @@ namespace perfkit::cli {
 
 struct ProfileOptions {
   std::vector<std::string> command;
+  int pid = 0;           // -p: a running process instead of a command
+  double duration = 10;  // seconds, with -p
   std::string event = "cycles";
   uint64_t frequency = 999;
   uint64_t period = 0;

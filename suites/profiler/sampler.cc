@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -47,7 +48,9 @@ class Session {
     }
   }
 
-  Status Open(pid_t pid, const SamplerOptions& options, RawProfile* out);
+  // `attach`: the process is already running, so sampling starts now rather
+  // than at its next exec.
+  Status Open(pid_t pid, const SamplerOptions& options, RawProfile* out, bool attach = false);
   std::vector<pollfd> PollSet() const {
     std::vector<pollfd> fds;
     for (const Ring& r : rings_) fds.push_back({r.fd, POLLIN, 0});
@@ -83,7 +86,7 @@ Status Session::OpenAll(perf_event_attr attr, pid_t pid) {
   return OkStatus();
 }
 
-Status Session::Open(pid_t pid, const SamplerOptions& options, RawProfile* out) {
+Status Session::Open(pid_t pid, const SamplerOptions& options, RawProfile* out, bool attach) {
   auto resolved = ResolveEvent(options.event);
   if (!resolved.ok()) return resolved.status();
   pages_ = options.buffer_pages;
@@ -99,8 +102,8 @@ Status Session::Open(pid_t pid, const SamplerOptions& options, RawProfile* out) 
       a.freq = 1;
     }
     a.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN;
-    a.disabled = 1;
-    a.enable_on_exec = 1;
+    a.disabled = attach ? 0 : 1;
+    a.enable_on_exec = attach ? 0 : 1;
     a.inherit = 1;
     a.mmap = 1;
     a.mmap2 = 1;
@@ -265,7 +268,52 @@ pid_t StartStopped(const std::vector<std::string>& argv, const int go[2], const 
   _exit(127);
 }
 
+// Mappings made before sampling started are never reported by the kernel:
+// read them from /proc/PID/maps.
+void ReadProcMaps(pid_t pid, RawProfile* out) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/maps");
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream f(line);
+    std::string range, perms, offset, dev, inode, path;
+    f >> range >> perms >> offset >> dev >> inode;
+    std::getline(f >> std::ws, path);
+    if (perms.size() < 3 || perms[2] != 'x') continue;
+    Mapping m;
+    const size_t dash = range.find('-');
+    m.start = std::stoull(range.substr(0, dash), nullptr, 16);
+    m.length = std::stoull(range.substr(dash + 1), nullptr, 16) - m.start;
+    m.pgoff = std::stoull(offset, nullptr, 16);
+    m.path = path;
+    out->mappings[static_cast<uint32_t>(pid)].push_back(std::move(m));
+  }
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  if (std::getline(comm, name)) out->comms[static_cast<uint32_t>(pid)] = name;
+}
+
 }  // namespace
+
+Result<RawProfile> ProfilePid(int pid, double seconds, const SamplerOptions& options) {
+  if (pid <= 0 || kill(pid, 0) != 0) {
+    return Status::Error("no process " + std::to_string(pid) +
+                         (errno == EPERM ? " that this user may profile" : ""));
+  }
+  RawProfile profile;
+  ReadProcMaps(pid, &profile);
+  Session session;
+  if (Status s = session.Open(pid, options, &profile, /*attach=*/true); !s.ok()) return s;
+  if (!profile.fallback_reason.empty()) {
+    std::fprintf(stderr, "perfkit: %s\n", profile.fallback_reason.c_str());
+  }
+  std::vector<pollfd> fds = session.PollSet();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline && kill(pid, 0) == 0) {
+    poll(fds.data(), fds.size(), 100);
+    session.DrainAll(&profile);
+  }
+  session.DrainAll(&profile);
+  return profile;
+}
 
 Result<CommandResult> ProfileCommand(const std::vector<std::string>& argv,
                                      const SamplerOptions& options) {

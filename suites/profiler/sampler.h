@@ -32,4 +32,8 @@ struct CommandResult {
 Result<CommandResult> ProfileCommand(const std::vector<std::string>& argv,
                                      const SamplerOptions& options);
 
+// Samples a running process (and threads it starts from now on) for
+// `seconds`, or until it exits. Fails on a PID that does not exist.
+Result<RawProfile> ProfilePid(int pid, double seconds, const SamplerOptions& options);
+
 }  // namespace perfkit::profiler

@@ -201,8 +201,12 @@ TEST(EndToEnd, ProfileBadInputIsOneLineAndWritesNothing) {
     EXPECT_EQ(missing.err,
               "perfkit: profile: cannot run '/no/such/command': No such file or directory\n");
   }
+  auto pid = RunCommand({PerfkitBinary(), "profile", "-p", "999999", "--duration", "1", "-o", dir.File("c")});
+  EXPECT_EQ(pid.exit_code, 3);
+  EXPECT_EQ(pid.err, "perfkit: profile: no process 999999\n");
   EXPECT_FALSE(std::filesystem::exists(dir.File("a")));
   EXPECT_FALSE(std::filesystem::exists(dir.File("b")));
+  EXPECT_FALSE(std::filesystem::exists(dir.File("c")));
 }
 
 TEST(EndToEnd, ExecStoresAnExternalGoogleBenchmarkExecutable) {
