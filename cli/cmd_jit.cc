@@ -147,7 +147,7 @@ Runner AddJit(CLI::App& app) {
   r->add_option("--mem-file", run->mem_file, "Memory for r1 from a file")->excludes(mem);
   r->add_option("--engine", run->engine, "interp (default), jit or tiered")->check(engines);
   r->add_option("--repeat", run->repeat, "Calls (tiered compiles after 100)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 100000000));
   r->add_flag("--stats", run->stats, "Print the tiered VM's statistics on stderr");
 
   auto test = std::make_shared<JitTestOptions>();

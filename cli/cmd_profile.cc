@@ -97,9 +97,9 @@ Runner AddProfile(CLI::App& app) {
                   "Event, as libpfm4 names it (default cycles; task-clock without a PMU)");
   auto* freq =
       cmd->add_option("-F,--frequency", opts->frequency, "Samples per second (default 999)")
-          ->check(CLI::PositiveNumber);
+          ->check(CLI::Range(1, 100000));
   cmd->add_option("-c,--period", opts->period, "Events per sample instead of a frequency")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
       ->excludes(freq);
   cmd->add_option("--call-graph", opts->call_graph, "fp (frame pointers)");
   cmd->add_option("-o,--output", opts->output,
@@ -115,7 +115,7 @@ Runner AddProfile(CLI::App& app) {
   cmd->add_option("--top", opts->top, "Rows of the hotspot table");
   auto* pid = cmd->add_option("-p,--pid", opts->pid, "Profile this running process instead");
   cmd->add_option("--duration", opts->duration, "Seconds to sample a process given with -p")
-      ->check(CLI::PositiveNumber)
+      ->check(CLI::Range(0.001, 86400.0))
       ->needs(pid);
   cmd->add_option("command", opts->command, "The command, after --");
   return [opts] { return RunProfile(*opts); };

@@ -210,14 +210,14 @@ std::vector<uint8_t> NoMemory() { return {}; }
 
 const std::vector<JitWorkload>& JitWorkloads() {
   static const std::vector<JitWorkload> workloads = {
-      {"loop", "a counted loop of 1000 multiply-adds", kLoop, &NoMemory, &NativeLoop, true},
-      {"fnv1a", "FNV-1a over 4 KiB", kFnv, &FnvInput, &NativeFnv, true},
+      {"loop", "a counted loop of 1000 multiply-adds", kLoop, &NoMemory, &NativeLoop},
+      {"fnv1a", "FNV-1a over 4 KiB", kFnv, &FnvInput, &NativeFnv},
       {"filter", "Ethernet/IPv4/TCP destination-port match on a 128-byte packet", kFilter, &Packet,
-       &NativeFilter, false},
+       &NativeFilter},
       {"seccomp", "a 20-entry syscall allow list, matched near its end", kSeccomp, &SeccompInput,
-       &NativeSeccomp, false},
+       &NativeSeccomp},
       {"sieve", "the primes below 1024 (a byte sieve in memory)", kSieve, &SieveMemory,
-       &NativeSieve, true},
+       &NativeSieve},
   };
   return workloads;
 }

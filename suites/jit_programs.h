@@ -14,7 +14,6 @@ struct JitWorkload {
   const char* assembly;
   std::vector<uint8_t> (*memory)();
   uint64_t (*native)(uint8_t* mem, uint64_t size);
-  bool has_loops;  // DPDK's validator refuses backward jumps
 };
 
 const std::vector<JitWorkload>& JitWorkloads();

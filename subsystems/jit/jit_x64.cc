@@ -71,7 +71,8 @@ Cond Inverse(Cond c) {
   return c;
 }
 
-struct Stub {
+// Out-of-line code a failed check jumps to: records the fault and leaves.
+struct FaultExit {
   Label label;
   Fault fault;
   uint32_t pc;
@@ -94,9 +95,10 @@ class Emitter : public Xbyak::CodeGenerator {
                                   Xbyak::util::r15, Xbyak::util::rbp};
     return map[bpf];
   }
-  Label& NewStub(Fault f, uint32_t pc, int bytes = 0, int address_reg = -1) {
-    stubs_.push_back(std::make_unique<Stub>(Stub{Label(), f, pc, bytes, address_reg}));
-    return stubs_.back()->label;
+  Label& NewFaultExit(Fault f, uint32_t pc, int bytes = 0, int address_reg = -1) {
+    fault_exits_.push_back(
+        std::make_unique<FaultExit>(FaultExit{Label(), f, pc, bytes, address_reg}));
+    return fault_exits_.back()->label;
   }
   void Jcc(Cond c, const Label& l) {
     switch (c) {
@@ -155,7 +157,7 @@ class Emitter : public Xbyak::CodeGenerator {
   const Program& p_;
   const HelperTable& helpers_;
   std::vector<Label> labels_;
-  std::vector<std::unique_ptr<Stub>> stubs_;
+  std::vector<std::unique_ptr<FaultExit>> fault_exits_;
   Label fault_exit_;
 };
 
@@ -216,7 +218,7 @@ void Emitter::Build() {
     if (pc > 0 && p_[pc - 1].opcode == kLddw) continue;
     Insn(pc);
   }
-  for (const auto& s : stubs_) {
+  for (const auto& s : fault_exits_) {
     L(s->label);
     mov(dword[r12 + offsetof(Context, fault)], static_cast<uint32_t>(s->fault));
     mov(dword[r12 + offsetof(Context, fault_pc)], s->pc);
@@ -466,7 +468,7 @@ void Emitter::Branch(size_t pc) {
   if (op == kJa) {
     if (back) {
       sub(r9, 1);
-      jb(NewStub(Fault::kBudget, static_cast<uint32_t>(pc)), T_NEAR);
+      jb(NewFaultExit(Fault::kBudget, static_cast<uint32_t>(pc)), T_NEAR);
     }
     jmp(labels_[target], T_NEAR);
     return;
@@ -530,7 +532,7 @@ void Emitter::Branch(size_t pc) {
   Label skip;
   Jcc(Inverse(c), skip);
   sub(r9, 1);
-  jb(NewStub(Fault::kBudget, static_cast<uint32_t>(pc)), T_NEAR);
+  jb(NewFaultExit(Fault::kBudget, static_cast<uint32_t>(pc)), T_NEAR);
   jmp(labels_[target], T_NEAR);
   L(skip);
 }
@@ -541,7 +543,7 @@ void Emitter::Call(size_t pc) {
     mov(r10, qword[r12 + offsetof(Context, depth)]);
     add(r10, 1);
     cmp(r10, kMaxCallDepth);
-    jae(NewStub(Fault::kCallDepth, static_cast<uint32_t>(pc)), T_NEAR);
+    jae(NewFaultExit(Fault::kCallDepth, static_cast<uint32_t>(pc)), T_NEAR);
     mov(qword[r12 + offsetof(Context, depth)], r10);
     push(rbx);
     push(r13);
@@ -567,7 +569,7 @@ void Emitter::Call(size_t pc) {
     return;
   }
   if (SourceOf(in.opcode) == kX) {  // callx: the helper id is in dst
-    Label& bad = NewStub(Fault::kBadHelper, static_cast<uint32_t>(pc), 0, R(in.dst).getIdx());
+    Label& bad = NewFaultExit(Fault::kBadHelper, static_cast<uint32_t>(pc), 0, R(in.dst).getIdx());
     cmp(R(in.dst), HelperTable::kMaxHelpers);
     jae(bad, T_NEAR);
     mov(r11, reinterpret_cast<uintptr_t>(helpers_.data()));
@@ -604,7 +606,7 @@ void Emitter::Address(size_t pc, uint8_t base, int16_t off, int bytes) {
   mov(r10, r11);
   sub(r10, qword[r12 + offsetof(Context, stack_lo)]);
   cmp(r10, qword[r12 + offsetof(Context, stack_limit) + bytes * 8]);
-  jae(NewStub(Fault::kOutOfBounds, static_cast<uint32_t>(pc), bytes, r11.getIdx()), T_NEAR);
+  jae(NewFaultExit(Fault::kOutOfBounds, static_cast<uint32_t>(pc), bytes, r11.getIdx()), T_NEAR);
   L(ok);
 }
 
@@ -671,7 +673,7 @@ void Emitter::Atomic(size_t pc) {
   const bool is64 = bytes == 8;
   Address(pc, in.dst, in.offset, bytes);
   test(r11b, bytes - 1);
-  jnz(NewStub(Fault::kMisaligned, static_cast<uint32_t>(pc), bytes, r11.getIdx()), T_NEAR);
+  jnz(NewFaultExit(Fault::kMisaligned, static_cast<uint32_t>(pc), bytes, r11.getIdx()), T_NEAR);
   const Reg64& s64 = R(in.src);
   const Xbyak::Reg& s = is64 ? static_cast<const Xbyak::Reg&>(s64) : s64.cvt32();
   const Xbyak::Address m = is64 ? qword[r11] : dword[r11];

@@ -32,23 +32,18 @@ uint64_t Identity(uint64_t a, uint64_t, uint64_t, uint64_t, uint64_t) { return a
 
 }  // namespace
 
-void HelperTable::Register(int id, const char* name, HelperFn fn) {
+void HelperTable::Register(int id, HelperFn fn) {
   PERFKIT_CHECK(id >= 0 && id < kMaxHelpers);
   fns_[static_cast<size_t>(id)] = fn;
-  names_[static_cast<size_t>(id)] = name;
-}
-
-const char* HelperTable::Name(int64_t id) const {
-  return Find(id) != nullptr ? names_[static_cast<size_t>(id)] : "?";
 }
 
 const HelperTable& StandardHelpers() {
   static const HelperTable table = [] {
     HelperTable t;
-    t.Register(0, "gather_bytes", &GatherBytes);
-    t.Register(2, "no_op", &NoOp);
-    t.Register(3, "sqrti", &Sqrti);
-    t.Register(5, "identity", &Identity);
+    t.Register(0, &GatherBytes);
+    t.Register(2, &NoOp);
+    t.Register(3, &Sqrti);
+    t.Register(5, &Identity);
     return t;
   }();
   return table;

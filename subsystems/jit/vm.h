@@ -19,16 +19,14 @@ using HelperFn = uint64_t (*)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 class HelperTable {
  public:
   static constexpr int kMaxHelpers = 64;
-  void Register(int id, const char* name, HelperFn fn);
+  void Register(int id, HelperFn fn);
   HelperFn Find(int64_t id) const {
     return id >= 0 && id < kMaxHelpers ? fns_[static_cast<size_t>(id)] : nullptr;
   }
-  const char* Name(int64_t id) const;
   const HelperFn* data() const { return fns_.data(); }
 
  private:
   std::array<HelperFn, kMaxHelpers> fns_{};
-  std::array<const char*, kMaxHelpers> names_{};
 };
 
 // The helpers `perfkit jit`, the plugin and the tests register: 0
