@@ -84,6 +84,23 @@ CREATE TABLE noise_floors(
   measured_at TEXT NOT NULL,
   PRIMARY KEY(host_fingerprint, benchmark, metric));
 )sql",
+    // 3: sampling profiles of runs (`perfkit profile --suite`), one row per
+    // distinct stack, frames joined by ';' as in folded stacks.
+    R"sql(
+CREATE TABLE profiles(
+  id INTEGER PRIMARY KEY,
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  event TEXT NOT NULL,
+  call_graph TEXT NOT NULL,
+  samples INTEGER NOT NULL,
+  lost INTEGER NOT NULL,
+  complete INTEGER NOT NULL);
+CREATE TABLE profile_stacks(
+  profile_id INTEGER NOT NULL REFERENCES profiles(id) ON DELETE CASCADE,
+  stack TEXT NOT NULL,
+  count INTEGER NOT NULL);
+CREATE INDEX profiles_by_run ON profiles(run_id);
+)sql",
 };
 
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
@@ -91,7 +108,7 @@ constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
 // Refuses anything that exists but is not a SQLite file, before SQLite
 // could create a journal next to it or write a header into it.
 Status CheckExistingFile(const std::string& path) {
-  struct stat st{};
+  struct stat st {};
   if (stat(path.c_str(), &st) != 0) return OkStatus();  // will be created
   if (!S_ISREG(st.st_mode)) return Status::Error("'" + path + "' is not a regular file");
   std::ifstream in(path, std::ios::binary);
@@ -113,10 +130,10 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     if (!s.ok()) return s;
   }
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                      nullptr) != SQLITE_OK) {
-    Status s = Status::Error("cannot open database '" + path + "': " +
-                             (db ? sqlite3_errmsg(db) : "out of memory"));
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+      SQLITE_OK) {
+    Status s = Status::Error("cannot open database '" + path +
+                             "': " + (db ? sqlite3_errmsg(db) : "out of memory"));
     sqlite3_close(db);
     return s;
   }
@@ -157,7 +174,8 @@ Status Store::Migrate() {
     Status s = Exec(kMigrations[v]);
     if (s.ok()) s = Exec("PRAGMA user_version = " + std::to_string(v + 1));
     if (s.ok()) s = tx.Commit();
-    if (!s.ok()) return Status::Error("migrating to schema " + std::to_string(v + 1) + ": " + s.message());
+    if (!s.ok())
+      return Status::Error("migrating to schema " + std::to_string(v + 1) + ": " + s.message());
   }
   return OkStatus();
 }

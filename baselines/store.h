@@ -80,6 +80,10 @@ class Store {
   Result<std::map<std::string, double>> LoadNoiseFloors(const std::string& host_fingerprint,
                                                         const std::string& metric);
 
+  // A profile of a stored run, in one transaction.
+  Status SaveProfile(const StoredProfile& profile);
+  Result<std::vector<StoredProfile>> LoadProfiles(int64_t run_id);
+
   // "ok" when SQLite's integrity_check passes.
   Result<std::string> IntegrityCheck();
 

@@ -1,9 +1,9 @@
 #include "cli/cmd_bench.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "build_info.h"
 #include "cli/command.h"
@@ -44,15 +44,19 @@ void Accumulate(RunRecord& run, const BenchmarkResult& r) {
 }
 
 int Finish(const RunRecord& run, const BenchOptions& options, const std::string& db_path,
-           bool interrupted) {
+           bool interrupted, const harness::Selection* selection = nullptr) {
   PrintResultsTable(run, stdout);
+  if (selection != nullptr && selection->counters) {
+    PrintCountersTable(run, ToRunOptions(options).counters, selection->counters->unsupported(),
+                       stdout);
+  }
   if (!options.json_out.empty()) {
     if (Status s = WriteFileAtomically(options.json_out, report::ToGbenchJson(run)); !s.ok()) {
       return Fail(kExitFailure, s.message());
     }
   }
-  fmt::print(stderr, "{} run {} ({}) in {}\n", interrupted ? "interrupted: kept" : "stored",
-             run.id, run.uuid.substr(0, 8), db_path);
+  fmt::print(stderr, "{} run {} ({}) in {}\n", interrupted ? "interrupted: kept" : "stored", run.id,
+             run.uuid.substr(0, 8), db_path);
   return interrupted ? kExitInterrupted : kExitSuccess;
 }
 
@@ -127,6 +131,19 @@ harness::RunOptions ToRunOptions(const BenchOptions& options) {
   r.min_time_s = options.min_time_s;
   r.interleave = !options.no_interleave;
   r.progress = options.progress;
+  if (options.counters) {
+    r.counters = harness::DefaultCounters();
+    if (!options.counter_list.empty()) {
+      r.counters.clear();
+      for (size_t from = 0;;) {
+        const size_t comma = options.counter_list.find(',', from);
+        const std::string name = options.counter_list.substr(from, comma - from);
+        if (!name.empty()) r.counters.push_back(name);
+        if (comma == std::string::npos) break;
+        from = comma + 1;
+      }
+    }
+  }
   return r;
 }
 
@@ -142,20 +159,20 @@ int RunBench(const BenchOptions& options) {
   for (const std::string& s : selection->skipped) fmt::print(stderr, "skipping {}\n", s);
   auto measured = MeasureIntoStore(**store, *selection, run_options, *tags);
   if (!measured.ok()) return Fail(kExitFailure, measured.error());
-  return Finish(measured->run, options, DatabasePath(options.db), measured->interrupted);
+  return Finish(measured->run, options, DatabasePath(options.db), measured->interrupted,
+                &*selection);
 }
 
 Runner AddBench(CLI::App& app) {
   auto opts = std::make_shared<BenchOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "bench", "Run benchmark suites (default: all) and store every repetition");
+  CLI::App* cmd =
+      app.add_subcommand("bench", "Run benchmark suites (default: all) and store every repetition");
   cmd->add_option("--suite", opts->suites, "Suite to run (repeatable); see 'perfkit list'")
       ->allow_extra_args(false);
   cmd->add_option("--filter", opts->filter, "Only benchmarks whose name matches this regex");
   auto* reps = cmd->add_option("--repetitions", opts->repetitions, "Repetitions per benchmark")
                    ->check(CLI::Range(1, 1000));
-  auto* min_time = cmd->add_option("--min-time", opts->min_time_s,
-                                   "Minimum seconds per repetition")
+  auto* min_time = cmd->add_option("--min-time", opts->min_time_s, "Minimum seconds per repetition")
                        ->check(CLI::Range(0.0001, 60.0));
   cmd->add_flag("--quick", opts->quick, "Smoke run: 3 repetitions of 0.01 s");
   cmd->add_flag("--no-interleave", opts->no_interleave,
@@ -163,11 +180,17 @@ Runner AddBench(CLI::App& app) {
   cmd->add_option("--db", opts->db, "SQLite database (default $PERFKIT_DB or ./perfkit.db)");
   cmd->add_option("--tag", opts->tags, "KEY=VALUE stored with the run (repeatable)")
       ->allow_extra_args(false);
+  auto* counters =
+      cmd->add_option("--counters", opts->counter_list,
+                      "Count events around each repetition: libpfm4 names, comma-separated (alone: "
+                      "cycles,instructions,branches,branch-misses,cache-references,cache-misses)")
+          ->expected(0, 1);
   cmd->add_option("--json", opts->json_out, "Also write the run as Google Benchmark JSON");
   cmd->add_option("--exec", opts->exec,
                   "Run this Google Benchmark executable instead of perfkit's suites");
   cmd->add_option("args", opts->exec_args, "Arguments for --exec (after --)");
-  return [opts, reps, min_time] {
+  return [opts, reps, min_time, counters] {
+    opts->counters = counters->count() > 0;
     BenchOptions o = *opts;
     if (o.quick && reps->count() == 0) o.repetitions = 3;
     if (o.quick && min_time->count() == 0) o.min_time_s = 0.01;

@@ -24,6 +24,8 @@ struct BenchOptions {
   std::string exec;
   std::vector<std::string> exec_args;
   bool progress = false;
+  bool counters = false;     // --counters given
+  std::string counter_list;  // its comma-separated names; empty: the default set
 };
 
 int RunBench(const BenchOptions& options);

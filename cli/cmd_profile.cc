@@ -1,9 +1,13 @@
 #include "cli/cmd_profile.h"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cstdlib>
 
+#include "cli/cmd_profile_diff.h"
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/exit_status.h"
@@ -13,10 +17,78 @@
 #include "suites/profiler/symbolizer.h"
 
 namespace perfkit::cli {
+namespace {
+
+Status ParseCallGraph(const std::string& text, profiler::SamplerOptions* sampler) {
+  if (text == "fp") {
+    sampler->call_graph = profiler::CallGraph::kFramePointers;
+    return OkStatus();
+  }
+  if (text.rfind("dwarf", 0) != 0 || (text.size() > 5 && text[5] != ',')) {
+    return Status::Error("--call-graph takes fp, dwarf or dwarf,STACK_BYTES, not '" + text + "'");
+  }
+  sampler->call_graph = profiler::CallGraph::kDwarf;
+  if (text.size() == 5) return OkStatus();
+  const std::string size = text.substr(6);
+  char* end = nullptr;
+  const unsigned long long bytes = std::strtoull(size.c_str(), &end, 10);
+  if (size.empty() || *end != '\0')
+    return Status::Error("--call-graph dwarf,SIZE: '" + size + "' is not a number");
+  sampler->stack_bytes = static_cast<uint32_t>(std::min<unsigned long long>(bytes, 1u << 20));
+  return profiler::CheckStackBytes(bytes);
+}
+
+// `perfkit bench` on the suite, its run tagged so that the profile can
+// find it afterwards.
+std::vector<std::string> BenchCommand(const ProfileOptions& options, const std::string& token) {
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  std::vector<std::string> argv = {n > 0 ? std::string(self, static_cast<size_t>(n)) : "perfkit",
+                                   "bench",
+                                   "--suite",
+                                   options.suite,
+                                   "--db",
+                                   DatabasePath(options.db),
+                                   "--tag",
+                                   "profile=" + token};
+  if (!options.filter.empty()) argv.insert(argv.end(), {"--filter", options.filter});
+  if (options.quick) argv.push_back("--quick");
+  if (options.repetitions > 0) {
+    argv.insert(argv.end(), {"--repetitions", std::to_string(options.repetitions)});
+  }
+  return argv;
+}
+
+Status StoreWithRun(const std::string& db, const std::string& token,
+                    const profiler::Profile& profile, const profiler::SamplerOptions& sampler) {
+  auto store = OpenStore(db);
+  if (!store.ok()) return store.status();
+  auto runs = (*store)->ListRuns(50);
+  if (!runs.ok()) return runs.status();
+  for (const store::RunListing& listing : *runs) {
+    auto tag = listing.run.tags.find("profile");
+    if (tag == listing.run.tags.end() || tag->second != token) continue;
+    StoredProfile stored;
+    stored.run_id = listing.run.id;
+    stored.event = profile.event;
+    stored.call_graph = sampler.call_graph == profiler::CallGraph::kDwarf ? "dwarf" : "fp";
+    stored.samples = profile.samples;
+    stored.lost = profile.lost;
+    stored.complete = profile.complete;
+    stored.stacks = profile.stacks;
+    if (Status s = (*store)->SaveProfile(stored); !s.ok()) return s;
+    fmt::print(stderr, "perfkit: stored the profile with run {} ({}) in {}\n", listing.run.id,
+               listing.run.uuid.substr(0, 8), DatabasePath(db));
+    return OkStatus();
+  }
+  return Status::Error("the benchmark run was not found in " + DatabasePath(db));
+}
+
+}  // namespace
 
 int RunProfile(const ProfileOptions& options) {
-  if (options.command.empty() == (options.pid == 0)) {
-    return Fail(kExitUsage, "profile: give either a command after -- or -p PID");
+  if (!options.command.empty() + (options.pid != 0) + !options.suite.empty() != 1) {
+    return Fail(kExitUsage, "profile: give one of a command after --, -p PID or --suite SUITE");
   }
   std::string format = options.format;
   auto ends_with = [&](const std::string& suffix) {
@@ -26,17 +98,25 @@ int RunProfile(const ProfileOptions& options) {
   };
   if (format.empty())
     format = ends_with(".svg") ? "svg" : ends_with(".json") ? "speedscope" : "folded";
-  if (options.call_graph != "fp") {
-    return Fail(kExitUsage, "profile: --call-graph " + options.call_graph +
-                                " is not available yet; only fp (frame pointers) is");
-  }
   profiler::SamplerOptions sampler;
+  if (Status s = ParseCallGraph(options.call_graph, &sampler); !s.ok()) {
+    return Fail(kExitUsage, "profile: " + s.message());
+  }
   sampler.event = options.event;
   sampler.frequency = options.frequency;
   sampler.period = options.period;
   sampler.buffer_pages = options.buffer_pages;
-  const std::string target =
-      options.pid ? "pid " + std::to_string(options.pid) : options.command[0];
+  std::vector<std::string> command = options.command;
+  const std::string token = NewUuid();
+  if (!options.suite.empty()) {
+    command = BenchCommand(options, token);
+    // perfkit's own frames above a benchmark take about 32 KiB of stack.
+    if (options.call_graph == "dwarf") sampler.stack_bytes = 65528;
+    if (options.buffer_pages == 0) sampler.buffer_pages = 1024;
+  }
+  const std::string target = options.pid             ? "pid " + std::to_string(options.pid)
+                             : options.suite.empty() ? command[0]
+                                                     : "suite " + options.suite;
   int exit_status = 0;
   profiler::RawProfile raw;
   if (options.pid) {
@@ -44,12 +124,17 @@ int RunProfile(const ProfileOptions& options) {
     if (!run.ok()) return Fail(kExitFailure, "profile: " + run.error());
     raw = std::move(run).value();
   } else {
-    auto run = profiler::ProfileCommand(options.command, sampler);
+    auto run = profiler::ProfileCommand(command, sampler);
     if (!run.ok()) return Fail(kExitFailure, "profile: " + run.error());
     exit_status = run->exit_status;
     raw = std::move(run->profile);
   }
   const profiler::Profile profile = profiler::Symbolize(raw);
+  if (!options.suite.empty() && exit_status == 0) {
+    if (Status s = StoreWithRun(options.db, token, profile, sampler); !s.ok()) {
+      return Fail(kExitFailure, "profile: " + s.message());
+    }
+  }
   if (!options.output.empty()) {
     std::string content;
     if (format == "svg") {
@@ -76,9 +161,15 @@ int RunProfile(const ProfileOptions& options) {
              "start: {:.1f}%\n",
              profile.samples, profile.event, profile.lost, profile.throttled, complete);
   if (profile.samples > 0 && complete < 90) {
-    fmt::print(stderr,
-               "perfkit: hint: frame-pointer stacks lose callers through code built without "
-               "frame pointers (Debian's glibc and libstdc++)\n");
+    if (sampler.call_graph == profiler::CallGraph::kFramePointers) {
+      fmt::print(stderr,
+                 "perfkit: hint: frame-pointer stacks lose callers through code built without "
+                 "frame pointers (Debian's glibc and libstdc++): try --call-graph dwarf\n");
+    } else {
+      fmt::print(stderr,
+                 "perfkit: hint: deep stacks need a larger copy: try --call-graph dwarf,{}\n",
+                 std::min<uint32_t>(sampler.stack_bytes * 4, 65528));
+    }
   }
   if (profile.lost > 0) {
     fmt::print(stderr, "perfkit: {} samples were lost: raise --buffer-pages or lower -F\n",
@@ -86,6 +177,8 @@ int RunProfile(const ProfileOptions& options) {
   }
   if (exit_status != 0) {
     fmt::print(stderr, "perfkit: {} exited with status {}\n", target, exit_status);
+    // The benchmarks are ours: their failure is the profile's.
+    if (!options.suite.empty()) return exit_status;
   }
   return kExitSuccess;
 }
@@ -101,7 +194,8 @@ Runner AddProfile(CLI::App& app) {
   cmd->add_option("-c,--period", opts->period, "Events per sample instead of a frequency")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
       ->excludes(freq);
-  cmd->add_option("--call-graph", opts->call_graph, "fp (frame pointers)");
+  cmd->add_option("--call-graph", opts->call_graph,
+                  "dwarf[,STACK_BYTES] (default; unwinds code without frame pointers) or fp");
   cmd->add_option("-o,--output", opts->output,
                   "Write the profile here: folded stacks, or an SVG flame graph for .svg");
   cmd->add_option("--format", opts->format,
@@ -117,8 +211,31 @@ Runner AddProfile(CLI::App& app) {
   cmd->add_option("--duration", opts->duration, "Seconds to sample a process given with -p")
       ->check(CLI::Range(0.001, 86400.0))
       ->needs(pid);
+  auto* suite = cmd->add_option("--suite", opts->suite,
+                                "Profile `perfkit bench` on this suite; stored with its run");
+  cmd->add_option("--filter", opts->filter, "With --suite: only benchmarks matching this regex")
+      ->needs(suite);
+  cmd->add_option("--db", opts->db,
+                  "With --suite: SQLite database (default $PERFKIT_DB or ./perfkit.db)")
+      ->needs(suite);
+  cmd->add_flag("--quick", opts->quick, "With --suite: 3 short repetitions")->needs(suite);
+  cmd->add_option("--repetitions", opts->repetitions, "With --suite: repetitions per benchmark")
+      ->check(CLI::Range(1, 1000))
+      ->needs(suite);
   cmd->add_option("command", opts->command, "The command, after --");
-  return [opts] { return RunProfile(*opts); };
+
+  auto diff = std::make_shared<ProfileDiffOptions>();
+  CLI::App* d = cmd->add_subcommand(
+      "diff", "Differential flame graph and table: how profile B differs from A");
+  d->add_option("before", diff->before, "Folded-stack file or run with a stored profile")
+      ->required();
+  d->add_option("after", diff->after, "Folded-stack file or run with a stored profile")->required();
+  d->add_option("-o,--output", diff->output, "Write the differential flame graph (SVG) here");
+  d->add_option("--db", diff->db, "SQLite database for run references");
+  d->add_option("--title", diff->title, "Flame graph title");
+  d->add_option("--minwidth", diff->min_width, "Leave out frames narrower than this (pixels)");
+  d->add_option("--top", diff->top, "Rows of the table");
+  return [opts, diff, d] { return d->parsed() ? RunProfileDiff(*diff) : RunProfile(*opts); };
 }
 
 }  // namespace perfkit::cli

@@ -46,18 +46,68 @@ void PrintResultsTable(const RunRecord& run, std::FILE* out) {
                  r.error.empty() ? "not run" : "error: " + r.error);
       continue;
     }
-    fmt::print(out, "{:<{}}  {:>4}  {:>11}  {:>6.1f}  {:>12}  {}\n", r.name, width,
-               r.repetitions, FormatDuration(r.median_ns), r.cv_percent,
+    fmt::print(out, "{:<{}}  {:>4}  {:>11}  {:>6.1f}  {:>12}  {}\n", r.name, width, r.repetitions,
+               FormatDuration(r.median_ns), r.cv_percent,
                r.bytes_per_second ? FormatThroughput(*r.bytes_per_second) : "",
                RatioCell(r, color));
   }
   auto ratios = report::BuildPeerRatios(run);
   if (ratios.empty()) return;
   std::sort(ratios.begin(), ratios.end(), GroupLess);
-  fmt::print(out, "\nOur best engine against the best peer (median time ratio, >1 means ours is faster):\n");
+  fmt::print(
+      out,
+      "\nOur best engine against the best peer (median time ratio, >1 means ours is faster):\n");
   for (const auto& p : ratios) {
     fmt::print(out, "  {:<28} {:<8} vs {:<11} {}\n", p.group, p.best_ours, p.best_peer,
                Colored(fmt::format("{:.2f}x", p.ratio), p.ratio >= 1.0, color));
+  }
+}
+
+void PrintCountersTable(const RunRecord& run, const std::vector<std::string>& requested,
+                        const std::vector<std::string>& unsupported, std::FILE* out) {
+  fmt::print(out,
+             "\nCounters per iteration (median over repetitions; each repetition is counted "
+             "whole, its setup included):\n");
+  for (const std::string& u : unsupported) fmt::print(out, "  {}\n", u);
+  std::vector<std::string> columns;
+  std::vector<std::string> order = requested;
+  for (const char* c : {"ipc", "branch-miss-pct", "cache-miss-pct", "counters-running-pct",
+                        "task-clock-ns", "context-switches", "cpu-migrations", "page-faults"}) {
+    order.push_back(c);
+  }
+  for (const std::string& c : order) {
+    if (std::find(columns.begin(), columns.end(), c) != columns.end()) continue;
+    for (const BenchmarkResult& b : run.benchmarks) {
+      if (!b.samples.empty() && b.samples.front().counters.count(c)) {
+        columns.push_back(c);
+        break;
+      }
+    }
+  }
+  size_t width = 9;
+  for (const BenchmarkResult& b : run.benchmarks) width = std::max(width, b.name.size());
+  std::string header = fmt::format("{:<{}}", "benchmark", width);
+  for (const std::string& c : columns)
+    header += fmt::format("  {:>{}}", c, std::max<size_t>(c.size(), 10));
+  fmt::print(out, "{}\n", header);
+  for (const BenchmarkResult& b : run.benchmarks) {
+    if (b.samples.empty()) continue;
+    std::string line = fmt::format("{:<{}}", b.name, width);
+    for (const std::string& c : columns) {
+      std::vector<double> values;
+      for (const Sample& s : b.samples) {
+        if (auto it = s.counters.find(c); it != s.counters.end()) values.push_back(it->second);
+      }
+      std::string cell = "-";
+      if (!values.empty()) {
+        std::sort(values.begin(), values.end());
+        const size_t n = values.size();
+        const double median = n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+        cell = fmt::format("{:.4g}", median);
+      }
+      line += fmt::format("  {:>{}}", cell, std::max<size_t>(c.size(), 10));
+    }
+    fmt::print(out, "{}\n", line);
   }
 }
 

@@ -34,7 +34,14 @@ void ReserveStaticTlsForPeers(char** argv) {
   value += std::string(kTunable) + "=16384";
   setenv(kSaved, old != nullptr ? old : kUnset, 1);
   setenv("GLIBC_TUNABLES", value.c_str(), 1);
-  execv("/proc/self/exe", argv);
+  // The real path, not /proc/self/exe, so the process keeps its name
+  // (profiles and ps would call it "exe").
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n > 0) {
+    self[n] = '\0';
+    execv(self, argv);
+  }
   // exec failed: run as we are; the slab suite skips jemalloc with the reason.
   unsetenv(kSaved);
   if (old != nullptr) {

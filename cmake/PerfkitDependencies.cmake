@@ -32,6 +32,7 @@ perfkit_require_library(pfm pfm perfmon/pfmlib_perf_event.h libpfm4-dev)
 perfkit_require_library(deflate deflate libdeflate.h libdeflate-dev)
 perfkit_require_library(isal isal isa-l/crc.h libisal-dev)
 perfkit_require_library(elf elf libelf.h libelf-dev)
+perfkit_require_library(dw dw elfutils/libdwfl.h libdw-dev)
 
 if(PERFKIT_BUILD_TESTS)
   perfkit_require_package(GTest "googletest libgtest-dev libgmock-dev")

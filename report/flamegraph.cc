@@ -15,9 +15,44 @@ constexpr int kBottom = 24;
 constexpr int kSide = 10;
 
 struct Node {
-  uint64_t count = 0;
+  uint64_t count = 0;  // samples (of the second profile, in a diff)
+  double before = 0;   // a diff's first profile, scaled to the second's total
+  double width = 0;    // in samples: count, plus paths that disappeared, in a diff
   std::map<std::string, std::unique_ptr<Node>> children;
 };
+
+void Add(Node& root, const ProfileStack& s, bool before, double scale) {
+  Node* n = &root;
+  auto add = [&](Node& node) {
+    if (before) {
+      node.before += s.count * scale;
+    } else {
+      node.count += s.count;
+    }
+  };
+  add(root);
+  for (const std::string& f : s.frames) {
+    auto& child = n->children[f];
+    if (!child) child = std::make_unique<Node>();
+    add(*child);
+    n = child.get();
+  }
+}
+
+uint64_t ChildCounts(const Node& n) {
+  uint64_t sum = 0;
+  for (const auto& [name, child] : n.children) sum += child->count;
+  return sum;
+}
+
+// A path with no samples left takes its scaled earlier width, so that it
+// still shows; everything above it widens to hold it.
+double SetWidths(Node& n) {
+  double children = 0;
+  for (auto& [name, child] : n.children) children += SetWidths(*child);
+  n.width = n.count > 0 ? n.count + std::max(0.0, children - ChildCounts(n)) : n.before;
+  return n.width;
+}
 
 std::string Escape(const std::string& s) {
   std::string out;
@@ -52,39 +87,63 @@ std::string Colour(const std::string& name) {
   return fmt::format("rgb({},{},{})", 205 + h % 50, 80 + (h >> 8) % 150, (h >> 16) % 55);
 }
 
+// Red where the second profile spends more, blue where less, white where
+// the same; `scale` is the largest change in the graph.
+std::string DiffColour(double delta, double scale) {
+  const double t = scale > 0 ? std::min(1.0, std::abs(delta) / scale) : 0;
+  const auto mix = [t](int from, int to) { return static_cast<int>(from + (to - from) * t); };
+  return delta >= 0 ? fmt::format("rgb({},{},{})", mix(245, 225), mix(245, 40), mix(240, 40))
+                    : fmt::format("rgb({},{},{})", mix(245, 40), mix(245, 90), mix(240, 230));
+}
+
 struct Layout {
   const FlameGraphOptions& options;
   double scale;  // pixels per sample
   int max_depth = 0;
-  uint64_t total = 0;
+  uint64_t total = 0;  // samples, for percentages
+  bool diff = false;
+  double max_delta = 0;  // percentage points, in a diff
   std::string frames;
 
   int Y(int depth) const {
     return options.inverted ? kTop + depth * kFrameHeight
                             : kTop + (max_depth - depth) * kFrameHeight;
   }
-  void Emit(const std::string& name, const Node& node, uint64_t x, int depth) {
-    const double w = node.count * scale;
+  double Delta(const Node& n) const { return 100.0 * (n.count - n.before) / total; }
+  std::string Tooltip(const std::string& name, const Node& n) const {
+    const double pct = 100.0 * n.count / total;
+    if (!diff) return fmt::format("{} ({} samples, {:.2f}%)", name, n.count, pct);
+    if (n.count == 0) return fmt::format("{} (gone: {:.2f}% before)", name, 100 * n.before / total);
+    return fmt::format("{} ({} samples, {:.2f}%, {:+.2f} points)", name, n.count, pct, Delta(n));
+  }
+  void Emit(const std::string& name, const Node& node, double x, int depth) {
+    const double w = node.width * scale;
     if (w < options.min_width_px) return;
-    const double pct = 100.0 * node.count / total;
     // Labels are fitted here too, so viewers without JavaScript show them.
     const auto chars = static_cast<size_t>(std::max(0.0, (w - 6) / 7));
     const std::string label = chars < 3              ? ""
                               : name.size() <= chars ? name
                                                      : name.substr(0, chars - 2) + "..";
+    const std::string fill = !diff             ? Colour(name)
+                             : node.count == 0 ? "rgb(40,70,200)"
+                                               : DiffColour(Delta(node), max_delta);
     frames += fmt::format(
-        "<g class=\"f\" data-x=\"{}\" data-w=\"{}\" data-d=\"{}\"><title>{} ({} samples, "
-        "{:.2f}%)</title>"
-        "<rect x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" height=\"{}\" fill=\"{}\" rx=\"2\"/>"
+        "<g class=\"f\" data-x=\"{:.6g}\" data-w=\"{:.6g}\" data-d=\"{}\"><title>{}</title>"
+        "<rect x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" height=\"{}\" fill=\"{}\" rx=\"2\"{}/>"
         "<text x=\"{:.2f}\" y=\"{}\">{}</text></g>\n",
-        x, node.count, depth, Escape(name), node.count, pct, kSide + x * scale, Y(depth), w,
-        kFrameHeight - 1, Colour(name), kSide + x * scale + 3, Y(depth) + kFrameHeight - 4,
-        Escape(label));
-    uint64_t child_x = x;
+        x, node.width, depth, Escape(Tooltip(name, node)), kSide + x * scale, Y(depth), w,
+        kFrameHeight - 1, fill,
+        diff && node.count == 0 ? " stroke-dasharray=\"3,2\" stroke=\"#000\"" : "",
+        kSide + x * scale + 3, Y(depth) + kFrameHeight - 4, Escape(label));
+    double child_x = x;
     for (const auto& [child_name, child] : node.children) {
       Emit(child_name, *child, child_x, depth + 1);
-      child_x += child->count;
+      child_x += child->width;
     }
+  }
+  void MaxDelta(const Node& n) {
+    if (n.count > 0) max_delta = std::max(max_delta, std::abs(Delta(n)));
+    for (const auto& [name, child] : n.children) MaxDelta(*child);
   }
 };
 
@@ -103,7 +162,7 @@ function fit(g, x, w) {
   const r = g.querySelector('rect'), t = g.querySelector('text');
   r.setAttribute('x', SIDE + x); r.setAttribute('width', w);
   t.setAttribute('x', SIDE + x + 3);
-  const name = g.querySelector('title').textContent.replace(/ \([0-9]+ samples, [0-9.]+%\)$/, '');
+  const name = g.querySelector('title').textContent.replace(/ \([^()]*\)$/, '');
   const chars = Math.floor((w - 6) / 7);
   t.textContent = chars < 3 ? '' : (name.length <= chars ? name : name.slice(0, chars - 2) + '..');
 }
@@ -135,7 +194,7 @@ document.getElementById('search').addEventListener('click', () => {
     const name = g.querySelector('title').textContent;
     const r = g.querySelector('rect');
     if (!r.dataset.fill) r.dataset.fill = r.getAttribute('fill');
-    const hit = re && re.test(name.replace(/ \([0-9]+ samples, [0-9.]+%\)$/, ''));
+    const hit = re && re.test(name.replace(/ \([^()]*\)$/, ''));
     r.setAttribute('fill', hit ? 'rgb(230,0,230)' : r.dataset.fill);
     if (hit) hits.push([+g.dataset.x, +g.dataset.w]);
   }
@@ -154,31 +213,24 @@ reset();
 
 }  // namespace
 
-std::string FlameGraphSvg(const std::vector<ProfileStack>& stacks,
-                          const FlameGraphOptions& options) {
-  Node root;
-  for (const ProfileStack& s : stacks) {
-    root.count += s.count;
-    Node* n = &root;
-    for (const std::string& f : s.frames) {
-      auto& child = n->children[f];
-      if (!child) child = std::make_unique<Node>();
-      child->count += s.count;
-      n = child.get();
-    }
-  }
-  Layout layout{options, root.count ? double(options.width - 2 * kSide) / root.count : 0, 0, 0, {}};
+namespace {
+
+std::string Render(Node& root, const FlameGraphOptions& options, bool diff) {
+  SetWidths(root);
+  Layout layout{
+      options, root.width > 0 ? (options.width - 2 * kSide) / root.width : 0, 0, 0, diff, 0, {}};
   layout.total = std::max<uint64_t>(root.count, 1);
   layout.max_depth = std::max(0, Depth(root) - 1);
-  uint64_t x = 0;
+  if (diff) layout.MaxDelta(root);
+  double x = 0;
   for (const auto& [name, child] : root.children) {
     layout.Emit(name, *child, x, 0);
-    x += child->count;
+    x += child->width;
   }
   const int height = kTop + (layout.max_depth + 1) * kFrameHeight + kBottom;
   std::string script = kScript;
   script.replace(script.find("WIDTH"), 5, std::to_string(options.width));
-  script.replace(script.find("TOTAL"), 5, std::to_string(layout.total));
+  script.replace(script.find("TOTAL"), 5, fmt::format("{:.6g}", root.width));
   return fmt::format(
       "<?xml version=\"1.0\" standalone=\"no\"?>\n"
       "<svg version=\"1.1\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" "
@@ -198,6 +250,28 @@ std::string FlameGraphSvg(const std::vector<ProfileStack>& stacks,
       fmt::arg("title", Escape(options.title)), fmt::arg("sub", Escape(options.subtitle)),
       fmt::arg("sx", options.width - 10), fmt::arg("my", height - 8),
       fmt::arg("frames", layout.frames), fmt::arg("script", script));
+}
+
+}  // namespace
+
+std::string FlameGraphSvg(const std::vector<ProfileStack>& stacks,
+                          const FlameGraphOptions& options) {
+  Node root;
+  for (const ProfileStack& s : stacks) Add(root, s, false, 1);
+  return Render(root, options, false);
+}
+
+std::string DiffFlameGraphSvg(const std::vector<ProfileStack>& before,
+                              const std::vector<ProfileStack>& after,
+                              const FlameGraphOptions& options) {
+  uint64_t before_total = 0, after_total = 0;
+  for (const ProfileStack& s : before) before_total += s.count;
+  for (const ProfileStack& s : after) after_total += s.count;
+  const double scale = before_total > 0 ? double(after_total) / before_total : 0;
+  Node root;
+  for (const ProfileStack& s : after) Add(root, s, false, 1);
+  for (const ProfileStack& s : before) Add(root, s, true, scale);
+  return Render(root, options, true);
 }
 
 }  // namespace perfkit::report

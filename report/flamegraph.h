@@ -24,4 +24,12 @@ struct FlameGraphOptions {
 std::string FlameGraphSvg(const std::vector<ProfileStack>& stacks,
                           const FlameGraphOptions& options);
 
+// A differential flame graph: widths from `after`, each frame red where
+// `after` spends a larger share of its samples there than `before` did,
+// blue where smaller (shares, so profiles of different lengths compare).
+// Paths `after` no longer has keep their earlier share, dark blue and dashed.
+std::string DiffFlameGraphSvg(const std::vector<ProfileStack>& before,
+                              const std::vector<ProfileStack>& after,
+                              const FlameGraphOptions& options);
+
 }  // namespace perfkit::report

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <tuple>
 
 namespace perfkit::report {
 
@@ -73,6 +75,48 @@ std::string HotspotTable(const std::vector<ProfileStack>& stacks, size_t top) {
     const auto& [name, n] = order[i];
     out += fmt::format("{:>6.1f}% {:>6.1f}%  {}\n", 100.0 * n / total,
                        100.0 * inclusive[name] / total, name);
+  }
+  return out;
+}
+
+namespace {
+
+// Each leaf function's share of all samples, in percent.
+std::map<std::string, double> SelfShares(const std::vector<ProfileStack>& stacks) {
+  uint64_t total = 0;
+  std::map<std::string, double> self;
+  for (const ProfileStack& s : stacks) {
+    total += s.count;
+    if (s.frames.size() > 1) self[s.frames.back()] += s.count;
+  }
+  for (auto& [name, share] : self) share = 100.0 * share / std::max<uint64_t>(total, 1);
+  return self;
+}
+
+}  // namespace
+
+std::string DiffTable(const std::vector<ProfileStack>& before,
+                      const std::vector<ProfileStack>& after, size_t top) {
+  const auto a = SelfShares(before), b = SelfShares(after);
+  std::vector<std::tuple<double, double, std::string>> rows;  // before, after, name
+  for (const auto& [name, share] : a)
+    rows.emplace_back(share, b.count(name) ? b.at(name) : 0, name);
+  for (const auto& [name, share] : b) {
+    if (!a.count(name)) rows.emplace_back(0, share, name);
+  }
+  std::sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) {
+    const double dx = std::abs(std::get<1>(x) - std::get<0>(x));
+    const double dy = std::abs(std::get<1>(y) - std::get<0>(y));
+    return dx != dy ? dx > dy : std::get<2>(x) < std::get<2>(y);
+  });
+  std::string out =
+      fmt::format("{:>7} {:>7} {:>8}  {}\n", "before", "after", "change", "function (self %)");
+  for (size_t i = 0; i < rows.size() && i < top; ++i) {
+    const auto& [x, y, name] = rows[i];
+    out += fmt::format("{:>6.1f}% {:>6.1f}% {:>+7.1f}   {}{}\n", x, y, y - x, name,
+                       y == 0   ? " (gone)"
+                       : x == 0 ? " (new)"
+                                : "");
   }
   return out;
 }

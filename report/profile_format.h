@@ -20,6 +20,11 @@ Result<std::vector<ProfileStack>> ParseFolded(const std::string& text);
 // function anywhere on the stack) and the name.
 std::string HotspotTable(const std::vector<ProfileStack>& stacks, size_t top = 25);
 
+// Functions whose self share changed most from `before` to `after`, in
+// percentage points of each profile's samples.
+std::string DiffTable(const std::vector<ProfileStack>& before,
+                      const std::vector<ProfileStack>& after, size_t top = 25);
+
 // speedscope's file format (https://www.speedscope.app/file-format-schema.json):
 // one "sampled" profile, frames shared, stacks root first, weights = samples.
 std::string SpeedscopeJson(const std::vector<ProfileStack>& stacks, const std::string& name);

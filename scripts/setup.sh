@@ -10,7 +10,7 @@ packages=(
   libsqlite3-dev libpfm4-dev nlohmann-json3-dev
   zlib1g-dev libdeflate-dev libisal-dev
   libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev libxbyak-dev
-  librte-bpf23 libelf-dev
+  librte-bpf23 libelf-dev libdw-dev libc6-dbg
 )
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   # compare.py (Google Benchmark's own tool) checks our export in the tests;

@@ -10,17 +10,19 @@ SuiteSpec MakeCrc32Suite();
 SuiteSpec MakeMemopsSuite();
 SuiteSpec MakeSlabSuite();
 SuiteSpec MakeJitSuite();
+SuiteSpec MakeProfilerSuite();
 
 const std::vector<SuiteEntry>& AllSuites() {
   static const std::vector<SuiteEntry> suites = {
-      {"crc32", "CRC-32 and CRC-32C engines against zlib, libdeflate and ISA-L",
-       &MakeCrc32Suite},
+      {"crc32", "CRC-32 and CRC-32C engines against zlib, libdeflate and ISA-L", &MakeCrc32Suite},
       // ~960 benchmarks, ~15 minutes and 384 MiB of buffers at the defaults.
       {"memops", "memcpy/memmove/memcmp/memset engines against glibc", &MakeMemopsSuite, false},
       // ~180 benchmarks, ~3 minutes; starts a thread per cross-thread repetition.
       {"slab", "slab allocator against glibc malloc, mimalloc, jemalloc and tcmalloc",
        &MakeSlabSuite, false},
       {"jit", "eBPF interpreter, JIT and tiered VM against native C++", &MakeJitSuite, false},
+      {"profiler", "what sampling costs the profiled program, per rate and call-graph mode",
+       &MakeProfilerSuite, false},
   };
   return suites;
 }

@@ -13,8 +13,8 @@ namespace perfkit {
 struct Sample {
   int64_t repetition_index = 0;
   int64_t iterations = 0;
-  double real_time_ns = 0;  // per iteration
-  double cpu_time_ns = 0;   // per iteration
+  double real_time_ns = 0;                 // per iteration
+  double cpu_time_ns = 0;                  // per iteration
   std::map<std::string, double> counters;  // already finalised (rates are /s)
 };
 
@@ -71,6 +71,17 @@ struct HostContext {
 struct ProfileStack {
   std::vector<std::string> frames;
   uint64_t count = 0;
+};
+
+// A profile as the store keeps it, beside the run it was sampled from.
+struct StoredProfile {
+  int64_t run_id = 0;
+  std::string event;       // the event actually sampled
+  std::string call_graph;  // fp or dwarf
+  uint64_t samples = 0;
+  uint64_t lost = 0;
+  uint64_t complete = 0;  // samples whose stack reaches main or a thread start
+  std::vector<ProfileStack> stacks;
 };
 
 enum class RunStatus { kRunning, kComplete, kInterrupted };

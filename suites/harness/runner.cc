@@ -48,21 +48,22 @@ const char* UnitName(benchmark::TimeUnit unit) {
 class Progress {
  public:
   Progress(bool enabled, size_t benchmarks, int rounds)
-      : enabled_(enabled), benchmarks_(benchmarks), rounds_(rounds),
-        total_(benchmarks * static_cast<size_t>(rounds)), start_(Clock::now()) {}
+      : enabled_(enabled),
+        benchmarks_(benchmarks),
+        rounds_(rounds),
+        total_(benchmarks * static_cast<size_t>(rounds)),
+        start_(Clock::now()) {}
   ~Progress() {
     if (enabled_ && done_ > 0) std::fprintf(stderr, "\r\033[K");
   }
   void Step(const std::string& name) {
     ++done_;
     if (!enabled_) return;
-    const double elapsed =
-        std::chrono::duration<double>(Clock::now() - start_).count();
-    const double left = elapsed / static_cast<double>(done_) *
-                        static_cast<double>(total_ - done_);
+    const double elapsed = std::chrono::duration<double>(Clock::now() - start_).count();
+    const double left = elapsed / static_cast<double>(done_) * static_cast<double>(total_ - done_);
     std::fprintf(stderr, "\r\033[Kround %zu/%d, benchmark %zu/%zu: %s  %.0fs elapsed, ~%.0fs left",
-                 (done_ - 1) / benchmarks_ + 1, rounds_, (done_ - 1) % benchmarks_ + 1,
-                 benchmarks_, name.c_str(), elapsed, left);
+                 (done_ - 1) / benchmarks_ + 1, rounds_, (done_ - 1) % benchmarks_ + 1, benchmarks_,
+                 name.c_str(), elapsed, left);
     std::fflush(stderr);
   }
 
@@ -132,14 +133,26 @@ class CaptureReporter : public benchmark::BenchmarkReporter {
 };
 
 void InitializeBenchmarkLibrary(double min_time_s) {
-  std::vector<std::string> args = {
-      "perfkit", "--benchmark_repetitions=1",
-      "--benchmark_min_time=" + std::to_string(min_time_s),
-      "--benchmark_enable_random_interleaving=false"};
+  std::vector<std::string> args = {"perfkit", "--benchmark_repetitions=1",
+                                   "--benchmark_min_time=" + std::to_string(min_time_s),
+                                   "--benchmark_enable_random_interleaving=false"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   int argc = static_cast<int>(argv.size());
   benchmark::Initialize(&argc, argv.data());
+}
+
+// Google Benchmark calls a benchmark once per repetition to report, after
+// shorter calls that size it; each call is counted whole, setup included,
+// and the reported call's counts are the ones kept.
+std::function<void(benchmark::State&)> WithCounters(const suites::BenchmarkSpec& b,
+                                                    const Selection& selection) {
+  if (!selection.counters) return b.fn;
+  return [fn = b.fn, counters = selection.counters](benchmark::State& state) {
+    counters->Start();
+    fn(state);
+    counters->Stop(state);
+  };
 }
 
 }  // namespace
@@ -155,8 +168,7 @@ Result<Selection> Select(const RunOptions& options) {
   for (const std::string& name : options.suites) {
     const suites::SuiteEntry* s = suites::FindSuite(name);
     if (s == nullptr) {
-      return Status::Error("unknown suite '" + name +
-                           "' (suites: " + suites::SuiteNames() + ")");
+      return Status::Error("unknown suite '" + name + "' (suites: " + suites::SuiteNames() + ")");
     }
     entries.push_back(s);
   }
@@ -165,6 +177,11 @@ Result<Selection> Select(const RunOptions& options) {
     filter = std::regex(options.filter.empty() ? ".*" : options.filter);
   } catch (const std::regex_error& e) {
     return Status::Error("invalid --filter regex '" + options.filter + "': " + e.what());
+  }
+  if (!options.counters.empty()) {
+    auto counters = CounterGroup::Open(options.counters);
+    if (!counters.ok()) return counters.status();
+    selection.counters = std::move(counters).value();
   }
   for (const suites::SuiteEntry* entry : entries) {
     suites::SuiteSpec spec = entry->make();
@@ -177,15 +194,13 @@ Result<Selection> Select(const RunOptions& options) {
   if (selection.benchmarks.empty()) {
     std::string names;
     for (const auto& n : selection.suite_names) names += (names.empty() ? "" : ", ") + n;
-    return Status::Error("--filter '" + options.filter +
-                         "' matches no benchmark of suite(s) " + names +
-                         " (see 'perfkit list')");
+    return Status::Error("--filter '" + options.filter + "' matches no benchmark of suite(s) " +
+                         names + " (see 'perfkit list')");
   }
   return selection;
 }
 
-bool Run(const Selection& selection, const RunOptions& options,
-         const SampleSink& on_sample) {
+bool Run(const Selection& selection, const RunOptions& options, const SampleSink& on_sample) {
   InitializeBenchmarkLibrary(options.min_time_s);
   std::map<std::string, const suites::BenchmarkSpec*> specs;
   for (const auto& b : selection.benchmarks) specs[b.name] = &b;
@@ -200,7 +215,7 @@ bool Run(const Selection& selection, const RunOptions& options,
     if (options.interleave) std::shuffle(order.begin(), order.end(), rng);
     benchmark::ClearRegisteredBenchmarks();
     for (const auto* b : order) {
-      auto* registered = benchmark::RegisterBenchmark(b->name.c_str(), b->fn);
+      auto* registered = benchmark::RegisterBenchmark(b->name.c_str(), WithCounters(*b, selection));
       if (b->manual_time) registered->UseManualTime();
       if (b->iterations > 0) registered->Iterations(b->iterations);
     }

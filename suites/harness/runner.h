@@ -5,10 +5,12 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "subsystems/base/status.h"
+#include "suites/harness/counters.h"
 #include "suites/result.h"
 #include "suites/suite.h"
 
@@ -18,27 +20,29 @@ struct RunOptions {
   std::vector<std::string> suites;  // empty: the suites in the default run
   std::string filter;               // ECMAScript regex over names; empty: all
   int repetitions = 10;
-  double min_time_s = 0.05;  // per repetition
-  bool interleave = true;    // false: rounds keep registration order
-  bool progress = false;     // a progress line on stderr
-  unsigned seed = 0;         // 0: random
+  double min_time_s = 0.05;           // per repetition
+  bool interleave = true;             // false: rounds keep registration order
+  bool progress = false;              // a progress line on stderr
+  unsigned seed = 0;                  // 0: random
+  std::vector<std::string> counters;  // libpfm4 names read around each repetition
 };
 
 struct Selection {
   std::vector<suites::BenchmarkSpec> benchmarks;
   std::vector<std::string> suite_names;
-  std::vector<std::string> skipped;  // engines the machine cannot run, with why
+  std::vector<std::string> skipped;        // engines the machine cannot run, with why
+  std::shared_ptr<CounterGroup> counters;  // when RunOptions asked for counters
 };
 
-// Fails (a usage error) on an unknown suite, a bad regex, or no match.
+// Fails (a usage error) on an unknown suite, a bad regex, no match, or an
+// unknown counter name.
 Result<Selection> Select(const RunOptions& options);
 
 // Calls on_sample with a BenchmarkResult holding one new sample (or only an
 // error) after each repetition. Stops early, returning false, when an
 // interrupt was requested.
 using SampleSink = std::function<void(const BenchmarkResult&)>;
-bool Run(const Selection& selection, const RunOptions& options,
-         const SampleSink& on_sample);
+bool Run(const Selection& selection, const RunOptions& options, const SampleSink& on_sample);
 
 // Google Benchmark's own build type ("debug" or "release") as it reports it.
 std::string BenchmarkLibraryBuildType();

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include <sstream>
 
 #include "suites/profiler/event.h"
+#include "suites/profiler/unwinder.h"
 
 namespace perfkit::profiler {
 namespace {
@@ -64,9 +66,12 @@ class Session {
   Status OpenAll(perf_event_attr attr, pid_t pid);
   void Drain(Ring& r, RawProfile* out);
   void Parse(const uint8_t* rec, size_t size, RawProfile* out);
+  void ReadUserStack(const uint8_t* p, const uint8_t* end, RawProfile* out, RawSample* s);
 
   std::vector<Ring> rings_;
   size_t pages_ = 64;
+  bool dwarf_ = false;
+  Unwinder unwinder_;
 };
 
 Status Session::OpenAll(perf_event_attr attr, pid_t pid) {
@@ -87,9 +92,14 @@ Status Session::OpenAll(perf_event_attr attr, pid_t pid) {
 }
 
 Status Session::Open(pid_t pid, const SamplerOptions& options, RawProfile* out, bool attach) {
+  if ((options.buffer_pages & (options.buffer_pages - 1)) != 0) {
+    return Status::Error("--buffer-pages must be a power of two");
+  }
   auto resolved = ResolveEvent(options.event);
   if (!resolved.ok()) return resolved.status();
-  pages_ = options.buffer_pages;
+  dwarf_ = options.call_graph == CallGraph::kDwarf && UnwindRegisterMask() != 0;
+  // A DWARF sample carries its stack copy: give the ring room for more of them.
+  pages_ = options.buffer_pages ? options.buffer_pages : dwarf_ ? 256 : 64;
   perf_event_attr attr = *resolved;
   out->event = options.event;
   auto configure = [&](perf_event_attr& a) {
@@ -102,6 +112,14 @@ Status Session::Open(pid_t pid, const SamplerOptions& options, RawProfile* out, 
       a.freq = 1;
     }
     a.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN;
+    if (dwarf_) {
+      // The call chain keeps only the kernel part; user frames come from
+      // unwinding the copied stack.
+      a.sample_type |= PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER;
+      a.sample_regs_user = UnwindRegisterMask();
+      a.sample_stack_user = options.stack_bytes;
+      a.exclude_callchain_user = 1;
+    }
     a.disabled = attach ? 0 : 1;
     a.enable_on_exec = attach ? 0 : 1;
     a.inherit = 1;
@@ -113,22 +131,30 @@ Status Session::Open(pid_t pid, const SamplerOptions& options, RawProfile* out, 
     a.wakeup_watermark = static_cast<uint32_t>(pages_ * 4096 / 4);
   };
   configure(attr);
+  // Permission and a missing PMU can each be the first refusal: retry
+  // user-space only, or fall back to task-clock, in whichever order the
+  // kernel refuses.
   Status s = OpenAll(attr, pid);
-  const int err = s.ok() ? 0 : errno;
-  if (!s.ok() && (err == ENOENT || err == ENODEV || err == EOPNOTSUPP || err == ENXIO)) {
-    out->fallback_reason = options.event + " cannot be opened here (" + std::strerror(err) +
-                           (err == ENOENT ? ": no hardware PMU" : "") + "); sampling task-clock";
-    out->event = "task-clock";
-    const bool user_only = attr.exclude_kernel;
-    attr = TaskClock();
-    attr.exclude_kernel = user_only;
-    configure(attr);
-    s = OpenAll(attr, pid);
-  }
-  if (!s.ok() && (errno == EACCES || errno == EPERM) && !attr.exclude_kernel) {
-    attr.exclude_kernel = 1;  // what perf_event_paranoid 2 still allows
-    attr.exclude_hv = 1;
-    attr.exclude_callchain_kernel = 1;
+  for (int attempt = 0; attempt < 2 && !s.ok(); ++attempt) {
+    const int err = errno;
+    if ((err == EACCES || err == EPERM) && !attr.exclude_kernel) {
+      attr.exclude_kernel = 1;  // what perf_event_paranoid 2 still allows
+      attr.exclude_hv = 1;
+      attr.exclude_callchain_kernel = 1;
+    } else if ((err == ENOENT || err == ENODEV || err == EOPNOTSUPP || err == ENXIO) &&
+               out->fallback_reason.empty()) {
+      out->fallback_reason = options.event + " cannot be opened here (" + std::strerror(err) +
+                             (err == ENOENT ? ": no hardware PMU" : "") + "); sampling task-clock";
+      out->event = "task-clock";
+      const bool user_only = attr.exclude_kernel;
+      attr = TaskClock();
+      configure(attr);
+      attr.exclude_kernel = user_only;
+      attr.exclude_hv = user_only;
+      attr.exclude_callchain_kernel = user_only;
+    } else {
+      break;
+    }
     s = OpenAll(attr, pid);
   }
   if (!s.ok()) {
@@ -194,7 +220,8 @@ void Session::Parse(const uint8_t* rec, size_t size, RawProfile* out) {
       s.tid = Read<uint32_t>(p);
       s.period = Read<uint64_t>(p);
       const uint64_t n = Read<uint64_t>(p);
-      for (uint64_t i = 0; i < n && p + 8 <= end; ++i) {
+      if (n > static_cast<uint64_t>(end - p) / 8) break;  // a malformed record
+      for (uint64_t i = 0; i < n; ++i) {
         const uint64_t ip = Read<uint64_t>(p);
         if (ip >= static_cast<uint64_t>(PERF_CONTEXT_MAX)) {
           if (ip == static_cast<uint64_t>(PERF_CONTEXT_KERNEL)) s.has_kernel_frames = true;
@@ -202,6 +229,7 @@ void Session::Parse(const uint8_t* rec, size_t size, RawProfile* out) {
         }
         s.ips.push_back(ip);
       }
+      if (dwarf_) ReadUserStack(p, end, out, &s);
       out->samples.push_back(std::move(s));
       break;
     }
@@ -245,6 +273,29 @@ void Session::Parse(const uint8_t* rec, size_t size, RawProfile* out) {
     default:
       break;
   }
+}
+
+// The registers and stack copy that follow the call chain in a DWARF-mode
+// sample: unwound now, while the mappings are those of the moment.
+void Session::ReadUserStack(const uint8_t* p, const uint8_t* end, RawProfile* out, RawSample* s) {
+  const size_t nregs = __builtin_popcountll(UnwindRegisterMask());
+  uint64_t regs[64];
+  if (end - p < 8) return;
+  const uint64_t abi = Read<uint64_t>(p);
+  if (abi != PERF_SAMPLE_REGS_ABI_NONE) {
+    if (static_cast<size_t>(end - p) < 8 * nregs) return;
+    std::memcpy(regs, p, 8 * nregs);
+    p += 8 * nregs;
+  }
+  if (end - p < 8) return;
+  const uint64_t size = Read<uint64_t>(p);
+  const uint8_t* stack = p;
+  if (size > static_cast<uint64_t>(end - p) || (size > 0 && end - p - size < 8)) return;
+  uint64_t used = 0;
+  if (size > 0) std::memcpy(&used, p + size, sizeof used);  // how much the kernel could copy
+  if (abi == PERF_SAMPLE_REGS_ABI_NONE) return;             // a kernel thread: no user stack
+  unwinder_.Unwind(s->pid, s->tid, out->mappings[s->pid], {regs, stack, std::min(used, size)},
+                   &s->ips);
 }
 
 // The child blocks on `go` until the events exist, then execs; if exec fails
@@ -293,6 +344,20 @@ void ReadProcMaps(pid_t pid, RawProfile* out) {
 
 }  // namespace
 
+double CpuSeconds(const rusage& usage) {
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6;
+}
+
+Status CheckStackBytes(uint64_t bytes) {
+  if (bytes < 8 || bytes > 65528 || bytes % 8 != 0) {
+    return Status::Error(
+        "the DWARF stack size must be a multiple of 8 from 8 to 65528 bytes, not " +
+        std::to_string(bytes));
+  }
+  return OkStatus();
+}
+
 Result<RawProfile> ProfilePid(int pid, double seconds, const SamplerOptions& options) {
   if (pid <= 0 || kill(pid, 0) != 0) {
     return Status::Error("no process " + std::to_string(pid) +
@@ -302,7 +367,7 @@ Result<RawProfile> ProfilePid(int pid, double seconds, const SamplerOptions& opt
   ReadProcMaps(pid, &profile);
   Session session;
   if (Status s = session.Open(pid, options, &profile, /*attach=*/true); !s.ok()) return s;
-  if (!profile.fallback_reason.empty()) {
+  if (!profile.fallback_reason.empty() && options.note_fallback) {
     std::fprintf(stderr, "perfkit: %s\n", profile.fallback_reason.c_str());
   }
   std::vector<pollfd> fds = session.PollSet();
@@ -318,9 +383,6 @@ Result<RawProfile> ProfilePid(int pid, double seconds, const SamplerOptions& opt
 Result<CommandResult> ProfileCommand(const std::vector<std::string>& argv,
                                      const SamplerOptions& options) {
   if (argv.empty()) return Status::Error("no command to profile");
-  if (options.buffer_pages == 0 || (options.buffer_pages & (options.buffer_pages - 1)) != 0) {
-    return Status::Error("buffer pages must be a power of two");
-  }
   int go[2], exec_error[2];
   if (pipe2(go, O_CLOEXEC) != 0 || pipe2(exec_error, O_CLOEXEC) != 0) {
     return Status::Error(std::string("pipe: ") + std::strerror(errno));
@@ -356,7 +418,7 @@ Result<CommandResult> ProfileCommand(const std::vector<std::string>& argv,
     reap();
     return Status::Error("cannot run '" + argv[0] + "': " + std::strerror(err));
   }
-  if (!result.profile.fallback_reason.empty()) {
+  if (!result.profile.fallback_reason.empty() && options.note_fallback) {
     std::fprintf(stderr, "perfkit: %s\n", result.profile.fallback_reason.c_str());
   }
   std::vector<pollfd> fds = session.PollSet();
@@ -364,9 +426,11 @@ Result<CommandResult> ProfileCommand(const std::vector<std::string>& argv,
     poll(fds.data(), fds.size(), 100);
     session.DrainAll(&result.profile);
     int status = 0;
-    const pid_t done = waitpid(child, &status, WNOHANG);
+    rusage usage{};
+    const pid_t done = wait4(child, &status, WNOHANG, &usage);
     if (done == child) {
       session.DrainAll(&result.profile);
+      result.cpu_seconds = CpuSeconds(usage);
       result.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
       break;
     }

@@ -4,6 +4,8 @@
 // kernel reports them, and counts lost and throttled samples.
 #pragma once
 
+#include <sys/resource.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -13,16 +15,28 @@
 
 namespace perfkit::profiler {
 
+enum class CallGraph { kFramePointers, kDwarf };
+
 struct SamplerOptions {
   std::string event = "cycles";
   uint64_t frequency = 999;  // samples per second per thread
   uint64_t period = 0;       // events per sample; overrides frequency
-  size_t buffer_pages = 64;  // per CPU, a power of two
+  // DWARF by default: Debian's libc and libstdc++ have no frame pointers.
+  CallGraph call_graph = CallGraph::kDwarf;
+  uint32_t stack_bytes = 8192;  // user stack copied per sample for DWARF unwinding
+  size_t buffer_pages = 0;      // per CPU, a power of two; 0: 64, or 256 with DWARF
+  bool note_fallback = true;    // say on stderr when the event falls back to task-clock
 };
+
+double CpuSeconds(const rusage& usage);
+
+// Checks `dwarf,SIZE`'s size: what the kernel accepts.
+Status CheckStackBytes(uint64_t bytes);
 
 struct CommandResult {
   RawProfile profile;
-  int exit_status = 0;  // the command's, as the shell reports it (128+signal when killed)
+  int exit_status = 0;     // the command's, as the shell reports it (128+signal when killed)
+  double cpu_seconds = 0;  // user + system time of the command and the children it waited for
 };
 
 // Starts `argv` stopped, opens the events on it, then lets it exec and

@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "suites/profiler/unwinder.h"
+
 namespace perfkit::profiler {
 
 struct Symbolizer::File {
@@ -43,7 +45,12 @@ struct Symbolizer::File {
                                [](uint64_t v, const Symbol& s) { return v < s.start; });
     if (it == symbols.begin()) return nullptr;
     --it;
-    if (vaddr >= it->start + std::max<uint64_t>(it->size, 1)) return nullptr;
+    // Hand-written assembly often has size-0 symbols (ISA-L's): they reach
+    // to the next symbol.
+    const uint64_t end = it->size > 0                     ? it->start + it->size
+                         : std::next(it) != symbols.end() ? std::next(it)->start
+                                                          : it->start + 1;
+    if (vaddr >= end) return nullptr;
     return &*it;
   }
 };
@@ -51,46 +58,107 @@ struct Symbolizer::File {
 Symbolizer::Symbolizer() { elf_version(EV_CURRENT); }
 Symbolizer::~Symbolizer() = default;
 
+namespace {
+
+void ReadLoads(Elf* elf, Symbolizer::File* f) {
+  size_t phnum = 0;
+  elf_getphdrnum(elf, &phnum);
+  for (size_t i = 0; i < phnum; ++i) {
+    GElf_Phdr ph;
+    if (gelf_getphdr(elf, static_cast<int>(i), &ph) != nullptr && ph.p_type == PT_LOAD) {
+      f->loads.push_back({ph.p_offset, ph.p_vaddr, ph.p_filesz});
+    }
+  }
+}
+
+void ReadSymbols(Elf* elf, Elf64_Word type, Symbolizer::File* f) {
+  Elf_Scn* scn = nullptr;
+  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+    GElf_Shdr sh;
+    if (gelf_getshdr(scn, &sh) == nullptr || sh.sh_type != type) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    const size_t count = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
+    for (size_t i = 0; data != nullptr && i < count; ++i) {
+      GElf_Sym sym;
+      if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) continue;
+      if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_value == 0) continue;
+      const char* name = elf_strptr(elf, sh.sh_link, sym.st_name);
+      if (name != nullptr && *name) f->symbols.push_back({sym.st_value, sym.st_size, name});
+    }
+  }
+}
+
+// The GNU build ID in hex, which names the file's detached debug info
+// (Debian's -dbg packages install /usr/lib/debug/.build-id/ab/cdef....debug).
+std::string BuildId(Elf* elf) {
+  Elf_Scn* scn = nullptr;
+  while ((scn = elf_nextscn(elf, scn)) != nullptr) {
+    GElf_Shdr sh;
+    if (gelf_getshdr(scn, &sh) == nullptr || sh.sh_type != SHT_NOTE) continue;
+    Elf_Data* data = elf_getdata(scn, nullptr);
+    GElf_Nhdr note;
+    size_t offset = 0, name_at = 0, desc_at = 0;
+    while (data != nullptr &&
+           (offset = gelf_getnote(data, offset, &note, &name_at, &desc_at)) > 0) {
+      if (note.n_type != NT_GNU_BUILD_ID || note.n_namesz != 4) continue;
+      std::string hex;
+      const auto* bytes = static_cast<const uint8_t*>(data->d_buf) + desc_at;
+      for (size_t i = 0; i < note.n_descsz; ++i) {
+        char byte[3];
+        std::snprintf(byte, sizeof byte, "%02x", bytes[i]);
+        hex += byte;
+      }
+      return hex;
+    }
+  }
+  return "";
+}
+
+// .symtab has every function; .dynsym only the exported ones, so a stripped
+// file looks for its detached debug info first.
+void ReadAllSymbols(Elf* elf, Symbolizer::File* f) {
+  ReadSymbols(elf, SHT_SYMTAB, f);
+  if (!f->symbols.empty()) return;
+  const std::string id = BuildId(elf);
+  if (id.size() > 2) {
+    const std::string debug =
+        "/usr/lib/debug/.build-id/" + id.substr(0, 2) + "/" + id.substr(2) + ".debug";
+    const int fd = open(debug.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      if (Elf* d = elf_begin(fd, ELF_C_READ, nullptr)) {
+        ReadSymbols(d, SHT_SYMTAB, f);
+        elf_end(d);
+      }
+      close(fd);
+    }
+  }
+  if (f->symbols.empty()) ReadSymbols(elf, SHT_DYNSYM, f);
+}
+
+}  // namespace
+
 Symbolizer::File* Symbolizer::Load(const std::string& path) {
   auto& slot = files_[path];
   if (slot) return slot.get();
   slot = std::make_unique<File>();
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return slot.get();
-  Elf* elf = elf_begin(fd, ELF_C_READ, nullptr);
+  const std::vector<uint8_t>& vdso = VdsoImage();
+  const int fd = path == "[vdso]" ? -1 : open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  Elf* elf = nullptr;
+  if (path == "[vdso]" && !vdso.empty()) {
+    // Every process on this kernel maps the same vdso as we do.
+    elf = elf_memory(const_cast<char*>(reinterpret_cast<const char*>(vdso.data())), vdso.size());
+  } else if (fd >= 0) {
+    elf = elf_begin(fd, ELF_C_READ, nullptr);
+  }
   if (elf != nullptr && elf_kind(elf) == ELF_K_ELF) {
     slot->readable = true;
-    size_t phnum = 0;
-    elf_getphdrnum(elf, &phnum);
-    for (size_t i = 0; i < phnum; ++i) {
-      GElf_Phdr ph;
-      if (gelf_getphdr(elf, static_cast<int>(i), &ph) != nullptr && ph.p_type == PT_LOAD) {
-        slot->loads.push_back({ph.p_offset, ph.p_vaddr, ph.p_filesz});
-      }
-    }
-    // .symtab has every function; .dynsym only the exported ones.
-    for (Elf64_Word wanted : {SHT_SYMTAB, SHT_DYNSYM}) {
-      Elf_Scn* scn = nullptr;
-      while ((scn = elf_nextscn(elf, scn)) != nullptr) {
-        GElf_Shdr sh;
-        if (gelf_getshdr(scn, &sh) == nullptr || sh.sh_type != wanted) continue;
-        Elf_Data* data = elf_getdata(scn, nullptr);
-        const size_t count = sh.sh_entsize ? sh.sh_size / sh.sh_entsize : 0;
-        for (size_t i = 0; data != nullptr && i < count; ++i) {
-          GElf_Sym sym;
-          if (gelf_getsym(data, static_cast<int>(i), &sym) == nullptr) continue;
-          if (GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_value == 0) continue;
-          const char* name = elf_strptr(elf, sh.sh_link, sym.st_name);
-          if (name != nullptr && *name) slot->symbols.push_back({sym.st_value, sym.st_size, name});
-        }
-      }
-      if (!slot->symbols.empty()) break;
-    }
+    ReadLoads(elf, slot.get());
+    ReadAllSymbols(elf, slot.get());
     std::sort(slot->symbols.begin(), slot->symbols.end(),
               [](const File::Symbol& a, const File::Symbol& b) { return a.start < b.start; });
   }
   if (elf != nullptr) elf_end(elf);
-  close(fd);
+  if (fd >= 0) close(fd);
   return slot.get();
 }
 
@@ -109,7 +177,9 @@ std::string Symbolizer::Name(const std::vector<Mapping>& maps, uint64_t address,
     return buf;
   }
   const std::string base = std::filesystem::path(map->path).filename().string();
-  if (map->path.empty() || map->path[0] == '[') return map->path.empty() ? "[anon]" : map->path;
+  if (map->path != "[vdso]" && (map->path.empty() || map->path[0] == '[')) {
+    return map->path.empty() ? "[anon]" : map->path;
+  }
   const uint64_t offset = lookup - map->start + map->pgoff;
   File* f = Load(map->path);
   uint64_t vaddr = 0;

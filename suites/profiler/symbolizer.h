@@ -21,8 +21,9 @@ class Symbolizer {
   // earlier so they land inside the call instruction.
   std::string Name(const std::vector<Mapping>& maps, uint64_t address, bool caller);
 
+  struct File;  // one object's symbols and load segments
+
  private:
-  struct File;
   File* Load(const std::string& path);
   std::map<std::string, std::unique_ptr<File>> files_;
 };

@@ -42,7 +42,7 @@ TEST(Cli, UnknownSuiteListsTheSuites) {
   TempDir dir;
   auto r = RunInProcess({"bench", "--suite", "nope", "--db", dir.File("x.db")});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "perfkit: unknown suite 'nope' (suites: crc32, memops, slab, jit)\n");
+  EXPECT_EQ(r.err, "perfkit: unknown suite 'nope' (suites: crc32, memops, slab, jit, profiler)\n");
   EXPECT_FALSE(std::filesystem::exists(dir.File("x.db")));
 }
 
@@ -69,7 +69,8 @@ TEST(Cli, NonSqliteDatabaseIsRefusedAndUntouched) {
 TEST(Cli, ImportRunsExportRoundTrip) {
   TempDir dir;
   const std::string db = dir.File("p.db");
-  auto imp = RunInProcess({"import", Golden("gbench_1_7.json"), "--tag", "branch=main", "--db", db});
+  auto imp =
+      RunInProcess({"import", Golden("gbench_1_7.json"), "--tag", "branch=main", "--db", db});
   ASSERT_EQ(imp.exit_code, 0) << imp.err;
   EXPECT_NE(imp.out.find("2 benchmarks, 6 samples"), std::string::npos) << imp.out;
 
@@ -143,7 +144,8 @@ TEST(Cli, ChecksumOfFilesAndErrors) {
 
 TEST(Cli, BadTagIsAUsageError) {
   TempDir dir;
-  auto r = RunInProcess({"import", Golden("gbench_1_7.json"), "--tag", "novalue", "--db", dir.File("p.db")});
+  auto r = RunInProcess(
+      {"import", Golden("gbench_1_7.json"), "--tag", "novalue", "--db", dir.File("p.db")});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("not KEY=VALUE"), std::string::npos);
 }
@@ -152,9 +154,9 @@ TEST(Cli, SysinfoJsonHasTheFieldsCompareNeeds) {
   auto r = RunInProcess({"sysinfo", "--json"});
   ASSERT_EQ(r.exit_code, 0);
   const auto j = nlohmann::json::parse(r.out);
-  for (const char* key : {"cpu_model", "cpu_features", "logical_cpus", "cache_bytes", "kernel",
-                          "governor", "aslr", "hardware_pmu", "build_type", "benchmark_build_type",
-                          "fingerprint"}) {
+  for (const char* key :
+       {"cpu_model", "cpu_features", "logical_cpus", "cache_bytes", "kernel", "governor", "aslr",
+        "hardware_pmu", "build_type", "benchmark_build_type", "fingerprint"}) {
     EXPECT_TRUE(j.contains(key)) << key;
   }
 }

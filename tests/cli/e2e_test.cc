@@ -8,8 +8,9 @@
 
 #include <chrono>
 #include <filesystem>
-#include <nlohmann/json.hpp>
+#include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -54,9 +55,10 @@ TEST(EndToEnd, QuickCrc32BenchIntoAFreshDatabaseAndExport) {
 
 TEST(EndToEnd, QuickMemopsBench) {
   TempDir dir;
-  auto bench = RunCommand({PerfkitBinary(), "bench", "--suite", "memops", "--quick", "--filter",
-                           "/(copy|compare|copy-fixed|set-mixed)/(avx2|sse2|glibc|inline)/(8|64|4096|256)$",
-                           "--db", dir.File("p.db")});
+  auto bench =
+      RunCommand({PerfkitBinary(), "bench", "--suite", "memops", "--quick", "--filter",
+                  "/(copy|compare|copy-fixed|set-mixed)/(avx2|sse2|glibc|inline)/(8|64|4096|256)$",
+                  "--db", dir.File("p.db")});
   ASSERT_EQ(bench.exit_code, 0) << bench.err;
   EXPECT_NE(bench.out.find("memops/copy/glibc/4096"), std::string::npos) << bench.out;
   EXPECT_NE(bench.out.find("memops/copy-fixed/inline/8"), std::string::npos);
@@ -71,9 +73,9 @@ TEST(EndToEnd, QuickSlabBench) {
   auto bench = RunCommand({PerfkitBinary(), "bench", "--suite", "slab", "--quick", "--filter",
                            "/64$|/4096$", "--db", db});
   ASSERT_EQ(bench.exit_code, 0) << bench.err;
-  for (const char* name : {"slab/pair/slab/64", "slab/batch_random/buddy/64",
-                           "slab/xthread/mimalloc/64", "slab/batch_fifo/jemalloc/64",
-                           "slab/batch_lifo/tcmalloc/64", "slab/buffers4k/pool/4096"}) {
+  for (const char* name :
+       {"slab/pair/slab/64", "slab/batch_random/buddy/64", "slab/xthread/mimalloc/64",
+        "slab/batch_fifo/jemalloc/64", "slab/batch_lifo/tcmalloc/64", "slab/buffers4k/pool/4096"}) {
     EXPECT_NE(bench.out.find(name), std::string::npos) << name << "\n" << bench.out;
   }
   EXPECT_EQ(bench.err.find("jemalloc:"), std::string::npos) << bench.err;
@@ -91,8 +93,9 @@ TEST(EndToEnd, BpfPluginSpeaksTheConformanceProtocol) {
   // ldxw r0, [r1+0]; exit
   const std::string program = "61 10 00 00 00 00 00 00 95 00 00 00 00 00 00 00";
   for (const char* engine : {"--engine interp", "--engine jit"}) {
-    auto r = RunCommand({"/bin/sh", "-c",
-                         "echo '" + program + "' | " + plugin + " '01  02  03  04  ' '" + engine + "'"});
+    auto r =
+        RunCommand({"/bin/sh", "-c",
+                    "echo '" + program + "' | " + plugin + " '01  02  03  04  ' '" + engine + "'"});
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.out, "4030201\n") << engine;
   }
@@ -123,7 +126,8 @@ TEST(EndToEnd, ProfileFindsTheWorkloadsSharesWithCompleteStacks) {
   TempDir dir;
   const std::string workload =
       std::filesystem::path(PerfkitBinary()).parent_path() / "profile_workload";
-  auto r = RunCommand({PerfkitBinary(), "profile", "-o", dir.File("out.folded"), "--", workload, "8000"});
+  auto r = RunCommand(
+      {PerfkitBinary(), "profile", "-o", dir.File("out.folded"), "--", workload, "8000"});
   if (r.exit_code != 0 && r.err.find("perf_event_open") != std::string::npos) {
     GTEST_SKIP() << "this machine does not allow perf_event_open: " << r.err;
   }
@@ -162,15 +166,17 @@ TEST(EndToEnd, ProfileSpeedscopeOutputValidatesAgainstTheSchema) {
   TempDir dir;
   const std::string workload =
       std::filesystem::path(PerfkitBinary()).parent_path() / "profile_workload";
-  auto r = RunCommand({PerfkitBinary(), "profile", "-o", dir.File("p.json"), "--", workload, "1000"});
+  auto r =
+      RunCommand({PerfkitBinary(), "profile", "-o", dir.File("p.json"), "--", workload, "1000"});
   if (r.exit_code != 0 && r.err.find("perf_event_open") != std::string::npos) {
     GTEST_SKIP() << "this machine does not allow perf_event_open: " << r.err;
   }
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string script = SourceDir() + "/tests/profiler/validate_speedscope.js";
   auto install = RunCommand({"/bin/sh", "-c",
-                             "cp '" + script + "' . && timeout 300 npm install --silent --no-audit "
-                             "--no-fund --no-save speedscope@1.25.0 ajv@8"},
+                             "cp '" + script +
+                                 "' . && timeout 300 npm install --silent --no-audit "
+                                 "--no-fund --no-save speedscope@1.25.0 ajv@8"},
                             dir.path());
   if (install.exit_code != 0) GTEST_SKIP() << "npm install failed (no registry?): " << install.err;
   auto v = RunCommand({"node", "validate_speedscope.js", "p.json"}, dir.path());
@@ -190,18 +196,22 @@ TEST(EndToEnd, ListEventsMarksWhatOpensHere) {
 
 TEST(EndToEnd, ProfileBadInputIsOneLineAndWritesNothing) {
   TempDir dir;
-  auto event = RunCommand({PerfkitBinary(), "profile", "-e", "nosuchevent", "-o", dir.File("a"), "--", "true"});
+  auto event = RunCommand(
+      {PerfkitBinary(), "profile", "-e", "nosuchevent", "-o", dir.File("a"), "--", "true"});
   EXPECT_EQ(event.exit_code, 3);
-  EXPECT_EQ(event.err,
-            "perfkit: profile: unknown event 'nosuchevent' (libpfm4: event not found; `perfkit list "
-            "events` lists them)\n");
-  auto missing = RunCommand({PerfkitBinary(), "profile", "-o", dir.File("b"), "--", "/no/such/command"});
+  EXPECT_EQ(
+      event.err,
+      "perfkit: profile: unknown event 'nosuchevent' (libpfm4: event not found; `perfkit list "
+      "events` lists them)\n");
+  auto missing =
+      RunCommand({PerfkitBinary(), "profile", "-o", dir.File("b"), "--", "/no/such/command"});
   EXPECT_EQ(missing.exit_code, 3);
   if (missing.err.find("perf_event_open") == std::string::npos) {
     EXPECT_EQ(missing.err,
               "perfkit: profile: cannot run '/no/such/command': No such file or directory\n");
   }
-  auto pid = RunCommand({PerfkitBinary(), "profile", "-p", "999999", "--duration", "1", "-o", dir.File("c")});
+  auto pid = RunCommand(
+      {PerfkitBinary(), "profile", "-p", "999999", "--duration", "1", "-o", dir.File("c")});
   EXPECT_EQ(pid.exit_code, 3);
   EXPECT_EQ(pid.err, "perfkit: profile: no process 999999\n");
   EXPECT_FALSE(std::filesystem::exists(dir.File("a")));
@@ -209,12 +219,126 @@ TEST(EndToEnd, ProfileBadInputIsOneLineAndWritesNothing) {
   EXPECT_FALSE(std::filesystem::exists(dir.File("c")));
 }
 
+// `profile --suite` stores the profile with its run; `profile diff` reads
+// two stored runs and draws the differential flame graph.
+TEST(EndToEnd, ProfileSuiteStoresWithTheRunAndDiffs) {
+  TempDir dir;
+  const std::string db = dir.File("p.db");
+  std::vector<std::string> profile = {PerfkitBinary(), "profile",  "--suite",
+                                      "crc32",         "--filter", "crc32c/(hybrid|slice8)/4096$",
+                                      "--quick",       "--db",     db};
+  auto first = RunCommand(profile);
+  if (first.exit_code != 0 && first.err.find("perf_event_open") != std::string::npos) {
+    GTEST_SKIP() << "this machine does not allow perf_event_open: " << first.err;
+  }
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.err.find("stored the profile with run 1"), std::string::npos) << first.err;
+  ASSERT_EQ(RunCommand(profile).exit_code, 0);
+  auto store = store::Store::Open(db);
+  ASSERT_TRUE(store.ok());
+  auto profiles = (*store)->LoadProfiles(1);
+  ASSERT_TRUE(profiles.ok());
+  ASSERT_EQ(profiles->size(), 1u);
+  EXPECT_EQ((*profiles)[0].call_graph, "dwarf");
+  EXPECT_GT((*profiles)[0].samples, 0u);
+
+  auto diff = RunCommand(
+      {PerfkitBinary(), "profile", "diff", "1", "2", "--db", db, "-o", dir.File("d.svg")});
+  ASSERT_EQ(diff.exit_code, 0) << diff.err;
+  EXPECT_EQ(diff.out.rfind(" before   after   change  function (self %)\n", 0), 0u) << diff.out;
+  EXPECT_NE(ReadFileOrDie(dir.File("d.svg")).find("points)</title>"), std::string::npos);
+}
+
+TEST(EndToEnd, ProfileDiffRefusesWhatDoesNotParse) {
+  TempDir dir;
+  const std::string good = dir.File("good.folded"), bad = dir.File("bad.folded");
+  {
+    std::ofstream(good) << "main;a 3\nmain;b 1\n";
+    std::ofstream(bad) << "main;a 3\nmain;b many\n";
+  }
+  auto r = RunCommand({PerfkitBinary(), "profile", "diff", good, bad, "-o", dir.File("d.svg")});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err.find('\n'), r.err.size() - 1) << r.err;
+  EXPECT_NE(r.err.find("bad.folded"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.File("d.svg")));
+  auto ok = RunCommand({PerfkitBinary(), "profile", "diff", good, good});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+}
+
+// A ring buffer smaller than one DWARF sample loses them all: counted and
+// said, never silent.
+TEST(EndToEnd, ProfileReportsLostSamples) {
+  const std::string workload =
+      std::filesystem::path(PerfkitBinary()).parent_path() / "profile_workload";
+  auto r = RunCommand({PerfkitBinary(), "profile", "--buffer-pages", "1", "--", workload, "1000"});
+  if (r.exit_code != 0 && r.err.find("perf_event_open") != std::string::npos) {
+    GTEST_SKIP() << "this machine does not allow perf_event_open: " << r.err;
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.err, m, std::regex("\\(([0-9]+) lost"))) << r.err;
+  EXPECT_GT(std::stoull(m[1]), 0u) << r.err;
+  EXPECT_NE(r.err.find("raise --buffer-pages"), std::string::npos) << r.err;
+}
+
+// perf_event_paranoid 2 lets an unprivileged user sample user space.
+TEST(EndToEnd, ProfileWorksAsAnUnprivilegedUser) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to switch to an unprivileged user";
+  if (RunCommand({"/bin/sh", "-c", "command -v setpriv"}).exit_code != 0) {
+    GTEST_SKIP() << "setpriv (util-linux) is not installed";
+  }
+  const std::string workload =
+      std::filesystem::path(PerfkitBinary()).parent_path() / "profile_workload";
+  auto r = RunCommand({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                       PerfkitBinary(), "profile", "--", workload, "1000"});
+  if (r.err.find("Permission denied") != std::string::npos &&
+      r.err.find("setpriv") != std::string::npos) {
+    GTEST_SKIP() << "the build directory is not readable by nobody: " << r.err;
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::regex_search(r.err, std::regex("[1-9][0-9]* samples of"))) << r.err;
+  EXPECT_NE(r.out.find("Seventy"), std::string::npos) << r.out;
+}
+
+// Counters never vanish: a hardware one that cannot count here is a row
+// saying so, and the software ones are always there.
+TEST(EndToEnd, BenchCountersAreReportedOrMarkedUnsupported) {
+  TempDir dir;
+  auto r = RunCommand({PerfkitBinary(), "bench", "--suite", "crc32", "--filter",
+                       "crc32c/hybrid/4096$", "--quick", "--counters", "--db", dir.File("c.db")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const bool pmu = std::filesystem::exists("/sys/bus/event_source/devices/cpu");
+  for (const char* name : {"cycles", "instructions", "branches", "branch-misses",
+                           "cache-references", "cache-misses"}) {
+    if (pmu) {
+      EXPECT_NE(r.out.find(name), std::string::npos) << name << "\n" << r.out;
+    } else {
+      EXPECT_NE(r.out.find(std::string("  ") + name + ": not supported (no CPU PMU)\n"),
+                std::string::npos)
+          << r.out;
+    }
+  }
+  EXPECT_NE(r.out.find("task-clock-ns"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("page-faults"), std::string::npos) << r.out;
+  auto store = store::Store::Open(dir.File("c.db"));
+  ASSERT_TRUE(store.ok());
+  auto run = (*store)->LoadRun("latest");
+  ASSERT_TRUE(run.ok());
+  EXPECT_GT(run->benchmarks[0].samples[0].counters.at("task-clock-ns"), 0);
+
+  auto bad = RunCommand({PerfkitBinary(), "bench", "--suite", "crc32", "--counters", "nosuch",
+                         "--db", dir.File("bad.db")});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--counters: unknown event 'nosuch'"), std::string::npos) << bad.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.File("bad.db")));
+}
+
 TEST(EndToEnd, ExecStoresAnExternalGoogleBenchmarkExecutable) {
   TempDir dir;
   const std::string db = dir.File("perfkit.db");
-  auto bench = RunCommand({PerfkitBinary(), "bench", "--exec", BinaryDir() + "/bin/toy_benchmark",
-                           "--quick", "--db", db, "--tag", "kind=exec", "--",
-                           "--benchmark_filter=BM_Sum/4096"});
+  auto bench =
+      RunCommand({PerfkitBinary(), "bench", "--exec", BinaryDir() + "/bin/toy_benchmark", "--quick",
+                  "--db", db, "--tag", "kind=exec", "--", "--benchmark_filter=BM_Sum/4096"});
   ASSERT_EQ(bench.exit_code, 0) << bench.err;
   EXPECT_NE(bench.out.find("BM_Sum/4096"), std::string::npos) << bench.out;
   EXPECT_EQ(bench.out.find("BM_Sum/64"), std::string::npos) << "the -- arguments were ignored";
@@ -243,15 +367,18 @@ TEST(EndToEnd, MissingCpuFeaturesSkipEnginesWithAReason) {
   ASSERT_EQ(list.exit_code, 0) << list.err;
   EXPECT_NE(list.out.find("crc32/crc32c/slice8/16"), std::string::npos);
   EXPECT_EQ(list.out.find("crc32/crc32c/sse42/16"), std::string::npos);
-  EXPECT_NE(list.out.find("skipped on this machine: crc32c/sse42: CPU lacks SSE4.2"), std::string::npos)
+  EXPECT_NE(list.out.find("skipped on this machine: crc32c/sse42: CPU lacks SSE4.2"),
+            std::string::npos)
       << list.out;
   EXPECT_NE(list.out.find("crc32c/hybrid: CPU lacks VPCLMULQDQ or AVX2"), std::string::npos);
   TempDir dir;
-  auto bench = RunCommand({"env", "PERFKIT_DISABLE_CPU_FEATURES=avx2,vpclmulqdq", PerfkitBinary(),
-                           "bench", "--quick", "--filter", "crc32c/.*/64$", "--db", dir.File("p.db")});
+  auto bench =
+      RunCommand({"env", "PERFKIT_DISABLE_CPU_FEATURES=avx2,vpclmulqdq", PerfkitBinary(), "bench",
+                  "--quick", "--filter", "crc32c/.*/64$", "--db", dir.File("p.db")});
   ASSERT_EQ(bench.exit_code, 0) << bench.err;
   EXPECT_NE(bench.err.find("skipping crc32/crc32c/vpclmul: CPU lacks VPCLMULQDQ or AVX2"),
-            std::string::npos) << bench.err;
+            std::string::npos)
+      << bench.err;
   EXPECT_NE(bench.out.find("crc32/crc32c/sse42/64"), std::string::npos);
 }
 
@@ -261,8 +388,8 @@ TEST(EndToEnd, CompareFlagsARunScaledByTenPercent) {
   TempDir dir;
   const std::string db = dir.File("perfkit.db");
   auto bench = RunCommand({PerfkitBinary(), "bench", "--filter", "/(slice8|zlib)/(64|4096)$",
-                           "--repetitions", "8", "--min-time", "0.01", "--db", db,
-                           "--json", dir.File("measured.json")});
+                           "--repetitions", "8", "--min-time", "0.01", "--db", db, "--json",
+                           dir.File("measured.json")});
   ASSERT_EQ(bench.exit_code, 0) << bench.err;
   // The gate's verdict on a known 10% shift, without the shared CI machine's
   // noise deciding it: each benchmark's repetitions are pinned within 2% of
@@ -295,8 +422,8 @@ TEST(EndToEnd, CompareFlagsARunScaledByTenPercent) {
 
 TEST(EndToEnd, AbOfABuildAgainstItselfPasses) {
   const std::string toy = BinaryDir() + "/bin/toy_benchmark";
-  auto ab = RunCommand({PerfkitBinary(), "ab", toy, toy, "--rounds", "6", "--min-time", "0.01",
-                        "--format", "json"});
+  auto ab = RunCommand(
+      {PerfkitBinary(), "ab", toy, toy, "--rounds", "6", "--min-time", "0.01", "--format", "json"});
   ASSERT_EQ(ab.exit_code, 0) << ab.out << ab.err;
   const auto j = nlohmann::json::parse(ab.out);
   ASSERT_EQ(j["benchmarks"].size(), 2u);
@@ -349,8 +476,8 @@ TEST(EndToEnd, GoogleBenchmarkCompareReadsOurExport) {
   const std::string db = dir.File("perfkit.db");
   for (int i = 0; i < 2; ++i) {
     auto bench = RunCommand({PerfkitBinary(), "bench", "--filter", "crc32c/(sse42|isal)/(64|4096)$",
-                             "--repetitions", "5", "--min-time", "0.01", "--db", db,
-                             "--json", dir.File("run" + std::to_string(i) + ".json")});
+                             "--repetitions", "5", "--min-time", "0.01", "--db", db, "--json",
+                             dir.File("run" + std::to_string(i) + ".json")});
     ASSERT_EQ(bench.exit_code, 0) << bench.err;
   }
   auto cmp = RunCommand({"/usr/bin/python3", kCompareScript, "benchmarks", dir.File("run0.json"),

@@ -1,0 +1,119 @@
+// What sampling costs the program being profiled: the CPU time of the
+// 70/20/10 test workload run unprofiled (the peer) and under `perfkit
+// profile` at 99 and 999 Hz with each call-graph mode, interleaved by the
+// runner. Each iteration is one run of about 0.15 s; the time reported is
+// the workload's own user + system time, not the profiler's.
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "suites/profiler/sampler.h"
+#include "suites/suite.h"
+
+extern char** environ;
+
+namespace perfkit::suites {
+namespace {
+
+constexpr const char* kRounds = "1000";
+
+// The workload is built beside perfkit (from tests/profiler/workload.cc).
+std::string WorkloadPath() {
+  std::error_code ec;
+  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "" : (self.parent_path() / "profile_workload").string();
+}
+
+Result<double> RunUnprofiled(const std::string& workload) {
+  const char* argv[] = {workload.c_str(), kRounds, nullptr};
+  pid_t pid = 0;
+  if (posix_spawn(&pid, workload.c_str(), nullptr, nullptr, const_cast<char**>(argv), environ) !=
+      0) {
+    return Status::Error("cannot run " + workload);
+  }
+  int status = 0;
+  rusage usage{};
+  wait4(pid, &status, 0, &usage);
+  return profiler::CpuSeconds(usage);
+}
+
+void Overhead(benchmark::State& state, const std::string& workload,
+              const profiler::SamplerOptions* sampler) {
+  if (StopRequested()) {
+    state.SkipWithError("stopped");
+    return;
+  }
+  uint64_t samples = 0, lost = 0;
+  for (auto _ : state) {
+    Result<double> cpu = 0.0;
+    if (sampler == nullptr) {
+      cpu = RunUnprofiled(workload);
+    } else {
+      auto run = profiler::ProfileCommand({workload, kRounds}, *sampler);
+      if (run.ok()) {
+        cpu = run->cpu_seconds;
+        samples += run->profile.samples.size();
+        lost += run->profile.lost;
+      } else {
+        cpu = run.status();
+      }
+    }
+    if (!cpu.ok()) {
+      state.SkipWithError(cpu.error().c_str());
+      return;
+    }
+    state.SetIterationTime(*cpu);
+  }
+  if (sampler != nullptr) {
+    state.counters["samples_per_run"] = static_cast<double>(samples) / state.iterations();
+    state.counters["lost"] = static_cast<double>(lost);
+  }
+}
+
+}  // namespace
+
+SuiteSpec MakeProfilerSuite() {
+  SuiteSpec suite{
+      "profiler", "what sampling costs the profiled program, per rate and call-graph mode", {}, {}};
+  const std::string workload = WorkloadPath();
+  if (workload.empty() || access(workload.c_str(), X_OK) != 0) {
+    suite.skipped.push_back(
+        "profiler/overhead: profile_workload is not built beside perfkit (configure with "
+        "-DPERFKIT_BUILD_TESTS=ON)");
+    return suite;
+  }
+  auto add = [&](const std::string& impl, Role role, const profiler::SamplerOptions* sampler) {
+    BenchmarkSpec spec{
+        "profiler/overhead/" + impl + "/" + kRounds, role,
+        [workload, sampler](benchmark::State& s) { Overhead(s, workload, sampler); }};
+    spec.manual_time = true;
+    spec.iterations = 3;
+    suite.benchmarks.push_back(std::move(spec));
+  };
+  add("unprofiled", Role::kPeer, nullptr);
+  static const auto modes = [] {
+    std::vector<std::pair<std::string, profiler::SamplerOptions>> m;
+    for (uint64_t hz : {99, 999}) {
+      for (auto [name, graph, bytes] :
+           {std::tuple{"fp", profiler::CallGraph::kFramePointers, 8192u},
+            std::tuple{"dwarf", profiler::CallGraph::kDwarf, 8192u},
+            std::tuple{"dwarf64k", profiler::CallGraph::kDwarf, 65528u}}) {
+        profiler::SamplerOptions o;
+        o.frequency = hz;
+        o.call_graph = graph;
+        o.stack_bytes = bytes;
+        o.note_fallback = false;
+        m.emplace_back(std::string(name) + "-" + std::to_string(hz) + "hz", o);
+      }
+    }
+    return m;
+  }();
+  for (const auto& [name, options] : modes) add(name, Role::kOurs, &options);
+  return suite;
+}
+
+}  // namespace perfkit::suites
