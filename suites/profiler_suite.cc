@@ -1,8 +1,10 @@
 // What sampling costs the program being profiled: the CPU time of the
 // 70/20/10 test workload run unprofiled (the peer) and under `perfkit
 // profile` at 99 and 999 Hz with each call-graph mode, interleaved by the
-// runner. Each iteration is one run of about 0.15 s; the time reported is
-// the workload's own user + system time, not the profiler's.
+// runner. Each iteration is one run of about 0.4 s, long enough that the
+// fixed cost of setting up the events does not hide the per-sample cost.
+// The time reported is the workload's own user + system time, not the
+// profiler's.
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -19,7 +21,7 @@ extern char** environ;
 namespace perfkit::suites {
 namespace {
 
-constexpr const char* kRounds = "1000";
+constexpr const char* kRounds = "3000";
 
 // The workload is built beside perfkit (from tests/profiler/workload.cc).
 std::string WorkloadPath() {
@@ -91,7 +93,7 @@ SuiteSpec MakeProfilerSuite() {
         "profiler/overhead/" + impl + "/" + kRounds, role,
         [workload, sampler](benchmark::State& s) { Overhead(s, workload, sampler); }};
     spec.manual_time = true;
-    spec.iterations = 3;
+    spec.iterations = 2;
     suite.benchmarks.push_back(std::move(spec));
   };
   add("unprofiled", Role::kPeer, nullptr);
