@@ -1,7 +1,6 @@
 #include "cli/cmd_profile.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -13,6 +12,8 @@
 #include "cli/exit_status.h"
 #include "report/flamegraph.h"
 #include "report/profile_format.h"
+#include "subsystems/base/self_path.h"
+#include "suites/harness/runner.h"
 #include "suites/profiler/sampler.h"
 #include "suites/profiler/symbolizer.h"
 
@@ -41,16 +42,10 @@ Status ParseCallGraph(const std::string& text, profiler::SamplerOptions* sampler
 // `perfkit bench` on the suite, its run tagged so that the profile can
 // find it afterwards.
 std::vector<std::string> BenchCommand(const ProfileOptions& options, const std::string& token) {
-  char self[4096];
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  std::vector<std::string> argv = {n > 0 ? std::string(self, static_cast<size_t>(n)) : "perfkit",
-                                   "bench",
-                                   "--suite",
-                                   options.suite,
-                                   "--db",
-                                   DatabasePath(options.db),
-                                   "--tag",
-                                   "profile=" + token};
+  const std::string self = SelfExecutable();
+  std::vector<std::string> argv = {
+      self.empty() ? "perfkit" : self, "bench", "--suite",         options.suite, "--db",
+      DatabasePath(options.db),        "--tag", "profile=" + token};
   if (!options.filter.empty()) argv.insert(argv.end(), {"--filter", options.filter});
   if (options.quick) argv.push_back("--quick");
   if (options.repetitions > 0) {
@@ -109,6 +104,13 @@ int RunProfile(const ProfileOptions& options) {
   std::vector<std::string> command = options.command;
   const std::string token = NewUuid();
   if (!options.suite.empty()) {
+    // Bad input is refused here, before anything is sampled or stored.
+    harness::RunOptions check;
+    check.suites = {options.suite};
+    check.filter = options.filter;
+    if (auto selection = harness::Select(check); !selection.ok()) {
+      return Fail(kExitUsage, "profile: " + selection.error());
+    }
     command = BenchCommand(options, token);
     // perfkit's own frames above a benchmark take about 32 KiB of stack.
     if (options.call_graph == "dwarf") sampler.stack_bytes = 65528;

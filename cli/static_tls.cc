@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "subsystems/base/self_path.h"
+
 namespace perfkit::cli {
 namespace {
 
@@ -36,12 +38,8 @@ void ReserveStaticTlsForPeers(char** argv) {
   setenv("GLIBC_TUNABLES", value.c_str(), 1);
   // The real path, not /proc/self/exe, so the process keeps its name
   // (profiles and ps would call it "exe").
-  char self[4096];
-  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-  if (n > 0) {
-    self[n] = '\0';
-    execv(self, argv);
-  }
+  const std::string self = SelfExecutable();
+  if (!self.empty()) execv(self.c_str(), argv);
   // exec failed: run as we are; the slab suite skips jemalloc with the reason.
   unsetenv(kSaved);
   if (old != nullptr) {

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <string>
 
+#include "subsystems/base/self_path.h"
 #include "suites/profiler/sampler.h"
 #include "suites/suite.h"
 
@@ -25,9 +26,9 @@ constexpr const char* kRounds = "3000";
 
 // The workload is built beside perfkit (from tests/profiler/workload.cc).
 std::string WorkloadPath() {
-  std::error_code ec;
-  const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? "" : (self.parent_path() / "profile_workload").string();
+  const std::string self = SelfExecutable();
+  return self.empty() ? ""
+                      : (std::filesystem::path(self).parent_path() / "profile_workload").string();
 }
 
 Result<double> RunUnprofiled(const std::string& workload) {
