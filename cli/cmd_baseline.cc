@@ -3,10 +3,12 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
-#include "cli/cmd_import.h"
+#include "app/database.h"
+#include "app/files.h"
+#include "app/run_record.h"
+#include "app/run_ref.h"
 #include "cli/command.h"
 #include "cli/common.h"
-#include "cli/exit_status.h"
 #include "report/gbench_json.h"
 
 namespace perfkit::cli {
@@ -15,12 +17,12 @@ namespace {
 int Save(store::Store& store, const BaselineOptions& o) {
   if (Status s = store::ValidateBaselineName(o.name); !s.ok()) return Fail(kExitUsage, s.message());
   auto run = store.LoadRun(o.run);
-  if (!run.ok()) return Fail(kExitFailure, run.error());
+  if (!run.ok()) return Fail(run.status());
   if (run->status != RunStatus::kComplete) {
     fmt::print(stderr, "warning: run {} is {}, not complete\n", run->id,
                run->status == RunStatus::kRunning ? "incomplete" : RunStatusName(run->status));
   }
-  if (Status s = store.SaveBaseline(o.name, run->id, NowIso8601()); !s.ok()) {
+  if (Status s = store.SaveBaseline(o.name, run->id, app::NowIso8601()); !s.ok()) {
     return Fail(kExitFailure, s.message());
   }
   auto history = store.BaselineHistory(o.name);
@@ -31,7 +33,7 @@ int Save(store::Store& store, const BaselineOptions& o) {
 
 int List(store::Store& store) {
   auto list = store.ListBaselines();
-  if (!list.ok()) return Fail(kExitFailure, list.error());
+  if (!list.ok()) return Fail(list.status());
   if (list->empty()) {
     fmt::print("no baselines yet (perfkit baseline save NAME [RUN])\n");
     return kExitSuccess;
@@ -45,7 +47,7 @@ int List(store::Store& store) {
 
 int Show(store::Store& store, const BaselineOptions& o) {
   auto history = store.BaselineHistory(o.name);
-  if (!history.ok()) return Fail(kExitFailure, history.error());
+  if (!history.ok()) return Fail(history.status());
   fmt::print("baseline '{}': newest first; the first line is what the name means\n", o.name);
   fmt::print("{:>7}  {:<8}  {:<20}  {:<20}\n", "run", "uuid", "run started", "saved");
   for (const auto& s : *history) {
@@ -57,25 +59,25 @@ int Show(store::Store& store, const BaselineOptions& o) {
 
 int Export(store::Store& store, const BaselineOptions& o) {
   auto history = store.BaselineHistory(o.name);
-  if (!history.ok()) return Fail(kExitFailure, history.error());
+  if (!history.ok()) return Fail(history.status());
   auto run = store.LoadRun(std::to_string(history->front().run_id));
-  if (!run.ok()) return Fail(kExitFailure, run.error());
+  if (!run.ok()) return Fail(run.status());
   const std::string json = report::ToGbenchJson(*run);
   if (o.output.empty() || o.output == "-") {
     fmt::print("{}", json);
     return kExitSuccess;
   }
-  if (Status s = WriteFileAtomically(o.output, json); !s.ok()) return Fail(kExitFailure, s.message());
+  if (Status s = app::WriteFileAtomically(o.output, json); !s.ok()) return Fail(kExitFailure, s.message());
   return kExitSuccess;
 }
 
 int Import(store::Store& store, const BaselineOptions& o) {
   if (Status s = store::ValidateBaselineName(o.name); !s.ok()) return Fail(kExitUsage, s.message());
-  auto run = LoadGbenchFile(o.file);
-  if (!run.ok()) return Fail(kExitFailure, run.error());
+  auto run = app::LoadGbenchFile(o.file);
+  if (!run.ok()) return Fail(run.status());
   run->tags["baseline"] = o.name;
   if (Status s = store.SaveRun(*run); !s.ok()) return Fail(kExitFailure, s.message());
-  if (Status s = store.SaveBaseline(o.name, run->id, NowIso8601()); !s.ok()) {
+  if (Status s = store.SaveBaseline(o.name, run->id, app::NowIso8601()); !s.ok()) {
     return Fail(kExitFailure, s.message());
   }
   fmt::print("imported {} as run {} and saved it as baseline '{}'\n", o.file, run->id, o.name);
@@ -85,8 +87,8 @@ int Import(store::Store& store, const BaselineOptions& o) {
 }  // namespace
 
 int RunBaseline(const BaselineOptions& o) {
-  auto store = OpenStore(o.db);
-  if (!store.ok()) return Fail(kExitFailure, store.error());
+  auto store = app::OpenStore(o.db);
+  if (!store.ok()) return Fail(store.status());
   store::Store& s = **store;
   if (o.action == "save") return Save(s, o);
   if (o.action == "list") return List(s);

@@ -10,7 +10,6 @@
 
 #include "cli/command.h"
 #include "cli/common.h"
-#include "cli/exit_status.h"
 #include "subsystems/crc32/crc32.h"
 
 namespace perfkit::cli {
@@ -49,7 +48,7 @@ int RunChecksum(const ChecksumOptions& options) {
   for (const std::string& path : files) {
     auto d = Checksum(kind, path);
     if (!d.ok()) {
-      status = Fail(kExitFailure, d.error());
+      status = Fail(d.status());
       continue;
     }
     fmt::print("{:08x} {} {}\n", d->crc, d->bytes, path);

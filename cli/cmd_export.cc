@@ -5,19 +5,20 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "app/database.h"
+#include "app/files.h"
 #include "cli/command.h"
 #include "cli/common.h"
-#include "cli/exit_status.h"
 #include "report/exports.h"
 #include "report/gbench_json.h"
 
 namespace perfkit::cli {
 
 int RunExport(const ExportOptions& options) {
-  auto store = OpenStore(options.db);
-  if (!store.ok()) return Fail(kExitFailure, store.error());
+  auto store = app::OpenStore(options.db);
+  if (!store.ok()) return Fail(store.status());
   auto run = (*store)->LoadRun(options.run);
-  if (!run.ok()) return Fail(kExitFailure, run.error());
+  if (!run.ok()) return Fail(run.status());
   std::string text;
   if (options.format == "bencher") {
     text = report::ToBencherJson(*run);
@@ -32,7 +33,7 @@ int RunExport(const ExportOptions& options) {
     fmt::print("{}", text);
     return kExitSuccess;
   }
-  if (Status s = WriteFileAtomically(options.output, text); !s.ok()) {
+  if (Status s = app::WriteFileAtomically(options.output, text); !s.ok()) {
     return Fail(kExitFailure, s.message());
   }
   return kExitSuccess;

@@ -4,9 +4,6 @@
 #include <string>
 #include <vector>
 
-#include "subsystems/base/status.h"
-#include "suites/result.h"
-
 namespace perfkit::cli {
 
 struct ImportOptions {
@@ -16,8 +13,5 @@ struct ImportOptions {
 };
 
 int RunImport(const ImportOptions& options);
-
-// A Google Benchmark JSON file as a new, not yet stored run.
-Result<RunRecord> LoadGbenchFile(const std::string& file);
 
 }  // namespace perfkit::cli

@@ -7,9 +7,9 @@
 #include <cstring>
 #include <filesystem>
 
+#include "app/files.h"
 #include "cli/command.h"
 #include "cli/common.h"
-#include "cli/exit_status.h"
 #include "subsystems/jit/assembler.h"
 #include "subsystems/jit/conformance.h"
 #include "subsystems/jit/tiering.h"
@@ -24,7 +24,7 @@ bool IsText(const std::string& path) {
 }
 
 Result<jit::Program> LoadProgram(const std::string& path) {
-  auto bytes = ReadFile(path);
+  auto bytes = app::ReadFile(path);
   if (!bytes.ok()) return bytes.status();
   if (IsText(path)) {
     auto p = jit::Assemble(*bytes);
@@ -47,11 +47,11 @@ int RunJitRun(const JitRunOptions& options) {
   auto engine = jit::ParseEngine(options.engine);
   if (!engine.ok()) return Fail(kExitUsage, engine.error());
   auto program = LoadProgram(options.file);
-  if (!program.ok()) return Fail(kExitFailure, program.error());
+  if (!program.ok()) return Fail(program.status());
   std::vector<uint8_t> memory;
   if (!options.mem_file.empty()) {
-    auto m = ReadFile(options.mem_file);
-    if (!m.ok()) return Fail(kExitFailure, m.error());
+    auto m = app::ReadFile(options.mem_file);
+    if (!m.ok()) return Fail(m.status());
     memory.assign(m->begin(), m->end());
   } else {
     auto m = jit::ParseHexBytes(options.mem_hex);
@@ -91,7 +91,7 @@ int RunJitTest(const JitTestOptions& options) {
   if (!engine.ok()) return Fail(kExitUsage, engine.error());
   int passed = 0, failed = 0;
   for (const std::string& file : options.files) {
-    auto text = ReadFile(file);
+    auto text = app::ReadFile(file);
     auto test = text.ok() ? jit::ParseDataTest(*text) : Result<jit::DataTest>(text.status());
     jit::TestOutcome outcome{false, test.ok() ? "" : test.error()};
     if (test.ok()) outcome = jit::RunDataTest(*test, *engine);
@@ -109,19 +109,19 @@ int RunJitTest(const JitTestOptions& options) {
     }
   }
   fmt::print("{} passed, {} failed\n", passed, failed);
-  return failed == 0 ? kExitSuccess : kExitTestsFailed;
+  return failed == 0 ? kExitSuccess : app::kExitTestsFailed;
 }
 
 int RunJitDisasm(const std::string& file) {
   auto program = LoadProgram(file);
-  if (!program.ok()) return Fail(kExitFailure, program.error());
+  if (!program.ok()) return Fail(program.status());
   fmt::print("{}", jit::Disassemble(*program));
   return kExitSuccess;
 }
 
 int RunJitAsm(const std::string& file, const std::string& output) {
-  auto text = ReadFile(file);
-  if (!text.ok()) return Fail(kExitFailure, text.error());
+  auto text = app::ReadFile(file);
+  if (!text.ok()) return Fail(text.status());
   auto program = jit::Assemble(*text);
   if (!program.ok()) return Fail(kExitFailure, file + ": " + program.error());
   if (Status s = jit::Verify(*program, jit::StandardHelpers()); !s.ok()) {
@@ -129,7 +129,7 @@ int RunJitAsm(const std::string& file, const std::string& output) {
   }
   const std::string bytes(reinterpret_cast<const char*>(program->data()),
                           program->size() * sizeof(jit::Insn));
-  if (Status s = WriteFileAtomically(output, bytes); !s.ok())
+  if (Status s = app::WriteFileAtomically(output, bytes); !s.ok())
     return Fail(kExitFailure, s.message());
   return kExitSuccess;
 }

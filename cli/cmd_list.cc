@@ -7,7 +7,6 @@
 
 #include "cli/command.h"
 #include "cli/common.h"
-#include "cli/exit_status.h"
 #include "suites/profiler/event.h"
 #include "suites/suite.h"
 
@@ -38,16 +37,12 @@ int RunList(const ListOptions& options) {
     return Fail(kExitUsage,
                 "list: unknown kind '" + options.what + "' (events, or nothing for suites)");
   std::vector<const suites::SuiteEntry*> entries;
-  for (const std::string& name : options.suites) {
-    const suites::SuiteEntry* s = suites::FindSuite(name);
-    if (s == nullptr) {
-      return Fail(kExitUsage,
-                  "unknown suite '" + name + "' (suites: " + suites::SuiteNames() + ")");
-    }
-    entries.push_back(s);
-  }
-  if (entries.empty()) {
+  if (options.suites.empty()) {
     for (const auto& s : suites::AllSuites()) entries.push_back(&s);
+  } else {
+    auto resolved = suites::ResolveSuites(options.suites);
+    if (!resolved.ok()) return Fail(resolved.status());
+    entries = std::move(*resolved);
   }
   for (const suites::SuiteEntry* entry : entries) {
     const suites::SuiteSpec spec = entry->make();

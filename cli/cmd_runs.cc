@@ -5,9 +5,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "app/database.h"
 #include "cli/command.h"
 #include "cli/common.h"
-#include "cli/exit_status.h"
 
 namespace perfkit::cli {
 
@@ -22,10 +22,10 @@ std::string Tags(const std::map<std::string, std::string>& tags) {
 }  // namespace
 
 int RunRuns(const RunsOptions& options) {
-  auto store = OpenStore(options.db);
-  if (!store.ok()) return Fail(kExitFailure, store.error());
+  auto store = app::OpenStore(options.db);
+  if (!store.ok()) return Fail(store.status());
   auto runs = (*store)->ListRuns(options.limit);
-  if (!runs.ok()) return Fail(kExitFailure, runs.error());
+  if (!runs.ok()) return Fail(runs.status());
   if (options.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& l : *runs) {
@@ -40,7 +40,7 @@ int RunRuns(const RunsOptions& options) {
     return kExitSuccess;
   }
   if (runs->empty()) {
-    fmt::print("no runs in {} yet (run 'perfkit bench')\n", DatabasePath(options.db));
+    fmt::print("no runs in {} yet (run 'perfkit bench')\n", app::DatabasePath(options.db));
     return kExitSuccess;
   }
   fmt::print("{:>5}  {:<8}  {:<20}  {:<11}  {:<7}  {:>10}  {:>7}  {}\n", "id", "uuid", "started",

@@ -3,8 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "app/exit_status.h"
 #include "cli/command.h"
-#include "cli/exit_status.h"
 #include "report/stats_selftest.h"
 
 namespace perfkit::cli {
@@ -42,7 +42,7 @@ int RunSelftestStats(const SelftestOptions& o) {
   }
   fmt::print("\ngoals (false alarms <= 5% of suites; >= 95% detection at CV 3%): {}\n",
              goals ? "met" : "NOT met");
-  return goals ? kExitSuccess : kExitRegression;
+  return goals ? app::kExitSuccess : app::kExitRegression;
 }
 
 Runner AddSelftestStats(CLI::App& app) {

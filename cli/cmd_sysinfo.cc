@@ -7,7 +7,6 @@
 
 #include "cli/command.h"
 #include "cli/common.h"
-#include "cli/exit_status.h"
 #include "suites/harness/host_context.h"
 #include "suites/result_json.h"
 

@@ -21,10 +21,6 @@ struct CommandEntry {
 
 const std::vector<CommandEntry>& Commands();
 
-// argv as one string, kept with every stored run.
-void SetInvocation(const std::vector<std::string>& args);
-const std::string& Invocation();
-
 // The whole program, callable in-process by tests: bloaty's RunBloaty.
 int PerfkitMain(const std::vector<std::string>& args);
 

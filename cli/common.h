@@ -1,40 +1,36 @@
-// Small helpers the subcommands share: where the database is, opening it,
-// tags, time stamps, atomic file writes and human formatting.
+// Small helpers the subcommands share: failing with one line, colour, and
+// the numeric validator every floating-point option uses.
 #pragma once
 
 #include <cstdio>
-#include <map>
-#include <memory>
 #include <string>
-#include <vector>
 
-#include "baselines/store.h"
+#include <CLI/CLI.hpp>
+
+#include "app/exit_status.h"
 #include "report/units.h"
 #include "subsystems/base/status.h"
 
 namespace perfkit::cli {
 
+using app::kExitFailure;
+using app::kExitInterrupted;
+using app::kExitSuccess;
+using app::kExitUsage;
 using report::FormatBytes;
 using report::FormatDuration;
 using report::FormatThroughput;
-
-// --db, else $PERFKIT_DB, else ./perfkit.db.
-std::string DatabasePath(const std::string& flag);
-Result<std::unique_ptr<store::Store>> OpenStore(const std::string& flag);
-
-Result<std::map<std::string, std::string>> ParseTags(const std::vector<std::string>& tags);
-
-std::string NowIso8601();
-std::string NewUuid();
-
-// Writes to PATH.tmp and renames, so a failure never leaves half a file.
-Status WriteFileAtomically(const std::string& path, const std::string& content);
-Result<std::string> ReadFile(const std::string& path);
 
 // Colour only on a terminal and only without NO_COLOR.
 bool UseColor(std::FILE* stream);
 
 // Prints "perfkit: MESSAGE" on stderr and returns code.
 int Fail(int code, const std::string& message);
+// The same, with the exit code the status's kind calls for.
+int Fail(const Status& status);
+
+// CLI::Range that also refuses NaN and infinities (CLI::Range lets NaN
+// through: every comparison with it is false).
+CLI::Validator FiniteRange(double min, double max);
 
 }  // namespace perfkit::cli

@@ -1,10 +1,10 @@
 #include <string>
 #include <vector>
 
+#include "app/static_tls.h"
 #include "cli/command.h"
-#include "cli/static_tls.h"
 
 int main(int argc, char** argv) {
-  perfkit::cli::ReserveStaticTlsForPeers(argv);
+  perfkit::app::EnableReexecution(argv);
   return perfkit::cli::PerfkitMain(std::vector<std::string>(argv, argv + argc));
 }

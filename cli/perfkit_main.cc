@@ -4,9 +4,10 @@
 #include <cstdio>
 #include <exception>
 
+#include "app/exit_status.h"
+#include "app/run_record.h"
 #include "build_info.h"
 #include "cli/command.h"
-#include "cli/exit_status.h"
 
 namespace perfkit::cli {
 
@@ -40,50 +41,35 @@ const std::vector<CommandEntry>& Commands() {
   return commands;
 }
 
-namespace {
-std::string& InvocationStorage() {
-  static std::string invocation;
-  return invocation;
-}
-}  // namespace
-
-void SetInvocation(const std::vector<std::string>& args) {
-  std::string s;
-  for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
-  InvocationStorage() = s;
-}
-
-const std::string& Invocation() { return InvocationStorage(); }
-
 int PerfkitMain(const std::vector<std::string>& args) {
-  SetInvocation(args);
-  CLI::App app("perfkit: benchmarks, comparisons and profiles with honest statistics.\n" +
-                   std::string(kExitStatusHelp),
+  app::SetInvocation(args);
+  CLI::App root("perfkit: benchmarks, comparisons and profiles with honest statistics.\n" +
+                   std::string(app::kExitStatusHelp),
                "perfkit");
-  app.set_version_flag("--version", std::string("perfkit ") + PERFKIT_VERSION +
+  root.set_version_flag("--version", std::string("perfkit ") + PERFKIT_VERSION +
                                         (std::string(PERFKIT_GIT_COMMIT).empty()
                                              ? ""
                                              : std::string(" (") + PERFKIT_GIT_COMMIT + ")"));
-  app.require_subcommand(1);
+  root.require_subcommand(1);
   std::vector<std::pair<CLI::App*, Runner>> runners;
   for (const CommandEntry& c : Commands()) {
-    Runner run = c.add(app);
-    runners.emplace_back(app.get_subcommand(c.name), std::move(run));
+    Runner run = c.add(root);
+    runners.emplace_back(root.get_subcommand(c.name), std::move(run));
   }
   std::vector<char*> argv;
   std::vector<std::string> copy = args;
   for (auto& a : copy) argv.push_back(a.data());
   try {
-    app.parse(static_cast<int>(argv.size()), argv.data());
+    root.parse(static_cast<int>(argv.size()), argv.data());
   } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
+    return root.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
-    return app.exit(e);
+    return root.exit(e);
   } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
+    return root.exit(e);
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "perfkit: %s (see 'perfkit --help')\n", e.what());
-    return kExitUsage;
+    return app::kExitUsage;
   }
   try {
     for (auto& [sub, run] : runners) {
@@ -91,9 +77,9 @@ int PerfkitMain(const std::vector<std::string>& args) {
     }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "perfkit: %s\n", e.what());
-    return kExitFailure;
+    return app::kExitFailure;
   }
-  return kExitUsage;
+  return app::kExitUsage;
 }
 
 }  // namespace perfkit::cli

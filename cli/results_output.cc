@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cli/common.h"
+#include "report/compare_format.h"
 #include "report/results_table.h"
 
 namespace perfkit::cli {
@@ -108,6 +109,22 @@ void PrintCountersTable(const RunRecord& run, const std::vector<std::string>& re
       line += fmt::format("  {:>{}}", cell, std::max<size_t>(c.size(), 10));
     }
     fmt::print(out, "{}\n", line);
+  }
+}
+
+void PrintSkipped(const std::vector<std::string>& skipped) {
+  for (const std::string& s : skipped) fmt::print(stderr, "skipping {}\n", s);
+}
+
+void PrintGateResult(const app::GateResult& result, const std::string& format) {
+  for (const std::string& w : result.warnings) fmt::print(stderr, "warning: {}\n", w);
+  const report::Comparison& c = result.comparison;
+  if (format == "json") {
+    fmt::print("{}", report::FormatComparisonJson(c));
+  } else if (format == "markdown") {
+    fmt::print("{}", report::FormatComparisonMarkdown(c));
+  } else {
+    fmt::print("{}", report::FormatComparisonText(c, UseColor(stdout)));
   }
 }
 

@@ -10,14 +10,6 @@
 namespace perfkit::report {
 namespace {
 
-double ThresholdFor(const std::string& name, const CompareOptions& o) {
-  double t = o.threshold;
-  for (const auto& [glob, value] : o.threshold_overrides) {
-    if (GlobMatch(glob, name)) t = value;
-  }
-  return t;
-}
-
 std::vector<double> Logs(const std::vector<double>& v) {
   std::vector<double> out;
   for (double x : v) {
@@ -36,7 +28,7 @@ BenchmarkComparison CompareOne(const std::string& name, const std::vector<double
   c.n_candidate = lc.size();
   c.median_base = Median(base);
   c.median_candidate = Median(cand);
-  c.threshold = ThresholdFor(name, o);
+  c.threshold = ThresholdFor(o, name);
   c.effective_threshold = c.threshold;
   if (auto it = o.noise.find(name); it != o.noise.end()) {
     c.noise = it->second;
@@ -76,6 +68,14 @@ const char* VerdictName(Verdict v) {
       break;
   }
   return "INCONCLUSIVE";
+}
+
+double ThresholdFor(const CompareOptions& o, const std::string& name) {
+  double t = o.threshold;
+  for (const auto& [glob, value] : o.threshold_overrides) {
+    if (GlobMatch(glob, name)) t = value;
+  }
+  return t;
 }
 
 bool HigherIsBetter(const std::string& metric) {

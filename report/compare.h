@@ -80,6 +80,10 @@ void AssignVerdicts(Comparison& out, double alpha, const std::string& unit);
 Verdict Decide(double p_worse_adjusted, double p_better_adjusted, double lower, double upper,
                double threshold, bool higher_is_better, double alpha);
 
+// The threshold that applies to `name`: the last matching override, else the
+// default. The one place overrides are resolved, for every gate.
+double ThresholdFor(const CompareOptions& options, const std::string& name);
+
 // The values of `metric` in each repetition; "real_time"/"cpu_time" in ns.
 std::vector<double> MetricValues(const BenchmarkResult& b, const std::string& metric);
 bool HigherIsBetter(const std::string& metric);  // *_per_second counters

@@ -38,9 +38,10 @@ ordered_json Context(const RunRecord& run) {
                                                                   : "Unified";
     caches.push_back({{"type", type}, {"level", name[1] - '0'}, {"size", bytes}, {"num_sharing", 0}});
   }
-  ordered_json roles = ordered_json::object();
+  ordered_json roles = ordered_json::object(), suites = ordered_json::object();
   for (const auto& b : run.benchmarks) {
     if (b.role != Role::kUnknown) roles[b.name] = RoleName(b.role);
+    if (!b.suite.empty()) suites[b.name] = b.suite;
   }
   return {
       {"date", run.started_at},
@@ -62,6 +63,7 @@ ordered_json Context(const RunRecord& run) {
         {"git_commit", run.git_commit},
         {"tags", run.tags},
         {"roles", roles},
+        {"suites", suites},
         {"host", HostContextToJson(run.host)}}},
   };
 }
@@ -227,7 +229,8 @@ Result<json> ParseTolerant(const std::string& text, const std::string& origin) {
 struct EntryReader {
   const std::string& origin;
   RunRecord& run;
-  std::map<std::string, std::string> roles;  // from a perfkit export
+  std::map<std::string, std::string> roles;   // from a perfkit export
+  std::map<std::string, std::string> suites;  // from a perfkit export
   std::map<std::string, size_t> index;
   // Registration order, which random interleaving scrambles in the file.
   std::vector<std::pair<int64_t, int64_t>> order;
@@ -238,7 +241,7 @@ struct EntryReader {
     if (inserted) {
       BenchmarkResult b;
       b.name = name;
-      b.suite = roles.count(name) ? name.substr(0, name.find('/')) : "";
+      b.suite = suites.count(name) ? suites[name] : "";
       b.role = roles.count(name) ? ParseRole(roles[name]) : Role::kUnknown;
       b.threads = e.value("threads", int64_t{1});
       b.time_unit = e.value("time_unit", "ns");
@@ -329,9 +332,10 @@ Result<RunRecord> FromGbenchJson(const std::string& text, const std::string& ori
   run.host = HostFromContext(context);
   run.started_at = context.value("date", "");
   run.raw_json = text;
-  EntryReader reader{origin, run, {}, {}, {}, false};
-  if (auto p = context.find("perfkit"); p != context.end() && p->contains("roles")) {
-    reader.roles = (*p)["roles"].get<std::map<std::string, std::string>>();
+  EntryReader reader{origin, run, {}, {}, {}, {}, false};
+  if (auto p = context.find("perfkit"); p != context.end() && p->is_object()) {
+    reader.roles = p->value("roles", std::map<std::string, std::string>());
+    reader.suites = p->value("suites", std::map<std::string, std::string>());
   }
   for (const json& e : (*doc)["benchmarks"]) {
     if (Status s = reader.Add(e); !s.ok()) return s;

@@ -23,7 +23,7 @@ std::vector<double> ComputeUCounts(int n, int m) {
     for (int j = 1; j <= m; ++j) {
       // The largest value is a y (adds i to U, since it beats all i x's)
       // or an x (adds nothing).
-      g[j].assign(static_cast<size_t>(i * j + 1), 0.0);
+      g[j].assign(static_cast<size_t>(i) * static_cast<size_t>(j) + 1, 0.0);
       for (size_t u = 0; u < g[j - 1].size(); ++u) g[j][u + i] += g[j - 1][u];
       for (size_t u = 0; u < f[j].size(); ++u) g[j][u] += f[j][u];
     }

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "report/exports.h"
+#include "report/report_profiles.h"
 #include "report/results_table.h"
 #include "report/stats.h"
 #include "report/units.h"
@@ -14,11 +15,9 @@
 namespace perfkit::report {
 namespace {
 
-std::string SuiteOf(const BenchmarkResult& b) {
-  if (!b.suite.empty()) return b.suite;
-  const size_t slash = b.name.find('/');
-  return slash == std::string::npos ? "benchmarks" : b.name.substr(0, slash);
-}
+// Results from outside perfkit's suites (--exec, imports of other tools'
+// JSON) have no suite and share one section.
+std::string SuiteOf(const BenchmarkResult& b) { return b.suite.empty() ? "benchmarks" : b.suite; }
 
 bool Selected(const ReportInput& in, const std::string& suite) {
   return in.suites.empty() ||
@@ -349,6 +348,7 @@ ReportPlan PlanReport(const ReportInput& in) {
     plan.plots.push_back({"history.py", {"history.csv"}, "history.png", "history",
                           "Median time per run relative to the first run shown; baselines marked"});
   }
+  PlanProfiles(in, plan);
   return plan;
 }
 
@@ -368,6 +368,7 @@ std::string RenderMarkdown(const ReportInput& in, const std::vector<PlotJob>& ma
     out += PlotLinks(made, "suite:" + suite);
   }
   if (!in.history.empty()) out += HistorySection(in, made);
+  out += ProfilesSection(in);
   out += "## Data\n\nEvery repetition behind these tables: [data.csv](data.csv).\n";
   return out;
 }

@@ -39,6 +39,7 @@ struct ReportInput {
   std::string history_glob;
   std::vector<HistoryPoint> history;
   std::map<int64_t, std::string> history_baselines;  // run id -> baseline names
+  std::map<std::string, StoredProfile> profiles;     // run label -> its newest profile
 };
 
 struct PlotJob {

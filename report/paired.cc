@@ -47,10 +47,7 @@ BenchmarkComparison PairedOne(const PairedSamples& s, const CompareOptions& o, b
   c.n_base = c.n_candidate = d.size();
   c.median_base = Median(olds);
   c.median_candidate = Median(news);
-  c.threshold = c.effective_threshold = o.threshold;
-  for (const auto& [glob, t] : o.threshold_overrides) {
-    if (GlobMatch(glob, s.name)) c.threshold = c.effective_threshold = t;
-  }
+  c.threshold = c.effective_threshold = ThresholdFor(o, s.name);
   if (d.empty()) return c;
   std::sort(d.begin(), d.end());
   c.ratio = std::exp(Median(d));

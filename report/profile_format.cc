@@ -57,7 +57,7 @@ Result<std::vector<ProfileStack>> ParseFolded(const std::string& text) {
   return stacks;
 }
 
-std::string HotspotTable(const std::vector<ProfileStack>& stacks, size_t top) {
+std::vector<Hotspot> Hotspots(const std::vector<ProfileStack>& stacks, size_t top) {
   uint64_t total = 0;
   std::map<std::string, uint64_t> self, inclusive;
   for (const ProfileStack& s : stacks) {
@@ -70,11 +70,18 @@ std::string HotspotTable(const std::vector<ProfileStack>& stacks, size_t top) {
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
-  std::string out = fmt::format("{:>7} {:>7}  {}\n", "self%", "total%", "function");
+  std::vector<Hotspot> out;
   for (size_t i = 0; i < order.size() && i < top; ++i) {
     const auto& [name, n] = order[i];
-    out += fmt::format("{:>6.1f}% {:>6.1f}%  {}\n", 100.0 * n / total,
-                       100.0 * inclusive[name] / total, name);
+    out.push_back({name, 100.0 * n / total, 100.0 * inclusive[name] / total});
+  }
+  return out;
+}
+
+std::string HotspotTable(const std::vector<ProfileStack>& stacks, size_t top) {
+  std::string out = fmt::format("{:>7} {:>7}  {}\n", "self%", "total%", "function");
+  for (const Hotspot& h : Hotspots(stacks, top)) {
+    out += fmt::format("{:>6.1f}% {:>6.1f}%  {}\n", h.self_pct, h.total_pct, h.function);
   }
   return out;
 }
@@ -95,28 +102,33 @@ std::map<std::string, double> SelfShares(const std::vector<ProfileStack>& stacks
 
 }  // namespace
 
+std::vector<ShareChange> ShareChanges(const std::vector<ProfileStack>& before,
+                                      const std::vector<ProfileStack>& after, size_t top) {
+  const auto a = SelfShares(before), b = SelfShares(after);
+  std::vector<ShareChange> rows;
+  for (const auto& [name, share] : a) rows.push_back({name, share, b.count(name) ? b.at(name) : 0});
+  for (const auto& [name, share] : b) {
+    if (!a.count(name)) rows.push_back({name, 0, share});
+  }
+  std::sort(rows.begin(), rows.end(), [](const ShareChange& x, const ShareChange& y) {
+    const double dx = std::abs(x.after_pct - x.before_pct);
+    const double dy = std::abs(y.after_pct - y.before_pct);
+    return dx != dy ? dx > dy : x.function < y.function;
+  });
+  if (rows.size() > top) rows.resize(top);
+  return rows;
+}
+
 std::string DiffTable(const std::vector<ProfileStack>& before,
                       const std::vector<ProfileStack>& after, size_t top) {
-  const auto a = SelfShares(before), b = SelfShares(after);
-  std::vector<std::tuple<double, double, std::string>> rows;  // before, after, name
-  for (const auto& [name, share] : a)
-    rows.emplace_back(share, b.count(name) ? b.at(name) : 0, name);
-  for (const auto& [name, share] : b) {
-    if (!a.count(name)) rows.emplace_back(0, share, name);
-  }
-  std::sort(rows.begin(), rows.end(), [](const auto& x, const auto& y) {
-    const double dx = std::abs(std::get<1>(x) - std::get<0>(x));
-    const double dy = std::abs(std::get<1>(y) - std::get<0>(y));
-    return dx != dy ? dx > dy : std::get<2>(x) < std::get<2>(y);
-  });
   std::string out =
       fmt::format("{:>7} {:>7} {:>8}  {}\n", "before", "after", "change", "function (self %)");
-  for (size_t i = 0; i < rows.size() && i < top; ++i) {
-    const auto& [x, y, name] = rows[i];
-    out += fmt::format("{:>6.1f}% {:>6.1f}% {:>+7.1f}   {}{}\n", x, y, y - x, name,
-                       y == 0   ? " (gone)"
-                       : x == 0 ? " (new)"
-                                : "");
+  for (const ShareChange& c : ShareChanges(before, after, top)) {
+    out += fmt::format("{:>6.1f}% {:>6.1f}% {:>+7.1f}   {}{}\n", c.before_pct, c.after_pct,
+                       c.after_pct - c.before_pct, c.function,
+                       c.after_pct == 0   ? " (gone)"
+                       : c.before_pct == 0 ? " (new)"
+                                           : "");
   }
   return out;
 }

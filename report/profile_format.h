@@ -16,12 +16,30 @@ std::string FoldedStacks(const std::vector<ProfileStack>& stacks);
 // Fails on the first line that is not `frames count`, naming it.
 Result<std::vector<ProfileStack>> ParseFolded(const std::string& text);
 
-// The `top` functions by self samples: self %, total % (samples with the
-// function anywhere on the stack) and the name.
+struct Hotspot {
+  std::string function;
+  double self_pct = 0;   // samples that end in it
+  double total_pct = 0;  // samples with it anywhere on the stack
+};
+
+// The `top` functions by self samples, most first.
+std::vector<Hotspot> Hotspots(const std::vector<ProfileStack>& stacks, size_t top);
+
+// Hotspots as a text table: self %, total % and the name.
 std::string HotspotTable(const std::vector<ProfileStack>& stacks, size_t top = 25);
 
-// Functions whose self share changed most from `before` to `after`, in
-// percentage points of each profile's samples.
+struct ShareChange {
+  std::string function;
+  double before_pct = 0;  // self share of each profile's samples
+  double after_pct = 0;
+};
+
+// The `top` functions whose self share changed most from `before` to
+// `after`, in percentage points of each profile's samples.
+std::vector<ShareChange> ShareChanges(const std::vector<ProfileStack>& before,
+                                      const std::vector<ProfileStack>& after, size_t top);
+
+// ShareChanges as a text table.
 std::string DiffTable(const std::vector<ProfileStack>& before,
                       const std::vector<ProfileStack>& after, size_t top = 25);
 

@@ -14,8 +14,9 @@ packages=(
 )
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   # compare.py (Google Benchmark's own tool) checks our export in the tests;
-  # matplotlib draws the report plots the tests look at.
-  packages+=(libbenchmark-tools python3-scipy python3-matplotlib)
+  # matplotlib draws the report plots the tests look at; clang-format and
+  # clang-tidy check the style of what a change touches.
+  packages+=(libbenchmark-tools python3-scipy python3-matplotlib clang-format clang-tidy)
 fi
 
 missing=()

@@ -98,7 +98,7 @@ inline void Call(const Impl& impl, Op op, uint8_t* dst, const uint8_t* a, const 
   benchmark::ClobberMemory();
 }
 
-void RunHot(benchmark::State& state, Impl impl, Op op, size_t n, bool cold) {
+void RunHot(benchmark::State& state, const Impl& impl, Op op, size_t n, bool cold) {
   if (StopRequested()) {
     state.SkipWithError("interrupted");
     return;
@@ -128,7 +128,7 @@ const std::vector<uint32_t>& MixedSizes() {
   return sizes;
 }
 
-void RunMixed(benchmark::State& state, Impl impl, Op op) {
+void RunMixed(benchmark::State& state, const Impl& impl, Op op) {
   if (StopRequested()) {
     state.SkipWithError("interrupted");
     return;

@@ -5,19 +5,15 @@
 // fixed cost of setting up the events does not hide the per-sample cost.
 // The time reported is the workload's own user + system time, not the
 // profiler's.
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
 #include "subsystems/base/self_path.h"
+#include "subsystems/base/subprocess.h"
 #include "suites/profiler/sampler.h"
 #include "suites/suite.h"
-
-extern char** environ;
 
 namespace perfkit::suites {
 namespace {
@@ -32,16 +28,12 @@ std::string WorkloadPath() {
 }
 
 Result<double> RunUnprofiled(const std::string& workload) {
-  const char* argv[] = {workload.c_str(), kRounds, nullptr};
-  pid_t pid = 0;
-  if (posix_spawn(&pid, workload.c_str(), nullptr, nullptr, const_cast<char**>(argv), environ) !=
-      0) {
-    return Status::Error("cannot run " + workload);
-  }
-  int status = 0;
-  rusage usage{};
-  wait4(pid, &status, 0, &usage);
-  return profiler::CpuSeconds(usage);
+  SpawnOptions spawn;
+  spawn.argv = {workload, kRounds};
+  auto exit = RunProcess(SystemLauncher(), spawn);
+  if (!exit.ok()) return exit.status();
+  if (!exit->Success()) return Status::Error(workload + " " + exit->Describe());
+  return exit->CpuSeconds();
 }
 
 void Overhead(benchmark::State& state, const std::string& workload,

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -18,8 +19,10 @@ const std::vector<SuiteEntry>& AllSuites() {
       // ~960 benchmarks, ~15 minutes and 384 MiB of buffers at the defaults.
       {"memops", "memcpy/memmove/memcmp/memset engines against glibc", &MakeMemopsSuite, false},
       // ~180 benchmarks, ~3 minutes; starts a thread per cross-thread repetition.
+      // jemalloc keeps 2.6 KiB of initial-exec TLS; glibc spares 512 B for
+      // dlopen unless raised at start-up.
       {"slab", "slab allocator against glibc malloc, mimalloc, jemalloc and tcmalloc",
-       &MakeSlabSuite, false},
+       &MakeSlabSuite, false, 16384},
       {"jit", "eBPF interpreter, JIT and tiered VM against native C++", &MakeJitSuite, false},
       {"profiler", "what sampling costs the profiled program, per rate and call-graph mode",
        &MakeProfilerSuite, false},
@@ -39,6 +42,25 @@ std::string SuiteNames() {
   for (const SuiteEntry& s : AllSuites()) {
     if (!out.empty()) out += ", ";
     out += s.name;
+  }
+  return out;
+}
+
+Result<std::vector<const SuiteEntry*>> ResolveSuites(const std::vector<std::string>& names) {
+  std::vector<const SuiteEntry*> out;
+  if (names.empty()) {
+    for (const SuiteEntry& s : AllSuites()) {
+      if (s.in_default_run) out.push_back(&s);
+    }
+    return out;
+  }
+  for (const std::string& name : names) {
+    const SuiteEntry* s = FindSuite(name);
+    if (s == nullptr) {
+      return Status::InvalidArgument("unknown suite '" + name + "' (suites: " + SuiteNames() +
+                                     ")");
+    }
+    if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
   }
   return out;
 }

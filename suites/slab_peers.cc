@@ -65,8 +65,9 @@ AllocatorPeers Discover() {
             &g_mi_free),
        &MiAllocate, &MiFree},
       // jemalloc keeps 2.6 KiB of initial-exec TLS, more than glibc's 512 B
-      // of spare static TLS for dlopen; `perfkit bench` raises it
-      // (cli/main.cc), so this fails only when that was bypassed.
+      // of spare static TLS for dlopen; the suite declares the need
+      // (registry.cc) and the process running it re-executes itself with
+      // more, so this fails only when that was not possible.
       {"jemalloc",
        Load(PERFKIT_JEMALLOC_SO, "libjemalloc-dev", "mallocx", "dallocx", &g_je_mallocx,
             &g_je_dallocx),

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "subsystems/base/status.h"
 #include "suites/result.h"
 
 namespace perfkit::suites {
@@ -20,6 +21,7 @@ struct BenchmarkSpec {
   // benchmark calls SetIterationTime, and runs a fixed number of iterations.
   bool manual_time = false;
   int64_t iterations = 0;
+  std::string suite = {};  // set by the harness from the registry entry that made it
 };
 
 struct SuiteSpec {
@@ -36,12 +38,19 @@ struct SuiteEntry {
   // In `perfkit bench` without --suite; long or memory-hungry suites run
   // only when named.
   bool in_default_run = true;
+  // Static TLS its peers need beyond what glibc spares for dlopen (bytes);
+  // the process that runs the suite must have reserved it at start-up.
+  size_t static_tls_bytes = 0;
 };
 
 // Every suite built into perfkit, in the order `bench` runs them.
 const std::vector<SuiteEntry>& AllSuites();
 const SuiteEntry* FindSuite(const std::string& name);
 std::string SuiteNames();  // "crc32, memops" for error messages
+
+// The one check of suite names against the registry: an unknown name is an
+// invalid argument listing the suites. No names: the default run.
+Result<std::vector<const SuiteEntry*>> ResolveSuites(const std::vector<std::string>& names);
 
 // Set when the user asks a run to stop (SIGINT/SIGTERM); benchmarks check it
 // before they start so the remaining ones skip quickly.

@@ -10,19 +10,43 @@
 
 namespace perfkit {
 
+// What kind of failure a Status is, so the CLI boundary can pick an exit
+// code without parsing messages (abseil's StatusCode, much reduced).
+enum class StatusCode {
+  kOk,
+  kFailed,           // could not do the work: I/O, a bad file, the database
+  kInvalidArgument,  // the request itself is wrong: a usage error
+  kCancelled,        // the user interrupted it
+};
+
 class [[nodiscard]] Status {
  public:
   Status() = default;
-  static Status Error(std::string message) { return Status(std::move(message)); }
+  static Status Error(std::string message) {
+    return Status(StatusCode::kFailed, std::move(message));
+  }
+  static Status InvalidArgument(std::string message) {
+    return Status(StatusCode::kInvalidArgument, std::move(message));
+  }
+  static Status Cancelled(std::string message) {
+    return Status(StatusCode::kCancelled, std::move(message));
+  }
 
   bool ok() const { return !message_.has_value(); }
+  StatusCode code() const { return code_; }
   const std::string& message() const {
     PERFKIT_CHECK(!ok());
     return *message_;
   }
+  // The same failure with context in front: "database 'x': " + message.
+  Status WithPrefix(const std::string& prefix) const {
+    PERFKIT_CHECK(!ok());
+    return Status(code_, prefix + *message_);
+  }
 
  private:
-  explicit Status(std::string message) : message_(std::move(message)) {}
+  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  StatusCode code_ = StatusCode::kOk;
   std::optional<std::string> message_;
 };
 

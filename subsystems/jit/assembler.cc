@@ -58,7 +58,7 @@ class LineAssembler {
   size_t position = 0;
 
  private:
-  Status Error(std::string why) const {
+  Status Error(const std::string& why) const {
     return Status::Error("line " + std::to_string(line_) + ": " + why);
   }
   std::optional<uint8_t> Register(std::string_view s) const {

@@ -103,6 +103,8 @@ Result<uint64_t> Interpret(const Program& program, const HelperTable& helpers, M
     if (!table_ready.load(std::memory_order_relaxed)) {
       for (auto& t : table) t = &&bad;
 // Four entries per operation: 32/64-bit (jmp32/jmp) x immediate/register.
+// The arguments are pasted into label names, which cannot be parenthesized.
+// NOLINTBEGIN(bugprone-macro-parentheses)
 #define PK_FOUR(narrow, wide, op, name)   \
   table[narrow | kK | op] = &&name##32_k; \
   table[narrow | kX | op] = &&name##32_x; \
@@ -152,6 +154,7 @@ Result<uint64_t> Interpret(const Program& program, const HelperTable& helpers, M
       PK_MEM(kW, w);
       PK_MEM(kDW, dw);
 #undef PK_MEM
+      // NOLINTEND(bugprone-macro-parentheses)
       table[kLdx | kMemSx | kB] = &&ldxs_b;
       table[kLdx | kMemSx | kH] = &&ldxs_h;
       table[kLdx | kMemSx | kW] = &&ldxs_w;

@@ -36,7 +36,6 @@ thread_local ThreadExit t_exit;
 
 }  // namespace internal
 
-using internal::Slab;
 using internal::ThreadCache;
 
 Result<std::unique_ptr<SlabAllocator>> SlabAllocator::Create(const SlabOptions& options) {

@@ -106,7 +106,7 @@ class CaptureReporter : public benchmark::BenchmarkReporter {
     r.name = run.run_name.function_name;
     if (auto it = specs_.find(r.name); it != specs_.end()) {
       r.role = it->second->role;
-      r.suite = r.name.substr(0, r.name.find('/'));
+      r.suite = it->second->suite;
     }
     r.threads = run.threads;
     r.time_unit = UnitName(run.time_unit);
@@ -159,43 +159,33 @@ std::function<void(benchmark::State&)> WithCounters(const suites::BenchmarkSpec&
 
 Result<Selection> Select(const RunOptions& options) {
   Selection selection;
-  std::vector<const suites::SuiteEntry*> entries;
-  if (options.suites.empty()) {
-    for (const auto& s : suites::AllSuites()) {
-      if (s.in_default_run) entries.push_back(&s);
-    }
-  }
-  for (const std::string& name : options.suites) {
-    const suites::SuiteEntry* s = suites::FindSuite(name);
-    if (s == nullptr) {
-      return Status::Error("unknown suite '" + name + "' (suites: " + suites::SuiteNames() + ")");
-    }
-    entries.push_back(s);
-  }
   std::regex filter;
   try {
     filter = std::regex(options.filter.empty() ? ".*" : options.filter);
   } catch (const std::regex_error& e) {
-    return Status::Error("invalid --filter regex '" + options.filter + "': " + e.what());
+    return Status::InvalidArgument("invalid --filter regex '" + options.filter + "': " + e.what());
   }
   if (!options.counters.empty()) {
     auto counters = CounterGroup::Open(options.counters);
-    if (!counters.ok()) return counters.status();
+    if (!counters.ok()) return Status::InvalidArgument(counters.error());
     selection.counters = std::move(counters).value();
   }
-  for (const suites::SuiteEntry* entry : entries) {
+  for (const suites::SuiteEntry* entry : options.suites) {
     suites::SuiteSpec spec = entry->make();
-    selection.suite_names.push_back(spec.name);
+    selection.suite_names.push_back(entry->name);
     for (auto& s : spec.skipped) selection.skipped.push_back(spec.name + "/" + s);
     for (auto& b : spec.benchmarks) {
-      if (std::regex_search(b.name, filter)) selection.benchmarks.push_back(std::move(b));
+      if (!std::regex_search(b.name, filter)) continue;
+      b.suite = entry->name;
+      selection.benchmarks.push_back(std::move(b));
     }
   }
   if (selection.benchmarks.empty()) {
     std::string names;
     for (const auto& n : selection.suite_names) names += (names.empty() ? "" : ", ") + n;
-    return Status::Error("--filter '" + options.filter + "' matches no benchmark of suite(s) " +
-                         names + " (see 'perfkit list')");
+    return Status::InvalidArgument("--filter '" + options.filter +
+                                   "' matches no benchmark of suite(s) " + names +
+                                   " (see 'perfkit list')");
   }
   return selection;
 }

@@ -17,7 +17,7 @@
 namespace perfkit::harness {
 
 struct RunOptions {
-  std::vector<std::string> suites;  // empty: the suites in the default run
+  std::vector<const suites::SuiteEntry*> suites;  // from suites::ResolveSuites
   std::string filter;               // ECMAScript regex over names; empty: all
   int repetitions = 10;
   double min_time_s = 0.05;           // per repetition
@@ -34,8 +34,9 @@ struct Selection {
   std::shared_ptr<CounterGroup> counters;  // when RunOptions asked for counters
 };
 
-// Fails (a usage error) on an unknown suite, a bad regex, no match, or an
-// unknown counter name.
+// Makes the suites' benchmarks and keeps those the filter matches, each
+// labelled with its suite. Fails (an invalid argument) on a bad regex, no
+// match, or an unknown counter name.
 Result<Selection> Select(const RunOptions& options);
 
 // Calls on_sample with a BenchmarkResult holding one new sample (or only an

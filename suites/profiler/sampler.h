@@ -1,16 +1,13 @@
-// Sampling with perf_event_open: one event per CPU for the target and every
-// thread and child it starts (inherit), each with its own ring buffer, read
-// when poll says there is data. Records mappings and command names as the
-// kernel reports them, and counts lost and throttled samples.
+// Sampling a command from its exec to its exit, or a running process for a
+// while: the process control around a PerfSession (perf_session.h).
 #pragma once
-
-#include <sys/resource.h>
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "subsystems/base/status.h"
+#include "subsystems/base/subprocess.h"
 #include "suites/profiler/profile.h"
 
 namespace perfkit::profiler {
@@ -28,8 +25,6 @@ struct SamplerOptions {
   bool note_fallback = true;    // say on stderr when the event falls back to task-clock
 };
 
-double CpuSeconds(const rusage& usage);
-
 // Checks `dwarf,SIZE`'s size: what the kernel accepts.
 Status CheckStackBytes(uint64_t bytes);
 
@@ -44,7 +39,8 @@ struct CommandResult {
 // runs (it exits at once; nothing hangs). Notes on stderr: a fallback from
 // an event that cannot be opened here to task-clock.
 Result<CommandResult> ProfileCommand(const std::vector<std::string>& argv,
-                                     const SamplerOptions& options);
+                                     const SamplerOptions& options,
+                                     Launcher& launcher = SystemLauncher());
 
 // Samples a running process (and threads it starts from now on) for
 // `seconds`, or until it exits. Fails on a PID that does not exist.

@@ -125,10 +125,22 @@ TEST(Cli, ExecOfMissingOrNonBenchmarkProgram) {
   TempDir dir;
   auto missing = RunInProcess({"bench", "--exec", "/nonexistent/bm", "--db", dir.File("p.db")});
   EXPECT_EQ(missing.exit_code, 3);
-  EXPECT_NE(missing.err.find("cannot execute '/nonexistent/bm'"), std::string::npos) << missing.err;
+  EXPECT_NE(missing.err.find("cannot run '/nonexistent/bm'"), std::string::npos) << missing.err;
   auto not_bench = RunInProcess({"bench", "--exec", "true", "--db", dir.File("p.db")});
   EXPECT_EQ(not_bench.exit_code, 3);
   EXPECT_NE(not_bench.err.find("wrote no benchmark results"), std::string::npos) << not_bench.err;
+}
+
+TEST(Cli, ExecRefusesFlagsItWouldIgnore) {
+  TempDir dir;
+  auto suite = RunInProcess({"bench", "--exec", "true", "--suite", "crc32", "--db", dir.File("p.db")});
+  EXPECT_EQ(suite.exit_code, 2);
+  EXPECT_EQ(suite.err,
+            "perfkit: --suite cannot be used with --exec (it runs the executable's own "
+            "benchmarks)\n");
+  auto counters = RunInProcess({"bench", "--exec", "true", "--counters", "--db", dir.File("p.db")});
+  EXPECT_EQ(counters.exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(dir.File("p.db")));
 }
 
 TEST(Cli, ChecksumOfFilesAndErrors) {

@@ -247,6 +247,19 @@ TEST(EndToEnd, ProfileSuiteStoresWithTheRunAndDiffs) {
   ASSERT_EQ(diff.exit_code, 0) << diff.err;
   EXPECT_EQ(diff.out.rfind(" before   after   change  function (self %)\n", 0), 0u) << diff.out;
   EXPECT_NE(ReadFileOrDie(dir.File("d.svg")).find("points)</title>"), std::string::npos);
+
+  // The report draws each stored profile and, comparing, their difference.
+  const std::string out = dir.File("report");
+  auto report = RunCommand({PerfkitBinary(), "report", "--compare", "1", "2", "-o", out, "--db", db});
+  EXPECT_EQ(report.exit_code, 2) << report.err;  // 3 repetitions a side: inconclusive
+  const std::string md = ReadFileOrDie(out + "/report.md");
+  EXPECT_NE(md.find("## Profiles"), std::string::npos);
+  EXPECT_NE(md.find("### Base: run 1"), std::string::npos);
+  EXPECT_NE(md.find("[profile-diff.svg](profile-diff.svg)"), std::string::npos);
+  EXPECT_NE(md.find("| Self | Total | Function |"), std::string::npos);
+  for (const char* svg : {"profile-base.svg", "profile-candidate.svg", "profile-diff.svg"}) {
+    EXPECT_NE(ReadFileOrDie(out + "/" + svg).find("<svg"), std::string::npos) << svg;
+  }
 }
 
 TEST(EndToEnd, ProfileDiffRefusesWhatDoesNotParse) {

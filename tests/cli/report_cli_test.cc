@@ -71,6 +71,24 @@ TEST_F(ReportCli, CompareExitsWithTheGateCode) {
   EXPECT_NE(md.find("| main |"), std::string::npos);
 }
 
+// The same gate as `compare`: --metric, --alpha and the environment guard
+// apply, so the same two runs cannot pass one and fail the other.
+TEST_F(ReportCli, CompareUsesTheSameGateAsCompare) {
+  for (const std::vector<std::string>& flags :
+       std::vector<std::vector<std::string>>{{}, {"--metric", "cpu_time"}, {"--alpha", "0.01"},
+                                             {"--metric", "no_such_counter"}}) {
+    std::vector<std::string> compare = {"compare", "1", "2", "--db", db()};
+    std::vector<std::string> report = {"report", "--compare", "1", "2", "-o", out(), "--db", db()};
+    compare.insert(compare.end(), flags.begin(), flags.end());
+    report.insert(report.end(), flags.begin(), flags.end());
+    const int compared = RunInProcess(compare).exit_code;
+    EXPECT_EQ(RunInProcess(report).exit_code, compared) << (flags.empty() ? "" : flags[0]);
+  }
+  auto nan = RunInProcess({"report", "--compare", "1", "2", "--alpha", "nan", "--db", db()});
+  EXPECT_EQ(nan.exit_code, 2);
+  EXPECT_NE(nan.err.find("--alpha"), std::string::npos) << nan.err;
+}
+
 TEST_F(ReportCli, WithoutMatplotlibTheReportIsStillWritten) {
   setenv("PERFKIT_PYTHON", "/nonexistent/python3", 1);
   auto r = RunInProcess({"report", "latest", "-o", out(), "--db", db()});

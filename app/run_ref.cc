@@ -1,13 +1,16 @@
-#include "cli/run_ref.h"
+#include "app/run_ref.h"
 
 #include <sys/stat.h>
 
-#include "cli/cmd_import.h"
+#include "app/files.h"
+#include "app/run_record.h"
+#include "build_info.h"
+#include "report/gbench_json.h"
 
-namespace perfkit::cli {
+namespace perfkit::app {
 
 bool IsFileRef(const std::string& ref) {
-  struct stat st{};
+  struct stat st {};
   return stat(ref.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
@@ -30,4 +33,17 @@ Result<RunRecord> ResolveRun(store::Store* store, const std::string& ref) {
   return run;
 }
 
-}  // namespace perfkit::cli
+Result<RunRecord> LoadGbenchFile(const std::string& file) {
+  auto text = ReadFile(file);
+  if (!text.ok()) return text.status();
+  auto run = report::FromGbenchJson(*text, file);
+  if (!run.ok()) return run.status();
+  run->uuid = NewUuid();
+  if (run->started_at.empty()) run->started_at = NowIso8601();
+  run->ended_at = NowIso8601();
+  run->command_line = Invocation();
+  run->perfkit_version = PERFKIT_VERSION;
+  return run;
+}
+
+}  // namespace perfkit::app

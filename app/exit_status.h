@@ -1,8 +1,10 @@
 // perfkit's exit codes, one place for all of them (documented in the README
-// and in `perfkit --help`).
+// and in `perfkit --help`), and the code for a failed Status.
 #pragma once
 
-namespace perfkit::cli {
+#include "subsystems/base/status.h"
+
+namespace perfkit::app {
 
 enum ExitStatus : int {
   kExitSuccess = 0,
@@ -18,4 +20,18 @@ inline constexpr const char* kExitStatusHelp =
     "Exit status: 0 success; 1 regression (compare) or failed tests (jit test); 2 usage error or inconclusive "
     "comparison; 3 failure (bad input file, database or I/O error); 130 interrupted.";
 
-}  // namespace perfkit::cli
+inline int ExitCodeFor(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kOk:
+      return kExitSuccess;
+    case StatusCode::kInvalidArgument:
+      return kExitUsage;
+    case StatusCode::kCancelled:
+      return kExitInterrupted;
+    case StatusCode::kFailed:
+      break;
+  }
+  return kExitFailure;
+}
+
+}  // namespace perfkit::app

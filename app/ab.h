@@ -1,0 +1,32 @@
+// Interleaved A/B of two builds (perfkit binaries or Google Benchmark
+// executables) in alternating fresh processes, ABBA, gated on paired
+// per-round ratios: drift of the machine hits both sides of a round alike.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "app/gate.h"
+#include "subsystems/base/status.h"
+#include "subsystems/base/subprocess.h"
+
+namespace perfkit::app {
+
+struct AbRequest {
+  std::string old_program;
+  std::string new_program;
+  std::vector<std::string> suites;  // for perfkit builds
+  std::string filter;
+  int rounds = 16;
+  double min_time_s = 0.05;
+  GateRequest gate;
+  std::vector<std::string> args;  // for Google Benchmark executables
+};
+
+// `on_step(round, rounds, is_old)` before each process.
+Result<GateResult> RunAb(const AbRequest& request,
+                         const std::function<void(int, int, bool)>& on_step,
+                         Launcher& launcher = SystemLauncher());
+
+}  // namespace perfkit::app

@@ -1,0 +1,50 @@
+// What to measure, checked once: suites resolved against the registry,
+// filter, repetitions, counters, tags and the store. Every child perfkit
+// that measures (profile --suite, ab on perfkit builds) gets its argv from
+// ToArgv(), never from strings rebuilt elsewhere.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "subsystems/base/status.h"
+#include "suites/harness/runner.h"
+
+namespace perfkit::app {
+
+// `bench`'s flags as typed.
+struct BenchFlags {
+  std::vector<std::string> suites;
+  std::string filter;
+  std::optional<int> repetitions;  // unset: 10, or 3 with --quick
+  std::optional<double> min_time_s;  // unset: 0.05, or 0.01 with --quick
+  bool quick = false;
+  bool no_interleave = false;
+  std::optional<std::string> counters;  // set: --counters given; empty: the default set
+  std::vector<std::string> tags;
+  std::string db;
+  std::string json_out;
+  bool progress = false;
+};
+
+struct BenchRequest {
+  harness::RunOptions run;
+  std::map<std::string, std::string> tags;
+  std::string db;  // the resolved path
+  std::string json_out;
+
+  // `bench` and the flags that reproduce this request, for a child perfkit
+  // (without the program name).
+  std::vector<std::string> ToArgv() const;
+};
+
+// Fails (an invalid argument) on an unknown suite, a bad tag, an empty
+// counter list, or numbers out of range (NaN included).
+Result<BenchRequest> MakeBenchRequest(const BenchFlags& flags);
+
+// KEY=VALUE pairs.
+Result<std::map<std::string, std::string>> ParseTags(const std::vector<std::string>& tags);
+
+}  // namespace perfkit::app

@@ -1,0 +1,16 @@
+// Where the result store is and opening it: --db, else $PERFKIT_DB, else
+// ./perfkit.db.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "baselines/store.h"
+#include "subsystems/base/status.h"
+
+namespace perfkit::app {
+
+std::string DatabasePath(const std::string& flag);
+Result<std::unique_ptr<store::Store>> OpenStore(const std::string& flag);
+
+}  // namespace perfkit::app

@@ -1,0 +1,113 @@
+#include "app/gate.h"
+
+#include <cmath>
+#include <cstdlib>
+
+#include "app/exit_status.h"
+
+namespace perfkit::app {
+namespace {
+
+Result<double> ParsePercent(const std::string& spec, const std::string& text) {
+  std::string t = text;
+  if (!t.empty() && t.back() == '%') t.pop_back();
+  char* end = nullptr;
+  const double v = std::strtod(t.c_str(), &end);
+  if (t.empty() || end == nullptr || *end != '\0' || !std::isfinite(v) || v < 0 || v > 1000) {
+    return Status::InvalidArgument("--threshold '" + spec +
+                                   "' is not a percentage like 5% (0 to 1000)");
+  }
+  return v / 100;
+}
+
+Status ParseThresholds(const std::vector<std::string>& specs, report::CompareOptions& out) {
+  for (const std::string& spec : specs) {
+    const size_t eq = spec.rfind('=');
+    auto value = ParsePercent(spec, eq == std::string::npos ? spec : spec.substr(eq + 1));
+    if (!value.ok()) return value.status();
+    if (eq == std::string::npos) {
+      out.threshold = *value;
+    } else if (eq == 0) {
+      return Status::InvalidArgument("--threshold '" + spec +
+                                     "' has no benchmark glob before '=' (like 'crc32/*=2%')");
+    } else {
+      out.threshold_overrides.emplace_back(spec.substr(0, eq), *value);
+    }
+  }
+  return OkStatus();
+}
+
+// Warnings, or a refusal, for environments that make a comparison measure
+// the machine rather than the change.
+Status GuardEnvironment(const report::EnvCheck& check, bool allow, GateResult* out) {
+  if (!check.unknown.empty()) {
+    std::string fields;
+    for (const auto& f : check.unknown) fields += (fields.empty() ? "" : ", ") + f;
+    out->warnings.push_back("cannot check the environment (" + fields +
+                            " not recorded on one side)");
+  }
+  if (check.differences.empty()) return OkStatus();
+  std::string diff;
+  for (const auto& d : check.differences) {
+    diff += (diff.empty() ? "" : "; ") + d.field + " '" + d.base + "' vs '" + d.candidate + "'";
+  }
+  if (!allow) {
+    return Status::Error("refusing to compare runs from different environments: " + diff +
+                         " (--allow-env-mismatch to compare anyway)");
+  }
+  out->warnings.push_back("environments differ: " + diff);
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<GateRequest> MakeGateRequest(const GateFlags& flags) {
+  GateRequest r;
+  r.compare.metric = flags.metric;
+  if (!std::isfinite(flags.alpha) || flags.alpha < 0.0001 || flags.alpha > 0.5) {
+    return Status::InvalidArgument("--alpha must be a number from 0.0001 to 0.5");
+  }
+  if (!std::isfinite(flags.noise_k) || flags.noise_k <= 0 || flags.noise_k > 100) {
+    return Status::InvalidArgument("--noise-k must be a number above 0 and at most 100");
+  }
+  r.compare.alpha = flags.alpha;
+  r.compare.noise_k = flags.noise_k;
+  if (Status s = ParseThresholds(flags.thresholds, r.compare); !s.ok()) return s;
+  r.allow_env_mismatch = flags.allow_env_mismatch;
+  r.use_noise = flags.use_noise;
+  return r;
+}
+
+Result<GateResult> JudgeRuns(store::Store* store, const RunRecord& base,
+                             const RunRecord& candidate, const GateRequest& request) {
+  GateResult out;
+  out.env = report::CheckEnvironments(base.host, candidate.host);
+  if (Status s = GuardEnvironment(out.env, request.allow_env_mismatch, &out); !s.ok()) return s;
+  report::CompareOptions compare = request.compare;
+  if (store != nullptr && request.use_noise) {
+    auto noise = store->LoadNoiseFloors(candidate.host.fingerprint, compare.metric);
+    if (noise.ok()) compare.noise = *noise;
+  }
+  auto c = report::Compare(base, candidate, compare);
+  if (!c.ok()) return c.status();
+  out.comparison = std::move(*c);
+  out.exit_code = GateExitCode(out.comparison);
+  return out;
+}
+
+Result<GateResult> JudgePaired(const std::vector<report::PairedSamples>& samples,
+                               const GateRequest& request) {
+  if (samples.empty()) return Status::Error("OLD and NEW have no benchmark in common");
+  GateResult out;
+  out.comparison = report::ComparePaired(samples, request.compare);
+  out.exit_code = GateExitCode(out.comparison);
+  return out;
+}
+
+int GateExitCode(const report::Comparison& c) {
+  if (c.counts.count(report::Verdict::kRegression)) return kExitRegression;
+  if (c.insufficient_data) return kExitInconclusive;
+  return kExitSuccess;
+}
+
+}  // namespace perfkit::app

@@ -1,0 +1,58 @@
+// The CI gate, one for every subcommand that judges two sets of results
+// (compare, ab, report with a comparison, calibrate's advice): thresholds
+// parsed once, metric, alpha, noise floors, the environment guard and the
+// exit code, so the same two runs get the same verdict everywhere.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "baselines/store.h"
+#include "report/compare.h"
+#include "report/env_guard.h"
+#include "report/paired.h"
+#include "subsystems/base/status.h"
+#include "suites/result.h"
+
+namespace perfkit::app {
+
+// The gate's flags as typed.
+struct GateFlags {
+  std::vector<std::string> thresholds;  // "5%", "crc32/*=2%"
+  std::string metric = "real_time";
+  double alpha = 0.05;
+  bool allow_env_mismatch = false;
+  bool use_noise = true;
+  double noise_k = 2.0;
+};
+
+struct GateRequest {
+  report::CompareOptions compare;  // noise floors are filled in per comparison
+  bool allow_env_mismatch = false;
+  bool use_noise = true;
+};
+
+// Fails (an invalid argument) on a threshold that is not a percentage, an
+// empty glob, or an alpha or noise factor out of range (NaN included).
+Result<GateRequest> MakeGateRequest(const GateFlags& flags);
+
+struct GateResult {
+  report::Comparison comparison;
+  report::EnvCheck env;
+  std::vector<std::string> warnings;  // for stderr
+  int exit_code = 0;
+};
+
+// Independent repetitions of two runs. Refuses runs from incomparable
+// environments unless allowed; uses the candidate host's noise floors from
+// `store` when it is given and the request wants them.
+Result<GateResult> JudgeRuns(store::Store* store, const RunRecord& base,
+                             const RunRecord& candidate, const GateRequest& request);
+
+// Paired rounds of two builds (perfkit ab).
+Result<GateResult> JudgePaired(const std::vector<report::PairedSamples>& samples,
+                               const GateRequest& request);
+
+int GateExitCode(const report::Comparison& c);
+
+}  // namespace perfkit::app

@@ -1,0 +1,95 @@
+#include "app/measure.h"
+
+#include "app/database.h"
+#include "app/run_record.h"
+#include "app/static_tls.h"
+#include "report/gbench_json.h"
+#include "suites/harness/exec_runner.h"
+#include "suites/harness/interrupt.h"
+
+namespace perfkit::app {
+namespace {
+
+// Folds one new repetition into the in-memory copy of the run.
+void Accumulate(RunRecord& run, const BenchmarkResult& r) {
+  for (BenchmarkResult& b : run.benchmarks) {
+    if (b.name != r.name) continue;
+    b.samples.insert(b.samples.end(), r.samples.begin(), r.samples.end());
+    if (!r.error.empty()) b.error = r.error;
+    return;
+  }
+  run.benchmarks.push_back(r);
+}
+
+}  // namespace
+
+Result<Measurement> PrepareMeasurement(const BenchRequest& request) {
+  ReserveStaticTls(request.run.suites);
+  auto selection = harness::Select(request.run);
+  if (!selection.ok()) return selection.status();
+  auto store = OpenStore(request.db);
+  if (!store.ok()) return store.status();
+  return Measurement{std::move(*selection), std::move(*store)};
+}
+
+Result<MeasuredRun> MeasureIntoStore(store::Store& store, const harness::Selection& selection,
+                                     const BenchRequest& request) {
+  MeasuredRun m;
+  m.run = NewRunRecord(request.tags, "perfkit");
+  // Declared up front: the stored run keeps suite order, and an interrupted
+  // one shows what never ran.
+  for (const auto& b : selection.benchmarks) {
+    BenchmarkResult declared;
+    declared.name = b.name;
+    declared.suite = b.suite;
+    declared.role = b.role;
+    m.run.benchmarks.push_back(std::move(declared));
+  }
+  if (Status s = store.BeginRun(m.run); !s.ok()) return s;
+  Status write_error;
+  harness::InstallInterruptHandler();
+  const bool finished = harness::Run(selection, request.run, [&](const BenchmarkResult& r) {
+    if (!write_error.ok()) return;
+    write_error = store.AddResult(m.run.id, r);
+    if (!write_error.ok()) harness::RequestInterrupt();  // stop measuring what we cannot keep
+    Accumulate(m.run, r);
+  });
+  harness::RemoveInterruptHandler();
+  harness::ClearInterrupt();
+  m.interrupted = !finished;
+  m.run.status = finished ? RunStatus::kComplete : RunStatus::kInterrupted;
+  m.run.ended_at = NowIso8601();
+  Status closed = store.FinishRun(m.run.id, m.run.status, m.run.ended_at);
+  if (!write_error.ok()) return write_error;
+  if (!closed.ok()) return closed;
+  return m;
+}
+
+Result<RunRecord> MeasureExternal(store::Store& store, const ExecRequest& request) {
+  harness::ExecOptions exec;
+  exec.program = request.program;
+  exec.args = request.args;
+  exec.repetitions = request.repetitions;
+  exec.min_time_s = request.min_time_s;
+  exec.filter = request.filter;
+  exec.interleave = request.interleave;
+  harness::InstallInterruptHandler();
+  auto json = harness::RunBenchmarkExecutable(exec);
+  harness::RemoveInterruptHandler();
+  if (!json.ok()) {
+    if (harness::InterruptRequested()) return Status::Cancelled(json.error());
+    return json.status();
+  }
+  auto parsed = report::FromGbenchJson(*json, "the output of '" + request.program + "'");
+  if (!parsed.ok()) return parsed.status();
+  RunRecord run = NewRunRecord(request.tags, "exec");
+  run.benchmarks = std::move(parsed->benchmarks);
+  run.host.benchmark_build_type = parsed->host.benchmark_build_type;
+  run.raw_json = std::move(*json);
+  run.status = RunStatus::kComplete;
+  run.ended_at = NowIso8601();
+  if (Status s = store.SaveRun(run); !s.ok()) return s;
+  return run;
+}
+
+}  // namespace perfkit::app

@@ -1,0 +1,49 @@
+// Measuring into the store: perfkit's own suites, each repetition written as
+// it finishes, or an external Google Benchmark executable stored whole.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/bench_request.h"
+#include "baselines/store.h"
+#include "subsystems/base/status.h"
+#include "suites/harness/runner.h"
+#include "suites/result.h"
+
+namespace perfkit::app {
+
+// What measuring needs, made in an order that never creates a database for
+// a request that cannot run: the re-execution some suites' peers need
+// (static_tls.h), the selection, then the store.
+struct Measurement {
+  harness::Selection selection;
+  std::unique_ptr<store::Store> store;
+};
+Result<Measurement> PrepareMeasurement(const BenchRequest& request);
+
+struct MeasuredRun {
+  RunRecord run;
+  bool interrupted = false;
+};
+
+// One run of the selected benchmarks. Ctrl-C stops after the benchmark in
+// flight: the finished repetitions are kept and the run marked interrupted.
+Result<MeasuredRun> MeasureIntoStore(store::Store& store, const harness::Selection& selection,
+                                     const BenchRequest& request);
+
+// `bench --exec`: a Google Benchmark executable run with perfkit's
+// repetitions, stored as one run.
+struct ExecRequest {
+  std::string program;
+  std::vector<std::string> args;
+  int repetitions = 10;
+  double min_time_s = 0.05;
+  std::string filter;
+  bool interleave = true;
+  std::map<std::string, std::string> tags;
+};
+Result<RunRecord> MeasureExternal(store::Store& store, const ExecRequest& request);
+
+}  // namespace perfkit::app

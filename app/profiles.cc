@@ -1,0 +1,118 @@
+#include "app/profiles.h"
+
+#include <filesystem>
+
+#include "app/database.h"
+#include "app/files.h"
+#include "app/run_record.h"
+#include "report/profile_format.h"
+#include "subsystems/base/self_path.h"
+#include "suites/profiler/symbolizer.h"
+
+namespace perfkit::app {
+namespace {
+
+StoredProfile ToStored(int64_t run_id, const profiler::Profile& profile,
+                       const profiler::SamplerOptions& sampler) {
+  StoredProfile stored;
+  stored.run_id = run_id;
+  stored.event = profile.event;
+  stored.call_graph = sampler.call_graph == profiler::CallGraph::kDwarf ? "dwarf" : "fp";
+  stored.samples = profile.samples;
+  stored.lost = profile.lost;
+  stored.complete = profile.complete;
+  stored.stacks = profile.stacks;
+  return stored;
+}
+
+// The run the child bench made: the one carrying our token.
+Status StoreWithRun(const BenchRequest& request, const std::string& token,
+                    const profiler::SamplerOptions& sampler, SuiteProfile* out) {
+  auto store = OpenStore(request.db);
+  if (!store.ok()) return store.status();
+  auto runs = (*store)->ListRuns(50);
+  if (!runs.ok()) return runs.status();
+  for (const store::RunListing& listing : *runs) {
+    auto tag = listing.run.tags.find("profile");
+    if (tag == listing.run.tags.end() || tag->second != token) continue;
+    if (Status s = (*store)->SaveProfile(ToStored(listing.run.id, out->profile, sampler));
+        !s.ok()) {
+      return s;
+    }
+    out->run_id = listing.run.id;
+    out->run_uuid = listing.run.uuid;
+    return OkStatus();
+  }
+  return Status::Error("the benchmark run was not found in " + request.db);
+}
+
+}  // namespace
+
+Result<CommandProfile> ProfileCommand(const std::vector<std::string>& argv,
+                                      const profiler::SamplerOptions& sampler) {
+  auto run = profiler::ProfileCommand(argv, sampler);
+  if (!run.ok()) return run.status();
+  return CommandProfile{profiler::Symbolize(run->profile), run->exit_status};
+}
+
+Result<profiler::Profile> ProfileProcess(int pid, double seconds,
+                                         const profiler::SamplerOptions& sampler) {
+  auto raw = profiler::ProfilePid(pid, seconds, sampler);
+  if (!raw.ok()) return raw.status();
+  return profiler::Symbolize(*raw);
+}
+
+Result<SuiteProfile> ProfileSuite(const SuiteProfileRequest& request) {
+  // Bad input is refused here, before anything is sampled or stored.
+  if (auto selection = harness::Select(request.bench.run); !selection.ok()) {
+    return selection.status();
+  }
+  BenchRequest tagged = request.bench;
+  const std::string token = NewUuid();
+  tagged.tags["profile"] = token;
+  std::vector<std::string> argv = tagged.ToArgv();
+  const std::string self = SelfExecutable();
+  argv.insert(argv.begin(), self.empty() ? "perfkit" : self);
+  profiler::SamplerOptions sampler = request.sampler;
+  if (sampler.call_graph == profiler::CallGraph::kDwarf && !request.stack_bytes_given) {
+    sampler.stack_bytes = 65528;
+  }
+  if (!request.buffer_pages_given) sampler.buffer_pages = 1024;
+  auto run = profiler::ProfileCommand(argv, sampler);
+  if (!run.ok()) return run.status();
+  SuiteProfile out;
+  out.exit_status = run->exit_status;
+  out.profile = profiler::Symbolize(run->profile);
+  if (out.exit_status == 0) {
+    if (Status s = StoreWithRun(request.bench, token, sampler, &out); !s.ok()) return s;
+  }
+  return out;
+}
+
+Result<std::vector<ProfileStack>> LoadProfileStacks(const std::string& ref, const std::string& db) {
+  if (std::filesystem::is_regular_file(ref)) {
+    auto text = ReadFile(ref);
+    if (!text.ok()) return text.status();
+    auto stacks = report::ParseFolded(*text);
+    if (!stacks.ok()) return Status::Error(ref + ": " + stacks.error());
+    if (stacks->empty()) return Status::Error(ref + ": no samples");
+    return stacks;
+  }
+  if (!std::filesystem::exists(DatabasePath(db))) {
+    return Status::Error("'" + ref + "' is neither a folded-stack file nor a run (no database " +
+                         DatabasePath(db) + ")");
+  }
+  auto store = OpenStore(db);
+  if (!store.ok()) return store.status();
+  auto run = (*store)->LoadRun(ref);
+  if (!run.ok()) return Status::Error("'" + ref + "' is neither a file nor a run: " + run.error());
+  auto profiles = (*store)->LoadProfiles(run->id);
+  if (!profiles.ok()) return profiles.status();
+  if (profiles->empty()) {
+    return Status::Error("run " + std::to_string(run->id) +
+                         " has no stored profile (record one with `perfkit profile --suite`)");
+  }
+  return std::move(profiles->back().stacks);
+}
+
+}  // namespace perfkit::app

@@ -1,0 +1,22 @@
+// What a run reference names (BASE and CANDIDATE of compare, RUN of report):
+// a Google Benchmark JSON file, a baseline (its newest save), a run id or
+// uuid prefix, or "latest".
+#pragma once
+
+#include <string>
+
+#include "baselines/store.h"
+#include "subsystems/base/status.h"
+#include "suites/result.h"
+
+namespace perfkit::app {
+
+bool IsFileRef(const std::string& ref);
+
+// `store` may be null when every reference is a file.
+Result<RunRecord> ResolveRun(store::Store* store, const std::string& ref);
+
+// A Google Benchmark JSON file as a new, not yet stored run.
+Result<RunRecord> LoadGbenchFile(const std::string& file);
+
+}  // namespace perfkit::app

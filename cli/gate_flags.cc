@@ -1,0 +1,28 @@
+#include "cli/gate_flags.h"
+
+#include "cli/common.h"
+
+namespace perfkit::cli {
+
+void AddGateFlags(CLI::App* cmd, app::GateFlags* flags, GateUse use) {
+  cmd->add_option("--threshold", flags->thresholds,
+                  "Smallest change that counts, default 5%; 'GLOB=2%' overrides (repeatable)")
+      ->allow_extra_args(false);
+  cmd->add_option("--metric", flags->metric, "real_time (default), cpu_time or a counter");
+  if (use != GateUse::kCalibration) {
+    cmd->add_option("--alpha", flags->alpha, "False discovery rate and 1 - CI level (default 0.05)")
+        ->check(FiniteRange(0.0001, 0.5));
+  }
+  if (use == GateUse::kRuns) {
+    cmd->add_flag("--allow-env-mismatch", flags->allow_env_mismatch,
+                  "Compare runs from different environments (with a warning)");
+    cmd->add_flag("!--no-noise", flags->use_noise, "Ignore calibrated noise floors");
+  }
+  if (use != GateUse::kPaired) {
+    cmd->add_option("--noise-k", flags->noise_k,
+                    "Gate at max(threshold, K x calibrated noise), default 2")
+        ->check(FiniteRange(0.01, 100));
+  }
+}
+
+}  // namespace perfkit::cli

@@ -1,0 +1,167 @@
+// The layer under the subcommands: one gate request for every gate, one
+// bench request whose ToArgv() a child perfkit accepts, and use cases that
+// run other programs only through the Launcher seam.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "app/bench_request.h"
+#include "app/exit_status.h"
+#include "app/gate.h"
+#include "app/report_files.h"
+#include "baselines/store.h"
+#include "tests/test_util.h"
+
+namespace perfkit::app {
+namespace {
+
+using testing::RunInProcess;
+using testing::TempDir;
+
+TEST(GateRequest, ThresholdsAreParsedOnceIntoOverrides) {
+  GateFlags flags;
+  flags.thresholds = {"3%", "crc32/*=2%", "memops/*=10"};
+  auto r = MakeGateRequest(flags);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_DOUBLE_EQ(r->compare.threshold, 0.03);
+  EXPECT_DOUBLE_EQ(report::ThresholdFor(r->compare, "crc32/crc32c/fast/64"), 0.02);
+  EXPECT_DOUBLE_EQ(report::ThresholdFor(r->compare, "memops/copy/avx2/64"), 0.10);
+  EXPECT_DOUBLE_EQ(report::ThresholdFor(r->compare, "slab/pair/slab/64"), 0.03);
+}
+
+TEST(GateRequest, RefusesWhatWouldSwitchTheGateOff) {
+  for (const char* bad : {"=50%", "abc", "5%%", "nan", "inf", "-1%", "crc32/*=", "1e999"}) {
+    GateFlags flags;
+    flags.thresholds = {bad};
+    auto r = MakeGateRequest(flags);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << bad;
+  }
+  for (double alpha : {double{NAN}, double{INFINITY}, 0.0, 0.9}) {
+    GateFlags flags;
+    flags.alpha = alpha;
+    EXPECT_FALSE(MakeGateRequest(flags).ok()) << alpha;
+  }
+  GateFlags noise;
+  noise.noise_k = NAN;
+  EXPECT_FALSE(MakeGateRequest(noise).ok());
+}
+
+RunRecord RunOn(const std::string& kernel, double scale) {
+  RunRecord run;
+  run.host.fingerprint = "h";
+  run.host.cpu_model = "cpu";
+  run.host.kernel = kernel;
+  BenchmarkResult b;
+  b.name = "s/op/ours/1";
+  for (int i = 0; i < 8; ++i) {
+    Sample s;
+    s.repetition_index = i;
+    s.real_time_ns = s.cpu_time_ns = scale * (100 + i);
+    b.samples.push_back(s);
+  }
+  run.benchmarks.push_back(b);
+  return run;
+}
+
+TEST(GateRequest, JudgeRefusesIncomparableEnvironmentsUnlessAllowed) {
+  GateFlags flags;
+  auto gate = MakeGateRequest(flags);
+  ASSERT_TRUE(gate.ok());
+  auto refused = JudgeRuns(nullptr, RunOn("Linux 6.1", 1), RunOn("Linux 6.5", 1.5), *gate);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().find("kernel 'Linux 6.1' vs 'Linux 6.5'"), std::string::npos)
+      << refused.error();
+  flags.allow_env_mismatch = true;
+  auto allowed = JudgeRuns(nullptr, RunOn("Linux 6.1", 1), RunOn("Linux 6.5", 1.5),
+                           *MakeGateRequest(flags));
+  ASSERT_TRUE(allowed.ok());
+  EXPECT_EQ(allowed->exit_code, kExitRegression);
+  ASSERT_FALSE(allowed->warnings.empty());
+  EXPECT_EQ(allowed->warnings.back().rfind("environments differ", 0), 0u);
+}
+
+TEST(BenchRequest, QuickDefaultsTagsCountersAndTheResolvedDatabase) {
+  BenchFlags flags;
+  flags.suites = {"crc32"};
+  flags.quick = true;
+  flags.tags = {"branch=main"};
+  flags.counters = "";
+  flags.db = "x.db";
+  auto r = MakeBenchRequest(flags);
+  ASSERT_TRUE(r.ok()) << r.error();
+  EXPECT_EQ(r->run.repetitions, 3);
+  EXPECT_DOUBLE_EQ(r->run.min_time_s, 0.01);
+  EXPECT_EQ(r->run.counters.size(), 6u);
+  EXPECT_EQ(r->ToArgv(),
+            (std::vector<std::string>{"bench", "--suite", "crc32", "--repetitions", "3",
+                                      "--min-time", "0.01",
+                                      "--counters=cycles,instructions,branches,branch-misses,"
+                                      "cache-references,cache-misses",
+                                      "--tag", "branch=main", "--db", "x.db"}));
+  flags.suites = {"nope"};
+  EXPECT_EQ(MakeBenchRequest(flags).status().code(), StatusCode::kInvalidArgument);
+  flags.suites = {};
+  flags.min_time_s = NAN;
+  EXPECT_FALSE(MakeBenchRequest(flags).ok());
+  flags.min_time_s.reset();
+  flags.tags = {"=x"};
+  EXPECT_FALSE(MakeBenchRequest(flags).ok());
+}
+
+// What a child perfkit is given is what it stores.
+TEST(BenchRequest, ToArgvIsWhatBenchAccepts) {
+  TempDir dir;
+  BenchFlags flags;
+  flags.suites = {"crc32"};
+  flags.filter = "crc32c/slice8/64$";
+  flags.repetitions = 2;
+  flags.min_time_s = 0.001;
+  flags.no_interleave = true;
+  flags.tags = {"profile=abc", "who=test"};
+  flags.db = dir.File("p.db");
+  flags.json_out = dir.File("out.json");
+  auto request = MakeBenchRequest(flags);
+  ASSERT_TRUE(request.ok());
+  auto r = RunInProcess(request->ToArgv());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::exists(dir.File("out.json")));
+  auto store = store::Store::Open(dir.File("p.db"));
+  ASSERT_TRUE(store.ok());
+  auto run = (*store)->LoadRun("latest");
+  ASSERT_TRUE(run.ok());
+  EXPECT_EQ(run->tags, (std::map<std::string, std::string>{{"profile", "abc"}, {"who", "test"}}));
+  ASSERT_EQ(run->benchmarks.size(), 1u);
+  EXPECT_EQ(run->benchmarks[0].suite, "crc32");
+  EXPECT_EQ(run->benchmarks[0].samples.size(), 2u);
+}
+
+// A launcher whose every process fails, as python3 without matplotlib would.
+class FailingLauncher : public Launcher {
+ public:
+  Result<std::unique_ptr<Process>> Spawn(const SpawnOptions& options) override {
+    ++spawned;
+    return Status::Error("cannot run '" + options.argv[0] + "': injected failure");
+  }
+  int spawned = 0;
+};
+
+TEST(ReportFiles, PlotsThatCannotRunLeaveAReportWithoutThem) {
+  TempDir dir;
+  report::ReportInput in;
+  in.title = "T";
+  in.runs = {{"run", RunOn("Linux 6.1", 1)}};
+  in.runs[0].run.benchmarks[0].suite = "s";
+  FailingLauncher launcher;
+  std::string note;
+  ASSERT_TRUE(WriteReportFiles(in, dir.File("r"), launcher, &note).ok());
+  EXPECT_GE(launcher.spawned, 1);
+  EXPECT_NE(note.find("Plots skipped"), std::string::npos) << note;
+  const std::string md = testing::ReadFileOrDie(dir.File("r/report.md"));
+  EXPECT_NE(md.find("## Suite s"), std::string::npos);
+  EXPECT_EQ(md.find(".png"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace perfkit::app
