@@ -79,7 +79,8 @@ Result<Side> MakeSide(const AbRequest& r, Launcher& launcher) {
     if (!bench.ok()) return bench.status();
     side.bench = std::move(*bench);
   } else if (!r.suites.empty()) {
-    return Status::InvalidArgument("--suite is for perfkit builds, not Google Benchmark executables");
+    return Status::InvalidArgument(
+        "--suite is for perfkit builds, not Google Benchmark executables");
   }
   side.exec.repetitions = 1;
   side.exec.min_time_s = r.min_time_s;
@@ -104,8 +105,8 @@ Result<GateResult> RunAb(const AbRequest& r, const std::function<void(int, int, 
     for (int k = 0; k < 2; ++k) {
       const bool is_old = (k == 0) == old_first;
       on_step(round + 1, r.rounds, is_old);
-      auto v = RunOnce(*side, is_old ? r.old_program : r.new_program, r.gate.compare.metric,
-                       launcher);
+      auto v =
+          RunOnce(*side, is_old ? r.old_program : r.new_program, r.gate.compare.metric, launcher);
       if (!v.ok()) {
         harness::RemoveInterruptHandler();
         if (harness::InterruptRequested()) return Status::Cancelled(v.error());

@@ -18,7 +18,7 @@ namespace perfkit::app {
 struct BenchFlags {
   std::vector<std::string> suites;
   std::string filter;
-  std::optional<int> repetitions;  // unset: 10, or 3 with --quick
+  std::optional<int> repetitions;    // unset: 10, or 3 with --quick
   std::optional<double> min_time_s;  // unset: 0.05, or 0.01 with --quick
   bool quick = false;
   bool no_interleave = false;

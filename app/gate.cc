@@ -78,8 +78,8 @@ Result<GateRequest> MakeGateRequest(const GateFlags& flags) {
   return r;
 }
 
-Result<GateResult> JudgeRuns(store::Store* store, const RunRecord& base,
-                             const RunRecord& candidate, const GateRequest& request) {
+Result<GateResult> JudgeRuns(store::Store* store, const RunRecord& base, const RunRecord& candidate,
+                             const GateRequest& request) {
   GateResult out;
   out.env = report::CheckEnvironments(base.host, candidate.host);
   if (Status s = GuardEnvironment(out.env, request.allow_env_mismatch, &out); !s.ok()) return s;

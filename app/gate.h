@@ -46,8 +46,8 @@ struct GateResult {
 // Independent repetitions of two runs. Refuses runs from incomparable
 // environments unless allowed; uses the candidate host's noise floors from
 // `store` when it is given and the request wants them.
-Result<GateResult> JudgeRuns(store::Store* store, const RunRecord& base,
-                             const RunRecord& candidate, const GateRequest& request);
+Result<GateResult> JudgeRuns(store::Store* store, const RunRecord& base, const RunRecord& candidate,
+                             const GateRequest& request);
 
 // Paired rounds of two builds (perfkit ab).
 Result<GateResult> JudgePaired(const std::vector<report::PairedSamples>& samples,

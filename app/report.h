@@ -16,10 +16,10 @@ namespace perfkit::app {
 
 struct ReportRequest {
   std::string run = "latest";
-  std::string baseline;  // compare `run` with this baseline
+  std::string baseline;                                        // compare `run` with this baseline
   std::optional<std::pair<std::string, std::string>> compare;  // BASE, CANDIDATE
-  std::vector<std::string> suites;  // empty: all
-  std::string history;              // glob
+  std::vector<std::string> suites;                             // empty: all
+  std::string history;                                         // glob
   int last = 10;
   std::string out_dir = "perfkit-report";
   std::string title;
@@ -28,7 +28,7 @@ struct ReportRequest {
 };
 
 struct ReportOutcome {
-  std::string path;  // report.md
+  std::string path;                   // report.md
   std::vector<std::string> warnings;  // from the gate
   std::string plot_note;              // why some plots are missing, if they are
   // The gate's code with --compare, else success.

@@ -1,10 +1,10 @@
 #include "app/run_record.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <ctime>
 #include <random>
-
-#include <fmt/format.h>
 
 #include "build_info.h"
 #include "suites/harness/host_context.h"
@@ -42,10 +42,11 @@ std::string NewUuid() {
   for (auto& x : b) x = static_cast<uint8_t>(rd());
   b[6] = (b[6] & 0x0f) | 0x40;  // version 4
   b[8] = (b[8] & 0x3f) | 0x80;  // RFC 4122 variant
-  return fmt::format("{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-"
-                     "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
-                     b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
-                     b[11], b[12], b[13], b[14], b[15]);
+  return fmt::format(
+      "{:02x}{:02x}{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-{:02x}{:02x}-"
+      "{:02x}{:02x}{:02x}{:02x}{:02x}{:02x}",
+      b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+      b[15]);
 }
 
 RunRecord NewRunRecord(const std::map<std::string, std::string>& tags, const std::string& source) {

@@ -27,7 +27,8 @@ Result<RunRecord> ResolveRun(store::Store* store, const std::string& ref) {
   }
   auto run = store->LoadRun(ref);
   if (!run.ok() && ref != "latest") {
-    return Status::Error("no run, baseline or file '" + ref + "' (see 'perfkit runs', "
+    return Status::Error("no run, baseline or file '" + ref +
+                         "' (see 'perfkit runs', "
                          "'perfkit baseline list')");
   }
   return run;

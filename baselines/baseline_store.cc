@@ -13,8 +13,9 @@ using internal::Transaction;
 Status ValidateBaselineName(const std::string& name) {
   const bool digits = !name.empty() && name.find_first_not_of("0123456789") == std::string::npos;
   const bool charset = !name.empty() && std::isalnum(static_cast<unsigned char>(name[0])) &&
-                       name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                              "0123456789._-") == std::string::npos;
+                       name.find_first_not_of(
+                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                           "0123456789._-") == std::string::npos;
   if (!charset || digits || name == "latest") {
     return Status::Error("invalid baseline name '" + name +
                          "' (letters, digits, '.', '_', '-'; not 'latest' or a number)");
@@ -40,12 +41,14 @@ Status Store::SaveBaseline(const std::string& name, int64_t run_id, const std::s
 }
 
 Result<std::vector<BaselineListing>> Store::ListBaselines() {
-  Statement q(db_,
-              "SELECT b.name, b.created_at, "
-              "(SELECT run_id FROM baseline_runs r WHERE r.baseline_id = b.id ORDER BY r.id DESC LIMIT 1), "
-              "(SELECT saved_at FROM baseline_runs r WHERE r.baseline_id = b.id ORDER BY r.id DESC LIMIT 1), "
-              "(SELECT COUNT(*) FROM baseline_runs r WHERE r.baseline_id = b.id) "
-              "FROM baselines b ORDER BY b.name");
+  Statement q(
+      db_,
+      "SELECT b.name, b.created_at, "
+      "(SELECT run_id FROM baseline_runs r WHERE r.baseline_id = b.id ORDER BY r.id DESC LIMIT 1), "
+      "(SELECT saved_at FROM baseline_runs r WHERE r.baseline_id = b.id ORDER BY r.id DESC LIMIT "
+      "1), "
+      "(SELECT COUNT(*) FROM baseline_runs r WHERE r.baseline_id = b.id) "
+      "FROM baselines b ORDER BY b.name");
   std::vector<BaselineListing> out;
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) {
@@ -95,8 +98,12 @@ Status Store::SaveNoiseFloors(const std::string& host_fingerprint, const std::st
     Statement upsert(db_,
                      "INSERT OR REPLACE INTO noise_floors(host_fingerprint, benchmark, metric, "
                      "noise, runs, measured_at) VALUES(?, ?, ?, ?, ?, ?)");
-    upsert.Bind(1, host_fingerprint).Bind(2, benchmark).Bind(3, metric).Bind(4, value)
-        .Bind(5, static_cast<int64_t>(runs)).Bind(6, now);
+    upsert.Bind(1, host_fingerprint)
+        .Bind(2, benchmark)
+        .Bind(3, metric)
+        .Bind(4, value)
+        .Bind(5, static_cast<int64_t>(runs))
+        .Bind(6, now);
     if (Status s = upsert.Run(); !s.ok()) return s;
   }
   return tx.Commit();
@@ -104,7 +111,8 @@ Status Store::SaveNoiseFloors(const std::string& host_fingerprint, const std::st
 
 Result<std::map<std::string, double>> Store::LoadNoiseFloors(const std::string& host_fingerprint,
                                                              const std::string& metric) {
-  Statement q(db_, "SELECT benchmark, noise FROM noise_floors WHERE host_fingerprint = ? AND metric = ?");
+  Statement q(
+      db_, "SELECT benchmark, noise FROM noise_floors WHERE host_fingerprint = ? AND metric = ?");
   q.Bind(1, host_fingerprint).Bind(2, metric);
   std::map<std::string, double> out;
   int rc;

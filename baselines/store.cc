@@ -1,8 +1,9 @@
 // Writing runs.
+#include "baselines/store.h"
+
 #include <nlohmann/json.hpp>
 
 #include "baselines/sqlite_util.h"
-#include "baselines/store.h"
 #include "suites/result_json.h"
 
 namespace perfkit::store {
@@ -15,7 +16,9 @@ Result<int64_t> Store::UpsertHost(const HostContext& host) {
   Statement insert(db_,
                    "INSERT INTO hosts(fingerprint, cpu_model, kernel, context_json) "
                    "VALUES(?, ?, ?, ?) ON CONFLICT(fingerprint) DO NOTHING");
-  insert.Bind(1, host.fingerprint).Bind(2, host.cpu_model).Bind(3, host.kernel)
+  insert.Bind(1, host.fingerprint)
+      .Bind(2, host.cpu_model)
+      .Bind(3, host.kernel)
       .Bind(4, HostContextToJson(host).dump());
   if (Status s = insert.Run(); !s.ok()) return s;
   Statement q(db_, "SELECT id FROM hosts WHERE fingerprint = ?");
@@ -31,10 +34,16 @@ Status Store::InsertRun(RunRecord& run) {
                    "INSERT INTO runs(uuid, started_at, ended_at, command_line, "
                    "perfkit_version, git_commit, source, status, host_id, context_json) "
                    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
-  insert.Bind(1, run.uuid).Bind(2, run.started_at).Bind(3, run.ended_at)
-      .Bind(4, run.command_line).Bind(5, run.perfkit_version).Bind(6, run.git_commit)
-      .Bind(7, run.source).Bind(8, std::string(RunStatusName(run.status)))
-      .Bind(9, *host_id).Bind(10, HostContextToJson(run.host).dump());
+  insert.Bind(1, run.uuid)
+      .Bind(2, run.started_at)
+      .Bind(3, run.ended_at)
+      .Bind(4, run.command_line)
+      .Bind(5, run.perfkit_version)
+      .Bind(6, run.git_commit)
+      .Bind(7, run.source)
+      .Bind(8, std::string(RunStatusName(run.status)))
+      .Bind(9, *host_id)
+      .Bind(10, HostContextToJson(run.host).dump());
   if (Status s = insert.Run(); !s.ok()) return s;
   run.id = sqlite3_last_insert_rowid(db_);
   for (const auto& [key, value] : run.tags) {
@@ -56,9 +65,14 @@ Status Store::InsertResult(int64_t run_id, const BenchmarkResult& b) {
                    "label, error) VALUES(?, ?, ?, ?, ?, ?, ?, ?) "
                    "ON CONFLICT(run_id, name) DO UPDATE SET error = "
                    "CASE WHEN excluded.error != '' THEN excluded.error ELSE error END");
-  upsert.Bind(1, run_id).Bind(2, b.name).Bind(3, b.suite)
-      .Bind(4, std::string(RoleName(b.role))).Bind(5, b.threads).Bind(6, b.time_unit)
-      .Bind(7, b.label).Bind(8, b.error);
+  upsert.Bind(1, run_id)
+      .Bind(2, b.name)
+      .Bind(3, b.suite)
+      .Bind(4, std::string(RoleName(b.role)))
+      .Bind(5, b.threads)
+      .Bind(6, b.time_unit)
+      .Bind(7, b.label)
+      .Bind(8, b.error);
   if (Status s = upsert.Run(); !s.ok()) return s;
   Statement id(db_, "SELECT id FROM benchmarks WHERE run_id = ? AND name = ?");
   id.Bind(1, run_id).Bind(2, b.name);
@@ -69,8 +83,12 @@ Status Store::InsertResult(int64_t run_id, const BenchmarkResult& b) {
                      "INSERT INTO samples(benchmark_id, repetition_index, iterations, "
                      "real_time_ns, cpu_time_ns, counters_json) VALUES(?, ?, ?, ?, ?, ?)");
     nlohmann::json counters = s.counters;
-    insert.Bind(1, benchmark_id).Bind(2, s.repetition_index).Bind(3, s.iterations)
-        .Bind(4, s.real_time_ns).Bind(5, s.cpu_time_ns).Bind(6, counters.dump());
+    insert.Bind(1, benchmark_id)
+        .Bind(2, s.repetition_index)
+        .Bind(3, s.iterations)
+        .Bind(4, s.real_time_ns)
+        .Bind(5, s.cpu_time_ns)
+        .Bind(6, counters.dump());
     if (Status st = insert.Run(); !st.ok()) return st;
   }
   return OkStatus();

@@ -1,8 +1,9 @@
 // `perfkit ab OLD NEW`: two builds run in alternating fresh processes, ABBA,
 // gated on paired per-round ratios (app/ab.h). The recommended CI mode.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
+
+#include <CLI/CLI.hpp>
 
 #include "app/ab.h"
 #include "cli/command.h"
@@ -37,8 +38,9 @@ Runner AddAb(CLI::App& app) {
   auto opts = std::make_shared<AbOptions>();
   app::AbRequest& r = opts->request;
   CLI::App* cmd = app.add_subcommand(
-      "ab", "Interleaved A/B of two builds in fresh processes (ABBA rounds), gated on paired "
-            "sign tests; same exit codes as compare");
+      "ab",
+      "Interleaved A/B of two builds in fresh processes (ABBA rounds), gated on paired "
+      "sign tests; same exit codes as compare");
   cmd->add_option("old", r.old_program, "Old perfkit build or Google Benchmark executable")
       ->required();
   cmd->add_option("new", r.new_program, "New build, same kind as OLD")->required();

@@ -1,7 +1,8 @@
 #include "cli/cmd_baseline.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "app/database.h"
 #include "app/files.h"
@@ -40,7 +41,8 @@ int List(store::Store& store) {
   }
   fmt::print("{:<20}  {:>7}  {:<20}  {:>5}\n", "baseline", "run", "saved", "saves");
   for (const auto& b : *list) {
-    fmt::print("{:<20}  {:>7}  {:<20}  {:>5}\n", b.name, b.latest_run_id, b.latest_saved_at, b.saves);
+    fmt::print("{:<20}  {:>7}  {:<20}  {:>5}\n", b.name, b.latest_run_id, b.latest_saved_at,
+               b.saves);
   }
   return kExitSuccess;
 }
@@ -67,7 +69,8 @@ int Export(store::Store& store, const BaselineOptions& o) {
     fmt::print("{}", json);
     return kExitSuccess;
   }
-  if (Status s = app::WriteFileAtomically(o.output, json); !s.ok()) return Fail(kExitFailure, s.message());
+  if (Status s = app::WriteFileAtomically(o.output, json); !s.ok())
+    return Fail(kExitFailure, s.message());
   return kExitSuccess;
 }
 

@@ -67,8 +67,8 @@ int RunBench(const BenchOptions& o) {
   if (!measured.ok()) return Fail(measured.status());
   PrintResultsTable(measured->run, stdout);
   if (m->selection.counters) {
-    PrintCountersTable(measured->run, request->run.counters,
-                       m->selection.counters->unsupported(), stdout);
+    PrintCountersTable(measured->run, request->run.counters, m->selection.counters->unsupported(),
+                       stdout);
   }
   return Finish(measured->run, request->db, request->json_out, measured->interrupted);
 }

@@ -1,9 +1,9 @@
 // `perfkit calibrate`: run the same build several times (A/A) and store each
 // benchmark's noise floor, so `compare` knows which gates it cannot trust.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <cmath>
 
 #include "app/calibrate.h"
@@ -38,9 +38,10 @@ void PrintFloors(const std::map<std::string, double>& floors, const report::Comp
                needs * 100,
                above ? fmt::format("  (a {:.0f}% gate is below the noise)", threshold * 100) : "");
   }
-  fmt::print("\n{} of {} benchmarks are too noisy for their gate ({:.0f}% unless overridden); "
-             "compare will judge them at {:.0f} x their noise\n",
-             flagged, floors.size(), gate.threshold * 100, gate.noise_k);
+  fmt::print(
+      "\n{} of {} benchmarks are too noisy for their gate ({:.0f}% unless overridden); "
+      "compare will judge them at {:.0f} x their noise\n",
+      flagged, floors.size(), gate.threshold * 100, gate.noise_k);
 }
 
 }  // namespace
@@ -59,10 +60,9 @@ int RunCalibrate(const CalibrateOptions& o) {
   });
   if (!calibration.ok()) return Fail(calibration.status());
   PrintFloors(calibration->floors, request.gate.compare);
-  fmt::print(stderr,
-             "saved noise floors of {} benchmarks for host {} ({} runs tagged calibration={})\n",
-             calibration->floors.size(), calibration->host_fingerprint, o.runs,
-             calibration->session);
+  fmt::print(
+      stderr, "saved noise floors of {} benchmarks for host {} ({} runs tagged calibration={})\n",
+      calibration->floors.size(), calibration->host_fingerprint, o.runs, calibration->session);
   return kExitSuccess;
 }
 

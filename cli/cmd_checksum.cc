@@ -1,8 +1,8 @@
 #include "cli/cmd_checksum.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -58,7 +58,8 @@ int RunChecksum(const ChecksumOptions& options) {
 
 Runner AddChecksum(CLI::App& app) {
   auto opts = std::make_shared<ChecksumOptions>();
-  CLI::App* cmd = app.add_subcommand("checksum", "Print the CRC-32C (or CRC-32) of files, like cksum");
+  CLI::App* cmd =
+      app.add_subcommand("checksum", "Print the CRC-32C (or CRC-32) of files, like cksum");
   cmd->add_option("--algo", opts->algo, "crc32c (Castagnoli, default) or crc32 (zlib)")
       ->check(CLI::IsMember({"crc32", "crc32c"}));
   cmd->add_option("files", opts->files, "Files ('-' or none: standard input)");

@@ -1,7 +1,6 @@
 #include "cli/cmd_compare.h"
 
 #include <CLI/CLI.hpp>
-
 #include <filesystem>
 
 #include "app/database.h"

@@ -2,8 +2,9 @@
 // JSON, readable by Google Benchmark's tools/compare.py.
 #include "cli/cmd_export.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "app/database.h"
 #include "app/files.h"
@@ -41,7 +42,8 @@ int RunExport(const ExportOptions& options) {
 
 Runner AddExport(CLI::App& app) {
   auto opts = std::make_shared<ExportOptions>();
-  CLI::App* cmd = app.add_subcommand("export", "Write a stored run for other tools (Google Benchmark JSON by default)");
+  CLI::App* cmd = app.add_subcommand(
+      "export", "Write a stored run for other tools (Google Benchmark JSON by default)");
   cmd->add_option("run", opts->run, "Run id, uuid (prefix) or 'latest'");
   cmd->add_option("-o,--output", opts->output, "Output file (default: stdout)");
   cmd->add_option("--format", opts->format,

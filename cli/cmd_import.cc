@@ -1,7 +1,8 @@
 #include "cli/cmd_import.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "app/bench_request.h"
 #include "app/database.h"

@@ -127,7 +127,7 @@ int RunProfile(const ProfileOptions& o) {
   sampler.frequency = o.frequency;
   sampler.period = o.period;
   sampler.buffer_pages = o.buffer_pages;
-  const std::string target = o.pid                  ? "pid " + std::to_string(o.pid)
+  const std::string target = o.pid                    ? "pid " + std::to_string(o.pid)
                              : o.suite.suites.empty() ? o.command[0]
                                                       : "suite " + o.suite.suites[0];
   int exit_status = 0;

@@ -1,8 +1,9 @@
 // `perfkit report`: a markdown report with plots from stored runs, a
 // baseline comparison or any two runs (app/report.h). With --compare it
 // exits as the gate does.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "app/report.h"
 #include "cli/command.h"
@@ -38,7 +39,8 @@ Runner AddReport(CLI::App& app) {
       "report", "Write a markdown report with plots (and the gate's exit code with --compare)");
   cmd->add_option("run", r.run, "Run id, uuid or 'latest' (default)");
   auto* baseline = cmd->add_option("--baseline", r.baseline, "Compare RUN with this baseline");
-  cmd->add_option("--compare", opts->compare, "BASE CANDIDATE: compare two runs, baselines or files")
+  cmd->add_option("--compare", opts->compare,
+                  "BASE CANDIDATE: compare two runs, baselines or files")
       ->expected(2)
       ->excludes(baseline);
   cmd->add_option("--suite", r.suites, "Only this suite (repeatable)")->allow_extra_args(false);

@@ -1,8 +1,9 @@
 // `perfkit runs [--limit N] [--json]`: the stored runs, newest first.
 #include "cli/cmd_runs.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "app/database.h"
@@ -29,11 +30,17 @@ int RunRuns(const RunsOptions& options) {
   if (options.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& l : *runs) {
-      out.push_back({{"id", l.run.id}, {"uuid", l.run.uuid}, {"started_at", l.run.started_at},
-                     {"ended_at", l.run.ended_at}, {"status", RunStatusName(l.run.status)},
-                     {"source", l.run.source}, {"benchmarks", l.benchmarks},
-                     {"samples", l.samples}, {"tags", l.run.tags},
-                     {"command_line", l.run.command_line}, {"git_commit", l.run.git_commit},
+      out.push_back({{"id", l.run.id},
+                     {"uuid", l.run.uuid},
+                     {"started_at", l.run.started_at},
+                     {"ended_at", l.run.ended_at},
+                     {"status", RunStatusName(l.run.status)},
+                     {"source", l.run.source},
+                     {"benchmarks", l.benchmarks},
+                     {"samples", l.samples},
+                     {"tags", l.run.tags},
+                     {"command_line", l.run.command_line},
+                     {"git_commit", l.run.git_commit},
                      {"host_fingerprint", l.run.host.fingerprint}});
     }
     fmt::print("{}\n", out.dump(2));

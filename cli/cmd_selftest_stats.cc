@@ -1,7 +1,8 @@
 // `perfkit selftest-stats`: the gate's false-alarm and detection rates on
 // synthetic suites, so its statistics are checked in numbers, not trust.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "app/exit_status.h"
 #include "cli/command.h"
@@ -19,9 +20,10 @@ struct SelftestOptions {
 };
 
 int RunSelftestStats(const SelftestOptions& o) {
-  fmt::print("{} synthetic suites per row, {} benchmarks, {} repetitions per side, log-normal "
-             "noise, 5% threshold, alpha 0.05\n\n",
-             o.suites, o.benchmarks, o.repetitions);
+  fmt::print(
+      "{} synthetic suites per row, {} benchmarks, {} repetitions per side, log-normal "
+      "noise, 5% threshold, alpha 0.05\n\n",
+      o.suites, o.benchmarks, o.repetitions);
   fmt::print("{:>5}  {:>22}  {:>28}  {:>22}\n", "CV", "false alarms (A/A)",
              fmt::format("detects a {:.0f}% slowdown", o.slowdown_percent), "other alarms then");
   bool goals = true;
@@ -47,15 +49,18 @@ int RunSelftestStats(const SelftestOptions& o) {
 
 Runner AddSelftestStats(CLI::App& app) {
   auto opts = std::make_shared<SelftestOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "selftest-stats", "Simulate the compare gate: false-alarm and detection rates");
+  CLI::App* cmd = app.add_subcommand("selftest-stats",
+                                     "Simulate the compare gate: false-alarm and detection rates");
   cmd->add_option("--suites", opts->suites, "Synthetic suites per noise level")
       ->check(CLI::Range(10, 1000000));
-  cmd->add_option("--benchmarks", opts->benchmarks, "Benchmarks per suite")->check(CLI::Range(1, 1000));
-  cmd->add_option("--repetitions", opts->repetitions, "Repetitions per side")->check(CLI::Range(2, 200));
+  cmd->add_option("--benchmarks", opts->benchmarks, "Benchmarks per suite")
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--repetitions", opts->repetitions, "Repetitions per side")
+      ->check(CLI::Range(2, 200));
   cmd->add_option("--slowdown", opts->slowdown_percent, "True slowdown to detect, in percent");
   cmd->add_option("--seed", opts->seed, "Random seed");
-  cmd->add_option("--cv", opts->cv_percent, "Noise levels in percent (repeatable; default 2 3 5 10)")
+  cmd->add_option("--cv", opts->cv_percent,
+                  "Noise levels in percent (repeatable; default 2 3 5 10)")
       ->allow_extra_args(false);
   return [opts] { return RunSelftestStats(*opts); };
 }

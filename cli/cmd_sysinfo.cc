@@ -1,9 +1,10 @@
 // `perfkit sysinfo [--json]`: the machine and build context runs are judged in.
 #include "cli/cmd_sysinfo.h"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <CLI/CLI.hpp>
 
 #include "cli/command.h"
 #include "cli/common.h"
@@ -38,12 +39,13 @@ int RunSysinfo(const SysinfoOptions& options) {
   row("cpu", fmt::format("{} (vendor {}, family {}, model {}, stepping {})", h.cpu_model,
                          h.cpu_vendor, h.cpu_family, h.cpu_model_number, h.cpu_stepping));
   row("features", fmt::format("{}", fmt::join(h.cpu_features, " ")));
-  row("cpus", fmt::format("{} logical, {} physical cores, SMT {}", h.logical_cpus,
-                          h.physical_cores, h.smt ? "on" : "off"));
+  row("cpus", fmt::format("{} logical, {} physical cores, SMT {}", h.logical_cpus, h.physical_cores,
+                          h.smt ? "on" : "off"));
   row("caches", Caches(h));
   row("numa nodes", std::to_string(h.numa_nodes));
-  row("huge pages", h.huge_page_sizes.empty() ? "unavailable"
-                                              : fmt::format("{}", fmt::join(h.huge_page_sizes, " ")));
+  row("huge pages", h.huge_page_sizes.empty()
+                        ? "unavailable"
+                        : fmt::format("{}", fmt::join(h.huge_page_sizes, " ")));
   row("transparent hugepages", h.thp_mode);
   row("kernel", h.kernel);
   row("hypervisor", h.hypervisor.empty() ? "none detected" : h.hypervisor);
@@ -56,12 +58,12 @@ int RunSysinfo(const SysinfoOptions& options) {
   row("compiler", h.compiler);
   row("build type", h.build_type);
   row("build flags", OrUnavailable(h.build_flags));
-  row("google benchmark", fmt::format("{} ({} build{})", OrUnavailable(h.benchmark_version),
-                                      h.benchmark_build_type,
-                                      h.benchmark_build_type == "debug"
-                                          ? "; Debian ships it so: its own timing loop has "
-                                            "assertions on, our benchmark code does not"
-                                          : ""));
+  row("google benchmark",
+      fmt::format("{} ({} build{})", OrUnavailable(h.benchmark_version), h.benchmark_build_type,
+                  h.benchmark_build_type == "debug"
+                      ? "; Debian ships it so: its own timing loop has "
+                        "assertions on, our benchmark code does not"
+                      : ""));
   row("fingerprint", h.fingerprint);
   return kExitSuccess;
 }

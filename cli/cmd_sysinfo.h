@@ -1,7 +1,6 @@
 // `perfkit sysinfo [--json]`: the machine and build context runs are judged in.
 #pragma once
 
-
 namespace perfkit::cli {
 
 struct SysinfoOptions {

@@ -1,11 +1,10 @@
 #include "cli/common.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cmath>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 namespace perfkit::cli {
 

@@ -2,10 +2,9 @@
 // the numeric validator every floating-point option uses.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "app/exit_status.h"
 #include "report/units.h"

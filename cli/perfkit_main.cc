@@ -29,14 +29,21 @@ Runner AddSysinfo(CLI::App& app);
 
 const std::vector<CommandEntry>& Commands() {
   static const std::vector<CommandEntry> commands = {
-      {"bench", &AddBench},         {"compare", &AddCompare},
-      {"baseline", &AddBaseline},   {"calibrate", &AddCalibrate},
-      {"ab", &AddAb},               {"report", &AddReport},
+      {"bench", &AddBench},
+      {"compare", &AddCompare},
+      {"baseline", &AddBaseline},
+      {"calibrate", &AddCalibrate},
+      {"ab", &AddAb},
+      {"report", &AddReport},
       {"list", &AddList},
-      {"sysinfo", &AddSysinfo},     {"runs", &AddRuns},
-      {"export", &AddExport},       {"import", &AddImport},
-      {"checksum", &AddChecksum},   {"selftest-stats", &AddSelftestStats},
-      {"jit", &AddJit},             {"profile", &AddProfile},
+      {"sysinfo", &AddSysinfo},
+      {"runs", &AddRuns},
+      {"export", &AddExport},
+      {"import", &AddImport},
+      {"checksum", &AddChecksum},
+      {"selftest-stats", &AddSelftestStats},
+      {"jit", &AddJit},
+      {"profile", &AddProfile},
   };
   return commands;
 }
@@ -44,12 +51,12 @@ const std::vector<CommandEntry>& Commands() {
 int PerfkitMain(const std::vector<std::string>& args) {
   app::SetInvocation(args);
   CLI::App root("perfkit: benchmarks, comparisons and profiles with honest statistics.\n" +
-                   std::string(app::kExitStatusHelp),
-               "perfkit");
+                    std::string(app::kExitStatusHelp),
+                "perfkit");
   root.set_version_flag("--version", std::string("perfkit ") + PERFKIT_VERSION +
-                                        (std::string(PERFKIT_GIT_COMMIT).empty()
-                                             ? ""
-                                             : std::string(" (") + PERFKIT_GIT_COMMIT + ")"));
+                                         (std::string(PERFKIT_GIT_COMMIT).empty()
+                                              ? ""
+                                              : std::string(" (") + PERFKIT_GIT_COMMIT + ")"));
   root.require_subcommand(1);
   std::vector<std::pair<CLI::App*, Runner>> runners;
   for (const CommandEntry& c : Commands()) {

@@ -37,17 +37,17 @@ struct BenchmarkComparison {
   size_t n_candidate = 0;
   double median_base = 0;
   double median_candidate = 0;
-  double ratio = 1;  // candidate / base, Hodges-Lehmann
+  double ratio = 1;        // candidate / base, Hodges-Lehmann
   double ratio_lower = 0;  // two-sided 1-2*alpha interval: each bound is a
   double ratio_upper = 0;  // one-sided 1-alpha confidence bound
   double p_two_sided = 1;
-  double p_worse = 1;           // one-sided: the candidate is worse
+  double p_worse = 1;  // one-sided: the candidate is worse
   double p_better = 1;
   double p_worse_adjusted = 1;  // Benjamini-Hochberg over the comparison
   double p_better_adjusted = 1;
-  double threshold = 0;            // as requested
-  double effective_threshold = 0;  // after the noise floor
-  double noise = -1;               // -1: not calibrated
+  double threshold = 0;              // as requested
+  double effective_threshold = 0;    // after the noise floor
+  double noise = -1;                 // -1: not calibrated
   double min_detectable_effect = 0;  // relative change the gate could see now
   Verdict verdict = Verdict::kInconclusive;
   std::string note;

@@ -43,9 +43,8 @@ std::string Summary(const Comparison& c) {
       "{} regressions, {} improvements, {} no change, {} inconclusive\n",
       c.geomean, Interval(c.geomean_lower, c.geomean_upper), c.benchmarks.size(),
       c.higher_is_better ? "higher is better" : "lower is better", (1 - 2 * c.alpha) * 100,
-      (1 - c.alpha) * 100,
-      count(Verdict::kRegression), count(Verdict::kImprovement), count(Verdict::kNoChange),
-      count(Verdict::kInconclusive));
+      (1 - c.alpha) * 100, count(Verdict::kRegression), count(Verdict::kImprovement),
+      count(Verdict::kNoChange), count(Verdict::kInconclusive));
   if (!c.only_in_base.empty() || !c.only_in_candidate.empty()) {
     s += fmt::format("not compared: {} only in the base, {} only in the candidate\n",
                      c.only_in_base.size(), c.only_in_candidate.size());
@@ -73,9 +72,9 @@ std::vector<std::string> Notes(const Comparison& c) {
 std::string FormatComparisonText(const Comparison& c, bool color) {
   size_t width = 9;
   for (const auto& b : c.benchmarks) width = std::max(width, b.name.size());
-  std::string out = fmt::format("{:<{}}  {:>11}  {:>11}  {:>7}  {:>16}  {:>8}  {}\n", "benchmark",
-                                width, "base", "candidate", "change", "ratio CI", "p (adj)",
-                                "verdict");
+  std::string out =
+      fmt::format("{:<{}}  {:>11}  {:>11}  {:>7}  {:>16}  {:>8}  {}\n", "benchmark", width, "base",
+                  "candidate", "change", "ratio CI", "p (adj)", "verdict");
   for (const auto& b : c.benchmarks) {
     std::string verdict = VerdictName(b.verdict);
     if (color && *Colour(b.verdict)) verdict = Colour(b.verdict) + verdict + "\033[0m";
@@ -95,12 +94,12 @@ std::string FormatComparisonMarkdown(const Comparison& c) {
       "| Benchmark | Baseline | New | Change | Ratio CI | p (adj) | Verdict |\n"
       "|---|---:|---:|---:|---:|---:|---|\n";
   for (const auto& b : c.benchmarks) {
-    out += fmt::format("| `{}` | {} | {} | {} | {} | {:.3g} | {}{} |\n", b.name,
-                       FormatMetric(c.metric, b.median_base),
-                       FormatMetric(c.metric, b.median_candidate), Change(b.ratio),
-                       Interval(b.ratio_lower, b.ratio_upper), b.p_worse_adjusted,
-                       b.verdict == Verdict::kRegression ? "**REGRESSION**" : VerdictName(b.verdict),
-                       b.note.empty() ? "" : " (" + b.note + ")");
+    out += fmt::format(
+        "| `{}` | {} | {} | {} | {} | {:.3g} | {}{} |\n", b.name,
+        FormatMetric(c.metric, b.median_base), FormatMetric(c.metric, b.median_candidate),
+        Change(b.ratio), Interval(b.ratio_lower, b.ratio_upper), b.p_worse_adjusted,
+        b.verdict == Verdict::kRegression ? "**REGRESSION**" : VerdictName(b.verdict),
+        b.note.empty() ? "" : " (" + b.note + ")");
   }
   out += "\n";
   std::string summary = Summary(c);
@@ -119,27 +118,28 @@ std::string FormatComparisonJson(const Comparison& c) {
   };
   nlohmann::ordered_json benchmarks = nlohmann::ordered_json::array();
   for (const auto& b : c.benchmarks) {
-    benchmarks.push_back({{"name", b.name},
-                          {"n_base", b.n_base},
-                          {"n_candidate", b.n_candidate},
-                          {"median_base", num(b.median_base)},
-                          {"median_candidate", num(b.median_candidate)},
-                          {"ratio", num(b.ratio)},
-                          {"ratio_ci", {num(b.ratio_lower), num(b.ratio_upper)}},
-                          {"p_two_sided", b.p_two_sided},
-                          {"p_worse", b.p_worse},
-                          {"p_worse_adjusted", b.p_worse_adjusted},
-                          {"p_better_adjusted", b.p_better_adjusted},
-                          {"threshold", b.threshold},
-                          {"effective_threshold", b.effective_threshold},
-                          {"noise", b.noise < 0 ? nlohmann::json(nullptr) : nlohmann::json(b.noise)},
-                          {"min_detectable_effect", num(b.min_detectable_effect)},
-                          {"verdict", VerdictName(b.verdict)},
-                          {"note", b.note}});
+    benchmarks.push_back(
+        {{"name", b.name},
+         {"n_base", b.n_base},
+         {"n_candidate", b.n_candidate},
+         {"median_base", num(b.median_base)},
+         {"median_candidate", num(b.median_candidate)},
+         {"ratio", num(b.ratio)},
+         {"ratio_ci", {num(b.ratio_lower), num(b.ratio_upper)}},
+         {"p_two_sided", b.p_two_sided},
+         {"p_worse", b.p_worse},
+         {"p_worse_adjusted", b.p_worse_adjusted},
+         {"p_better_adjusted", b.p_better_adjusted},
+         {"threshold", b.threshold},
+         {"effective_threshold", b.effective_threshold},
+         {"noise", b.noise < 0 ? nlohmann::json(nullptr) : nlohmann::json(b.noise)},
+         {"min_detectable_effect", num(b.min_detectable_effect)},
+         {"verdict", VerdictName(b.verdict)},
+         {"note", b.note}});
   }
   nlohmann::ordered_json counts = nlohmann::ordered_json::object();
-  for (Verdict v : {Verdict::kRegression, Verdict::kImprovement, Verdict::kNoChange,
-                    Verdict::kInconclusive}) {
+  for (Verdict v :
+       {Verdict::kRegression, Verdict::kImprovement, Verdict::kNoChange, Verdict::kInconclusive}) {
     auto it = c.counts.find(v);
     counts[VerdictName(v)] = it == c.counts.end() ? 0 : it->second;
   }

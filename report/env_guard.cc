@@ -3,9 +3,7 @@
 namespace perfkit::report {
 namespace {
 
-bool Unknown(const std::string& v) {
-  return v.empty() || v.rfind("unknown", 0) == 0;
-}
+bool Unknown(const std::string& v) { return v.empty() || v.rfind("unknown", 0) == 0; }
 
 }  // namespace
 
@@ -17,8 +15,9 @@ EnvCheck CheckEnvironments(const HostContext& a, const HostContext& b) {
       {"kernel", {a.kernel, b.kernel}},
       {"governor", {a.governor, b.governor}},
       {"boost", {a.boost, b.boost}},
-      {"smt", {Unknown(a.cpu_model) ? "" : (a.smt ? "on" : "off"),
-               Unknown(b.cpu_model) ? "" : (b.smt ? "on" : "off")}},
+      {"smt",
+       {Unknown(a.cpu_model) ? "" : (a.smt ? "on" : "off"),
+        Unknown(b.cpu_model) ? "" : (b.smt ? "on" : "off")}},
       {"aslr", {a.aslr, b.aslr}},
       {"build_flags", {a.build_flags, b.build_flags}},
       {"build_type", {a.build_type, b.build_type}},

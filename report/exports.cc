@@ -68,11 +68,12 @@ std::string ToGithubActionJson(const RunRecord& run) {
   for (const BenchmarkResult& b : run.benchmarks) {
     const auto real = Real(b);
     if (real.empty()) continue;
-    doc.push_back({{"name", b.name},
-                   {"unit", "ns"},
-                   {"value", Median(real)},
-                   {"range", fmt::format("± {:.4g}", StdDev(real))},
-                   {"extra", fmt::format("{} repetitions; CV {:.1f}%", real.size(), CvPercent(real))}});
+    doc.push_back(
+        {{"name", b.name},
+         {"unit", "ns"},
+         {"value", Median(real)},
+         {"range", fmt::format("± {:.4g}", StdDev(real))},
+         {"extra", fmt::format("{} repetitions; CV {:.1f}%", real.size(), CvPercent(real))}});
   }
   return doc.dump(2) + "\n";
 }
@@ -87,7 +88,8 @@ std::string ToRepetitionCsv(const std::vector<const RunRecord*>& runs,
       }
     }
   }
-  std::string out = "side,run_id,run_uuid,benchmark,role,repetition,iterations,real_time_ns,cpu_time_ns";
+  std::string out =
+      "side,run_id,run_uuid,benchmark,role,repetition,iterations,real_time_ns,cpu_time_ns";
   for (const auto& c : counter_names) out += "," + CsvField(c);
   out += "\n";
   for (size_t i = 0; i < runs.size(); ++i) {

@@ -33,10 +33,11 @@ ordered_json Number(double v) {
 ordered_json Context(const RunRecord& run) {
   ordered_json caches = ordered_json::array();
   for (const auto& [name, bytes] : run.host.cache_bytes) {
-    const std::string type = name.size() > 2 && name[2] == 'd' ? "Data"
+    const std::string type = name.size() > 2 && name[2] == 'd'   ? "Data"
                              : name.size() > 2 && name[2] == 'i' ? "Instruction"
-                                                                  : "Unified";
-    caches.push_back({{"type", type}, {"level", name[1] - '0'}, {"size", bytes}, {"num_sharing", 0}});
+                                                                 : "Unified";
+    caches.push_back(
+        {{"type", type}, {"level", name[1] - '0'}, {"size", bytes}, {"num_sharing", 0}});
   }
   ordered_json roles = ordered_json::object(), suites = ordered_json::object();
   for (const auto& b : run.benchmarks) {
@@ -49,10 +50,12 @@ ordered_json Context(const RunRecord& run) {
       {"executable", "perfkit"},
       {"num_cpus", run.host.logical_cpus},
       {"mhz_per_cpu", 0},
-      {"cpu_scaling_enabled", run.host.governor != "performance" && run.host.governor != "unavailable"},
+      {"cpu_scaling_enabled",
+       run.host.governor != "performance" && run.host.governor != "unavailable"},
       {"caches", caches},
       {"load_avg", {run.host.load_average_1m}},
-      {"library_build_type", run.host.benchmark_build_type.empty() ? "release" : run.host.benchmark_build_type},
+      {"library_build_type",
+       run.host.benchmark_build_type.empty() ? "release" : run.host.benchmark_build_type},
       {"perfkit",
        {{"run_uuid", run.uuid},
         {"run_id", run.id},
@@ -133,8 +136,10 @@ std::string ReplaceNonFinite(const std::string& in, std::vector<std::pair<size_t
     const char c = in[i];
     if (in_string) {
       out += c;
-      if (c == '\\' && i + 1 < in.size()) out += in[++i];
-      else if (c == '"') in_string = false;
+      if (c == '\\' && i + 1 < in.size())
+        out += in[++i];
+      else if (c == '"')
+        in_string = false;
       ++i;
       continue;
     }
@@ -175,11 +180,26 @@ double NumberOr(const json& e, const char* key, double fallback) {
   return it->is_number() ? it->get<double>() : fallback;
 }
 
-const std::set<std::string> kKnownFields = {
-    "name", "family_index", "per_family_instance_index", "run_name", "run_type",
-    "repetitions", "repetition_index", "threads", "iterations", "real_time",
-    "cpu_time", "time_unit", "aggregate_name", "aggregate_unit", "error_occurred",
-    "error_message", "label", "big_o", "rms", "complexity_n"};
+const std::set<std::string> kKnownFields = {"name",
+                                            "family_index",
+                                            "per_family_instance_index",
+                                            "run_name",
+                                            "run_type",
+                                            "repetitions",
+                                            "repetition_index",
+                                            "threads",
+                                            "iterations",
+                                            "real_time",
+                                            "cpu_time",
+                                            "time_unit",
+                                            "aggregate_name",
+                                            "aggregate_unit",
+                                            "error_occurred",
+                                            "error_message",
+                                            "label",
+                                            "big_o",
+                                            "rms",
+                                            "complexity_n"};
 
 HostContext HostFromContext(const json& context) {
   if (auto p = context.find("perfkit"); p != context.end() && p->contains("host")) {
@@ -218,7 +238,8 @@ Result<json> ParseTolerant(const std::string& text, const std::string& origin) {
     }
     // "[json.exception.parse_error.101] parse error at line 1, column 1: WHY"
     std::string what = e.what();
-    if (const size_t colon = what.find(": "); colon != std::string::npos) what = what.substr(colon + 2);
+    if (const size_t colon = what.find(": "); colon != std::string::npos)
+      what = what.substr(colon + 2);
     return Status::Error("invalid JSON in " + origin + " at " + Position(text, offset + delta) +
                          ": " + what);
   }
@@ -342,10 +363,9 @@ Result<RunRecord> FromGbenchJson(const std::string& text, const std::string& ori
   }
   reader.SortByRegistration();
   if (run.benchmarks.empty()) {
-    return Status::Error(origin + (reader.saw_aggregate
-                                       ? " holds only aggregates; re-run without "
-                                         "--benchmark_report_aggregates_only"
-                                       : " holds no benchmark results"));
+    return Status::Error(origin + (reader.saw_aggregate ? " holds only aggregates; re-run without "
+                                                          "--benchmark_report_aggregates_only"
+                                                        : " holds no benchmark results"));
   }
   return run;
 }

@@ -73,17 +73,14 @@ double NormalSf(double z) { return 0.5 * std::erfc(z / std::sqrt(2.0)); }
 double NormalQuantile(double p) {
   if (p <= 0) return -INFINITY;
   if (p >= 1) return INFINITY;
-  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
-                             -2.759285104469687e+02, 1.383577518672690e+02,
-                             -3.066479806614716e+01, 2.506628277459239e+00};
-  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
-                             -1.556989798598866e+02, 6.680131188771972e+01,
-                             -1.328068155288572e+01};
-  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
-                             -2.400758277161838e+00, -2.549732539343734e+00,
-                             4.374664141464968e+00, 2.938163982698783e+00};
-  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
-                             2.445134137142996e+00, 3.754408661907416e+00};
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,  -2.759285104469687e+02,
+                             1.383577518672690e+02,  -3.066479806614716e+01, 2.506628277459239e+00};
+  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                             6.680131188771972e+01, -1.328068155288572e+01};
+  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                             -2.549732539343734e+00, 4.374664141464968e+00,  2.938163982698783e+00};
+  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                             3.754408661907416e+00};
   double x;
   if (p < 0.02425) {
     const double q = std::sqrt(-2 * std::log(p));
@@ -180,7 +177,8 @@ ShiftEstimate HodgesLehmann(const std::vector<double>& x, const std::vector<doub
   } else {
     const double z = NormalQuantile(1 - alpha / 2);
     k = static_cast<long>(std::floor(static_cast<double>(nm) / 2 -
-                                     z * std::sqrt(static_cast<double>(nm) * (n + m + 1) / 12.0))) - 1;
+                                     z * std::sqrt(static_cast<double>(nm) * (n + m + 1) / 12.0))) -
+        1;
   }
   if (k < 0) {
     // Too few values for this confidence: the interval is unbounded.

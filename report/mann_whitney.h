@@ -10,10 +10,10 @@
 namespace perfkit::report {
 
 struct MannWhitney {
-  double u = 0;                 // U of y: pairs with y > x, ties counting 1/2
+  double u = 0;  // U of y: pairs with y > x, ties counting 1/2
   double p_two_sided = 1;
-  double p_greater = 1;         // H1: y tends to be larger than x
-  double p_less = 1;            // H1: y tends to be smaller than x
+  double p_greater = 1;  // H1: y tends to be larger than x
+  double p_less = 1;     // H1: y tends to be smaller than x
   bool exact = false;
 };
 

@@ -86,12 +86,13 @@ std::string EnvironmentSection(const ReportInput& in) {
   });
   std::vector<std::string> warnings;
   for (const auto& d : in.env.differences) {
-    warnings.push_back(fmt::format("environments differ in {}: '{}' vs '{}'", d.field, d.base, d.candidate));
+    warnings.push_back(
+        fmt::format("environments differ in {}: '{}' vs '{}'", d.field, d.base, d.candidate));
   }
   for (const auto& r : in.runs) {
     if (r.run.status != RunStatus::kComplete) {
-      warnings.push_back(fmt::format("run {} ({}) did not complete: its results are partial",
-                                     r.run.id, r.label));
+      warnings.push_back(
+          fmt::format("run {} ({}) did not complete: its results are partial", r.run.id, r.label));
     }
   }
   if (!warnings.empty()) {
@@ -106,7 +107,8 @@ std::string PlotLinks(const std::vector<PlotJob>& made, const std::string& secti
   for (const auto& p : made) {
     if (p.section != section) continue;
     const std::string stem = p.output.substr(0, p.output.rfind('.'));
-    out += fmt::format("![{}]({})\n\n*{}* ([SVG]({}.svg))\n\n", p.caption, p.output, p.caption, stem);
+    out +=
+        fmt::format("![{}]({})\n\n*{}* ([SVG]({}.svg))\n\n", p.caption, p.output, p.caption, stem);
   }
   return out;
 }
@@ -173,11 +175,12 @@ std::string ComparisonTable(const ReportInput& in, const std::string& suite) {
     const std::string ci = std::isfinite(b.ratio_lower) && std::isfinite(b.ratio_upper)
                                ? fmt::format("[{:.3f}, {:.3f}]", b.ratio_lower, b.ratio_upper)
                                : "unbounded";
-    out += fmt::format("| `{}` | {} | {} | {} | {} | {:.3g} | {}{} |\n", b.name,
-                       FormatMetric(c.metric, b.median_base), FormatMetric(c.metric, b.median_candidate),
-                       Improvement(b.ratio, c.higher_is_better), ci, b.p_worse_adjusted,
-                       b.verdict == Verdict::kRegression ? "**REGRESSION**" : VerdictName(b.verdict),
-                       b.note.empty() ? "" : " (" + b.note + ")");
+    out += fmt::format(
+        "| `{}` | {} | {} | {} | {} | {:.3g} | {}{} |\n", b.name,
+        FormatMetric(c.metric, b.median_base), FormatMetric(c.metric, b.median_candidate),
+        Improvement(b.ratio, c.higher_is_better), ci, b.p_worse_adjusted,
+        b.verdict == Verdict::kRegression ? "**REGRESSION**" : VerdictName(b.verdict),
+        b.note.empty() ? "" : " (" + b.note + ")");
   }
   return out + "\n";
 }
@@ -193,17 +196,19 @@ std::string StatsTable(const RunRecord& run, const std::string& suite) {
     const auto& r = rows[i];
     const auto t = Times(b);
     if (t.empty()) {
-      out += fmt::format("| `{}` | 0 | {} | | | | | | |\n", b.name, b.error.empty() ? "not run" : b.error);
+      out += fmt::format("| `{}` | 0 | {} | | | | | | |\n", b.name,
+                         b.error.empty() ? "not run" : b.error);
       continue;
     }
     const std::string peer = r.role == Role::kPeer ? "peer"
-                             : r.vs_best_peer ? fmt::format("{:.2f}x {}", *r.vs_best_peer, r.best_peer)
-                                              : "";
+                             : r.vs_best_peer
+                                 ? fmt::format("{:.2f}x {}", *r.vs_best_peer, r.best_peer)
+                                 : "";
     out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {:.1f} | {} | {} |\n", b.name, t.size(),
                        FormatDuration(Median(t)), FormatDuration(Mean(t)),
                        FormatDuration(Percentile(t, 50)), FormatDuration(Percentile(t, 99)),
-                       CvPercent(t), r.bytes_per_second ? FormatThroughput(*r.bytes_per_second) : "",
-                       peer);
+                       CvPercent(t),
+                       r.bytes_per_second ? FormatThroughput(*r.bytes_per_second) : "", peer);
   }
   return out + "\n";
 }
@@ -242,7 +247,9 @@ std::string CountersSection(const RunRecord& run, const std::string& suite) {
 
 std::string HistorySection(const ReportInput& in, const std::vector<PlotJob>& made) {
   std::string out = fmt::format("## History of `{}`\n\n", in.history_glob);
-  out += "| Run | Started | Benchmark | Median | Min | Max | Baselines |\n|---:|---|---|---:|---:|---:|---|\n";
+  out +=
+      "| Run | Started | Benchmark | Median | Min | Max | Baselines "
+      "|\n|---:|---|---|---:|---:|---:|---|\n";
   for (const auto& p : in.history) {
     auto it = in.history_baselines.find(p.run_id);
     out += fmt::format("| {} | {} | `{}` | {} | {} | {} | {} |\n", p.run_id, p.started_at,
@@ -262,9 +269,10 @@ std::string MediansCsv(const RunRecord& run, const std::string& suite) {
     if (SuiteOf(b) != suite || !parts || rows[i].repetitions == 0) continue;
     const std::string group = parts->group.substr(0, parts->group.rfind("/*"));
     const std::string size = b.name.substr(b.name.rfind('/') + 1);
-    out += fmt::format("{},{},{},{},{},{},{}\n", CsvField(b.name), CsvField(group), CsvField(parts->impl),
-                       RoleName(b.role), size, rows[i].median_ns,
-                       rows[i].bytes_per_second ? fmt::format("{}", *rows[i].bytes_per_second) : "");
+    out +=
+        fmt::format("{},{},{},{},{},{},{}\n", CsvField(b.name), CsvField(group),
+                    CsvField(parts->impl), RoleName(b.role), size, rows[i].median_ns,
+                    rows[i].bytes_per_second ? fmt::format("{}", *rows[i].bytes_per_second) : "");
   }
   return out;
 }
@@ -317,23 +325,36 @@ ReportPlan PlanReport(const ReportInput& in) {
                          VerdictName(b.verdict), b.effective_threshold);
     }
     plan.files["comparison.csv"] = csv;
-    plan.plots.push_back({"forest.py", {"comparison.csv"}, "forest.png", "summary",
-                          "Ratio of candidate to base per benchmark with its interval; the band is the threshold"});
+    plan.plots.push_back(
+        {"forest.py",
+         {"comparison.csv"},
+         "forest.png",
+         "summary",
+         "Ratio of candidate to base per benchmark with its interval; the band is the threshold"});
   }
   for (const std::string& suite : ReportSuites(in)) {
     const std::string stem = "suite-" + FileSafe(suite);
     const RunRecord& run = Latest(in);
     if (IsSweep(run, suite)) {
       plan.files[stem + "-medians.csv"] = MediansCsv(run, suite);
-      plan.plots.push_back({"throughput.py", {stem + "-medians.csv", suite}, stem + "-throughput.png",
-                            "suite:" + suite, suite + ": median throughput by buffer size, ours solid, peers dashed"});
+      plan.plots.push_back(
+          {"throughput.py",
+           {stem + "-medians.csv", suite},
+           stem + "-throughput.png",
+           "suite:" + suite,
+           suite + ": median throughput by buffer size, ours solid, peers dashed"});
       if (!BuildPeerRatios(run).empty()) {
-        plan.plots.push_back({"peer_ratio.py", {stem + "-medians.csv", suite}, stem + "-peer-ratio.png",
-                              "suite:" + suite, suite + ": our best engine against the best peer (>1: ours faster)"});
+        plan.plots.push_back({"peer_ratio.py",
+                              {stem + "-medians.csv", suite},
+                              stem + "-peer-ratio.png",
+                              "suite:" + suite,
+                              suite + ": our best engine against the best peer (>1: ours faster)"});
       }
     }
-    plan.plots.push_back({"distributions.py", {"data.csv", suite, in.runs.back().label},
-                          stem + "-distributions.png", "suite:" + suite,
+    plan.plots.push_back({"distributions.py",
+                          {"data.csv", suite, in.runs.back().label},
+                          stem + "-distributions.png",
+                          "suite:" + suite,
                           suite + ": every repetition relative to its benchmark's median"});
   }
   if (!in.history.empty()) {
@@ -345,7 +366,10 @@ ReportPlan PlanReport(const ReportInput& in) {
                          CsvField(it == in.history_baselines.end() ? "" : it->second));
     }
     plan.files["history.csv"] = csv;
-    plan.plots.push_back({"history.py", {"history.csv"}, "history.png", "history",
+    plan.plots.push_back({"history.py",
+                          {"history.csv"},
+                          "history.png",
+                          "history",
                           "Median time per run relative to the first run shown; baselines marked"});
   }
   PlanProfiles(in, plan);
@@ -354,9 +378,9 @@ ReportPlan PlanReport(const ReportInput& in) {
 
 std::string RenderMarkdown(const ReportInput& in, const std::vector<PlotJob>& made,
                            const std::string& plot_note) {
-  std::string out = fmt::format("# {}\n\nGenerated {} by perfkit {}{}.\n\n", in.title, in.date,
-                                in.perfkit_version,
-                                in.git_commit.empty() ? "" : " (" + in.git_commit + ")");
+  std::string out =
+      fmt::format("# {}\n\nGenerated {} by perfkit {}{}.\n\n", in.title, in.date,
+                  in.perfkit_version, in.git_commit.empty() ? "" : " (" + in.git_commit + ")");
   if (!plot_note.empty()) out += "> " + plot_note + "\n\n";
   out += EnvironmentSection(in);
   if (in.comparison) out += SummarySection(in, made);

@@ -126,7 +126,7 @@ std::string DiffTable(const std::vector<ProfileStack>& before,
   for (const ShareChange& c : ShareChanges(before, after, top)) {
     out += fmt::format("{:>6.1f}% {:>6.1f}% {:>+7.1f}   {}{}\n", c.before_pct, c.after_pct,
                        c.after_pct - c.before_pct, c.function,
-                       c.after_pct == 0   ? " (gone)"
+                       c.after_pct == 0    ? " (gone)"
                        : c.before_pct == 0 ? " (new)"
                                            : "");
   }

@@ -65,9 +65,10 @@ std::string ProfilesSection(const ReportInput& in) {
     out += TopFunctions(profile);
   }
   if (HasDiff(in)) {
-    out += "### Differential\n\nWhere the candidate spends its time differently from the base "
-           "(shares of each profile's samples): [profile-diff.svg](profile-diff.svg).\n\n"
-           "| Base | Candidate | Change | Function |\n|---:|---:|---:|---|\n";
+    out +=
+        "### Differential\n\nWhere the candidate spends its time differently from the base "
+        "(shares of each profile's samples): [profile-diff.svg](profile-diff.svg).\n\n"
+        "| Base | Candidate | Change | Function |\n|---:|---:|---:|---|\n";
     for (const ShareChange& c : ShareChanges(in.profiles.at("base").stacks,
                                              in.profiles.at("candidate").stacks, kTopFunctions)) {
       out += fmt::format("| {:.1f}% | {:.1f}% | {:+.1f} | `{}` |\n", c.before_pct, c.after_pct,

@@ -63,7 +63,8 @@ std::vector<ResultRow> BuildResultRows(const RunRecord& run) {
       row.cv_percent = CvPercent(times);
       std::vector<double> bps;
       for (const Sample& s : b.samples) {
-        if (auto it = s.counters.find("bytes_per_second"); it != s.counters.end()) bps.push_back(it->second);
+        if (auto it = s.counters.find("bytes_per_second"); it != s.counters.end())
+          bps.push_back(it->second);
       }
       if (!bps.empty()) row.bytes_per_second = Median(bps);
     }

@@ -42,8 +42,7 @@ const uint8_t* SharedBuffer() {
 // Peers adapted to zlib's signature. ISA-L's functions take and return the
 // raw register, so the adapters add the inversions zlib does internally.
 uint32_t ZlibCrc32(uint32_t crc, const void* p, size_t n) {
-  return static_cast<uint32_t>(
-      ::crc32(crc, static_cast<const Bytef*>(p), static_cast<uInt>(n)));
+  return static_cast<uint32_t>(::crc32(crc, static_cast<const Bytef*>(p), static_cast<uInt>(n)));
 }
 uint32_t LibdeflateCrc32(uint32_t crc, const void* p, size_t n) {
   return libdeflate_crc32(crc, p, n);
@@ -52,8 +51,7 @@ uint32_t IsalCrc32(uint32_t crc, const void* p, size_t n) {
   return ~crc32_gzip_refl(~crc, static_cast<const unsigned char*>(p), n);
 }
 uint32_t IsalCrc32c(uint32_t crc, const void* p, size_t n) {
-  return ~crc32_iscsi(static_cast<unsigned char*>(const_cast<void*>(p)),
-                      static_cast<int>(n), ~crc);
+  return ~crc32_iscsi(static_cast<unsigned char*>(const_cast<void*>(p)), static_cast<int>(n), ~crc);
 }
 
 void RunCrc(benchmark::State& state, CrcFn fn, size_t size) {
@@ -67,16 +65,13 @@ void RunCrc(benchmark::State& state, CrcFn fn, size_t size) {
   for (auto _ : state) {
     benchmark::DoNotOptimize(fn(0, data, size));
   }
-  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
-                          static_cast<int64_t>(size));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) * static_cast<int64_t>(size));
 }
 
-void Add(SuiteSpec& suite, Kind kind, const std::string& impl, Role role,
-         CrcFn fn) {
+void Add(SuiteSpec& suite, Kind kind, const std::string& impl, Role role, CrcFn fn) {
   for (size_t size : kSizes) {
     suite.benchmarks.push_back(
-        {"crc32/" + std::string(crc32::KindName(kind)) + "/" + impl + "/" +
-             std::to_string(size),
+        {"crc32/" + std::string(crc32::KindName(kind)) + "/" + impl + "/" + std::to_string(size),
          role, [fn, size](benchmark::State& s) { RunCrc(s, fn, size); }});
   }
 }
@@ -88,8 +83,7 @@ SuiteSpec MakeCrc32Suite() {
   for (const crc32::Engine& e : crc32::AllEngines()) {
     const std::string op(crc32::KindName(e.kind));
     if (!e.available()) {
-      suite.skipped.push_back(op + "/" + std::string(e.name) + ": " +
-                              std::string(e.missing));
+      suite.skipped.push_back(op + "/" + std::string(e.name) + ": " + std::string(e.missing));
       continue;
     }
     Add(suite, e.kind, std::string(e.name), Role::kOurs, e.fn);

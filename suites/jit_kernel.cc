@@ -102,8 +102,8 @@ drop:
   jgt %r4, %r3, kill
   mov %r1, %r2
 )") + AssemblyOf("seccomp")},
-      {"sieve", true, std::string(kLookup) + "  mov %r1, %r7\n" + AssemblyOf("sieve") +
-                          "out:\n  exit\n"},
+      {"sieve", true,
+       std::string(kLookup) + "  mov %r1, %r7\n" + AssemblyOf("sieve") + "out:\n  exit\n"},
   };
 }
 

@@ -80,7 +80,8 @@ Views SharedViews() {
 enum class Op { kCopy, kMove, kCompare, kSet };
 
 // One call of `op` on (dst, a, b) of n bytes.
-inline void Call(const Impl& impl, Op op, uint8_t* dst, const uint8_t* a, const uint8_t* b, size_t n) {
+inline void Call(const Impl& impl, Op op, uint8_t* dst, const uint8_t* a, const uint8_t* b,
+                 size_t n) {
   switch (op) {
     case Op::kCopy:
       impl.copy(dst, a, n);
@@ -209,18 +210,22 @@ SuiteSpec MakeMemopsSuite() {
   for (const auto& [op_name, op] : ops) {
     for (const Impl& impl : impls) {
       for (size_t n : HotSizes()) {
-        suite.benchmarks.push_back({std::string("memops/") + op_name + "/" + impl.name + "/" + std::to_string(n),
-                                    impl.role, [impl, op = op, n](benchmark::State& s) { RunHot(s, impl, op, n, false); }});
+        suite.benchmarks.push_back(
+            {std::string("memops/") + op_name + "/" + impl.name + "/" + std::to_string(n),
+             impl.role,
+             [impl, op = op, n](benchmark::State& s) { RunHot(s, impl, op, n, false); }});
       }
     }
   }
   for (const auto& [op_name, op] : ops) {
     for (const Impl& impl : impls) {
       for (size_t n : {64, 1024, 16384, 262144}) {
-        suite.benchmarks.push_back({std::string("memops/") + op_name + "-cold/" + impl.name + "/" + std::to_string(n),
-                                    impl.role, [impl, op = op, n](benchmark::State& s) { RunHot(s, impl, op, n, true); }});
+        suite.benchmarks.push_back(
+            {std::string("memops/") + op_name + "-cold/" + impl.name + "/" + std::to_string(n),
+             impl.role, [impl, op = op, n](benchmark::State& s) { RunHot(s, impl, op, n, true); }});
       }
-      suite.benchmarks.push_back({std::string("memops/") + op_name + "-mixed/" + impl.name + "/256", impl.role,
+      suite.benchmarks.push_back({std::string("memops/") + op_name + "-mixed/" + impl.name + "/256",
+                                  impl.role,
                                   [impl, op = op](benchmark::State& s) { RunMixed(s, impl, op); }});
     }
   }

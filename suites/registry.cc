@@ -57,8 +57,7 @@ Result<std::vector<const SuiteEntry*>> ResolveSuites(const std::vector<std::stri
   for (const std::string& name : names) {
     const SuiteEntry* s = FindSuite(name);
     if (s == nullptr) {
-      return Status::InvalidArgument("unknown suite '" + name + "' (suites: " + SuiteNames() +
-                                     ")");
+      return Status::InvalidArgument("unknown suite '" + name + "' (suites: " + SuiteNames() + ")");
     }
     if (std::find(out.begin(), out.end(), s) == out.end()) out.push_back(s);
   }

@@ -38,5 +38,4 @@ RunStatus ParseRunStatus(const std::string& name) {
   return RunStatus::kRunning;
 }
 
-
 }  // namespace perfkit

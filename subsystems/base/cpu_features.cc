@@ -69,14 +69,22 @@ CpuFeatures ApplyMask(CpuFeatures f) {
   const char* mask = std::getenv("PERFKIT_DISABLE_CPU_FEATURES");
   if (mask == nullptr) return f;
   const std::pair<const char*, bool CpuFeatures::*> names[] = {
-      {"sse2", &CpuFeatures::sse2},           {"sse4.2", &CpuFeatures::sse42},
-      {"avx", &CpuFeatures::avx},             {"avx2", &CpuFeatures::avx2},
-      {"avx512f", &CpuFeatures::avx512f},     {"avx512bw", &CpuFeatures::avx512bw},
-      {"avx512vl", &CpuFeatures::avx512vl},   {"pclmulqdq", &CpuFeatures::pclmulqdq},
-      {"vpclmulqdq", &CpuFeatures::vpclmulqdq}, {"bmi2", &CpuFeatures::bmi2},
-      {"erms", &CpuFeatures::erms},           {"fsrm", &CpuFeatures::fsrm},
-      {"neon", &CpuFeatures::neon},           {"sve", &CpuFeatures::sve},
-      {"crc32", &CpuFeatures::arm_crc32},     {"pmull", &CpuFeatures::arm_pmull},
+      {"sse2", &CpuFeatures::sse2},
+      {"sse4.2", &CpuFeatures::sse42},
+      {"avx", &CpuFeatures::avx},
+      {"avx2", &CpuFeatures::avx2},
+      {"avx512f", &CpuFeatures::avx512f},
+      {"avx512bw", &CpuFeatures::avx512bw},
+      {"avx512vl", &CpuFeatures::avx512vl},
+      {"pclmulqdq", &CpuFeatures::pclmulqdq},
+      {"vpclmulqdq", &CpuFeatures::vpclmulqdq},
+      {"bmi2", &CpuFeatures::bmi2},
+      {"erms", &CpuFeatures::erms},
+      {"fsrm", &CpuFeatures::fsrm},
+      {"neon", &CpuFeatures::neon},
+      {"sve", &CpuFeatures::sve},
+      {"crc32", &CpuFeatures::arm_crc32},
+      {"pmull", &CpuFeatures::arm_pmull},
   };
   const std::string list = std::string(",") + mask + ",";
   for (const auto& [name, member] : names) {

@@ -85,8 +85,8 @@ struct ChildPlan {
   std::vector<char*> argv, envp;
   const char* cwd = nullptr;
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // -1: keep ours
-  int go_fd = -1;                                      // hold: wait for a byte
-  int error_fd = -1;                                   // errno of a failed exec
+  int go_fd = -1;                                     // hold: wait for a byte
+  int error_fd = -1;                                  // errno of a failed exec
 };
 
 [[noreturn]] void RunChild(const ChildPlan& p) {
@@ -170,8 +170,8 @@ class SystemProcess : public Process {
     while (!reaped_) {
       int wait_ms = pidfd_ >= 0 ? -1 : 20;  // without a pidfd, look every 20 ms
       if (timeout_s > 0) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
-                                                                                Clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         if (left.count() <= 0) {
           Signal(SIGKILL);
           Reap(0);
@@ -283,9 +283,9 @@ class SystemLauncherImpl : public Launcher {
     if (pid < 0) return Status::Error(Errno("fork"));
     if (pid == 0) RunChild(plan);
     fds.CloseChildEnds();  // else EOF never comes on the pipes the child writes
-    auto process = std::make_unique<SystemProcess>(pid, o.argv[0], fds.Take(fds.error[0]),
-                                                   fds.Take(fds.go[1]), fds.Take(fds.parent_out),
-                                                   fds.Take(fds.parent_err));
+    auto process =
+        std::make_unique<SystemProcess>(pid, o.argv[0], fds.Take(fds.error[0]), fds.Take(fds.go[1]),
+                                        fds.Take(fds.parent_out), fds.Take(fds.parent_err));
     if (!o.hold) {
       if (Status s = process->AwaitExec(); !s.ok()) return s;
     }

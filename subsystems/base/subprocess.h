@@ -42,7 +42,7 @@ struct ExitInfo {
   int exit_code = 0;  // as a shell reports it: 128 + signal when killed
   int signal = 0;     // the signal that ended it, or 0
   bool timed_out = false;
-  rusage usage{};  // of the child and the children it waited for
+  rusage usage{};   // of the child and the children it waited for
   std::string out;  // with Redirect::kCapture
   std::string err;
 
@@ -77,8 +77,7 @@ class Launcher {
 Launcher& SystemLauncher();
 
 // Spawn, then Wait.
-Result<ExitInfo> RunProcess(Launcher& launcher, const SpawnOptions& options,
-                            double timeout_s = 0);
+Result<ExitInfo> RunProcess(Launcher& launcher, const SpawnOptions& options, double timeout_s = 0);
 
 // The executable `program` names: itself when it has a '/', else the first
 // match in PATH.

@@ -11,9 +11,7 @@ namespace {
 
 using namespace internal;
 
-std::string_view Missing(bool ok, std::string_view why) {
-  return ok ? std::string_view() : why;
-}
+std::string_view Missing(bool ok, std::string_view why) { return ok ? std::string_view() : why; }
 
 std::vector<Engine> MakeEngines() {
   const CpuFeatures& f = GetCpuFeatures();
@@ -23,10 +21,9 @@ std::vector<Engine> MakeEngines() {
   };
 #if PERFKIT_X86_64
   const auto sse42 = Missing(f.sse42, "CPU lacks SSE4.2");
-  const auto pclmul =
-      Missing(f.sse42 && f.pclmulqdq, "CPU lacks PCLMULQDQ or SSE4.2");
-  const auto vpclmul = Missing(f.sse42 && f.pclmulqdq && f.avx2 && f.vpclmulqdq,
-                               "CPU lacks VPCLMULQDQ or AVX2");
+  const auto pclmul = Missing(f.sse42 && f.pclmulqdq, "CPU lacks PCLMULQDQ or SSE4.2");
+  const auto vpclmul =
+      Missing(f.sse42 && f.pclmulqdq && f.avx2 && f.vpclmulqdq, "CPU lacks VPCLMULQDQ or AVX2");
   // Ordered slowest to fastest as measured on Zen 3 (see the crc32 suite).
   engines.insert(engines.end(), {
                                     {"sse42", Kind::kCrc32c, &Crc32cSse42, sse42},
@@ -63,9 +60,7 @@ const Engine& ChooseBest(Kind kind) {
 
 }  // namespace
 
-std::string_view KindName(Kind kind) {
-  return kind == Kind::kCrc32 ? "crc32" : "crc32c";
-}
+std::string_view KindName(Kind kind) { return kind == Kind::kCrc32 ? "crc32" : "crc32c"; }
 
 std::span<const Engine> AllEngines() { return Engines(); }
 
@@ -86,8 +81,7 @@ uint32_t Crc32c(uint32_t crc, const void* data, size_t size) {
 }
 
 uint32_t Compute(Kind kind, uint32_t crc, const void* data, size_t size) {
-  return kind == Kind::kCrc32 ? Crc32(crc, data, size)
-                              : Crc32c(crc, data, size);
+  return kind == Kind::kCrc32 ? Crc32(crc, data, size) : Crc32c(crc, data, size);
 }
 
 uint32_t Combine(Kind kind, uint32_t crc_a, uint32_t crc_b, uint64_t size_b) {

@@ -12,9 +12,7 @@ namespace perfkit::crc32::internal {
 inline constexpr uint32_t kPolyCrc32 = 0xEDB88320u;
 inline constexpr uint32_t kPolyCrc32c = 0x82F63B78u;
 
-constexpr uint32_t Poly(Kind kind) {
-  return kind == Kind::kCrc32 ? kPolyCrc32 : kPolyCrc32c;
-}
+constexpr uint32_t Poly(Kind kind) { return kind == Kind::kCrc32 ? kPolyCrc32 : kPolyCrc32c; }
 
 // a*b mod P.
 uint32_t MulModP(uint32_t a, uint32_t b, uint32_t poly);

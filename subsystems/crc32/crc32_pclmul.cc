@@ -5,13 +5,11 @@
 namespace perfkit::crc32::internal {
 
 uint32_t Crc32Pclmul(uint32_t crc, const void* data, size_t size) {
-  return ~Fold128Raw<Kind::kCrc32>(~crc, static_cast<const uint8_t*>(data),
-                                   size);
+  return ~Fold128Raw<Kind::kCrc32>(~crc, static_cast<const uint8_t*>(data), size);
 }
 
 uint32_t Crc32cPclmul(uint32_t crc, const void* data, size_t size) {
-  return ~Fold128Raw<Kind::kCrc32c>(~crc, static_cast<const uint8_t*>(data),
-                                    size);
+  return ~Fold128Raw<Kind::kCrc32c>(~crc, static_cast<const uint8_t*>(data), size);
 }
 
 }  // namespace perfkit::crc32::internal

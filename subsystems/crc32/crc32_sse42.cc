@@ -73,7 +73,8 @@ uint32_t Streams(uint32_t reg, const uint8_t* p, size_t n) {
     // crc32q(c, w) = c*x^64 + w*x^32 is linear in w, so the shifted products
     // of streams 0 and 1 ride along with the last word of stream 2: one
     // reduction for all three, off the critical path but for an xor.
-    const uint64_t last = Load64(p2 + i) ^ Crc32cShiftProduct(static_cast<uint32_t>(c0), shift[q + q2]) ^
+    const uint64_t last = Load64(p2 + i) ^
+                          Crc32cShiftProduct(static_cast<uint32_t>(c0), shift[q + q2]) ^
                           Crc32cShiftProduct(static_cast<uint32_t>(c1), shift[q2]);
     reg = static_cast<uint32_t>(_mm_crc32_u64(c2, last));
     p += 8 * (2 * q + q2);
@@ -85,9 +86,8 @@ uint32_t Streams(uint32_t reg, const uint8_t* p, size_t n) {
 }  // namespace
 
 uint64_t Crc32cShiftProduct(uint32_t reg, uint32_t k) {
-  const __m128i product =
-      _mm_clmulepi64_si128(_mm_cvtsi32_si128(static_cast<int>(reg)),
-                           _mm_cvtsi32_si128(static_cast<int>(k)), 0x00);
+  const __m128i product = _mm_clmulepi64_si128(_mm_cvtsi32_si128(static_cast<int>(reg)),
+                                               _mm_cvtsi32_si128(static_cast<int>(k)), 0x00);
   return static_cast<uint64_t>(_mm_cvtsi128_si64(product));
 }
 

@@ -37,9 +37,8 @@ uint32_t SliceBy8(const Tables& t, uint32_t reg, const uint8_t* p, size_t n) {
     uint64_t v;
     std::memcpy(&v, p, 8);
     v ^= reg;
-    reg = t[7][v & 0xff] ^ t[6][(v >> 8) & 0xff] ^ t[5][(v >> 16) & 0xff] ^
-          t[4][(v >> 24) & 0xff] ^ t[3][(v >> 32) & 0xff] ^
-          t[2][(v >> 40) & 0xff] ^ t[1][(v >> 48) & 0xff] ^ t[0][v >> 56];
+    reg = t[7][v & 0xff] ^ t[6][(v >> 8) & 0xff] ^ t[5][(v >> 16) & 0xff] ^ t[4][(v >> 24) & 0xff] ^
+          t[3][(v >> 32) & 0xff] ^ t[2][(v >> 40) & 0xff] ^ t[1][(v >> 48) & 0xff] ^ t[0][v >> 56];
   }
   while (n-- > 0) reg = t[0][(reg ^ *p++) & 0xff] ^ (reg >> 8);
   return reg;
@@ -76,8 +75,7 @@ uint32_t XPowModP(uint64_t n, uint32_t poly) {
 }
 
 uint32_t SliceBy8Raw(Kind kind, uint32_t reg, const uint8_t* p, size_t n) {
-  return SliceBy8(kind == Kind::kCrc32 ? kTablesCrc32 : kTablesCrc32c, reg, p,
-                  n);
+  return SliceBy8(kind == Kind::kCrc32 ? kTablesCrc32 : kTablesCrc32c, reg, p, n);
 }
 
 const FoldConstants& GetFoldConstants(Kind kind) {
@@ -104,8 +102,7 @@ uint32_t Crc32Slice8(uint32_t crc, const void* data, size_t size) {
 }
 
 uint32_t Crc32cSlice8(uint32_t crc, const void* data, size_t size) {
-  return ~SliceBy8(kTablesCrc32c, ~crc, static_cast<const uint8_t*>(data),
-                   size);
+  return ~SliceBy8(kTablesCrc32c, ~crc, static_cast<const uint8_t*>(data), size);
 }
 
 }  // namespace perfkit::crc32::internal

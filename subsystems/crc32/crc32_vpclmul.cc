@@ -13,9 +13,7 @@ __m256i Load256(const uint8_t* p) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
 }
 
-__m256i Broadcast(const Fold& f) {
-  return _mm256_broadcastsi128_si256(LoadConstant(f));
-}
+__m256i Broadcast(const Fold& f) { return _mm256_broadcastsi128_si256(LoadConstant(f)); }
 
 __m256i Fold256(__m256i y, __m256i k) {
   return _mm256_xor_si256(_mm256_clmulepi64_epi128(y, k, 0x00),
@@ -27,8 +25,8 @@ struct Accumulators {
   __m256i y0, y1, y2, y3;
 
   void Start(const uint8_t* p, uint32_t reg) {
-    y0 = _mm256_xor_si256(Load256(p), _mm256_zextsi128_si256(_mm_cvtsi32_si128(
-                                          static_cast<int>(reg))));
+    y0 = _mm256_xor_si256(Load256(p),
+                          _mm256_zextsi128_si256(_mm_cvtsi32_si128(static_cast<int>(reg))));
     y1 = Load256(p + 32);
     y2 = Load256(p + 64);
     y3 = Load256(p + 96);
@@ -42,8 +40,7 @@ struct Accumulators {
   // Everything folded into the last 256 bits.
   __m256i Merge(const FoldConstants& k) const {
     return _mm256_xor_si256(
-        _mm256_xor_si256(Fold256(y0, Broadcast(k.d768)),
-                         Fold256(y1, Broadcast(k.d512))),
+        _mm256_xor_si256(Fold256(y0, Broadcast(k.d768)), Fold256(y1, Broadcast(k.d512))),
         _mm256_xor_si256(Fold256(y2, Broadcast(k.d256)), y3));
   }
 };
@@ -124,13 +121,11 @@ uint32_t HybridChunk(uint32_t reg, const uint8_t* p, size_t iters) {
 }  // namespace
 
 uint32_t Crc32Vpclmul(uint32_t crc, const void* data, size_t size) {
-  return ~Fold256Raw<Kind::kCrc32>(~crc, static_cast<const uint8_t*>(data),
-                                   size);
+  return ~Fold256Raw<Kind::kCrc32>(~crc, static_cast<const uint8_t*>(data), size);
 }
 
 uint32_t Crc32cVpclmul(uint32_t crc, const void* data, size_t size) {
-  return ~Fold256Raw<Kind::kCrc32c>(~crc, static_cast<const uint8_t*>(data),
-                                    size);
+  return ~Fold256Raw<Kind::kCrc32c>(~crc, static_cast<const uint8_t*>(data), size);
 }
 
 uint32_t Crc32cHybrid(uint32_t crc, const void* data, size_t size) {

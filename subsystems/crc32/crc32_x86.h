@@ -22,18 +22,14 @@ uint64_t Crc32cShiftProduct(uint32_t reg, uint32_t k);
 namespace {
 
 __m128i LoadConstant(const Fold& f) {
-  return _mm_set_epi64x(static_cast<long long>(f.hi),
-                        static_cast<long long>(f.lo));
+  return _mm_set_epi64x(static_cast<long long>(f.hi), static_cast<long long>(f.lo));
 }
 
-__m128i Load128(const uint8_t* p) {
-  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-}
+__m128i Load128(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
 
 // x * x^D, congruent mod P, kept to 128 bits.
 __m128i Fold128(__m128i x, __m128i k) {
-  return _mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00),
-                       _mm_clmulepi64_si128(x, k, 0x11));
+  return _mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11));
 }
 
 // The 32-bit register after the 128 bits in x: x * x^32 mod P.
@@ -78,8 +74,7 @@ uint32_t Fold128Raw(uint32_t reg, const uint8_t* p, size_t n) {
     x3 = _mm_xor_si128(Fold128(x3, k512), Load128(p + 48));
   }
   __m128i x = _mm_xor_si128(
-      _mm_xor_si128(Fold128(x0, LoadConstant(k.d384)),
-                    Fold128(x1, LoadConstant(k.d256))),
+      _mm_xor_si128(Fold128(x0, LoadConstant(k.d384)), Fold128(x1, LoadConstant(k.d256))),
       _mm_xor_si128(Fold128(x2, LoadConstant(k.d128)), x3));
   const __m128i k128 = LoadConstant(k.d128);
   for (; n >= 16; p += 16, n -= 16) {

@@ -5,10 +5,10 @@
 
 namespace perfkit::memops::internal {
 
-#define PERFKIT_MEMOPS_ENGINE(name)                                  \
-  void* name##Copy(void* dst, const void* src, size_t n);          \
-  void* name##Move(void* dst, const void* src, size_t n);          \
-  int name##Compare(const void* a, const void* b, size_t n);       \
+#define PERFKIT_MEMOPS_ENGINE(name)                          \
+  void* name##Copy(void* dst, const void* src, size_t n);    \
+  void* name##Move(void* dst, const void* src, size_t n);    \
+  int name##Compare(const void* a, const void* b, size_t n); \
   void* name##Set(void* dst, int c, size_t n);
 
 PERFKIT_MEMOPS_ENGINE(Scalar)

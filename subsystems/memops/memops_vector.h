@@ -124,9 +124,10 @@ struct Algorithms {
 
   // 4W < n <= 8W: four vectors from each end, every load before any store.
   static void CopyUpTo8(uint8_t* d, const uint8_t* s, size_t n) {
-    const Vec a0 = V::Load(s), a1 = V::Load(s + W), a2 = V::Load(s + 2 * W), a3 = V::Load(s + 3 * W);
-    const Vec b0 = V::Load(s + n - 4 * W), b1 = V::Load(s + n - 3 * W),
-              b2 = V::Load(s + n - 2 * W), b3 = V::Load(s + n - W);
+    const Vec a0 = V::Load(s), a1 = V::Load(s + W), a2 = V::Load(s + 2 * W),
+              a3 = V::Load(s + 3 * W);
+    const Vec b0 = V::Load(s + n - 4 * W), b1 = V::Load(s + n - 3 * W), b2 = V::Load(s + n - 2 * W),
+              b3 = V::Load(s + n - W);
     V::Store(d, a0);
     V::Store(d + W, a1);
     V::Store(d + 2 * W, a2);
@@ -145,8 +146,8 @@ struct Algorithms {
   [[gnu::noinline]] static void* Forward(uint8_t* d, const uint8_t* s, size_t n, bool may_stream) {
     const bool stream = may_stream && n >= CachedNonTemporalThreshold();
     const Vec head = V::Load(s);
-    const Vec t0 = V::Load(s + n - 4 * W), t1 = V::Load(s + n - 3 * W),
-              t2 = V::Load(s + n - 2 * W), t3 = V::Load(s + n - W);
+    const Vec t0 = V::Load(s + n - 4 * W), t1 = V::Load(s + n - 3 * W), t2 = V::Load(s + n - 2 * W),
+              t3 = V::Load(s + n - W);
     const size_t skew = W - (reinterpret_cast<uintptr_t>(d) & (W - 1));
     uint8_t* dst = d + skew;
     const ptrdiff_t delta = s - d;

@@ -38,13 +38,13 @@ class ScratchDir {
 };
 
 std::vector<std::string> GbenchArgv(const ExecOptions& o, const std::string& out_path) {
-  std::vector<std::string> argv = {o.program,
-                                   "--benchmark_out=" + out_path,
-                                   "--benchmark_out_format=json",
-                                   "--benchmark_repetitions=" + std::to_string(o.repetitions),
-                                   std::string("--benchmark_enable_random_interleaving=") +
-                                       (o.interleave ? "true" : "false"),
-                                   "--benchmark_min_time=" + std::to_string(o.min_time_s)};
+  std::vector<std::string> argv = {
+      o.program,
+      "--benchmark_out=" + out_path,
+      "--benchmark_out_format=json",
+      "--benchmark_repetitions=" + std::to_string(o.repetitions),
+      std::string("--benchmark_enable_random_interleaving=") + (o.interleave ? "true" : "false"),
+      "--benchmark_min_time=" + std::to_string(o.min_time_s)};
   if (!o.filter.empty()) argv.push_back("--benchmark_filter=" + o.filter);
   argv.insert(argv.end(), o.args.begin(), o.args.end());
   return argv;
@@ -70,9 +70,9 @@ Result<std::string> RunForJson(const ArgvForDir& make_argv, bool quiet, Launcher
 }
 
 Result<std::string> RunBenchmarkExecutable(const ExecOptions& options, Launcher& launcher) {
-  auto json = RunForJson(
-      [&](const std::string& dir) { return GbenchArgv(options, dir + "/out.json"); },
-      options.quiet, launcher);
+  auto json =
+      RunForJson([&](const std::string& dir) { return GbenchArgv(options, dir + "/out.json"); },
+                 options.quiet, launcher);
   if (json.ok() || json.status().code() == StatusCode::kCancelled) return json;
   if (json.error().rfind("cannot run", 0) == 0) return json;
   return Status::Error(json.error() +

@@ -1,6 +1,7 @@
 #include "suites/harness/host_context.h"
 
 #include <linux/perf_event.h>
+#include <perfmon/pfmlib.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -13,8 +14,6 @@
 #include <fstream>
 #include <set>
 #include <sstream>
-
-#include <perfmon/pfmlib.h>
 
 #include "build_info.h"
 #include "subsystems/base/cpu_features.h"
@@ -77,11 +76,20 @@ void ReadCpuIdentity(HostContext& h) {
 void ReadFeatures(HostContext& h) {
   const CpuFeatures& f = GetCpuFeatures();
   const std::pair<const char*, bool> flags[] = {
-      {"sse2", f.sse2},       {"sse4.2", f.sse42},     {"avx", f.avx},
-      {"avx2", f.avx2},       {"avx512f", f.avx512f},  {"avx512bw", f.avx512bw},
-      {"avx512vl", f.avx512vl}, {"pclmulqdq", f.pclmulqdq},
-      {"vpclmulqdq", f.vpclmulqdq}, {"bmi2", f.bmi2},  {"erms", f.erms},
-      {"fsrm", f.fsrm},       {"neon", f.neon},        {"sve", f.sve},
+      {"sse2", f.sse2},
+      {"sse4.2", f.sse42},
+      {"avx", f.avx},
+      {"avx2", f.avx2},
+      {"avx512f", f.avx512f},
+      {"avx512bw", f.avx512bw},
+      {"avx512vl", f.avx512vl},
+      {"pclmulqdq", f.pclmulqdq},
+      {"vpclmulqdq", f.vpclmulqdq},
+      {"bmi2", f.bmi2},
+      {"erms", f.erms},
+      {"fsrm", f.fsrm},
+      {"neon", f.neon},
+      {"sve", f.sve},
   };
   for (const auto& [name, present] : flags) {
     if (present) h.cpu_features.emplace_back(name);
@@ -219,9 +227,9 @@ void ProbePmu(HostContext& h) {
 
 std::string Fingerprint(const HostContext& h) {
   std::ostringstream key;
-  key << h.cpu_vendor << '|' << h.cpu_model << '|' << h.cpu_family << '|'
-      << h.cpu_model_number << '|' << h.cpu_stepping << '|' << h.logical_cpus
-      << '|' << h.physical_cores << '|' << h.numa_nodes << '|' << h.kernel;
+  key << h.cpu_vendor << '|' << h.cpu_model << '|' << h.cpu_family << '|' << h.cpu_model_number
+      << '|' << h.cpu_stepping << '|' << h.logical_cpus << '|' << h.physical_cores << '|'
+      << h.numa_nodes << '|' << h.kernel;
   for (const auto& f : h.cpu_features) key << '|' << f;
   for (const auto& [k, v] : h.cache_bytes) key << '|' << k << '=' << v;
   uint64_t hash = 1469598103934665603ull;  // FNV-1a 64

@@ -18,7 +18,7 @@ namespace perfkit::harness {
 
 struct RunOptions {
   std::vector<const suites::SuiteEntry*> suites;  // from suites::ResolveSuites
-  std::string filter;               // ECMAScript regex over names; empty: all
+  std::string filter;                             // ECMAScript regex over names; empty: all
   int repetitions = 10;
   double min_time_s = 0.05;           // per repetition
   bool interleave = true;             // false: rounds keep registration order

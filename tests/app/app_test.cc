@@ -74,8 +74,8 @@ TEST(GateRequest, JudgeRefusesIncomparableEnvironmentsUnlessAllowed) {
   EXPECT_NE(refused.error().find("kernel 'Linux 6.1' vs 'Linux 6.5'"), std::string::npos)
       << refused.error();
   flags.allow_env_mismatch = true;
-  auto allowed = JudgeRuns(nullptr, RunOn("Linux 6.1", 1), RunOn("Linux 6.5", 1.5),
-                           *MakeGateRequest(flags));
+  auto allowed =
+      JudgeRuns(nullptr, RunOn("Linux 6.1", 1), RunOn("Linux 6.5", 1.5), *MakeGateRequest(flags));
   ASSERT_TRUE(allowed.ok());
   EXPECT_EQ(allowed->exit_code, kExitRegression);
   ASSERT_FALSE(allowed->warnings.empty());

@@ -3,7 +3,6 @@
 #include "baselines/store.h"
 
 #include <gtest/gtest.h>
-
 #include <sqlite3.h>
 
 #include <cmath>
@@ -55,7 +54,8 @@ TEST(Store, SaveAndLoadRoundTrip) {
   ASSERT_TRUE((*store)->SaveRun(run).ok());
   EXPECT_GT(run.id, 0);
 
-  for (const std::string& ref : {std::string("latest"), std::to_string(run.id), std::string("1111")}) {
+  for (const std::string& ref :
+       {std::string("latest"), std::to_string(run.id), std::string("1111")}) {
     auto loaded = (*store)->LoadRun(ref);
     ASSERT_TRUE(loaded.ok()) << ref << ": " << loaded.error();
     EXPECT_EQ(loaded->uuid, run.uuid);

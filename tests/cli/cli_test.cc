@@ -133,7 +133,8 @@ TEST(Cli, ExecOfMissingOrNonBenchmarkProgram) {
 
 TEST(Cli, ExecRefusesFlagsItWouldIgnore) {
   TempDir dir;
-  auto suite = RunInProcess({"bench", "--exec", "true", "--suite", "crc32", "--db", dir.File("p.db")});
+  auto suite =
+      RunInProcess({"bench", "--exec", "true", "--suite", "crc32", "--db", dir.File("p.db")});
   EXPECT_EQ(suite.exit_code, 2);
   EXPECT_EQ(suite.err,
             "perfkit: --suite cannot be used with --exec (it runs the executable's own "

@@ -22,16 +22,27 @@ std::string GbenchJson(const std::vector<std::pair<std::string, double>>& benchm
                     {"library_build_type", "release"},
                     {"perfkit",
                      {{"host",
-                       {{"cpu_model", "Test CPU"}, {"kernel", kernel}, {"governor", "performance"},
-                        {"boost", "off"}, {"aslr", "on"}, {"build_flags", "-O3"},
-                        {"build_type", "Release"}, {"fingerprint", "test-host"}}}}}};
+                       {{"cpu_model", "Test CPU"},
+                        {"kernel", kernel},
+                        {"governor", "performance"},
+                        {"boost", "off"},
+                        {"aslr", "on"},
+                        {"build_flags", "-O3"},
+                        {"build_type", "Release"},
+                        {"fingerprint", "test-host"}}}}}};
   doc["benchmarks"] = nlohmann::json::array();
   for (const auto& [name, center] : benchmarks) {
     for (int i = 0; i < reps; ++i) {
       const double t = center * std::exp(noise(rng));
-      doc["benchmarks"].push_back({{"name", name}, {"run_name", name}, {"run_type", "iteration"},
-                                   {"repetitions", reps}, {"repetition_index", i}, {"threads", 1},
-                                   {"iterations", 1000}, {"real_time", t}, {"cpu_time", t},
+      doc["benchmarks"].push_back({{"name", name},
+                                   {"run_name", name},
+                                   {"run_type", "iteration"},
+                                   {"repetitions", reps},
+                                   {"repetition_index", i},
+                                   {"threads", 1},
+                                   {"iterations", 1000},
+                                   {"real_time", t},
+                                   {"cpu_time", t},
                                    {"time_unit", "ns"}});
     }
   }
@@ -87,11 +98,11 @@ TEST_F(CompareCli, ErrorsExitThreeWithOneLine) {
   const auto a = Write("a.json", GbenchJson({{"BM_A", 100}}, 10, 1));
   const auto other = Write("o.json", GbenchJson({{"BM_Z", 100}}, 10, 1));
   const auto not_gbench = Write("n.json", R"({"name": "package"})");
-  for (const auto& args : std::vector<std::vector<std::string>>{
-           {"compare", a, "12345", "--db", db()},
-           {"compare", a, not_gbench},
-           {"compare", a, other},
-           {"compare", a, a, "--metric", "instructions"}}) {
+  for (const auto& args :
+       std::vector<std::vector<std::string>>{{"compare", a, "12345", "--db", db()},
+                                             {"compare", a, not_gbench},
+                                             {"compare", a, other},
+                                             {"compare", a, a, "--metric", "instructions"}}) {
     auto r = RunInProcess(args);
     EXPECT_EQ(r.exit_code, 3) << args[2] << r.out;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -105,7 +116,8 @@ TEST_F(CompareCli, DifferentEnvironmentsAreRefusedUnlessAllowed) {
   const auto b = Write("b.json", GbenchJson({{"BM_A", 100}}, 10, 2, "Linux 6.8"));
   auto refused = RunInProcess({"compare", a, b});
   EXPECT_EQ(refused.exit_code, 3);
-  EXPECT_NE(refused.err.find("kernel 'Linux 6.1' vs 'Linux 6.8'"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("kernel 'Linux 6.1' vs 'Linux 6.8'"), std::string::npos)
+      << refused.err;
   auto allowed = RunInProcess({"compare", a, b, "--allow-env-mismatch"});
   EXPECT_EQ(allowed.exit_code, 0);
   EXPECT_NE(allowed.err.find("warning: environments differ"), std::string::npos);
@@ -130,7 +142,8 @@ TEST_F(CompareCli, BaselinesKeepHistoryAndNeverDeleteRuns) {
   EXPECT_EQ(gate.exit_code, 1) << gate.out << gate.err;
 
   const std::string exported = dir_.File("main.json");
-  ASSERT_EQ(RunInProcess({"baseline", "export", "main", "-o", exported, "--db", db()}).exit_code, 0);
+  ASSERT_EQ(RunInProcess({"baseline", "export", "main", "-o", exported, "--db", db()}).exit_code,
+            0);
   EXPECT_NE(ReadFileOrDie(exported).find("\"BM_A\""), std::string::npos);
 
   ASSERT_EQ(RunInProcess({"baseline", "delete", "main", "--db", db()}).exit_code, 0);

@@ -250,7 +250,8 @@ TEST(EndToEnd, ProfileSuiteStoresWithTheRunAndDiffs) {
 
   // The report draws each stored profile and, comparing, their difference.
   const std::string out = dir.File("report");
-  auto report = RunCommand({PerfkitBinary(), "report", "--compare", "1", "2", "-o", out, "--db", db});
+  auto report =
+      RunCommand({PerfkitBinary(), "report", "--compare", "1", "2", "-o", out, "--db", db});
   EXPECT_EQ(report.exit_code, 2) << report.err;  // 3 repetitions a side: inconclusive
   const std::string md = ReadFileOrDie(out + "/report.md");
   EXPECT_NE(md.find("## Profiles"), std::string::npos);

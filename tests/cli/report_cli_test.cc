@@ -20,7 +20,8 @@ class ReportCli : public ::testing::Test {
     const std::string fixture = ReadFileOrDie(SourceDir() + "/tests/golden/gbench_1_7.json");
     WriteFileOrDie(dir_.File("a.json"), fixture);
     std::string slower = fixture;
-    slower = std::regex_replace(slower, std::regex("\"real_time\": 10\\.(\\d)"), "\"real_time\": 11.$1");
+    slower =
+        std::regex_replace(slower, std::regex("\"real_time\": 10\\.(\\d)"), "\"real_time\": 11.$1");
     WriteFileOrDie(dir_.File("b.json"), slower);
     ASSERT_EQ(RunInProcess({"import", dir_.File("a.json"), "--db", db()}).exit_code, 0);
     ASSERT_EQ(RunInProcess({"import", dir_.File("b.json"), "--db", db()}).exit_code, 0);
@@ -64,7 +65,8 @@ TEST_F(ReportCli, CompareExitsWithTheGateCode) {
   ASSERT_EQ(baseline.exit_code, 0);
   auto vs = RunInProcess({"report", "2", "--baseline", "main", "-o", out(), "--db", db()});
   EXPECT_EQ(vs.exit_code, 0) << vs.err;  // --baseline reports, it does not gate
-  auto history = RunInProcess({"report", "--history", "BM_Hash/*", "--last", "5", "-o", out(), "--db", db()});
+  auto history =
+      RunInProcess({"report", "--history", "BM_Hash/*", "--last", "5", "-o", out(), "--db", db()});
   ASSERT_EQ(history.exit_code, 0) << history.err;
   const std::string md = ReadFileOrDie(out() + "/report.md");
   EXPECT_NE(md.find("## History of `BM_Hash/*`"), std::string::npos);
@@ -74,9 +76,8 @@ TEST_F(ReportCli, CompareExitsWithTheGateCode) {
 // The same gate as `compare`: --metric, --alpha and the environment guard
 // apply, so the same two runs cannot pass one and fail the other.
 TEST_F(ReportCli, CompareUsesTheSameGateAsCompare) {
-  for (const std::vector<std::string>& flags :
-       std::vector<std::vector<std::string>>{{}, {"--metric", "cpu_time"}, {"--alpha", "0.01"},
-                                             {"--metric", "no_such_counter"}}) {
+  for (const std::vector<std::string>& flags : std::vector<std::vector<std::string>>{
+           {}, {"--metric", "cpu_time"}, {"--alpha", "0.01"}, {"--metric", "no_such_counter"}}) {
     std::vector<std::string> compare = {"compare", "1", "2", "--db", db()};
     std::vector<std::string> report = {"report", "--compare", "1", "2", "-o", out(), "--db", db()};
     compare.insert(compare.end(), flags.begin(), flags.end());

@@ -186,7 +186,8 @@ TEST(Paired, ConsistentSlowdownAcrossRoundsIsARegression) {
 
 TEST(Paired, NoiseFloorsFromRepeatedRuns) {
   std::vector<RunRecord> runs;
-  for (unsigned i = 0; i < 4; ++i) runs.push_back(MakeRun({{"quiet", 100}, {"noisy", 100}}, 10, 0, i));
+  for (unsigned i = 0; i < 4; ++i)
+    runs.push_back(MakeRun({{"quiet", 100}, {"noisy", 100}}, 10, 0, i));
   // Shift whole runs of "noisy" by +-5%, leave "quiet" exact.
   const double shifts[] = {1.05, 0.95, 1.05, 0.95};
   for (size_t i = 0; i < runs.size(); ++i) {

@@ -64,10 +64,10 @@ TEST(HodgesLehmann, TooFewValuesGiveAnUnboundedInterval) {
 TEST(BenjaminiHochberg, TextbookExample) {
   const std::vector<double> p = {0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344,
                                  0.0459, 0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.000};
-  const std::vector<double> want = {0.0015,   0.003,    0.0095,        0.035625,
-                                    0.0603,   0.06385714286, 0.06385714286, 0.0645,
-                                    0.0765,   0.486,    0.5811818182,  0.714875,
-                                    0.7532307692, 0.8132142857, 1};
+  const std::vector<double> want = {
+      0.0015,        0.003,         0.0095,       0.035625,     0.0603,
+      0.06385714286, 0.06385714286, 0.0645,       0.0765,       0.486,
+      0.5811818182,  0.714875,      0.7532307692, 0.8132142857, 1};
   const auto adj = BenjaminiHochberg(p);
   int rejected = 0;
   for (size_t i = 0; i < p.size(); ++i) {

@@ -117,7 +117,8 @@ TEST(MarkdownReport, PlotScriptsMakePngsFromPlannedData) {
   for (const auto& [name, content] : plan.files) WriteFileOrDie(dir.File(name), content);
   ASSERT_GE(plan.plots.size(), 5u);
   for (const auto& job : plan.plots) {
-    std::vector<std::string> argv = {"/usr/bin/python3", SourceDir() + "/report/plots/" + job.script};
+    std::vector<std::string> argv = {"/usr/bin/python3",
+                                     SourceDir() + "/report/plots/" + job.script};
     for (const auto& a : job.args) argv.push_back(plan.files.count(a) ? dir.File(a) : a);
     argv.push_back(dir.File(job.output));
     auto r = RunCommand(argv);

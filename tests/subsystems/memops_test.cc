@@ -59,7 +59,8 @@ TEST(Memops, CopyAllSizesAndAlignments) {
         for (size_t da = 0; da < 64; ++da) {
           const size_t at = kGuard + da;
           ASSERT_EQ(e->copy(dst.data() + at, src.data() + sa, n), dst.data() + at);
-          ASSERT_TRUE(Intact(dst, at, src.data() + sa, n)) << e->name << " n=" << n << " sa=" << sa << " da=" << da;
+          ASSERT_TRUE(Intact(dst, at, src.data() + sa, n))
+              << e->name << " n=" << n << " sa=" << sa << " da=" << da;
           std::memset(dst.data() + at, kPattern, n);
         }
       }

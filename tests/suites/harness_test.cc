@@ -72,7 +72,8 @@ TEST(Harness, SelectionLabelsEveryBenchmarkWithItsSuite) {
   for (const BenchmarkSpec& b : selection->benchmarks) {
     EXPECT_EQ(b.suite, b.name.rfind("toy/", 0) == 0 ? "toy" : "odd") << b.name;
   }
-  EXPECT_EQ(selection->skipped, std::vector<std::string>{"toy/toy/op/missing: needs a CPU we lack"});
+  EXPECT_EQ(selection->skipped,
+            std::vector<std::string>{"toy/toy/op/missing: needs a CPU we lack"});
 }
 
 TEST(Harness, FilterErrorsAreInvalidArguments) {
@@ -96,7 +97,8 @@ TEST(Harness, RunCapturesOneSamplePerRepetitionWithSuiteAndRole) {
   ASSERT_TRUE(selection.ok());
   std::map<std::string, std::vector<BenchmarkResult>> seen;
   ClearInterrupt();
-  ASSERT_TRUE(harness::Run(*selection, o, [&](const BenchmarkResult& r) { seen[r.name].push_back(r); }));
+  ASSERT_TRUE(
+      harness::Run(*selection, o, [&](const BenchmarkResult& r) { seen[r.name].push_back(r); }));
   ASSERT_EQ(seen.size(), 4u);
   for (const auto& [name, results] : seen) {
     ASSERT_EQ(results.size(), 3u) << name;
