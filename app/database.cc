@@ -10,8 +10,8 @@ std::string DatabasePath(const std::string& flag) {
   return "perfkit.db";
 }
 
-Result<std::unique_ptr<store::Store>> OpenStore(const std::string& flag) {
-  return store::Store::Open(DatabasePath(flag));
+Result<std::unique_ptr<store::Store>> OpenStore(const std::string& flag, store::OpenMode mode) {
+  return store::Store::Open(DatabasePath(flag), mode);
 }
 
 }  // namespace perfkit::app

@@ -11,6 +11,8 @@
 namespace perfkit::app {
 
 std::string DatabasePath(const std::string& flag);
-Result<std::unique_ptr<store::Store>> OpenStore(const std::string& flag);
+// Commands that only read pass kReadOnly: they never create or change a file.
+Result<std::unique_ptr<store::Store>> OpenStore(const std::string& flag,
+                                                store::OpenMode mode = store::OpenMode::kReadWrite);
 
 }  // namespace perfkit::app

@@ -81,6 +81,10 @@ Result<GateRequest> MakeGateRequest(const GateFlags& flags) {
 Result<GateResult> JudgeRuns(store::Store* store, const RunRecord& base, const RunRecord& candidate,
                              const GateRequest& request) {
   GateResult out;
+  for (const RunRecord* run : {&base, &candidate}) {
+    const std::string note = report::IncompleteRunNote(*run);
+    if (!note.empty()) out.warnings.push_back((run == &base ? "base: " : "candidate: ") + note);
+  }
   out.env = report::CheckEnvironments(base.host, candidate.host);
   if (Status s = GuardEnvironment(out.env, request.allow_env_mismatch, &out); !s.ok()) return s;
   report::CompareOptions compare = request.compare;

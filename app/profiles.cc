@@ -102,7 +102,7 @@ Result<std::vector<ProfileStack>> LoadProfileStacks(const std::string& ref, cons
     return Status::Error("'" + ref + "' is neither a folded-stack file nor a run (no database " +
                          DatabasePath(db) + ")");
   }
-  auto store = OpenStore(db);
+  auto store = OpenStore(db, store::OpenMode::kReadOnly);
   if (!store.ok()) return store.status();
   auto run = (*store)->LoadRun(ref);
   if (!run.ok()) return Status::Error("'" + ref + "' is neither a file nor a run: " + run.error());

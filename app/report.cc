@@ -61,6 +61,9 @@ Status AddRuns(store::Store& store, const ReportRequest& r, report::ReportInput&
   if (!r.compare && r.baseline.empty()) {
     auto run = ResolveRun(&store, r.run);
     if (!run.ok()) return run.status();
+    if (const std::string note = report::IncompleteRunNote(*run); !note.empty()) {
+      out.warnings.push_back(note);
+    }
     in.runs = {{"run", std::move(*run)}};
     return OkStatus();
   }
@@ -115,7 +118,7 @@ Result<report::ReportInput> BuildInput(store::Store& store, const ReportRequest&
 }  // namespace
 
 Result<ReportOutcome> MakeReport(const ReportRequest& request, Launcher& launcher) {
-  auto store = OpenStore(request.db);
+  auto store = OpenStore(request.db, store::OpenMode::kReadOnly);
   if (!store.ok()) return store.status();
   ReportOutcome out;
   auto in = BuildInput(**store, request, out);

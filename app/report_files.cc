@@ -1,6 +1,15 @@
 #include "app/report_files.h"
 
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 
 #include "app/files.h"
@@ -70,35 +79,94 @@ std::vector<report::PlotJob> MakePlots(const report::ReportPlan& plan, const fs:
   return made;
 }
 
-// Moves the staged files into the output directory, report.md last.
-Status Publish(const fs::path& staging, const fs::path& out_dir) {
+bool IsReportFile(const fs::path& p) {
+  const std::string ext = p.extension().string();
+  return p.filename() == "report.md" || ext == ".csv" || ext == ".png" || ext == ".svg";
+}
+
+// What is already in out_dir must be an earlier report: the whole
+// directory is replaced, and nothing else may be lost with it.
+Status CheckOutputDir(const fs::path& out_dir) {
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(staging)) {
-    if (entry.path().filename() == "report.md") continue;
-    fs::rename(entry.path(), out_dir / entry.path().filename(), ec);
-    if (ec) {
-      return Status::Error("cannot write " + (out_dir / entry.path().filename()).string() + ": " +
-                           ec.message());
+  if (!fs::exists(out_dir, ec)) return OkStatus();
+  if (!fs::is_directory(out_dir, ec)) {
+    return Status::Error("'" + out_dir.string() + "' is not a directory");
+  }
+  for (const auto& entry : fs::directory_iterator(out_dir, ec)) {
+    if (!entry.is_regular_file() || !IsReportFile(entry.path())) {
+      return Status::Error("'" + out_dir.string() + "' holds " + entry.path().filename().string() +
+                           ", which is not part of a perfkit report; give a new or empty "
+                           "directory (the report replaces the directory's contents)");
     }
   }
-  fs::rename(staging / "report.md", out_dir / "report.md", ec);
-  if (ec) {
-    return Status::Error("cannot write " + (out_dir / "report.md").string() + ": " + ec.message());
-  }
-  fs::remove_all(staging, ec);
   return OkStatus();
+}
+
+std::string StagingPrefix(const fs::path& out_dir) {
+  return "." + out_dir.filename().string() + ".staging-";
+}
+
+// Staging directories whose report process is gone (killed mid-report).
+void RemoveAbandonedStaging(const fs::path& out_dir) {
+  std::error_code ec;
+  const fs::path parent = out_dir.parent_path();
+  const std::string prefix = StagingPrefix(out_dir);
+  for (const auto& entry : fs::directory_iterator(parent, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
+    if (pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+      fs::remove_all(entry.path(), ec);
+    }
+  }
 }
 
 }  // namespace
 
+Status PublishDirectory(const std::string& staging, const std::string& out_dir) {
+  if (!fs::exists(out_dir)) {
+    if (rename(staging.c_str(), out_dir.c_str()) == 0) return OkStatus();
+    return Status::Error("cannot write '" + out_dir + "': " + std::strerror(errno));
+  }
+  if (syscall(SYS_renameat2, AT_FDCWD, staging.c_str(), AT_FDCWD, out_dir.c_str(),
+              RENAME_EXCHANGE) == 0) {
+    return OkStatus();
+  }
+  if (errno != EINVAL && errno != ENOSYS) {
+    return Status::Error("cannot replace '" + out_dir + "': " + std::strerror(errno));
+  }
+  // A file system without RENAME_EXCHANGE: two renames, and back on failure.
+  const std::string old = staging + ".old";
+  if (rename(out_dir.c_str(), old.c_str()) != 0) {
+    return Status::Error("cannot replace '" + out_dir + "': " + std::strerror(errno));
+  }
+  if (rename(staging.c_str(), out_dir.c_str()) != 0) {
+    const std::string why = std::strerror(errno);
+    rename(old.c_str(), out_dir.c_str());
+    return Status::Error("cannot replace '" + out_dir + "': " + why);
+  }
+  // Left where it is on failure, the old report is removed as abandoned
+  // staging by the next report.
+  rename(old.c_str(), staging.c_str());
+  return OkStatus();
+}
+
 Status WriteReportFiles(const report::ReportInput& in, const std::string& out_dir,
-                        Launcher& launcher, std::string* note) {
+                        Launcher& launcher, std::string* note, Publisher publish) {
   std::error_code ec;
-  fs::create_directories(out_dir, ec);
-  if (ec) return Status::Error("cannot create '" + out_dir + "': " + ec.message());
-  const fs::path staging = fs::path(out_dir) / (".staging-" + NewUuid().substr(0, 8));
+  fs::path dir = fs::absolute(out_dir, ec).lexically_normal();
+  if (dir.filename().empty()) dir = dir.parent_path();
+  if (dir == dir.root_path() || dir == fs::current_path(ec)) {
+    return Status::InvalidArgument("-o '" + out_dir +
+                                   "': give a directory for the report, not the current or root "
+                                   "directory (the report replaces its contents)");
+  }
+  if (Status s = CheckOutputDir(dir); !s.ok()) return s;
+  RemoveAbandonedStaging(dir);
+  const fs::path staging = dir.parent_path() / (StagingPrefix(dir) + std::to_string(getpid()) +
+                                                "-" + NewUuid().substr(0, 8));
   fs::create_directories(staging, ec);
-  if (ec) return Status::Error("cannot write in '" + out_dir + "': " + ec.message());
+  if (ec) return Status::Error("cannot write beside '" + out_dir + "': " + ec.message());
   const report::ReportPlan plan = report::PlanReport(in);
   Status written;
   for (const auto& [name, content] : plan.files) {
@@ -109,8 +177,8 @@ Status WriteReportFiles(const report::ReportInput& in, const std::string& out_di
     written = WriteFileAtomically((staging / "report.md").string(),
                                   report::RenderMarkdown(in, made, *note));
   }
-  if (written.ok()) written = Publish(staging, out_dir);
-  if (!written.ok()) fs::remove_all(staging, ec);
+  if (written.ok()) written = publish(staging.string(), dir.string());
+  fs::remove_all(staging, ec);  // the old report after a swap, or the unused new one
   return written;
 }
 

@@ -1,6 +1,7 @@
 // Writing a report directory: data files, matplotlib plots (run as
-// separate python3 processes) and report.md, staged in a hidden directory
-// and moved into place with report.md last.
+// separate python3 processes) and report.md, all staged in a hidden sibling
+// directory that then replaces the old report in one atomic exchange, so a
+// report directory is always a whole report, the old or the new.
 #pragma once
 
 #include <string>
@@ -11,8 +12,16 @@
 
 namespace perfkit::app {
 
-// `note` says which plots could not be made and why.
+// Swaps a finished staging directory into out_dir's place (or renames it
+// there when out_dir is new); the old report ends up at `staging`.
+Status PublishDirectory(const std::string& staging, const std::string& out_dir);
+using Publisher = Status (*)(const std::string& staging, const std::string& out_dir);
+
+// `note` says which plots could not be made and why. Refuses an out_dir
+// holding files perfkit does not write there, and removes staging
+// directories that killed reports left behind.
 Status WriteReportFiles(const report::ReportInput& in, const std::string& out_dir,
-                        Launcher& launcher, std::string* note);
+                        Launcher& launcher, std::string* note,
+                        Publisher publish = &PublishDirectory);
 
 }  // namespace perfkit::app

@@ -59,6 +59,7 @@ RunRecord NewRunRecord(const std::map<std::string, std::string>& tags, const std
   run.source = source;
   run.tags = tags;
   run.host = harness::ReadHostContext();
+  run.owner = CurrentProcess();
   return run;
 }
 

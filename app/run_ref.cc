@@ -4,6 +4,7 @@
 
 #include "app/files.h"
 #include "app/run_record.h"
+#include "baselines/run_ref.h"
 #include "build_info.h"
 #include "report/gbench_json.h"
 
@@ -16,6 +17,10 @@ bool IsFileRef(const std::string& ref) {
 
 Result<RunRecord> ResolveRun(store::Store* store, const std::string& ref) {
   if (IsFileRef(ref)) return LoadGbenchFile(ref);
+  struct stat st {};
+  if (stat(ref.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return Status::Error("'" + ref + "' is a directory, not a run, baseline or file");
+  }
   if (store == nullptr) return Status::Error("no run, baseline or file '" + ref + "'");
   auto is_baseline = store->HasBaseline(ref);
   if (!is_baseline.ok()) return is_baseline.status();
@@ -26,12 +31,13 @@ Result<RunRecord> ResolveRun(store::Store* store, const std::string& ref) {
     return store->LoadRun(std::to_string(history->front().run_id));
   }
   auto run = store->LoadRun(ref);
-  if (!run.ok() && ref != "latest") {
-    return Status::Error("no run, baseline or file '" + ref +
-                         "' (see 'perfkit runs', "
-                         "'perfkit baseline list')");
-  }
-  return run;
+  if (run.ok() || ref == "latest") return run;
+  // A run reference that names no run, or names it ambiguously or out of
+  // range, says so; anything else was meant as a baseline or a file.
+  if (store::ParseRunRef(ref).ok()) return run.status();
+  if (ref.find_first_not_of("0123456789") == std::string::npos) return run.status();
+  return Status::Error("no run, baseline or file '" + ref +
+                       "' (see 'perfkit runs', 'perfkit baseline list')");
 }
 
 Result<RunRecord> LoadGbenchFile(const std::string& file) {

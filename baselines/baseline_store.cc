@@ -41,6 +41,8 @@ Status Store::SaveBaseline(const std::string& name, int64_t run_id, const std::s
 }
 
 Result<std::vector<BaselineListing>> Store::ListBaselines() {
+  if (schema_version_ == 0)
+    return std::vector<BaselineListing>();  // an empty database, opened read-only
   Statement q(
       db_,
       "SELECT b.name, b.created_at, "
@@ -59,6 +61,7 @@ Result<std::vector<BaselineListing>> Store::ListBaselines() {
 }
 
 Result<bool> Store::HasBaseline(const std::string& name) {
+  if (schema_version_ == 0) return false;  // an empty database, opened read-only
   Statement q(db_, "SELECT 1 FROM baselines WHERE name = ?");
   q.Bind(1, name);
   const int rc = q.Step();
@@ -111,6 +114,8 @@ Status Store::SaveNoiseFloors(const std::string& host_fingerprint, const std::st
 
 Result<std::map<std::string, double>> Store::LoadNoiseFloors(const std::string& host_fingerprint,
                                                              const std::string& metric) {
+  if (schema_version_ == 0)
+    return std::map<std::string, double>();  // an empty database, opened read-only
   Statement q(
       db_, "SELECT benchmark, noise FROM noise_floors WHERE host_fingerprint = ? AND metric = ?");
   q.Bind(1, host_fingerprint).Bind(2, metric);

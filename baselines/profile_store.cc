@@ -33,6 +33,8 @@ Status Store::SaveProfile(const StoredProfile& profile) {
 }
 
 Result<std::vector<StoredProfile>> Store::LoadProfiles(int64_t run_id) {
+  if (schema_version_ == 0)
+    return std::vector<StoredProfile>();  // an empty database, opened read-only
   Statement q(db_,
               "SELECT id, event, call_graph, samples, lost, complete FROM profiles "
               "WHERE run_id = ? ORDER BY id");

@@ -1,7 +1,10 @@
 // Opening the database and its schema. The schema version lives in
 // PRAGMA user_version; each migration moves it forward by one.
+#include <fmt/format.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cctype>
 #include <cstring>
 #include <fstream>
 
@@ -12,6 +15,7 @@ namespace perfkit::store {
 namespace {
 
 using internal::Error;
+using internal::Statement;
 
 // Append only: a released migration never changes.
 const char* const kMigrations[] = {
@@ -101,6 +105,14 @@ CREATE TABLE profile_stacks(
   count INTEGER NOT NULL);
 CREATE INDEX profiles_by_run ON profiles(run_id);
 )sql",
+    // 4: who is measuring a run, so one whose process died reads back as
+    // abandoned rather than running.
+    R"sql(
+ALTER TABLE runs ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN owner_start_time TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN owner_boot_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN owner_hostname TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
@@ -122,28 +134,78 @@ Status CheckExistingFile(const std::string& path) {
   return OkStatus();
 }
 
+// The oldest schema a read-only store can read as it is.
+constexpr int kOldestReadable = 3;
+
+// SQLite's URI form of a path, for opening with parameters.
+std::string FileUri(const std::string& path, const char* query) {
+  std::string uri = "file:";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || std::strchr("/-._~", c) != nullptr) {
+      uri += static_cast<char>(c);
+    } else {
+      uri += fmt::format("%{:02X}", c);
+    }
+  }
+  return uri + "?" + query;
+}
+
+Result<sqlite3*> OpenHandle(const std::string& path, OpenMode mode) {
+  sqlite3* db = nullptr;
+  int rc = SQLITE_OK;
+  if (mode == OpenMode::kReadWrite) {
+    rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  } else {
+    rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+  }
+  if (rc == SQLITE_OK) return db;
+  Status s = Status::Error("cannot open database '" + path +
+                           "': " + (db ? sqlite3_errmsg(db) : "out of memory"));
+  sqlite3_close(db);
+  return s;
+}
+
+// A WAL database whose -shm file cannot be made fails its first read with
+// SQLITE_CANTOPEN or SQLITE_READONLY.
+bool Readable(sqlite3* db) {
+  Statement probe(db, "PRAGMA user_version");
+  const int rc = probe.Step();
+  return rc != SQLITE_CANTOPEN && rc != SQLITE_READONLY;
+}
+
 }  // namespace
 
-Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
-  if (path != ":memory:") {
-    Status s = CheckExistingFile(path);
-    if (!s.ok()) return s;
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, OpenMode mode) {
+  if (path.empty()) return Status::InvalidArgument("the database path is empty");
+  const bool memory = path == ":memory:";
+  if (!memory) {
+    if (Status s = CheckExistingFile(path); !s.ok()) return s;
+    struct stat st {};
+    if (mode == OpenMode::kReadOnly && stat(path.c_str(), &st) != 0) {
+      return Status::Error("no database '" + path +
+                           "' (run 'perfkit bench' or 'perfkit import' "
+                           "to make one)");
+    }
   }
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
-      SQLITE_OK) {
-    Status s = Status::Error("cannot open database '" + path +
-                             "': " + (db ? sqlite3_errmsg(db) : "out of memory"));
-    sqlite3_close(db);
-    return s;
+  auto db = OpenHandle(path, mode);
+  if (!db.ok()) return db.status();
+  if (mode == OpenMode::kReadOnly && !memory && !Readable(*db)) {
+    // A WAL database in a directory we may not write needs a -shm file we
+    // cannot make; read it as immutable: nobody can be writing it there.
+    sqlite3_close(*db);
+    db = OpenHandle(FileUri(path, "immutable=1"), mode);
+    if (!db.ok()) return db.status();
   }
-  std::unique_ptr<Store> store(new Store(db));
-  sqlite3_busy_timeout(db, 5000);
-  Status s = store->Exec("PRAGMA foreign_keys = ON");
-  if (s.ok() && path != ":memory:") s = store->Exec("PRAGMA journal_mode = WAL");
-  if (s.ok()) s = store->Exec("PRAGMA synchronous = NORMAL");
-  if (s.ok()) s = store->Migrate();
-  if (!s.ok()) return Status::Error("database '" + path + "': " + s.message());
+  std::unique_ptr<Store> store(new Store(*db, mode));
+  sqlite3_busy_timeout(*db, 10000);
+  Status s = store->CheckIdentity(path);
+  if (s.ok()) s = store->Exec("PRAGMA foreign_keys = ON");
+  if (s.ok() && mode == OpenMode::kReadWrite) {
+    if (!memory) s = store->UseWal();
+    if (s.ok()) s = store->Exec("PRAGMA synchronous = NORMAL");
+    if (s.ok()) s = store->Migrate();
+  }
+  if (!s.ok()) return s.WithPrefix("database '" + path + "': ");
   return store;
 }
 
@@ -159,29 +221,70 @@ Status Store::Exec(const std::string& sql) {
   return OkStatus();
 }
 
-Status Store::Migrate() {
-  internal::Statement q(db_, "PRAGMA user_version");
-  if (q.Step() != SQLITE_ROW) return Error(db_, "reading schema version");
-  const int version = static_cast<int>(q.Int(0));
-  if (version > kSchemaVersion) {
-    return Status::Error("schema version " + std::to_string(version) +
-                         " is newer than this perfkit understands (" +
-                         std::to_string(kSchemaVersion) + ")");
+// Before anything is written: a schema version this perfkit knows, and no
+// foreign tables in a database without one.
+Status Store::CheckIdentity(const std::string& path) {
+  Statement version(db_, "PRAGMA user_version");
+  if (version.Step() != SQLITE_ROW) return Error(db_, "reading the schema version");
+  const int64_t v = version.Int(0);
+  if (v < 0 || v > kSchemaVersion) {
+    return Status::Error(
+        "schema version " + std::to_string(v) + " is not one this perfkit knows (" +
+        (v < 0 ? "a negative version" : "newer than " + std::to_string(kSchemaVersion)) +
+        "); left untouched");
   }
-  for (int v = version; v < kSchemaVersion; ++v) {
-    internal::Transaction tx(db_);
-    if (!tx.status().ok()) return tx.status();
-    Status s = Exec(kMigrations[v]);
-    if (s.ok()) s = Exec("PRAGMA user_version = " + std::to_string(v + 1));
-    if (s.ok()) s = tx.Commit();
-    if (!s.ok())
-      return Status::Error("migrating to schema " + std::to_string(v + 1) + ": " + s.message());
+  schema_version_ = static_cast<int>(v);
+  if (v == 0) {
+    Statement tables(db_, "SELECT COUNT(*) FROM sqlite_master");
+    if (tables.Step() == SQLITE_ROW && tables.Int(0) > 0) {
+      return Status::Error("'" + path +
+                           "' is a SQLite database but not perfkit's (it has tables "
+                           "and no perfkit schema); left untouched");
+    }
+  }
+  if (mode_ == OpenMode::kReadOnly && v != 0 && v < kOldestReadable) {
+    return Status::Error("written by an older perfkit (schema " + std::to_string(v) +
+                         "); a command that writes (perfkit import, perfkit bench) migrates it");
   }
   return OkStatus();
 }
 
+// Switching to WAL needs the database to itself for a moment; with many
+// processes opening a new database at once, wait for that moment.
+Status Store::UseWal() {
+  Status s;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    s = Exec("PRAGMA journal_mode = WAL");
+    if (s.ok() || sqlite3_errcode(db_) != SQLITE_BUSY) return s;
+    usleep(50000);
+  }
+  return s;
+}
+
+// All migrations in one IMMEDIATE transaction, the version read again once
+// it holds the write lock: of several processes opening a new database at
+// once, one migrates and the others find it done.
+Status Store::Migrate() {
+  if (schema_version_ == kSchemaVersion) return OkStatus();
+  internal::Transaction tx(db_);
+  if (!tx.status().ok()) return tx.status();
+  Statement q(db_, "PRAGMA user_version");
+  if (q.Step() != SQLITE_ROW) return Error(db_, "reading schema version");
+  const int version = static_cast<int>(q.Int(0));
+  q.Reset();
+  for (int v = version; v < kSchemaVersion; ++v) {
+    if (Status s = Exec(kMigrations[v]); !s.ok()) {
+      return Status::Error("migrating to schema " + std::to_string(v + 1) + ": " + s.message());
+    }
+  }
+  if (Status s = Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion)); !s.ok()) return s;
+  if (Status s = tx.Commit(); !s.ok()) return s;
+  schema_version_ = kSchemaVersion;
+  return OkStatus();
+}
+
 Result<std::string> Store::IntegrityCheck() {
-  internal::Statement q(db_, "PRAGMA integrity_check");
+  Statement q(db_, "PRAGMA integrity_check");
   if (q.Step() != SQLITE_ROW) return Error(db_, "integrity_check");
   return q.Text(0);
 }

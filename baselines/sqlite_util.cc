@@ -51,8 +51,8 @@ double Statement::Double(int col) const {
 }
 
 std::string Statement::Text(int col) const {
-  const auto* text = sqlite3_column_text(stmt_, col);
-  return text ? reinterpret_cast<const char*>(text) : "";
+  const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  return text ? std::string(text, static_cast<size_t>(sqlite3_column_bytes(stmt_, col))) : "";
 }
 
 Transaction::Transaction(sqlite3* db) : db_(db) {

@@ -24,10 +24,11 @@ class Statement {
   // SQLITE_ROW, SQLITE_DONE or an error code.
   int Step();
   Status Run();  // Step to SQLITE_DONE
+  void Reset() { sqlite3_reset(stmt_); }
 
   int64_t Int(int col) const { return sqlite3_column_int64(stmt_, col); }
-  double Double(int col) const;  // NULL reads as NaN (SQLite stores NaN as NULL)
-  std::string Text(int col) const;
+  double Double(int col) const;     // NULL reads as NaN (SQLite stores NaN as NULL)
+  std::string Text(int col) const;  // all of it, NUL bytes included
 
  private:
   sqlite3* db_;

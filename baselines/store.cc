@@ -32,8 +32,9 @@ Status Store::InsertRun(RunRecord& run) {
   if (!host_id.ok()) return host_id.status();
   Statement insert(db_,
                    "INSERT INTO runs(uuid, started_at, ended_at, command_line, "
-                   "perfkit_version, git_commit, source, status, host_id, context_json) "
-                   "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                   "perfkit_version, git_commit, source, status, host_id, context_json, "
+                   "owner_pid, owner_start_time, owner_boot_id, owner_hostname) "
+                   "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   insert.Bind(1, run.uuid)
       .Bind(2, run.started_at)
       .Bind(3, run.ended_at)
@@ -43,7 +44,11 @@ Status Store::InsertRun(RunRecord& run) {
       .Bind(7, run.source)
       .Bind(8, std::string(RunStatusName(run.status)))
       .Bind(9, *host_id)
-      .Bind(10, HostContextToJson(run.host).dump());
+      .Bind(10, HostContextToJson(run.host).dump())
+      .Bind(11, run.owner.pid)
+      .Bind(12, run.owner.start_time)
+      .Bind(13, run.owner.boot_id)
+      .Bind(14, run.owner.hostname);
   if (Status s = insert.Run(); !s.ok()) return s;
   run.id = sqlite3_last_insert_rowid(db_);
   for (const auto& [key, value] : run.tags) {

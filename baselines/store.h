@@ -43,11 +43,19 @@ struct BaselineSave {
 // "latest" and not all digits, which would shadow run references.
 Status ValidateBaselineName(const std::string& name);
 
+// Commands that only read open the store read-only: they never create or
+// change a file, and work in a read-only directory.
+enum class OpenMode { kReadWrite, kReadOnly };
+
 class Store {
  public:
-  // ":memory:" for tests. An existing file that is not a SQLite database is
-  // refused without being touched.
-  static Result<std::unique_ptr<Store>> Open(const std::string& path);
+  // ":memory:" for tests. Refused without being touched: a file that is not
+  // a SQLite database, a SQLite database that is not perfkit's (it has
+  // tables but no perfkit schema version), and a schema version this
+  // perfkit does not know (newer, or negative). Read-only, a missing file is
+  // an error and an older schema is read as it is.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path,
+                                             OpenMode mode = OpenMode::kReadWrite);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -61,7 +69,7 @@ class Store {
   // A whole run in one transaction (imports, external executables).
   Status SaveRun(RunRecord& run);
 
-  // REF is a run id, a uuid or unique uuid prefix, or "latest".
+  // REF as ParseRunRef reads it: a run id, "latest", or a uuid prefix.
   Result<RunRecord> LoadRun(const std::string& ref);
   Result<std::vector<RunListing>> ListRuns(int limit);
   // Baselines name runs; saving again under a name appends to its history,
@@ -88,8 +96,10 @@ class Store {
   Result<std::string> IntegrityCheck();
 
  private:
-  explicit Store(sqlite3* db) : db_(db) {}
+  Store(sqlite3* db, OpenMode mode) : db_(db), mode_(mode) {}
   Status Exec(const std::string& sql);
+  Status CheckIdentity(const std::string& path);
+  Status UseWal();
   Result<int64_t> ResolveRunId(const std::string& ref);
   Result<int64_t> UpsertHost(const HostContext& host);
   Status InsertRun(RunRecord& run);
@@ -98,6 +108,8 @@ class Store {
   Status Migrate();
 
   sqlite3* db_;
+  OpenMode mode_;
+  int schema_version_ = 0;
 };
 
 }  // namespace perfkit::store

@@ -1,6 +1,7 @@
 // Reading runs back.
 #include <nlohmann/json.hpp>
 
+#include "baselines/run_ref.h"
 #include "baselines/sqlite_util.h"
 #include "baselines/store.h"
 #include "suites/result_json.h"
@@ -8,12 +9,19 @@
 namespace perfkit::store {
 namespace {
 
-constexpr const char* kRunColumns =
-    "SELECT r.id, r.uuid, r.started_at, r.ended_at, r.command_line, r.perfkit_version, "
-    "r.git_commit, r.source, r.status, r.context_json, "
-    "(SELECT COUNT(*) FROM benchmarks b WHERE b.run_id = r.id), "
-    "(SELECT COUNT(*) FROM samples s JOIN benchmarks b ON s.benchmark_id = b.id "
-    "WHERE b.run_id = r.id) FROM runs r ";
+// Schema 3 (read as it is by read-only commands) has no owner columns.
+std::string RunColumns(int schema_version) {
+  return std::string(
+             "SELECT r.id, r.uuid, r.started_at, r.ended_at, r.command_line, r.perfkit_version, "
+             "r.git_commit, r.source, r.status, r.context_json, "
+             "(SELECT COUNT(*) FROM benchmarks b WHERE b.run_id = r.id), "
+             "(SELECT COUNT(*) FROM samples s JOIN benchmarks b ON s.benchmark_id = b.id "
+             "WHERE b.run_id = r.id), ") +
+         (schema_version >= 4
+              ? "r.owner_pid, r.owner_start_time, r.owner_boot_id, r.owner_hostname "
+              : "0, '', '', '' ") +
+         "FROM runs r ";
+}
 
 RunListing ReadRunRow(const internal::Statement& q) {
   RunListing l;
@@ -30,6 +38,10 @@ RunListing ReadRunRow(const internal::Statement& q) {
   r.host = HostContextFromJson(nlohmann::json::parse(q.Text(9), nullptr, false));
   l.benchmarks = q.Int(10);
   l.samples = q.Int(11);
+  r.owner = {q.Int(12), q.Text(13), q.Text(14), q.Text(15)};
+  if (r.status == RunStatus::kRunning && CheckLiveness(r.owner) == Liveness::kDead) {
+    r.status = RunStatus::kAbandoned;
+  }
   return l;
 }
 
@@ -38,30 +50,37 @@ RunListing ReadRunRow(const internal::Statement& q) {
 using internal::Error;
 using internal::Statement;
 
-Result<int64_t> Store::ResolveRunId(const std::string& ref) {
-  if (ref == "latest") {
+Result<int64_t> Store::ResolveRunId(const std::string& text) {
+  auto ref = ParseRunRef(text);
+  if (!ref.ok()) return ref.status();
+  if (schema_version_ == 0) {  // an empty database, opened read-only
+    return Status::Error("the database has no runs yet (run 'perfkit bench' first)");
+  }
+  if (ref->kind == RunRef::Kind::kLatest) {
     Statement q(db_, "SELECT id FROM runs ORDER BY id DESC LIMIT 1");
     if (q.Step() == SQLITE_ROW) return q.Int(0);
     return Status::Error("the database has no runs yet (run 'perfkit bench' first)");
   }
-  if (!ref.empty() && ref.find_first_not_of("0123456789") == std::string::npos) {
+  if (ref->kind == RunRef::Kind::kId) {
     Statement q(db_, "SELECT id FROM runs WHERE id = ?");
-    q.Bind(1, static_cast<int64_t>(std::stoll(ref)));
+    q.Bind(1, ref->id);
     if (q.Step() == SQLITE_ROW) return q.Int(0);
+    return Status::Error("no run '" + text + "' (see 'perfkit runs')");
   }
-  Statement q(db_, "SELECT id FROM runs WHERE uuid LIKE ? || '%' ESCAPE '\\' LIMIT 2");
-  std::string escaped;
-  for (char c : ref) {
-    if (c == '%' || c == '_' || c == '\\') escaped += '\\';
-    escaped += c;
+  // Prefixes hold only hex digits and '-', nothing LIKE treats specially.
+  Statement q(db_, "SELECT id, uuid FROM runs WHERE lower(uuid) LIKE ? || '%' ORDER BY id LIMIT 6");
+  q.Bind(1, ref->uuid_prefix);
+  std::vector<std::pair<int64_t, std::string>> found;
+  while (q.Step() == SQLITE_ROW) found.emplace_back(q.Int(0), q.Text(1));
+  if (found.size() == 1) return found[0].first;
+  if (found.empty()) return Status::Error("no run '" + text + "' (see 'perfkit runs')");
+  std::string candidates;
+  for (size_t i = 0; i < found.size() && i < 5; ++i) {
+    candidates += (i ? ", " : "") + std::to_string(found[i].first) + " (" +
+                  found[i].second.substr(0, 8) + ")";
   }
-  q.Bind(1, escaped);
-  if (!ref.empty() && q.Step() == SQLITE_ROW) {
-    const int64_t id = q.Int(0);
-    if (q.Step() == SQLITE_ROW) return Status::Error("run '" + ref + "' is ambiguous");
-    return id;
-  }
-  return Status::Error("no run '" + ref + "' (see 'perfkit runs')");
+  return Status::InvalidArgument("run '" + text + "' is ambiguous: runs " + candidates +
+                                 (found.size() > 5 ? ", ..." : "") + "; give more of the uuid");
 }
 
 Status Store::LoadBenchmarks(RunRecord& run) {
@@ -108,7 +127,7 @@ Status Store::LoadBenchmarks(RunRecord& run) {
 Result<RunRecord> Store::LoadRun(const std::string& ref) {
   auto id = ResolveRunId(ref);
   if (!id.ok()) return id.status();
-  Statement q(db_, (std::string(kRunColumns) + "WHERE r.id = ?").c_str());
+  Statement q(db_, (RunColumns(schema_version_) + "WHERE r.id = ?").c_str());
   q.Bind(1, *id);
   if (q.Step() != SQLITE_ROW) return Error(db_, "reading run");
   RunRecord run = ReadRunRow(q).run;
@@ -123,7 +142,9 @@ Result<RunRecord> Store::LoadRun(const std::string& ref) {
 }
 
 Result<std::vector<RunListing>> Store::ListRuns(int limit) {
-  Statement q(db_, (std::string(kRunColumns) + "ORDER BY r.id DESC LIMIT ?").c_str());
+  if (schema_version_ == 0)
+    return std::vector<RunListing>();  // an empty database, opened read-only
+  Statement q(db_, (RunColumns(schema_version_) + "ORDER BY r.id DESC LIMIT ?").c_str());
   q.Bind(1, static_cast<int64_t>(limit));
   std::vector<RunListing> out;
   int rc;

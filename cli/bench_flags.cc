@@ -18,7 +18,7 @@ MeasureFlagOptions AddMeasureFlags(CLI::App* cmd, app::BenchFlags* flags) {
                       "Minimum seconds per repetition (default 0.05; 0.01 with --quick)")
           ->check(FiniteRange(0.0001, 60.0)),
       cmd->add_flag("--quick", flags->quick, "Smoke run: 3 repetitions of 0.01 s"),
-      cmd->add_option("--db", flags->db, "SQLite database (default $PERFKIT_DB or ./perfkit.db)"),
+      AddDbFlag(cmd, &flags->db),
   };
   return out;
 }

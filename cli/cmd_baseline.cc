@@ -21,7 +21,7 @@ int Save(store::Store& store, const BaselineOptions& o) {
   if (!run.ok()) return Fail(run.status());
   if (run->status != RunStatus::kComplete) {
     fmt::print(stderr, "warning: run {} is {}, not complete\n", run->id,
-               run->status == RunStatus::kRunning ? "incomplete" : RunStatusName(run->status));
+               RunStatusName(run->status));
   }
   if (Status s = store.SaveBaseline(o.name, run->id, app::NowIso8601()); !s.ok()) {
     return Fail(kExitFailure, s.message());
@@ -90,7 +90,9 @@ int Import(store::Store& store, const BaselineOptions& o) {
 }  // namespace
 
 int RunBaseline(const BaselineOptions& o) {
-  auto store = app::OpenStore(o.db);
+  const bool writes = o.action == "save" || o.action == "delete" || o.action == "import";
+  auto store =
+      app::OpenStore(o.db, writes ? store::OpenMode::kReadWrite : store::OpenMode::kReadOnly);
   if (!store.ok()) return Fail(store.status());
   store::Store& s = **store;
   if (o.action == "save") return Save(s, o);
@@ -110,9 +112,7 @@ Runner AddBaseline(CLI::App& app) {
   auto opts = std::make_shared<BaselineOptions>();
   CLI::App* cmd = app.add_subcommand("baseline", "Name runs to compare against");
   cmd->require_subcommand(1);
-  auto db = [&](CLI::App* sub) {
-    sub->add_option("--db", opts->db, "SQLite database (default $PERFKIT_DB or ./perfkit.db)");
-  };
+  auto db = [&](CLI::App* sub) { AddDbFlag(sub, &opts->db); };
   CLI::App* save = cmd->add_subcommand("save", "Save a run under a name (keeps earlier saves)");
   save->add_option("name", opts->name, "Baseline name, e.g. main, v1.0.0, pr-123")->required();
   save->add_option("run", opts->run, "Run id, uuid or 'latest' (default)");

@@ -13,6 +13,7 @@
 #include "cli/common.h"
 #include "cli/results_output.h"
 #include "report/gbench_json.h"
+#include "subsystems/base/subprocess.h"
 
 namespace perfkit::cli {
 namespace {
@@ -46,6 +47,8 @@ int RunExternal(const BenchOptions& o) {
                               f.filter,
                               !f.no_interleave,
                               std::move(*tags)};
+  // A program that cannot run leaves no database behind.
+  if (auto program = FindProgram(o.exec); !program.ok()) return Fail(program.status());
   auto store = app::OpenStore(f.db);
   if (!store.ok()) return Fail(store.status());
   auto run = app::MeasureExternal(**store, exec);

@@ -19,7 +19,7 @@ int RunCompare(const CompareOptions& options) {
   std::unique_ptr<store::Store> store;
   const bool files_only = app::IsFileRef(options.base) && app::IsFileRef(options.candidate);
   if (!files_only || std::filesystem::exists(app::DatabasePath(options.db))) {
-    auto opened = app::OpenStore(options.db);
+    auto opened = app::OpenStore(options.db, store::OpenMode::kReadOnly);
     if (!opened.ok()) return Fail(opened.status());
     store = std::move(*opened);
   }
@@ -38,7 +38,7 @@ Runner AddCompare(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "compare",
       "Compare two runs with Mann-Whitney U, Hodges-Lehmann intervals and Benjamini-Hochberg; "
-      "exit 0 no regression, 1 regression, 2 too little data (<5 repetitions), 3 error or "
+      "exit 0 no regression, 1 regression, 4 too little data (<5 repetitions), 3 error or "
       "incomparable environments");
   cmd->add_option("base", opts->base, "Run id, uuid, 'latest', baseline name or JSON file")
       ->required();
@@ -46,7 +46,7 @@ Runner AddCompare(CLI::App& app) {
   AddGateFlags(cmd, &opts->gate, GateUse::kRuns);
   cmd->add_option("--format", opts->format, "table, markdown or json")
       ->check(CLI::IsMember({"table", "markdown", "json"}));
-  cmd->add_option("--db", opts->db, "SQLite database (default $PERFKIT_DB or ./perfkit.db)");
+  AddDbFlag(cmd, &opts->db);
   return [opts] { return RunCompare(*opts); };
 }
 

@@ -1,5 +1,5 @@
 // `perfkit compare BASE CANDIDATE`: the CI gate. Exit 0 no regression, 1
-// regression, 2 too little data, 3 error or incomparable environments.
+// regression, 3 error or incomparable environments, 4 too little data.
 #pragma once
 
 #include <string>

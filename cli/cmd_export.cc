@@ -16,7 +16,7 @@
 namespace perfkit::cli {
 
 int RunExport(const ExportOptions& options) {
-  auto store = app::OpenStore(options.db);
+  auto store = app::OpenStore(options.db, store::OpenMode::kReadOnly);
   if (!store.ok()) return Fail(store.status());
   auto run = (*store)->LoadRun(options.run);
   if (!run.ok()) return Fail(run.status());
@@ -50,7 +50,7 @@ Runner AddExport(CLI::App& app) {
                   "gbench (Google Benchmark JSON, default), bencher (BMF JSON), "
                   "github-action-benchmark (customSmallerIsBetter) or csv (one row per repetition)")
       ->check(CLI::IsMember({"gbench", "bencher", "github-action-benchmark", "csv"}));
-  cmd->add_option("--db", opts->db, "SQLite database (default $PERFKIT_DB or ./perfkit.db)");
+  AddDbFlag(cmd, &opts->db);
   return [opts] { return RunExport(*opts); };
 }
 

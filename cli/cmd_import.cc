@@ -34,7 +34,7 @@ Runner AddImport(CLI::App& app) {
   cmd->add_option("file", opts->file, "Google Benchmark JSON output")->required();
   cmd->add_option("--tag", opts->tags, "KEY=VALUE stored with the run (repeatable)")
       ->allow_extra_args(false);
-  cmd->add_option("--db", opts->db, "SQLite database (default $PERFKIT_DB or ./perfkit.db)");
+  AddDbFlag(cmd, &opts->db);
   return [opts] { return RunImport(*opts); };
 }
 

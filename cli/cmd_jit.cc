@@ -74,6 +74,10 @@ int RunJitRun(const JitRunOptions& options) {
                  "{}, misses {}\n",
                  s.calls, s.interpreted_calls, s.compiled_calls, s.compilations,
                  s.compile_seconds * 1e6, s.cache_hits, s.cache_misses);
+      if (s.compile_failures > 0) {
+        fmt::print(stderr, "{} compilations failed, so those programs stay interpreted: {}\n",
+                   s.compile_failures, s.last_compile_error);
+      }
     }
   } else {
     for (int i = 0; i < std::max(1, options.repeat); ++i) {
@@ -92,7 +96,8 @@ int RunJitTest(const JitTestOptions& options) {
   int passed = 0, failed = 0;
   for (const std::string& file : options.files) {
     auto text = app::ReadFile(file);
-    auto test = text.ok() ? jit::ParseDataTest(*text) : Result<jit::DataTest>(text.status());
+    if (!text.ok()) return Fail(text.status());  // a test that cannot be read is not a FAIL
+    auto test = jit::ParseDataTest(*text);
     jit::TestOutcome outcome{false, test.ok() ? "" : test.error()};
     if (test.ok()) outcome = jit::RunDataTest(*test, *engine);
     if (outcome.passed) {

@@ -172,7 +172,7 @@ void AddDiff(CLI::App* cmd, ProfileDiffOptions* diff) {
       ->required();
   d->add_option("after", diff->after, "Folded-stack file or run with a stored profile")->required();
   d->add_option("-o,--output", diff->output, "Write the differential flame graph (SVG) here");
-  d->add_option("--db", diff->db, "SQLite database for run references");
+  AddDbFlag(d, &diff->db);
   d->add_option("--title", diff->title, "Flame graph title");
   d->add_option("--minwidth", diff->min_width, "Leave out frames narrower than this (pixels)")
       ->check(FiniteRange(0, 10000));

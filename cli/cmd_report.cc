@@ -50,7 +50,7 @@ Runner AddReport(CLI::App& app) {
   cmd->add_option("-o,--output", r.out_dir, "Output directory (default perfkit-report)");
   cmd->add_option("--title", r.title, "Report title");
   AddGateFlags(cmd, &opts->gate, GateUse::kRuns);
-  cmd->add_option("--db", r.db, "SQLite database (default $PERFKIT_DB or ./perfkit.db)");
+  AddDbFlag(cmd, &r.db);
   return [opts] { return RunReport(*opts); };
 }
 

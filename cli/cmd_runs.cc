@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "app/database.h"
@@ -23,7 +24,15 @@ std::string Tags(const std::map<std::string, std::string>& tags) {
 }  // namespace
 
 int RunRuns(const RunsOptions& options) {
-  auto store = app::OpenStore(options.db);
+  if (!std::filesystem::exists(app::DatabasePath(options.db))) {
+    if (options.json) {
+      fmt::print("[]\n");
+    } else {
+      fmt::print("no runs in {} yet (run 'perfkit bench')\n", app::DatabasePath(options.db));
+    }
+    return kExitSuccess;
+  }
+  auto store = app::OpenStore(options.db, store::OpenMode::kReadOnly);
   if (!store.ok()) return Fail(store.status());
   auto runs = (*store)->ListRuns(options.limit);
   if (!runs.ok()) return Fail(runs.status());
@@ -53,12 +62,8 @@ int RunRuns(const RunsOptions& options) {
   fmt::print("{:>5}  {:<8}  {:<20}  {:<11}  {:<7}  {:>10}  {:>7}  {}\n", "id", "uuid", "started",
              "status", "source", "benchmarks", "samples", "tags");
   for (const auto& l : *runs) {
-    // A "running" row is a run in progress or one killed before it could mark
-    // itself interrupted: either way, not complete.
-    const char* status = RunStatusName(l.run.status);
     fmt::print("{:>5}  {:<8}  {:<20}  {:<11}  {:<7}  {:>10}  {:>7}  {}\n", l.run.id,
-               l.run.uuid.substr(0, 8), l.run.started_at,
-               l.run.status == RunStatus::kRunning ? "incomplete" : status, l.run.source,
+               l.run.uuid.substr(0, 8), l.run.started_at, RunStatusName(l.run.status), l.run.source,
                l.benchmarks, l.samples, Tags(l.run.tags));
   }
   return kExitSuccess;
@@ -69,7 +74,7 @@ Runner AddRuns(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("runs", "List stored runs, newest first");
   cmd->add_option("--limit", opts->limit, "How many runs")->check(CLI::PositiveNumber);
   cmd->add_flag("--json", opts->json, "Machine-readable output");
-  cmd->add_option("--db", opts->db, "SQLite database (default $PERFKIT_DB or ./perfkit.db)");
+  AddDbFlag(cmd, &opts->db);
   return [opts] { return RunRuns(*opts); };
 }
 

@@ -6,6 +6,7 @@
 
 #include "app/exit_status.h"
 #include "cli/command.h"
+#include "cli/common.h"
 #include "report/stats_selftest.h"
 
 namespace perfkit::cli {
@@ -57,10 +58,12 @@ Runner AddSelftestStats(CLI::App& app) {
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--repetitions", opts->repetitions, "Repetitions per side")
       ->check(CLI::Range(2, 200));
-  cmd->add_option("--slowdown", opts->slowdown_percent, "True slowdown to detect, in percent");
+  cmd->add_option("--slowdown", opts->slowdown_percent, "True slowdown to detect, in percent")
+      ->check(FiniteRange(0, 1000));
   cmd->add_option("--seed", opts->seed, "Random seed");
   cmd->add_option("--cv", opts->cv_percent,
                   "Noise levels in percent (repeatable; default 2 3 5 10)")
+      ->check(FiniteRange(0, 1000))
       ->allow_extra_args(false);
   return [opts] { return RunSelftestStats(*opts); };
 }

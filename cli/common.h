@@ -28,6 +28,9 @@ int Fail(int code, const std::string& message);
 // The same, with the exit code the status's kind calls for.
 int Fail(const Status& status);
 
+// --db PATH (default $PERFKIT_DB or ./perfkit.db); an empty path is refused.
+CLI::Option* AddDbFlag(CLI::App* cmd, std::string* db);
+
 // CLI::Range that also refuses NaN and infinities (CLI::Range lets NaN
 // through: every comparison with it is false).
 CLI::Validator FiniteRange(double min, double max);

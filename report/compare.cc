@@ -186,23 +186,29 @@ Result<Comparison> Compare(const RunRecord& base, const RunRecord& candidate,
   if (!metric_found) return Status::Error("no benchmark has the metric '" + o.metric + "'");
 
   AssignVerdicts(out, o.alpha, "repetitions");
+  // Every benchmark with a ratio counts towards the mean; the interval is
+  // given only when each of them has one (1 repetition a side has none).
   double sum_log = 0, sum_var = 0;
   int measured = 0;
+  bool bounded = true;
   const double z = NormalQuantile(1 - o.alpha);
   for (const auto& c : out.benchmarks) {
+    if (c.n_base == 0 || c.n_candidate == 0 || !(c.ratio > 0)) continue;
+    sum_log += std::log(c.ratio);
+    ++measured;
     if (std::isfinite(c.ratio_lower) && std::isfinite(c.ratio_upper) && c.ratio_lower > 0) {
       // Each interval's half-width read as z standard errors.
       const double se = (std::log(c.ratio_upper) - std::log(c.ratio_lower)) / (2 * z);
-      sum_log += std::log(c.ratio);
       sum_var += se * se;
-      ++measured;
+    } else {
+      bounded = false;
     }
   }
   if (measured > 0) {
     const double mean = sum_log / measured, se = std::sqrt(sum_var) / measured;
     out.geomean = std::exp(mean);
-    out.geomean_lower = std::exp(mean - z * se);
-    out.geomean_upper = std::exp(mean + z * se);
+    out.geomean_lower = bounded ? std::exp(mean - z * se) : 0;
+    out.geomean_upper = bounded ? std::exp(mean + z * se) : INFINITY;
   }
   return out;
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "report/markdown_escape.h"
 #include "report/units.h"
 
 namespace perfkit::report {
@@ -95,7 +96,7 @@ std::string FormatComparisonMarkdown(const Comparison& c) {
       "|---|---:|---:|---:|---:|---:|---|\n";
   for (const auto& b : c.benchmarks) {
     out += fmt::format(
-        "| `{}` | {} | {} | {} | {} | {:.3g} | {}{} |\n", b.name,
+        "| {} | {} | {} | {} | {} | {:.3g} | {}{} |\n", MarkdownCode(b.name),
         FormatMetric(c.metric, b.median_base), FormatMetric(c.metric, b.median_candidate),
         Change(b.ratio), Interval(b.ratio_lower, b.ratio_upper), b.p_worse_adjusted,
         b.verdict == Verdict::kRegression ? "**REGRESSION**" : VerdictName(b.verdict),

@@ -33,4 +33,19 @@ EnvCheck CheckEnvironments(const HostContext& a, const HostContext& b) {
   return check;
 }
 
+std::string IncompleteRunNote(const RunRecord& run) {
+  const std::string id = "run " + std::to_string(run.id);
+  switch (run.status) {
+    case RunStatus::kComplete:
+      return "";
+    case RunStatus::kInterrupted:
+      return id + " was interrupted: its results are partial";
+    case RunStatus::kAbandoned:
+      return id + " was abandoned (its process died before it finished): its results are partial";
+    case RunStatus::kRunning:
+      break;
+  }
+  return id + " is still running: its results are partial";
+}
+
 }  // namespace perfkit::report

@@ -22,4 +22,8 @@ struct EnvCheck {
 
 EnvCheck CheckEnvironments(const HostContext& base, const HostContext& candidate);
 
+// Why a run's results are partial ("run 4 was abandoned: its process died
+// before it finished"), or empty for a complete run.
+std::string IncompleteRunNote(const RunRecord& run);
+
 }  // namespace perfkit::report

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -43,8 +44,12 @@ std::string Number(double v) {
 
 }  // namespace
 
-std::string CsvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+std::string CsvField(const std::string& text) {
+  // A cell a spreadsheet would run as a formula is neutralised with a
+  // leading apostrophe, as spreadsheet-safe CSV writers do (OWASP).
+  const bool formula = !text.empty() && std::strchr("=+-@\t\r", text[0]) != nullptr;
+  std::string s = formula ? "'" + text : text;
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
   std::string out = "\"";
   for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";

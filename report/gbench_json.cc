@@ -180,6 +180,8 @@ double NumberOr(const json& e, const char* key, double fallback) {
   return it->is_number() ? it->get<double>() : fallback;
 }
 
+const std::set<std::string> kTimeUnits = {"ns", "us", "ms", "s"};
+
 const std::set<std::string> kKnownFields = {"name",
                                             "family_index",
                                             "per_family_instance_index",
@@ -242,6 +244,12 @@ Result<json> ParseTolerant(const std::string& text, const std::string& origin) {
       what = what.substr(colon + 2);
     return Status::Error("invalid JSON in " + origin + " at " + Position(text, offset + delta) +
                          ": " + what);
+  } catch (const json::exception& e) {  // 1e999: out_of_range, no position
+    std::string what = e.what();
+    if (const size_t bracket = what.find("] "); bracket != std::string::npos) {
+      what = what.substr(bracket + 2);
+    }
+    return Status::Error("invalid JSON in " + origin + ": " + what);
   }
 }
 
@@ -291,9 +299,49 @@ struct EntryReader {
     if (!e.contains("real_time") || !e.contains("cpu_time")) {
       return Status::Error(origin + ": benchmark '" + name + "' has no real_time/cpu_time");
     }
+    if (Status s = CheckEntry(e, name); !s.ok()) return s;
     b.time_unit = e.value("time_unit", "ns");
     b.samples.push_back(ToSample(e, b.samples));
     return OkStatus();
+  }
+
+  // Values no benchmark can have are refused, naming the field: a file with
+  // them is damaged or made up, and nothing of it is stored.
+  Status CheckEntry(const json& e, const std::string& name) const {
+    const std::string where = origin + ": benchmark '" + name + "': ";
+    const json unit = e.value("time_unit", json("ns"));
+    if (!unit.is_string() || !kTimeUnits.count(unit.get<std::string>())) {
+      return Status::Error(where + "time_unit " + unit.dump() + " is not ns, us, ms or s");
+    }
+    const auto it = e.find("iterations");
+    if (it == e.end() || !it->is_number() || !WholeInRange(*it)) {
+      return Status::Error(where + "iterations " + (it == e.end() ? "missing" : it->dump()) +
+                           " is not a whole number from 1 to 2^62");
+    }
+    const double real = NumberOr(e, "real_time", NAN), cpu = NumberOr(e, "cpu_time", NAN);
+    if (!std::isfinite(real) || real <= 0) {
+      return Status::Error(where + "real_time " + e["real_time"].dump() +
+                           " is not a positive number");
+    }
+    // A benchmark that only waits can report no CPU time at all.
+    if (!std::isfinite(cpu) || cpu < 0) {
+      return Status::Error(where + "cpu_time " + e["cpu_time"].dump() +
+                           " is not a number of at least 0");
+    }
+    return OkStatus();
+  }
+
+  static bool WholeInRange(const json& v) {
+    if (v.is_number_unsigned()) {
+      const uint64_t n = v.get<uint64_t>();
+      return n >= 1 && n <= (uint64_t{1} << 62);
+    }
+    if (v.is_number_integer()) {
+      const int64_t n = v.get<int64_t>();
+      return n >= 1 && n <= (int64_t{1} << 62);
+    }
+    const double d = v.get<double>();
+    return std::isfinite(d) && d >= 1 && d <= 4.611686018427388e18 && d == std::floor(d);
   }
 
   static Sample ToSample(const json& e, const std::vector<Sample>& earlier) {
@@ -340,7 +388,9 @@ std::string ToGbenchJson(const RunRecord& run) {
   return doc.dump(2) + "\n";
 }
 
-Result<RunRecord> FromGbenchJson(const std::string& text, const std::string& origin) {
+namespace {
+
+Result<RunRecord> ReadGbenchJson(const std::string& text, const std::string& origin) {
   auto doc = ParseTolerant(text, origin);
   if (!doc.ok()) return doc.status();
   if (!doc->is_object() || !doc->contains("benchmarks") || !(*doc)["benchmarks"].is_array()) {
@@ -368,6 +418,20 @@ Result<RunRecord> FromGbenchJson(const std::string& text, const std::string& ori
                                                         : " holds no benchmark results"));
   }
   return run;
+}
+
+}  // namespace
+
+Result<RunRecord> FromGbenchJson(const std::string& text, const std::string& origin) {
+  try {
+    return ReadGbenchJson(text, origin);
+  } catch (const json::exception& e) {  // a field of the wrong type
+    std::string what = e.what();
+    if (const size_t bracket = what.find("] "); bracket != std::string::npos) {
+      what = what.substr(bracket + 2);
+    }
+    return Status::Error(origin + " is not Google Benchmark JSON as perfkit reads it: " + what);
+  }
 }
 
 }  // namespace perfkit::report

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "report/exports.h"
+#include "report/markdown_escape.h"
 #include "report/report_profiles.h"
 #include "report/results_table.h"
 #include "report/stats.h"
@@ -57,13 +58,14 @@ std::string Or(const std::string& s, const char* fallback) { return s.empty() ? 
 
 std::string EnvironmentSection(const ReportInput& in) {
   std::string out = "## Environment\n\n|   |";
-  for (const auto& r : in.runs) out += fmt::format(" {} (run {}) |", r.label, r.run.id);
+  for (const auto& r : in.runs)
+    out += fmt::format(" {} (run {}) |", MarkdownText(r.label), r.run.id);
   out += "\n|---|";
   for (size_t i = 0; i < in.runs.size(); ++i) out += "---|";
   out += "\n";
   const auto row = [&](const char* name, auto field) {
     out += fmt::format("| {} |", name);
-    for (const auto& r : in.runs) out += " " + field(r.run) + " |";
+    for (const auto& r : in.runs) out += " " + MarkdownText(field(r.run)) + " |";
     out += "\n";
   };
   row("CPU", [](const RunRecord& r) { return Or(r.host.cpu_model, "unknown"); });
@@ -81,19 +83,15 @@ std::string EnvironmentSection(const ReportInput& in) {
     return Or(r.host.build_type, "unknown") + ", " + Or(r.host.compiler, "unknown compiler");
   });
   row("Started", [](const RunRecord& r) { return Or(r.started_at, "unknown"); });
-  row("Status", [](const RunRecord& r) {
-    return std::string(r.status == RunStatus::kRunning ? "incomplete" : RunStatusName(r.status));
-  });
+  row("Status", [](const RunRecord& r) { return std::string(RunStatusName(r.status)); });
   std::vector<std::string> warnings;
   for (const auto& d : in.env.differences) {
     warnings.push_back(
         fmt::format("environments differ in {}: '{}' vs '{}'", d.field, d.base, d.candidate));
   }
   for (const auto& r : in.runs) {
-    if (r.run.status != RunStatus::kComplete) {
-      warnings.push_back(
-          fmt::format("run {} ({}) did not complete: its results are partial", r.run.id, r.label));
-    }
+    const std::string note = IncompleteRunNote(r.run);
+    if (!note.empty()) warnings.push_back(r.label + ": " + note);
   }
   if (!warnings.empty()) {
     out += "\n> **Warning**\n";
@@ -127,11 +125,14 @@ std::string SummarySection(const ReportInput& in, const std::vector<PlotJob>& ma
   };
   std::string out = "## Summary\n\n";
   out += fmt::format(
-      "Geometric mean ratio (candidate / base, {}) **{:.3f}** [{:.3f}, {:.3f}] over {} "
+      "Geometric mean ratio (candidate / base, {}) **{:.3f}** {} over {} "
       "benchmarks: **{} regressions**, {} improvements, {} no change, {} inconclusive.\n\n",
-      c.higher_is_better ? "higher is better" : "lower is better", c.geomean, c.geomean_lower,
-      c.geomean_upper, c.benchmarks.size(), count(Verdict::kRegression),
-      count(Verdict::kImprovement), count(Verdict::kNoChange), count(Verdict::kInconclusive));
+      c.higher_is_better ? "higher is better" : "lower is better", c.geomean,
+      std::isfinite(c.geomean_upper)
+          ? fmt::format("[{:.3f}, {:.3f}]", c.geomean_lower, c.geomean_upper)
+          : "[unbounded]",
+      c.benchmarks.size(), count(Verdict::kRegression), count(Verdict::kImprovement),
+      count(Verdict::kNoChange), count(Verdict::kInconclusive));
   std::vector<const BenchmarkComparison*> reg, imp;
   for (const auto& b : c.benchmarks) {
     if (b.verdict == Verdict::kRegression) reg.push_back(&b);
@@ -146,7 +147,7 @@ std::string SummarySection(const ReportInput& in, const std::vector<PlotJob>& ma
     if (v.empty()) return;
     out += fmt::format("{}:\n\n", title);
     for (size_t i = 0; i < std::min<size_t>(5, v.size()); ++i) {
-      out += fmt::format("- `{}`: {} (ratio {:.3f}, [{:.3f}, {:.3f}])\n", v[i]->name,
+      out += fmt::format("- {}: {} (ratio {:.3f}, [{:.3f}, {:.3f}])\n", MarkdownCode(v[i]->name),
                          Improvement(v[i]->ratio, c.higher_is_better), v[i]->ratio,
                          v[i]->ratio_lower, v[i]->ratio_upper);
     }
@@ -176,7 +177,7 @@ std::string ComparisonTable(const ReportInput& in, const std::string& suite) {
                                ? fmt::format("[{:.3f}, {:.3f}]", b.ratio_lower, b.ratio_upper)
                                : "unbounded";
     out += fmt::format(
-        "| `{}` | {} | {} | {} | {} | {:.3g} | {}{} |\n", b.name,
+        "| {} | {} | {} | {} | {} | {:.3g} | {}{} |\n", MarkdownCode(b.name),
         FormatMetric(c.metric, b.median_base), FormatMetric(c.metric, b.median_candidate),
         Improvement(b.ratio, c.higher_is_better), ci, b.p_worse_adjusted,
         b.verdict == Verdict::kRegression ? "**REGRESSION**" : VerdictName(b.verdict),
@@ -196,16 +197,16 @@ std::string StatsTable(const RunRecord& run, const std::string& suite) {
     const auto& r = rows[i];
     const auto t = Times(b);
     if (t.empty()) {
-      out += fmt::format("| `{}` | 0 | {} | | | | | | |\n", b.name,
-                         b.error.empty() ? "not run" : b.error);
+      out += fmt::format("| {} | 0 | {} | | | | | | |\n", MarkdownCode(b.name),
+                         b.error.empty() ? "not run" : MarkdownText(b.error));
       continue;
     }
-    const std::string peer = r.role == Role::kPeer ? "peer"
-                             : r.vs_best_peer
-                                 ? fmt::format("{:.2f}x {}", *r.vs_best_peer, r.best_peer)
-                                 : "";
-    out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {:.1f} | {} | {} |\n", b.name, t.size(),
-                       FormatDuration(Median(t)), FormatDuration(Mean(t)),
+    const std::string peer =
+        r.role == Role::kPeer ? "peer"
+        : r.vs_best_peer ? fmt::format("{:.2f}x {}", *r.vs_best_peer, MarkdownText(r.best_peer))
+                         : "";
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} | {} | {} |\n", MarkdownCode(b.name),
+                       t.size(), FormatDuration(Median(t)), FormatDuration(Mean(t)),
                        FormatDuration(Percentile(t, 50)), FormatDuration(Percentile(t, 99)),
                        CvPercent(t),
                        r.bytes_per_second ? FormatThroughput(*r.bytes_per_second) : "", peer);
@@ -246,15 +247,16 @@ std::string CountersSection(const RunRecord& run, const std::string& suite) {
 }
 
 std::string HistorySection(const ReportInput& in, const std::vector<PlotJob>& made) {
-  std::string out = fmt::format("## History of `{}`\n\n", in.history_glob);
+  std::string out = fmt::format("## History of {}\n\n", MarkdownCode(in.history_glob));
   out +=
       "| Run | Started | Benchmark | Median | Min | Max | Baselines "
       "|\n|---:|---|---|---:|---:|---:|---|\n";
   for (const auto& p : in.history) {
     auto it = in.history_baselines.find(p.run_id);
-    out += fmt::format("| {} | {} | `{}` | {} | {} | {} | {} |\n", p.run_id, p.started_at,
-                       p.benchmark, FormatDuration(p.median), FormatDuration(p.min),
-                       FormatDuration(p.max), it == in.history_baselines.end() ? "" : it->second);
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", p.run_id,
+                       MarkdownText(p.started_at), MarkdownCode(p.benchmark),
+                       FormatDuration(p.median), FormatDuration(p.min), FormatDuration(p.max),
+                       it == in.history_baselines.end() ? "" : MarkdownText(it->second));
   }
   return out + "\n" + PlotLinks(made, "history");
 }
@@ -385,7 +387,7 @@ std::string RenderMarkdown(const ReportInput& in, const std::vector<PlotJob>& ma
   out += EnvironmentSection(in);
   if (in.comparison) out += SummarySection(in, made);
   for (const std::string& suite : ReportSuites(in)) {
-    out += fmt::format("## Suite {}\n\n", suite);
+    out += fmt::format("## Suite {}\n\n", MarkdownText(suite));
     if (in.comparison) out += ComparisonTable(in, suite) + "Candidate in detail:\n\n";
     out += StatsTable(Latest(in), suite);
     out += CountersSection(Latest(in), suite);

@@ -15,13 +15,15 @@ std::string FoldedStacks(const std::vector<ProfileStack>& stacks) {
   std::string out;
   for (const ProfileStack& s : stacks) {
     std::string line;
-    for (const std::string& f : s.frames) {
-      if (!line.empty()) line += ';';
+    for (size_t i = 0; i < s.frames.size(); ++i) {
+      const std::string& f = s.frames[i];
+      if (i > 0) line += ';';
       // ';' separates frames and a trailing number is the count: keep both
       // out of names (C++ templates can hold neither, but be safe).
       for (char c : f) line += c == ';' ? ':' : c == '\n' ? ' ' : c;
     }
-    out += fmt::format("{} {}\n", line, s.count);
+    // A line must start with a frame name for its count to be found.
+    out += fmt::format("{} {}\n", line.empty() ? "[unknown]" : line, s.count);
   }
   return out;
 }
@@ -43,7 +45,13 @@ Result<std::vector<ProfileStack>> ParseFolded(const std::string& text) {
       return Status::Error("line " + std::to_string(line_no) + " is not 'frame;frame;... COUNT'");
     }
     ProfileStack s;
-    s.count = std::stoull(count);
+    for (char c : count) {
+      if (s.count > (UINT64_MAX - static_cast<uint64_t>(c - '0')) / 10) {
+        return Status::Error("line " + std::to_string(line_no) + ": count " + count +
+                             " is out of range");
+      }
+      s.count = s.count * 10 + static_cast<uint64_t>(c - '0');
+    }
     const std::string frames = line.substr(0, space);
     size_t f = 0;
     while (f <= frames.size()) {

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "report/flamegraph.h"
+#include "report/markdown_escape.h"
 #include "report/profile_format.h"
 
 namespace perfkit::report {
@@ -31,7 +32,8 @@ std::string Heading(const std::string& label, const StoredProfile& p) {
 std::string TopFunctions(const StoredProfile& p) {
   std::string out = "| Self | Total | Function |\n|---:|---:|---|\n";
   for (const Hotspot& h : Hotspots(p.stacks, kTopFunctions)) {
-    out += fmt::format("| {:.1f}% | {:.1f}% | `{}` |\n", h.self_pct, h.total_pct, h.function);
+    out += fmt::format("| {:.1f}% | {:.1f}% | {} |\n", h.self_pct, h.total_pct,
+                       MarkdownCode(h.function));
   }
   return out + "\n";
 }
@@ -71,8 +73,8 @@ std::string ProfilesSection(const ReportInput& in) {
         "| Base | Candidate | Change | Function |\n|---:|---:|---:|---|\n";
     for (const ShareChange& c : ShareChanges(in.profiles.at("base").stacks,
                                              in.profiles.at("candidate").stacks, kTopFunctions)) {
-      out += fmt::format("| {:.1f}% | {:.1f}% | {:+.1f} | `{}` |\n", c.before_pct, c.after_pct,
-                         c.after_pct - c.before_pct, c.function);
+      out += fmt::format("| {:.1f}% | {:.1f}% | {:+.1f} | {} |\n", c.before_pct, c.after_pct,
+                         c.after_pct - c.before_pct, MarkdownCode(c.function));
     }
     out += "\n";
   }

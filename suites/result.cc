@@ -26,6 +26,8 @@ const char* RunStatusName(RunStatus status) {
       return "complete";
     case RunStatus::kInterrupted:
       return "interrupted";
+    case RunStatus::kAbandoned:
+      return "abandoned";
     case RunStatus::kRunning:
       break;
   }
@@ -35,6 +37,7 @@ const char* RunStatusName(RunStatus status) {
 RunStatus ParseRunStatus(const std::string& name) {
   if (name == "complete") return RunStatus::kComplete;
   if (name == "interrupted") return RunStatus::kInterrupted;
+  if (name == "abandoned") return RunStatus::kAbandoned;
   return RunStatus::kRunning;
 }
 

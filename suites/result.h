@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "subsystems/base/process_identity.h"
+
 namespace perfkit {
 
 // One repetition of one benchmark: the unit every statistic works on.
@@ -84,7 +86,9 @@ struct StoredProfile {
   std::vector<ProfileStack> stacks;
 };
 
-enum class RunStatus { kRunning, kComplete, kInterrupted };
+// kAbandoned is never stored: a run still `running` whose process is gone
+// (killed, or the machine rebooted) reads back as abandoned.
+enum class RunStatus { kRunning, kComplete, kInterrupted, kAbandoned };
 
 struct RunRecord {
   int64_t id = 0;  // assigned by the store
@@ -96,6 +100,7 @@ struct RunRecord {
   std::string git_commit;
   std::string source = "perfkit";  // "perfkit", "exec" or "import"
   RunStatus status = RunStatus::kRunning;
+  ProcessIdentity owner;  // the process that measured it, for runs perfkit measures
   HostContext host;
   std::map<std::string, std::string> tags;
   std::vector<BenchmarkResult> benchmarks;

@@ -187,7 +187,8 @@ Result<uint64_t> Interpret(const Program& program, const HelperTable& helpers, M
     stack_lo -= bytes;
     for (int n : {1, 2, 4, 8}) stack_limit[n] += bytes;
   };
-  uint64_t budget = options.back_edge_budget;
+  uint64_t budget = options.work_budget;
+  const uint64_t call_cost = program.size() + 1;
   const Insn* const insns = program.data();
   const Insn* insn = insns;
   uint64_t address = 0;
@@ -282,15 +283,19 @@ lddw:
   ++insn;
   NEXT();
 
-#define JUMP(offset)                \
-  do {                              \
-    const int32_t off = (offset);   \
-    if (off < 0 && budget-- == 0) { \
-      fault = Fault::kBudget;       \
-      goto fail;                    \
-    }                               \
-    insn += off + 1;                \
-    goto* table[insn->opcode];      \
+#define JUMP(offset)                       \
+  do {                                     \
+    const int32_t off = (offset);          \
+    if (off < 0) {                         \
+      const uint64_t cost = -int64_t{off}; \
+      if (budget < cost) {                 \
+        fault = Fault::kBudget;            \
+        goto fail;                         \
+      }                                    \
+      budget -= cost;                      \
+    }                                      \
+    insn += off + 1;                       \
+    goto* table[insn->opcode];             \
   } while (0)
 #define COND(name, cond64, cond32)                                                 \
   name##64_k : {                                                                   \
@@ -334,6 +339,11 @@ ja32:
 
 call:
   if (insn->src == kCallLocal) {
+    if (budget < call_cost) {
+      fault = Fault::kBudget;
+      goto fail;
+    }
+    budget -= call_cost;
     if (depth + 1 >= kMaxCallDepth) {
       fault = Fault::kCallDepth;
       goto fail;

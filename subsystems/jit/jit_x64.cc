@@ -6,7 +6,7 @@
 //
 // Register map: r0 rax, r1-r5 rdi rsi rdx rcx r8 (the SysV argument
 // registers, so helper calls need no moves), r6-r9 rbx r13 r14 r15, r10 rbp.
-// r12 holds the run's Context, r9 the back-edge budget, r10/r11 are scratch.
+// r12 holds the run's Context, r9 the work budget, r10/r11 are scratch.
 #include <xbyak/xbyak.h>
 
 #include <cstddef>
@@ -82,8 +82,8 @@ struct FaultExit {
 
 class Emitter : public Xbyak::CodeGenerator {
  public:
-  Emitter(const Program& p, const HelperTable& h)
-      : Xbyak::CodeGenerator(p.size() * 160 + 4096, Xbyak::DontSetProtectRWE), p_(p), helpers_(h) {}
+  Emitter(const Program& p, const HelperTable& h, size_t code_bytes)
+      : Xbyak::CodeGenerator(code_bytes, Xbyak::DontSetProtectRWE), p_(p), helpers_(h) {}
 
   void Build();
 
@@ -149,6 +149,7 @@ class Emitter : public Xbyak::CodeGenerator {
   void DivMod(const jit::Insn& in, bool is64);
   void Shift(const jit::Insn& in, bool is64);
   void Branch(size_t pc);
+  void Charge(uint64_t cost, size_t pc);
   void Call(size_t pc);
   void Address(size_t pc, uint8_t base, int16_t off, int bytes);
   void LoadStore(size_t pc);
@@ -466,10 +467,7 @@ void Emitter::Branch(size_t pc) {
   const size_t target = static_cast<size_t>(static_cast<int64_t>(pc) + off + 1);
   const bool back = off < 0;
   if (op == kJa) {
-    if (back) {
-      sub(r9, 1);
-      jb(NewFaultExit(Fault::kBudget, static_cast<uint32_t>(pc)), T_NEAR);
-    }
+    if (back) Charge(static_cast<uint64_t>(-off), pc);
     jmp(labels_[target], T_NEAR);
     return;
   }
@@ -531,15 +529,26 @@ void Emitter::Branch(size_t pc) {
   }
   Label skip;
   Jcc(Inverse(c), skip);
-  sub(r9, 1);
-  jb(NewFaultExit(Fault::kBudget, static_cast<uint32_t>(pc)), T_NEAR);
+  Charge(static_cast<uint64_t>(-off), pc);
   jmp(labels_[target], T_NEAR);
   L(skip);
+}
+
+// Spends `cost` units of the work budget (vm.h), or stops at `pc`.
+void Emitter::Charge(uint64_t cost, size_t pc) {
+  if (cost <= 0x7fffffff) {
+    sub(r9, static_cast<uint32_t>(cost));
+  } else {
+    mov(r10, cost);
+    sub(r9, r10);
+  }
+  jb(NewFaultExit(Fault::kBudget, static_cast<uint32_t>(pc)), T_NEAR);
 }
 
 void Emitter::Call(size_t pc) {
   const jit::Insn& in = p_[pc];
   if (in.src == kCallLocal && SourceOf(in.opcode) == kK) {
+    Charge(p_.size() + 1, pc);
     mov(r10, qword[r12 + offsetof(Context, depth)]);
     add(r10, 1);
     cmp(r10, kMaxCallDepth);
@@ -740,7 +749,7 @@ class X64Program : public CompiledProgram {
         reinterpret_cast<uintptr_t>(options.stack != nullptr ? options.stack : ctx.stack) +
         kStackRegionBytes;
     ctx.stack_lo = ctx.stack_top - kStackBytes;  // the code zeroes the frame
-    ctx.budget = options.back_edge_budget;
+    ctx.budget = options.work_budget;
     ctx.depth = 0;
     ctx.fault = 0;
     for (int n : {1, 2, 4, 8}) {
@@ -767,14 +776,21 @@ const char* JitUnavailableReason() { return ""; }
 
 Result<std::unique_ptr<CompiledProgram>> Compile(const Program& program,
                                                  const HelperTable& helpers) {
-  try {
-    auto code = std::make_unique<Emitter>(program, helpers);
-    code->Build();
-    code->ready();             // every label defined
-    code->setProtectModeRE();  // written, now read+execute: never writable and executable
-    return std::unique_ptr<CompiledProgram>(new X64Program(std::move(code)));
-  } catch (const Xbyak::Error& e) {
-    return Status::Error(std::string("jit: ") + e.what());
+  // What an instruction needs varies a lot (a local call zeroes a whole
+  // frame inline): start from a typical size and double until it fits.
+  constexpr size_t kMaxCodeBytes = size_t{1} << 30;
+  for (size_t bytes = program.size() * 160 + 4096;; bytes *= 2) {
+    try {
+      auto code = std::make_unique<Emitter>(program, helpers, bytes);
+      code->Build();
+      code->ready();             // every label defined
+      code->setProtectModeRE();  // written, now read+execute: never writable and executable
+      return std::unique_ptr<CompiledProgram>(new X64Program(std::move(code)));
+    } catch (const Xbyak::Error& e) {
+      if (static_cast<int>(e) != Xbyak::ERR_CODE_IS_TOO_BIG || bytes >= kMaxCodeBytes) {
+        return Status::Error(std::string("jit: ") + e.what());
+      }
+    }
   }
 }
 

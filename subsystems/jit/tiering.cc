@@ -60,8 +60,13 @@ void TieredVm::CompileInto(Entry& entry) {
     std::lock_guard lock(mu_);
     ++compilations_;
     compile_seconds_ += seconds;
+    if (!code.ok()) {
+      ++compile_failures_;
+      last_compile_error_ = code.error();
+    }
   }
-  // On failure (another CPU) the program stays on the interpreter.
+  // On failure (no JIT for this CPU, or the compiler refused) the program
+  // stays on the interpreter, and stats() says so.
   if (code.ok()) {
     entry.owned_code = std::move(code).value();
     entry.code.store(entry.owned_code.get(), std::memory_order_release);
@@ -100,6 +105,8 @@ TieringStats TieredVm::stats() const {
   s.cache_hits = cache_hits_;
   s.cache_misses = cache_misses_;
   s.compilations = compilations_;
+  s.compile_failures = compile_failures_;
+  s.last_compile_error = last_compile_error_;
   s.compile_seconds = compile_seconds_;
   for (const auto& [hash, entries] : cache_) {
     for (const auto& e : entries) {

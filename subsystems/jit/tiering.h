@@ -9,6 +9,7 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -27,6 +28,8 @@ struct TieringStats {
   uint64_t interpreted_calls = 0;
   uint64_t compiled_calls = 0;
   uint64_t compilations = 0;
+  uint64_t compile_failures = 0;  // programs that stay interpreted, and why:
+  std::string last_compile_error;
   double compile_seconds = 0;
   uint64_t cache_hits = 0;    // lookups that found the program already verified
   uint64_t cache_misses = 0;  // lookups that brought a program not seen before
@@ -65,6 +68,8 @@ class TieredVm {
   uint64_t cache_hits_ = 0;
   uint64_t cache_misses_ = 0;
   uint64_t compilations_ = 0;
+  uint64_t compile_failures_ = 0;
+  std::string last_compile_error_;
   double compile_seconds_ = 0;
 };
 

@@ -3,7 +3,7 @@
 // function, no falling off the end, no recursion), registers (r10 is never
 // written, no register is read before every path to it wrote it) and stack
 // offsets from r10. Loops are allowed; the engines bound them at run time
-// with a back-edge budget (vm.h). Each rejection names the instruction.
+// with a work budget (vm.h). Each rejection names the instruction.
 #pragma once
 
 #include "subsystems/base/status.h"

@@ -70,7 +70,7 @@ std::string DescribeFault(Fault fault, uint32_t pc, uint64_t address, int bytes)
                     pc, bytes, address);
       break;
     case Fault::kBudget:
-      std::snprintf(buf, sizeof buf, "insn %u: back-edge budget exhausted (runaway loop?)", pc);
+      std::snprintf(buf, sizeof buf, "insn %u: work budget exhausted (runaway loop?)", pc);
       break;
     case Fault::kCallDepth:
       std::snprintf(buf, sizeof buf, "insn %u: call depth exceeds %d frames", pc, kMaxCallDepth);

@@ -35,10 +35,13 @@ class HelperTable {
 const HelperTable& StandardHelpers();
 
 struct RunOptions {
-  // Loops are not proven bounded: every backward jump taken spends one unit
-  // and the run stops with an error when none are left (both engines count
-  // the same jumps, so they stop at the same instruction).
-  uint64_t back_edge_budget = uint64_t{1} << 24;
+  // Loops are not proven bounded, so work is metered: a backward jump taken
+  // spends as many units as the instructions it jumps back over (the loop
+  // body), a local call as many as the program has plus one. A run then
+  // executes at most work_budget + program length + 1 instructions (and
+  // its helpers' work) before it stops with an error; both engines charge
+  // alike, so they stop at the same instruction.
+  uint64_t work_budget = uint64_t{1} << 28;
   // kStackBytes * kMaxCallDepth bytes for the call frames, or null for the
   // engine's own. Differential tests hand both engines the same buffer so
   // values derived from r10 agree.

@@ -162,5 +162,69 @@ TEST(ReportFiles, PlotsThatCannotRunLeaveAReportWithoutThem) {
   EXPECT_EQ(md.find(".png"), std::string::npos);
 }
 
+std::map<std::string, std::string> Contents(const std::string& dir) {
+  std::map<std::string, std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    out[e.path().filename().string()] = testing::ReadFileOrDie(e.path().string());
+  }
+  return out;
+}
+
+Status FailToPublish(const std::string&, const std::string&) {
+  return Status::Error("injected: the exchange failed");
+}
+
+// A report directory is always one whole report: when the new one cannot be
+// put in place, every file of the old one stays, and no staging is left.
+TEST(ReportFiles, AFailedPublishLeavesTheWholeOldReport) {
+  TempDir dir;
+  report::ReportInput first;
+  first.title = "first";
+  first.runs = {{"run", RunOn("Linux 6.1", 1)}};
+  FailingLauncher launcher;
+  std::string note;
+  ASSERT_TRUE(WriteReportFiles(first, dir.File("r"), launcher, &note).ok());
+  const auto before = Contents(dir.File("r"));
+  report::ReportInput second = first;
+  second.title = "second";
+  second.runs[0].run.benchmarks[0].name = "s/op/ours/2";
+  Status s = WriteReportFiles(second, dir.File("r"), launcher, &note, &FailToPublish);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(Contents(dir.File("r")), before);
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    EXPECT_EQ(e.path().filename(), "r") << "left behind: " << e.path();
+  }
+  ASSERT_TRUE(WriteReportFiles(second, dir.File("r"), launcher, &note).ok());
+  EXPECT_NE(testing::ReadFileOrDie(dir.File("r/data.csv")).find("s/op/ours/2"), std::string::npos);
+  EXPECT_NE(testing::ReadFileOrDie(dir.File("r/report.md")).find("# second"), std::string::npos);
+}
+
+TEST(ReportFiles, StagingOfAKilledReportIsRemovedByTheNext) {
+  TempDir dir;
+  const std::string stale = dir.File(".r.staging-999999999-deadbeef");
+  std::filesystem::create_directories(stale);
+  testing::WriteFileOrDie(stale + "/report.md", "half");
+  report::ReportInput in;
+  in.runs = {{"run", RunOn("Linux 6.1", 1)}};
+  FailingLauncher launcher;
+  std::string note;
+  ASSERT_TRUE(WriteReportFiles(in, dir.File("r"), launcher, &note).ok());
+  EXPECT_FALSE(std::filesystem::exists(stale));
+}
+
+TEST(ReportFiles, RefusesADirectoryWithFilesItDidNotWrite) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.File("r"));
+  testing::WriteFileOrDie(dir.File("r/notes.txt"), "mine");
+  report::ReportInput in;
+  in.runs = {{"run", RunOn("Linux 6.1", 1)}};
+  FailingLauncher launcher;
+  std::string note;
+  Status s = WriteReportFiles(in, dir.File("r"), launcher, &note);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("holds notes.txt"), std::string::npos) << s.message();
+  EXPECT_EQ(testing::ReadFileOrDie(dir.File("r/notes.txt")), "mine");
+}
+
 }  // namespace
 }  // namespace perfkit::app

@@ -54,8 +54,9 @@ TEST(Store, SaveAndLoadRoundTrip) {
   ASSERT_TRUE((*store)->SaveRun(run).ok());
   EXPECT_GT(run.id, 0);
 
-  for (const std::string& ref :
-       {std::string("latest"), std::to_string(run.id), std::string("1111")}) {
+  // A number is a run id only; a uuid prefix needs a letter or "uuid:".
+  for (const std::string& ref : {std::string("latest"), std::to_string(run.id),
+                                 std::string("uuid:1111"), std::string("11111111-AA")}) {
     auto loaded = (*store)->LoadRun(ref);
     ASSERT_TRUE(loaded.ok()) << ref << ": " << loaded.error();
     EXPECT_EQ(loaded->uuid, run.uuid);

@@ -116,9 +116,16 @@ TEST(Cli, InvalidImportStoresNothing) {
 
 TEST(Cli, ExportOfUnknownRun) {
   TempDir dir;
+  // A read-only command creates no database.
   auto r = RunInProcess({"export", "12345", "--db", dir.File("p.db")});
   EXPECT_EQ(r.exit_code, 3);
-  EXPECT_NE(r.err.find("no run '12345'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("no database"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.File("p.db")));
+  ASSERT_EQ(RunInProcess({"import", Golden("gbench_1_7.json"), "--db", dir.File("p.db")}).exit_code,
+            0);
+  auto unknown = RunInProcess({"export", "12345", "--db", dir.File("p.db")});
+  EXPECT_EQ(unknown.exit_code, 3);
+  EXPECT_NE(unknown.err.find("no run '12345'"), std::string::npos) << unknown.err;
 }
 
 TEST(Cli, ExecOfMissingOrNonBenchmarkProgram) {

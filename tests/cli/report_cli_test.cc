@@ -58,7 +58,7 @@ TEST_F(ReportCli, SingleRunReportWithDataAndWorkingLinks) {
 
 TEST_F(ReportCli, CompareExitsWithTheGateCode) {
   auto r = RunInProcess({"report", "--compare", "1", "2", "-o", out(), "--db", db()});
-  EXPECT_EQ(r.exit_code, 2) << r.err;  // 3 repetitions a side: too little to judge
+  EXPECT_EQ(r.exit_code, 4) << r.err;  // 3 repetitions a side: too little to judge
   EXPECT_NE(ReadFileOrDie(out() + "/report.md").find("## Summary"), std::string::npos);
   ExpectImageLinksExist(out());
   auto baseline = RunInProcess({"baseline", "save", "main", "1", "--db", db()});

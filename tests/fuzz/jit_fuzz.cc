@@ -34,7 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const HelperTable& helpers = StandardHelpers();
   if (!Verify(program, helpers).ok()) return 0;
   RunOptions options;
-  options.back_edge_budget = 10000;  // hostile loops stop quickly
+  options.work_budget = 100000;  // hostile loops stop quickly
   alignas(16) static uint8_t stack[kStackRegionBytes];
   options.stack = stack;  // the same r10 in both engines
   std::vector<uint8_t> mem(64), initial(64);

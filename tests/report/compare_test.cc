@@ -74,6 +74,18 @@ TEST(Compare, FewerThanFiveRepetitionsIsNeverAVerdict) {
   EXPECT_TRUE(c->insufficient_data);
 }
 
+// With one repetition a side a benchmark has a ratio but no interval: the
+// summary's mean must agree with its rows and say the interval is unbounded.
+TEST(Compare, OneRepetitionSummaryAgreesWithItsRows) {
+  const auto base = MakeRun({{"a", 100}}, 1, 0.0, 1);
+  const auto cand = MakeRun({{"a", 79.4}}, 1, 0.0, 2);
+  auto c = Compare(base, cand, {});
+  ASSERT_TRUE(c.ok());
+  EXPECT_NEAR(Find(*c, "a").ratio, 0.794, 1e-9);
+  EXPECT_NEAR(c->geomean, 0.794, 1e-9);
+  EXPECT_FALSE(std::isfinite(c->geomean_upper));
+}
+
 TEST(Compare, NoisyButUnchangedIsInconclusiveNotARegression) {
   const auto base = MakeRun({{"a", 100}}, 10, 0.20, 1);
   const auto cand = MakeRun({{"a", 100}}, 10, 0.20, 2);

@@ -250,6 +250,57 @@ TEST(Tiering, InterpretsUntilTheThresholdThenRunsCompiledCode) {
   }
 }
 
+// 50 local calls in a row: the code buffer grows to what is emitted (it
+// was sized from the instruction count), and the tiered VM compiles.
+TEST(Jit, CompilesProgramsWhoseCodeOutgrowsTheFirstEstimate) {
+  if (!JitHere()) GTEST_SKIP() << JitUnavailableReason();
+  std::string text = "mov %r6, 0\n";
+  for (int i = 0; i < 50; ++i) text += "call local one\nadd %r6, %r0\n";
+  text += "mov %r0, %r6\nexit\none:\nmov %r0, 1\nexit\n";
+  auto program = Assemble(text);
+  ASSERT_TRUE(program.ok()) << program.error();
+  ASSERT_TRUE(Verify(*program, StandardHelpers()).ok());
+  auto code = Compile(*program, StandardHelpers());
+  ASSERT_TRUE(code.ok()) << code.error();
+  EXPECT_EQ(*(*code)->Run({}, {}), 50u);
+  EXPECT_EQ(*Interpret(*program, StandardHelpers(), {}), 50u);
+  TieredVm vm(StandardHelpers(), {.threshold = 2, .background = false});
+  for (int i = 0; i < 5; ++i) ASSERT_EQ(*vm.Run(*program, {}), 50u);
+  EXPECT_EQ(vm.stats().compile_failures, 0u);
+  EXPECT_EQ(vm.stats().compiled_calls, 3u);
+}
+
+// The budget meters instructions, not jumps: a loop whose body is 65,530
+// instructions long gets budget / 65,530 iterations on both engines, which
+// stop at the same instruction.
+TEST(Jit, TheWorkBudgetBoundsInstructionsNotJumps) {
+  std::string text = "mov %r0, 0\nmov %r3, 0\nloop:\nadd %r0, 1\nstxdw [%r1], %r0\n";
+  for (int i = 0; i < 65527; ++i) text += "mov %r3, %r3\n";
+  text += "ja32 loop\n";  // 16-bit offsets reach back only 32768
+  auto program = Assemble(text);
+  ASSERT_TRUE(program.ok()) << program.error();
+  constexpr uint64_t kBody = 65530;
+  RunOptions options;
+  options.work_budget = 100 * kBody + 7;
+  uint64_t iterations[2] = {};
+  std::string errors[2];
+  for (int engine = 0; engine < (JitHere() ? 2 : 1); ++engine) {
+    uint64_t memory = 0;
+    Memory m{reinterpret_cast<uint8_t*>(&memory), sizeof memory};
+    Result<uint64_t> r = engine == 0 ? Interpret(*program, StandardHelpers(), m, options)
+                                     : (*Compile(*program, StandardHelpers()))->Run(m, options);
+    ASSERT_FALSE(r.ok());
+    errors[engine] = r.error();
+    iterations[engine] = memory;
+  }
+  EXPECT_EQ(iterations[0], 101u);  // the 101st pass runs, its back-edge cannot be paid
+  EXPECT_EQ(errors[0], "insn 65531: work budget exhausted (runaway loop?)");
+  if (JitHere()) {
+    EXPECT_EQ(iterations[1], iterations[0]);
+    EXPECT_EQ(errors[1], errors[0]);
+  }
+}
+
 TEST(Tiering, BackgroundCompilationKeepsAnsweringAndCachesPerProgram) {
   auto a = Assemble("mov %r0, 1\nexit\n");
   auto b = Assemble("mov %r0, 2\nexit\n");

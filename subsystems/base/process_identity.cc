@@ -1,0 +1,58 @@
+#include "subsystems/base/process_identity.h"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+namespace perfkit {
+namespace {
+
+std::string FirstLine(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
+// Field 22 of /proc/PID/stat; the command name (field 2) may hold spaces
+// and parentheses, so fields are counted after its last ')'.
+std::string StartTime(int64_t pid) {
+  const std::string stat = FirstLine("/proc/" + std::to_string(pid) + "/stat");
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) return "";
+  std::istringstream fields(stat.substr(close + 1));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) return field;
+  }
+  return "";
+}
+
+std::string Hostname() {
+  char name[256] = {};
+  gethostname(name, sizeof name - 1);
+  return name;
+}
+
+}  // namespace
+
+ProcessIdentity CurrentProcess() {
+  ProcessIdentity self;
+  self.pid = getpid();
+  self.start_time = StartTime(self.pid);
+  self.boot_id = FirstLine("/proc/sys/kernel/random/boot_id");
+  self.hostname = Hostname();
+  return self;
+}
+
+Liveness CheckLiveness(const ProcessIdentity& who) {
+  if (who.pid <= 0 || who.boot_id.empty() || who.hostname != Hostname()) {
+    return Liveness::kUnknown;
+  }
+  if (who.boot_id != FirstLine("/proc/sys/kernel/random/boot_id")) return Liveness::kDead;
+  const std::string start = StartTime(who.pid);
+  return !start.empty() && start == who.start_time ? Liveness::kAlive : Liveness::kDead;
+}
+
+}  // namespace perfkit

@@ -1,0 +1,222 @@
+// The store against hostile and concurrent use: schema versions it does not
+// know and foreign databases refused byte for byte untouched, run
+// references that never guess, a new database opened by many processes at
+// once, read-only opening that creates nothing, NUL bytes, and runs whose
+// process died read back as abandoned.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "baselines/run_ref.h"
+#include "baselines/store.h"
+#include "tests/test_util.h"
+
+namespace perfkit::store {
+namespace {
+
+using perfkit::testing::ReadFileOrDie;
+using perfkit::testing::TempDir;
+
+void Sql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql;
+  sqlite3_close(db);
+}
+
+RunRecord MakeRun(const std::string& uuid, RunStatus status = RunStatus::kComplete) {
+  RunRecord run;
+  run.uuid = uuid;
+  run.status = status;
+  run.host.fingerprint = "fp";
+  BenchmarkResult b;
+  b.name = "s/op/ours/1";
+  b.samples.push_back({0, 10, 1.5, 1.5, {}});
+  run.benchmarks.push_back(b);
+  return run;
+}
+
+TEST(StoreHardening, UnknownSchemaVersionsAreRefusedUntouched) {
+  for (int version : {-1, -2, -3, -4, -2147483647, 5, 999}) {
+    TempDir dir;
+    const std::string path = dir.File("p.db");
+    ASSERT_TRUE(Store::Open(path).ok());
+    Sql(path, "PRAGMA user_version = " + std::to_string(version));
+    const std::string before = ReadFileOrDie(path);
+    for (OpenMode mode : {OpenMode::kReadWrite, OpenMode::kReadOnly}) {
+      auto store = Store::Open(path, mode);
+      ASSERT_FALSE(store.ok()) << version;
+      EXPECT_NE(store.error().find("schema version " + std::to_string(version) +
+                                   " is not one this perfkit knows"),
+                std::string::npos)
+          << store.error();
+    }
+    EXPECT_EQ(ReadFileOrDie(path), before) << version;
+  }
+}
+
+TEST(StoreHardening, AForeignSqliteDatabaseIsRefusedBeforeAnythingIsWritten) {
+  TempDir dir;
+  const std::string path = dir.File("app.db");
+  Sql(path, "CREATE TABLE notes(text TEXT); INSERT INTO notes VALUES('mine')");
+  const std::string before = ReadFileOrDie(path);
+  auto store = Store::Open(path);
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.error().find("is a SQLite database but not perfkit's"), std::string::npos);
+  EXPECT_EQ(ReadFileOrDie(path), before);  // not even switched to WAL
+  EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
+}
+
+TEST(StoreHardening, ReadOnlyNeverCreatesOrChangesAFile) {
+  TempDir dir;
+  auto missing = Store::Open(dir.File("none.db"), OpenMode::kReadOnly);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.error().find("no database"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+  auto empty = Store::Open("", OpenMode::kReadWrite);
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.status().code(), StatusCode::kInvalidArgument);
+
+  const std::string path = dir.File("p.db");
+  {
+    auto store = Store::Open(path);
+    ASSERT_TRUE(store.ok());
+    RunRecord run = MakeRun("aaaa0000-1111");
+    ASSERT_TRUE((*store)->SaveRun(run).ok());
+  }
+  const std::string before = ReadFileOrDie(path);
+  auto store = Store::Open(path, OpenMode::kReadOnly);
+  ASSERT_TRUE(store.ok()) << store.error();
+  ASSERT_TRUE((*store)->LoadRun("latest").ok());
+  RunRecord another = MakeRun("bbbb");
+  EXPECT_FALSE((*store)->SaveRun(another).ok());
+  store->reset();
+  EXPECT_EQ(ReadFileOrDie(path), before);
+}
+
+TEST(StoreHardening, RunReferencesNeverGuess) {
+  struct Case {
+    const char* text;
+    bool ok;
+    RunRef::Kind kind;
+  };
+  for (const Case& c : std::vector<Case>{{"latest", true, RunRef::Kind::kLatest},
+                                         {"7", true, RunRef::Kind::kId},
+                                         {"0", true, RunRef::Kind::kId},
+                                         {"abcd", true, RunRef::Kind::kUuidPrefix},
+                                         {"7F3a-9", true, RunRef::Kind::kUuidPrefix},
+                                         {"uuid:7", true, RunRef::Kind::kUuidPrefix},
+                                         {"uuid:", false, {}},
+                                         {"abc", false, {}},
+                                         {"1234-", false, {}},
+                                         {"zzzz", false, {}},
+                                         {"", false, {}},
+                                         {"-1", false, {}},
+                                         {"9223372036854775807", true, RunRef::Kind::kId},
+                                         {"99999999999999999999", false, {}}}) {
+    auto ref = ParseRunRef(c.text);
+    EXPECT_EQ(ref.ok(), c.ok) << c.text;
+    if (ref.ok()) {
+      EXPECT_EQ(ref->kind, c.kind) << c.text;
+    } else {
+      EXPECT_EQ(ref.status().code(), StatusCode::kInvalidArgument) << c.text;
+    }
+  }
+  auto store = Store::Open(":memory:");
+  ASSERT_TRUE(store.ok());
+  for (const char* uuid : {"7aaa0000-0000", "0bbb0000-0000", "7aab0000-0000"}) {
+    RunRecord run = MakeRun(uuid);
+    ASSERT_TRUE((*store)->SaveRun(run).ok());
+  }
+  EXPECT_EQ((*store)->LoadRun("7").error(), "no run '7' (see 'perfkit runs')");
+  EXPECT_FALSE((*store)->LoadRun("0").ok());
+  EXPECT_EQ((*store)->LoadRun("uuid:7aaa")->id, 1);
+  EXPECT_EQ((*store)->LoadRun("0BBB")->id, 2);
+  auto ambiguous = (*store)->LoadRun("uuid:7a");
+  ASSERT_FALSE(ambiguous.ok());
+  EXPECT_EQ(ambiguous.error(),
+            "run 'uuid:7a' is ambiguous: runs 1 (7aaa0000), 3 (7aab0000); give more of the uuid");
+  EXPECT_EQ((*store)->LoadRun("99999999999999999999").error(),
+            "run id '99999999999999999999' is out of range");
+}
+
+TEST(StoreHardening, NulBytesInNamesSurvive) {
+  auto store = Store::Open(":memory:");
+  ASSERT_TRUE(store.ok());
+  RunRecord run = MakeRun("cccc0000");
+  run.benchmarks[0].name = std::string("a\0b", 3);
+  run.tags["k"] = std::string("v\0w", 3);
+  ASSERT_TRUE((*store)->SaveRun(run).ok());
+  auto loaded = (*store)->LoadRun("latest");
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->benchmarks[0].name, std::string("a\0b", 3));
+  EXPECT_EQ(loaded->tags.at("k"), std::string("v\0w", 3));
+}
+
+TEST(StoreHardening, ARunWhoseProcessDiedReadsBackAsAbandoned) {
+  auto store = Store::Open(":memory:");
+  ASSERT_TRUE(store.ok());
+  RunRecord live = MakeRun("dddd0001", RunStatus::kRunning);
+  live.owner = CurrentProcess();
+  ASSERT_TRUE((*store)->BeginRun(live).ok());
+  RunRecord dead = MakeRun("dddd0002", RunStatus::kRunning);
+  const pid_t child = fork();
+  if (child == 0) _exit(0);
+  waitpid(child, nullptr, 0);
+  dead.owner = CurrentProcess();
+  dead.owner.pid = child;  // gone now; its start time no longer matches anything
+  ASSERT_TRUE((*store)->BeginRun(dead).ok());
+  RunRecord elsewhere = MakeRun("dddd0003", RunStatus::kRunning);
+  elsewhere.owner = {1, "1", "boot", "another-host"};
+  ASSERT_TRUE((*store)->BeginRun(elsewhere).ok());
+  EXPECT_EQ((*store)->LoadRun("uuid:dddd0001")->status, RunStatus::kRunning);
+  EXPECT_EQ((*store)->LoadRun("uuid:dddd0002")->status, RunStatus::kAbandoned);
+  EXPECT_EQ((*store)->LoadRun("uuid:dddd0003")->status, RunStatus::kRunning);
+  auto listed = (*store)->ListRuns(10);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ((*listed)[1].run.status, RunStatus::kAbandoned);
+}
+
+// 24 processes open one new database at once, each writing a run and
+// listing the runs: none may fail with "database is locked".
+TEST(StoreHardening, ANewDatabaseOpenedByManyProcessesAtOnce) {
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    TempDir dir;
+    const std::string path = dir.File("p.db");
+    int go[2];
+    ASSERT_EQ(pipe(go), 0);
+    std::vector<pid_t> children;
+    for (int i = 0; i < 24; ++i) {
+      const pid_t pid = fork();
+      if (pid == 0) {
+        close(go[1]);
+        char byte;
+        (void)!read(go[0], &byte, 1);  // all start together
+        auto store = Store::Open(path);
+        if (!store.ok()) _exit(1);
+        RunRecord run = MakeRun("eeee" + std::to_string(i));
+        if (!(*store)->SaveRun(run).ok()) _exit(2);
+        _exit((*store)->ListRuns(100).ok() ? 0 : 3);
+      }
+      children.push_back(pid);
+    }
+    close(go[0]);
+    close(go[1]);
+    for (pid_t pid : children) {
+      int status = 0;
+      waitpid(pid, &status, 0);
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+          << "attempt " << attempt << ": exit " << WEXITSTATUS(status);
+    }
+    auto store = Store::Open(path, OpenMode::kReadOnly);
+    ASSERT_TRUE(store.ok());
+    EXPECT_EQ((*store)->ListRuns(100)->size(), 24u);
+    EXPECT_EQ(*(*store)->IntegrityCheck(), "ok");
+  }
+}
+
+}  // namespace
+}  // namespace perfkit::store
