@@ -24,6 +24,7 @@ Runner AddProfile(CLI::App& app);
 Runner AddExport(CLI::App& app);
 Runner AddImport(CLI::App& app);
 Runner AddList(CLI::App& app);
+Runner AddRings(CLI::App& app);
 Runner AddRuns(CLI::App& app);
 Runner AddSysinfo(CLI::App& app);
 
@@ -43,6 +44,7 @@ const std::vector<CommandEntry>& Commands() {
       {"checksum", &AddChecksum},
       {"selftest-stats", &AddSelftestStats},
       {"jit", &AddJit},
+      {"rings", &AddRings},
       {"profile", &AddProfile},
   };
   return commands;

@@ -33,6 +33,7 @@ perfkit_require_library(deflate deflate libdeflate.h libdeflate-dev)
 perfkit_require_library(isal isal isa-l/crc.h libisal-dev)
 perfkit_require_library(elf elf libelf.h libelf-dev)
 perfkit_require_library(dw dw elfutils/libdwfl.h libdw-dev)
+perfkit_require_library(uring uring liburing.h liburing-dev)
 
 if(PERFKIT_BUILD_TESTS)
   perfkit_require_package(GTest "googletest libgtest-dev libgmock-dev")
@@ -46,3 +47,13 @@ set(PERFKIT_BENCHMARK_VERSION "${benchmark_VERSION}")
 find_library(PERFKIT_MIMALLOC_SO mimalloc)
 find_library(PERFKIT_JEMALLOC_SO jemalloc)
 find_library(PERFKIT_TCMALLOC_SO tcmalloc_minimal)
+
+# Peers of the rings suite, header-only or inline: Boost.Lockfree
+# (libboost-dev), moodycamel's ConcurrentQueue (libconcurrentqueue-dev) and
+# DPDK's rte_ring, whose fast path is inline in its headers (libdpdk-dev; the
+# library itself, librte-ring23, is dlopen'ed like the jit suite's rte_bpf).
+# A missing one is skipped with its apt line.
+find_path(PERFKIT_BOOST_LOCKFREE_INCLUDE boost/lockfree/spsc_queue.hpp)
+find_path(PERFKIT_MOODYCAMEL_INCLUDE concurrentqueue/concurrentqueue.h)
+find_path(PERFKIT_DPDK_INCLUDE rte_ring.h PATH_SUFFIXES dpdk)
+find_path(PERFKIT_DPDK_CONFIG_INCLUDE rte_config.h PATH_SUFFIXES x86_64-linux-gnu/dpdk dpdk)

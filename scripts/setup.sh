@@ -11,6 +11,7 @@ packages=(
   zlib1g-dev libdeflate-dev libisal-dev
   libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev libxbyak-dev
   librte-bpf23 libelf-dev libdw-dev libc6-dbg
+  liburing-dev libboost-dev libconcurrentqueue-dev libdpdk-dev
 )
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   # compare.py (Google Benchmark's own tool) checks our export in the tests;

@@ -12,6 +12,8 @@ SuiteSpec MakeMemopsSuite();
 SuiteSpec MakeSlabSuite();
 SuiteSpec MakeJitSuite();
 SuiteSpec MakeProfilerSuite();
+SuiteSpec MakeRingsSuite();
+SuiteSpec MakeIoSuite();
 
 const std::vector<SuiteEntry>& AllSuites() {
   static const std::vector<SuiteEntry> suites = {
@@ -26,6 +28,10 @@ const std::vector<SuiteEntry>& AllSuites() {
       {"jit", "eBPF interpreter, JIT and tiered VM against native C++", &MakeJitSuite, false},
       {"profiler", "what sampling costs the profiled program, per rate and call-graph mode",
        &MakeProfilerSuite, false},
+      {"rings", "lock-free rings and a zero-copy channel between processes", &MakeRingsSuite,
+       false},
+      // Writes a 256 MiB file (in $PERFKIT_IO_DIR or /var/tmp) before it reads.
+      {"io", "reading a file by pread, a thread pool, Linux AIO and io_uring", &MakeIoSuite, false},
   };
   return suites;
 }

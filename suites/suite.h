@@ -21,6 +21,9 @@ struct BenchmarkSpec {
   // benchmark calls SetIterationTime, and runs a fixed number of iterations.
   bool manual_time = false;
   int64_t iterations = 0;
+  // Time by the wall clock, not this thread's CPU time: for benchmarks that
+  // wait on other threads, processes or the disk.
+  bool real_time = false;
   std::string suite = {};  // set by the harness from the registry entry that made it
 };
 

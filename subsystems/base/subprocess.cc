@@ -87,6 +87,8 @@ struct ChildPlan {
   int stdin_fd = -1, stdout_fd = -1, stderr_fd = -1;  // -1: keep ours
   int go_fd = -1;                                     // hold: wait for a byte
   int error_fd = -1;                                  // errno of a failed exec
+  const int* keep = nullptr;                          // descriptors kept across exec
+  size_t keep_count = 0;
 };
 
 [[noreturn]] void RunChild(const ChildPlan& p) {
@@ -100,6 +102,7 @@ struct ChildPlan {
     }
     if (n != 1) _exit(127);  // the parent gave up: never run
   }
+  for (size_t i = 0; i < p.keep_count; ++i) fcntl(p.keep[i], F_SETFD, 0);  // clear CLOEXEC
   if (p.stdin_fd >= 0) dup2(p.stdin_fd, STDIN_FILENO);
   if (p.stdout_fd >= 0) dup2(p.stdout_fd, STDOUT_FILENO);
   if (p.stderr_fd >= 0) dup2(p.stderr_fd, STDERR_FILENO);
@@ -279,6 +282,8 @@ class SystemLauncherImpl : public Launcher {
     plan.stderr_fd = fds.child_err;
     plan.go_fd = fds.go[0];
     plan.error_fd = fds.error[1];
+    plan.keep = o.keep_fds.data();
+    plan.keep_count = o.keep_fds.size();
     const pid_t pid = fork();
     if (pid < 0) return Status::Error(Errno("fork"));
     if (pid == 0) RunChild(plan);

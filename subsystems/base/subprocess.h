@@ -36,6 +36,9 @@ struct SpawnOptions {
   // The child stops before exec until Release(): a profiler opens its
   // events on the pid first, so sampling starts at the exec.
   bool hold = false;
+  // Descriptors the child keeps, at the same numbers (a ring's memfd, a
+  // pipe end); every other one of ours is closed on exec.
+  std::vector<int> keep_fds;
 };
 
 struct ExitInfo {

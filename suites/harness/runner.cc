@@ -207,6 +207,7 @@ bool Run(const Selection& selection, const RunOptions& options, const SampleSink
     for (const auto* b : order) {
       auto* registered = benchmark::RegisterBenchmark(b->name.c_str(), WithCounters(*b, selection));
       if (b->manual_time) registered->UseManualTime();
+      if (b->real_time) registered->UseRealTime();
       if (b->iterations > 0) registered->Iterations(b->iterations);
     }
     reporter.set_round(round);

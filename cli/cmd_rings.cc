@@ -1,0 +1,32 @@
+// `perfkit rings peer`: the second process of the rings suite's
+// cross-process benchmarks. perfkit starts it; it is not meant to be run by
+// hand (it serves the descriptors it inherited, then exits).
+#include <CLI/CLI.hpp>
+
+#include "cli/command.h"
+#include "suites/rings_peer.h"
+
+namespace perfkit::cli {
+
+Runner AddRings(CLI::App& app) {
+  auto opts = std::make_shared<suites::RingPeerOptions>();
+  auto transport = std::make_shared<std::string>("shm");
+  CLI::App* cmd = app.add_subcommand("rings", "Helpers of the rings suite");
+  cmd->require_subcommand(1);
+  CLI::App* peer = cmd->add_subcommand(
+      "peer", "The receiving process of the rings suite's IPC benchmarks (started by perfkit)");
+  peer->add_option("--transport", *transport, "shm, stream or vmwrite")
+      ->check(CLI::IsMember({"shm", "stream", "vmwrite"}));
+  peer->add_option("--fd", opts->fd, "Inherited descriptor to receive on")->required();
+  peer->add_option("--out-fd", opts->out_fd, "Inherited descriptor to answer on");
+  peer->add_option("--cpu", opts->cpu, "CPU to pin to");
+  return [opts, transport] {
+    suites::RingPeerOptions o = *opts;
+    o.transport = *transport == "shm"      ? suites::Transport::kShm
+                  : *transport == "stream" ? suites::Transport::kStream
+                                           : suites::Transport::kVmWrite;
+    return suites::RunRingPeer(o);
+  };
+}
+
+}  // namespace perfkit::cli
