@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdio>
 
 #include "app/database.h"
 #include "app/files.h"
@@ -26,6 +27,7 @@ int Finish(const RunRecord& run, const std::string& db, const std::string& json_
       return Fail(s);
     }
   }
+  std::fflush(stdout);  // the tables first, when both streams share a pipe
   fmt::print(stderr, "{} run {} ({}) in {}\n", interrupted ? "interrupted: kept" : "stored", run.id,
              run.uuid.substr(0, 8), db);
   return interrupted ? kExitInterrupted : kExitSuccess;
@@ -69,6 +71,7 @@ int RunBench(const BenchOptions& o) {
   auto measured = app::MeasureIntoStore(*m->store, m->selection, *request);
   if (!measured.ok()) return Fail(measured.status());
   PrintResultsTable(measured->run, stdout);
+  PrintClaims(measured->run, m->selection.claims, stdout);
   if (m->selection.counters) {
     PrintCountersTable(measured->run, request->run.counters, m->selection.counters->unsupported(),
                        stdout);

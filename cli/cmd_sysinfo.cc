@@ -20,7 +20,27 @@ std::string Caches(const HostContext& h) {
   for (const auto& [level, bytes] : h.cache_bytes) {
     out += (out.empty() ? "" : ", ") + level + " " + FormatBytes(bytes);
   }
+  if (out.empty()) return "unavailable (neither CPUID nor /sys describes them)";
+  if (h.cache_line_bytes > 0) out += fmt::format("; {} B lines", h.cache_line_bytes);
+  return out + " (from " + h.cache_source + ")";
+}
+
+std::string HugePages(const HostContext& h) {
+  std::string out;
+  for (const std::string& size : h.huge_page_sizes) {
+    const auto reserved = h.huge_pages_reserved.find(size);
+    const auto free = h.huge_pages_free.find(size);
+    out += (out.empty() ? "" : ", ") + size;
+    if (reserved != h.huge_pages_reserved.end() && free != h.huge_pages_free.end()) {
+      out += fmt::format(" ({} reserved, {} free)", reserved->second, free->second);
+    }
+  }
   return out.empty() ? "unavailable" : out;
+}
+
+std::string Pause(const HostContext& h) {
+  if (h.pause_ns <= 0) return "unavailable (not x86-64)";
+  return fmt::format("{:.1f} ns ({:.0f} TSC cycles)", h.pause_ns, h.pause_cycles);
 }
 
 std::string OrUnavailable(const std::string& s) { return s.empty() ? "unavailable" : s; }
@@ -42,10 +62,11 @@ int RunSysinfo(const SysinfoOptions& options) {
   row("cpus", fmt::format("{} logical, {} physical cores, SMT {}", h.logical_cpus, h.physical_cores,
                           h.smt ? "on" : "off"));
   row("caches", Caches(h));
+  if (!h.cache_note.empty()) row("caches disagree", h.cache_note);
+  row("tlbs", h.tlbs.empty() ? "unavailable" : fmt::format("{}", fmt::join(h.tlbs, "; ")));
+  row("pause", Pause(h));
   row("numa nodes", std::to_string(h.numa_nodes));
-  row("huge pages", h.huge_page_sizes.empty()
-                        ? "unavailable"
-                        : fmt::format("{}", fmt::join(h.huge_page_sizes, " ")));
+  row("huge pages", HugePages(h));
   row("transparent hugepages", h.thp_mode);
   row("kernel", h.kernel);
   row("hypervisor", h.hypervisor.empty() ? "none detected" : h.hypervisor);

@@ -7,6 +7,7 @@
 #include "cli/common.h"
 #include "report/compare_format.h"
 #include "report/results_table.h"
+#include "report/stats.h"
 
 namespace perfkit::cli {
 namespace {
@@ -109,6 +110,27 @@ void PrintCountersTable(const RunRecord& run, const std::vector<std::string>& re
       line += fmt::format("  {:>{}}", cell, std::max<size_t>(c.size(), 10));
     }
     fmt::print(out, "{}\n", line);
+  }
+}
+
+void PrintClaims(const RunRecord& run, const std::vector<suites::Claim>& claims, std::FILE* out) {
+  suites::Measured measured;
+  for (const BenchmarkResult& b : run.benchmarks) {
+    std::vector<double> t;
+    for (const Sample& s : b.samples) t.push_back(s.real_time_ns);
+    if (!b.error.empty()) {
+      measured.errors[b.name] = b.error;
+    } else if (!t.empty()) {
+      measured.medians[b.name] = report::Median(t);
+    }
+  }
+  bool first = true;
+  for (const suites::Claim& claim : claims) {
+    const std::string line = claim(measured);
+    if (line.empty()) continue;
+    if (first) fmt::print(out, "\nWhat the guides claim, measured here:\n");
+    first = false;
+    fmt::print(out, "  {}\n", line);
   }
 }
 

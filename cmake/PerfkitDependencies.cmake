@@ -34,6 +34,8 @@ perfkit_require_library(isal isal isa-l/crc.h libisal-dev)
 perfkit_require_library(elf elf libelf.h libelf-dev)
 perfkit_require_library(dw dw elfutils/libdwfl.h libdw-dev)
 perfkit_require_library(uring uring liburing.h liburing-dev)
+perfkit_require_package(Protobuf "libprotobuf-dev protobuf-compiler")
+perfkit_require_library(flatbuffers flatbuffers flatbuffers/flatbuffers.h libflatbuffers-dev)
 
 if(PERFKIT_BUILD_TESTS)
   perfkit_require_package(GTest "googletest libgtest-dev libgmock-dev")

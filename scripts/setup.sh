@@ -12,6 +12,7 @@ packages=(
   libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev libxbyak-dev
   librte-bpf23 libelf-dev libdw-dev libc6-dbg
   liburing-dev libboost-dev libconcurrentqueue-dev libdpdk-dev
+  libflatbuffers-dev libprotobuf-dev protobuf-compiler libnuma-dev
 )
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   # compare.py (Google Benchmark's own tool) checks our export in the tests;

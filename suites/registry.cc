@@ -14,6 +14,7 @@ SuiteSpec MakeJitSuite();
 SuiteSpec MakeProfilerSuite();
 SuiteSpec MakeRingsSuite();
 SuiteSpec MakeIoSuite();
+SuiteSpec MakePlatformSuite();
 
 const std::vector<SuiteEntry>& AllSuites() {
   static const std::vector<SuiteEntry> suites = {
@@ -32,6 +33,9 @@ const std::vector<SuiteEntry>& AllSuites() {
        false},
       // Writes a 256 MiB file (in $PERFKIT_IO_DIR or /var/tmp) before it reads.
       {"io", "reading a file by pread, a thread pool, Linux AIO and io_uring", &MakeIoSuite, false},
+      // Maps up to 768 MiB (256 MiB per page size) and 128 MiB of arrays.
+      {"platform", "the guides' low-level claims, each against its alternative", &MakePlatformSuite,
+       false},
   };
   return suites;
 }

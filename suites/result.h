@@ -49,8 +49,16 @@ struct HostContext {
   int physical_cores = 0;
   bool smt = false;
   std::map<std::string, int64_t> cache_bytes;  // "L1d", "L1i", "L2", "L3"
+  int cache_line_bytes = 0;
+  std::string cache_source;       // "cpuid", "sysfs", or "unavailable"
+  std::string cache_note;         // where CPUID and /sys disagree
+  std::vector<std::string> tlbs;  // "L1 dTLB 4K: 72 entries"
+  double pause_cycles = 0;        // one PAUSE, in TSC cycles; 0 off x86-64
+  double pause_ns = 0;
   int numa_nodes = 0;
   std::vector<std::string> huge_page_sizes;
+  std::map<std::string, int64_t> huge_pages_reserved;  // by size, as in huge_page_sizes
+  std::map<std::string, int64_t> huge_pages_free;
   std::string thp_mode;
   std::string kernel;
   std::string hypervisor;  // empty on bare metal

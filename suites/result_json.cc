@@ -30,8 +30,16 @@ nlohmann::json HostContextToJson(const HostContext& h) {
       {"physical_cores", h.physical_cores},
       {"smt", h.smt},
       {"cache_bytes", h.cache_bytes},
+      {"cache_line_bytes", h.cache_line_bytes},
+      {"cache_source", h.cache_source},
+      {"cache_note", h.cache_note},
+      {"tlbs", h.tlbs},
+      {"pause_cycles", h.pause_cycles},
+      {"pause_ns", h.pause_ns},
       {"numa_nodes", h.numa_nodes},
       {"huge_page_sizes", h.huge_page_sizes},
+      {"huge_pages_reserved", h.huge_pages_reserved},
+      {"huge_pages_free", h.huge_pages_free},
       {"thp_mode", h.thp_mode},
       {"kernel", h.kernel},
       {"hypervisor", h.hypervisor},
@@ -65,8 +73,16 @@ HostContext HostContextFromJson(const nlohmann::json& j) {
   Get(j, "physical_cores", h.physical_cores);
   Get(j, "smt", h.smt);
   Get(j, "cache_bytes", h.cache_bytes);
+  Get(j, "cache_line_bytes", h.cache_line_bytes);
+  Get(j, "cache_source", h.cache_source);
+  Get(j, "cache_note", h.cache_note);
+  Get(j, "tlbs", h.tlbs);
+  Get(j, "pause_cycles", h.pause_cycles);
+  Get(j, "pause_ns", h.pause_ns);
   Get(j, "numa_nodes", h.numa_nodes);
   Get(j, "huge_page_sizes", h.huge_page_sizes);
+  Get(j, "huge_pages_reserved", h.huge_pages_reserved);
+  Get(j, "huge_pages_free", h.huge_pages_free);
   Get(j, "thp_mode", h.thp_mode);
   Get(j, "kernel", h.kernel);
   Get(j, "hypervisor", h.hypervisor);

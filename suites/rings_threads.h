@@ -10,7 +10,7 @@
 
 namespace perfkit::suites {
 
-// The CPUs this process may run on.
+// The CPUs this process may run on, as they were at the first call.
 std::vector<int> AllowedCpus();
 
 // Pins the calling thread; false when the kernel refuses.

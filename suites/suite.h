@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -27,11 +28,23 @@ struct BenchmarkSpec {
   std::string suite = {};  // set by the harness from the registry entry that made it
 };
 
+// What a run measured, by benchmark name: the median time (ns per
+// iteration) of those that ran, and why the others failed or were skipped.
+struct Measured {
+  std::map<std::string, double> medians;
+  std::map<std::string, std::string> errors;
+};
+// A claim from the performance guides, checked against a run: one line
+// saying what this machine measured or why it could not, or "" when the run
+// did not include the benchmarks it needs (filtered out).
+using Claim = std::function<std::string(const Measured&)>;
+
 struct SuiteSpec {
   std::string name;
   std::string description;
   std::vector<BenchmarkSpec> benchmarks;
   std::vector<std::string> skipped;  // "crc32c/hybrid: CPU lacks VPCLMULQDQ or AVX2"
+  std::vector<Claim> claims = {};
 };
 
 struct SuiteEntry {

@@ -16,7 +16,10 @@
 #include <sstream>
 
 #include "build_info.h"
+#include "subsystems/base/cpu_caches.h"
 #include "subsystems/base/cpu_features.h"
+#include "subsystems/platform/hugepages.h"
+#include "subsystems/platform/timing.h"
 #include "suites/harness/runner.h"
 
 #if PERFKIT_X86_64
@@ -48,20 +51,6 @@ std::string CpuinfoField(const std::string& key) {
     return start == std::string::npos ? "" : line.substr(start);
   }
   return {};
-}
-
-int64_t ParseSize(const std::string& s) {  // "32K", "512K", "32768K", "16M"
-  if (s.empty()) return 0;
-  int64_t v = std::atoll(s.c_str());
-  switch (s.back()) {
-    case 'K':
-      return v << 10;
-    case 'M':
-      return v << 20;
-    case 'G':
-      return v << 30;
-  }
-  return v;
 }
 
 void ReadCpuIdentity(HostContext& h) {
@@ -112,31 +101,42 @@ void ReadTopology(HostContext& h) {
   }
 }
 
+// CPUID first, /sys where CPUID is silent (cpu_caches.h).
 void ReadCaches(HostContext& h) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/sys/devices/system/cpu/cpu0/cache", ec)) {
-    if (entry.path().filename().string().rfind("index", 0) != 0) continue;
-    const std::string level = ReadLine(entry.path() / "level");
-    const std::string type = ReadLine(entry.path() / "type");
-    std::string key = "L" + level;
-    if (type == "Data") key += "d";
-    if (type == "Instruction") key += "i";
-    h.cache_bytes[key] = ParseSize(ReadLine(entry.path() / "size"));
+  const CpuCaches& caches = DetectCaches();
+  for (const CacheLevel& c : caches.caches) h.cache_bytes[c.name] = c.bytes;
+  h.cache_line_bytes = caches.LineBytes();
+  h.cache_source = caches.source.empty() ? kUnavailable : caches.source;
+  h.cache_note = caches.mismatch;
+  // One line per structure and size: "L1 dTLB 4K/2M: 72 entries".
+  std::vector<std::pair<std::string, std::string>> tlbs;  // (name+entries, pages)
+  for (const TlbLevel& t : caches.tlbs) {
+    const std::string key = t.name + "|" + std::to_string(t.entries);
+    auto it = std::find_if(tlbs.begin(), tlbs.end(), [&](const auto& p) { return p.first == key; });
+    if (it == tlbs.end()) {
+      tlbs.emplace_back(key, t.page);
+    } else {
+      it->second += "/" + t.page;
+    }
   }
+  for (const auto& [key, pages] : tlbs) {
+    const size_t bar = key.find('|');
+    h.tlbs.push_back(key.substr(0, bar) + " " + pages + ": " + key.substr(bar + 1) + " entries");
+  }
+  // 7 x 1000 PAUSEs: under a millisecond even where one costs 140 cycles.
+  const platform::PauseCost pause = platform::MeasurePause(1000);
+  h.pause_cycles = pause.tsc_cycles;
+  h.pause_ns = pause.ns;
 }
 
 void ReadMemoryKnobs(HostContext& h) {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/sys/kernel/mm/hugepages", ec)) {
-    std::string name = entry.path().filename();  // hugepages-2048kB
-    h.huge_page_sizes.push_back(name.substr(name.find('-') + 1));
+  for (const platform::HugePageSize& s : platform::ReadHugePages()) {
+    const std::string size = std::to_string(s.bytes / 1024) + "kB";
+    h.huge_page_sizes.push_back(size);
+    h.huge_pages_reserved[size] = s.reserved;
+    h.huge_pages_free[size] = s.free;
   }
-  std::sort(h.huge_page_sizes.begin(), h.huge_page_sizes.end());
-  const std::string thp = ReadLine("/sys/kernel/mm/transparent_hugepage/enabled");
-  const size_t open = thp.find('['), close = thp.find(']');
-  h.thp_mode = open != std::string::npos && close != std::string::npos
-                   ? thp.substr(open + 1, close - open - 1)
-                   : kUnavailable;
+  h.thp_mode = platform::TransparentHugePageMode();
   const std::string aslr = ReadLine("/proc/sys/kernel/randomize_va_space");
   h.aslr = aslr == "0" ? "off" : aslr == "1" ? "partial" : aslr == "2" ? "on" : kUnavailable;
 }

@@ -174,6 +174,7 @@ Result<Selection> Select(const RunOptions& options) {
     suites::SuiteSpec spec = entry->make();
     selection.suite_names.push_back(entry->name);
     for (auto& s : spec.skipped) selection.skipped.push_back(spec.name + "/" + s);
+    for (auto& c : spec.claims) selection.claims.push_back(std::move(c));
     for (auto& b : spec.benchmarks) {
       if (!std::regex_search(b.name, filter)) continue;
       b.suite = entry->name;

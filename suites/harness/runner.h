@@ -31,6 +31,7 @@ struct Selection {
   std::vector<suites::BenchmarkSpec> benchmarks;
   std::vector<std::string> suite_names;
   std::vector<std::string> skipped;        // engines the machine cannot run, with why
+  std::vector<suites::Claim> claims;       // of the selected suites
   std::shared_ptr<CounterGroup> counters;  // when RunOptions asked for counters
 };
 

@@ -42,9 +42,9 @@ TEST(Cli, UnknownSuiteListsTheSuites) {
   TempDir dir;
   auto r = RunInProcess({"bench", "--suite", "nope", "--db", dir.File("x.db")});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(
-      r.err,
-      "perfkit: unknown suite 'nope' (suites: crc32, memops, slab, jit, profiler, rings, io)\n");
+  EXPECT_EQ(r.err,
+            "perfkit: unknown suite 'nope' (suites: crc32, memops, slab, jit, profiler, rings, io, "
+            "platform)\n");
   EXPECT_FALSE(std::filesystem::exists(dir.File("x.db")));
 }
 

@@ -1,0 +1,134 @@
+// Process cold start: fork then exec, vfork then exec, and posix_spawn of a
+// tiny static program, timed to its first instruction (it writes a byte to
+// an inherited pipe as that instruction) and to its exit. These are the
+// primitives themselves being measured, so they are called directly rather
+// than through subsystems/base/subprocess.h.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+
+#include "subsystems/base/self_path.h"
+#include "suites/platform_claims.h"
+#include "suites/suite.h"
+
+extern char** environ;
+
+namespace perfkit::suites {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string HelloPath() {
+  const std::string self = SelfExecutable();
+  if (self.empty()) return "";
+  const auto path = std::filesystem::path(self).parent_path() / "perfkit-hello";
+  return access(path.c_str(), X_OK) == 0 ? path.string() : "";
+}
+
+double ParentRssMib() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  long pages = 0, resident = 0;
+  if (f != nullptr) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+    std::fclose(f);
+  }
+  return static_cast<double>(resident) * static_cast<double>(sysconf(_SC_PAGESIZE)) / (1 << 20);
+}
+
+enum class How { kForkExec, kVforkExec, kPosixSpawn };
+
+// The child gets `signal_fd` as its descriptor 3, where perfkit-hello
+// writes its byte.
+pid_t Start(How how, const char* program, char* const argv[], int signal_fd) {
+  if (how == How::kPosixSpawn) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, signal_fd, 3);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, program, &actions, nullptr, argv, environ);
+    posix_spawn_file_actions_destroy(&actions);
+    return rc == 0 ? pid : -1;
+  }
+  const pid_t pid = how == How::kForkExec ? fork() : vfork();
+  if (pid == 0) {
+    dup2(signal_fd, 3);
+    execve(program, argv, environ);
+    _exit(127);
+  }
+  return pid;
+}
+
+void Spawn(benchmark::State& state, How how, bool to_exit) {
+  const std::string hello = HelloPath();
+  if (hello.empty()) {
+    state.SkipWithError("perfkit-hello is not built beside perfkit");
+    return;
+  }
+  char* argv[] = {const_cast<char*>(hello.c_str()), nullptr};
+  for (auto _ : state) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) {
+      state.SkipWithError("cannot make the pipe");
+      return;
+    }
+    // Above 3, so dup2 onto 3 always makes a copy without close-on-exec.
+    const int writer = fcntl(p[1], F_DUPFD_CLOEXEC, 10);
+    close(p[1]);
+    const auto start = Clock::now();
+    const pid_t pid = writer < 0 ? -1 : Start(how, hello.c_str(), argv, writer);
+    // Only the child holds the pipe open now: a child that never runs
+    // closes it, and the read below sees the end instead of waiting.
+    if (writer >= 0) close(writer);
+    char byte = 0;
+    const bool ran = pid > 0 && read(p[0], &byte, 1) == 1;
+    const auto running = Clock::now();
+    if (pid > 0) waitpid(pid, nullptr, 0);
+    const auto done = Clock::now();
+    close(p[0]);
+    if (!ran) {
+      state.SkipWithError(pid > 0 ? "perfkit-hello did not run" : "cannot start perfkit-hello");
+      return;
+    }
+    state.SetIterationTime(
+        std::chrono::duration<double>((to_exit ? done : running) - start).count());
+  }
+  // fork copies the parent's page tables: its cost grows with what perfkit
+  // has mapped at that moment (the platform suite maps up to 1 GiB).
+  state.counters["parent_rss_mib"] = ParentRssMib();
+}
+
+}  // namespace
+
+void AddPlatformSpawnBenchmarks(SuiteSpec& suite) {
+  if (HelloPath().empty()) {
+    suite.skipped.push_back("spawn: perfkit-hello is not built beside perfkit");
+    return;
+  }
+  for (auto [name, how] :
+       {std::pair{"fork-exec", How::kForkExec}, std::pair{"vfork-exec", How::kVforkExec},
+        std::pair{"posix-spawn", How::kPosixSpawn}}) {
+    for (bool to_exit : {false, true}) {
+      BenchmarkSpec spec{std::string("platform/spawn-") + (to_exit ? "exit" : "first-insn") + "/" +
+                             name + "/static",
+                         how == How::kPosixSpawn ? Role::kOurs : Role::kPeer,
+                         [how = how, to_exit](benchmark::State& s) { Spawn(s, how, to_exit); }};
+      spec.manual_time = true;
+      spec.iterations = 200;
+      suite.benchmarks.push_back(std::move(spec));
+    }
+  }
+  suite.claims.push_back(Ratio("cold start to the first instruction",
+                               "platform/spawn-first-insn/posix-spawn/static",
+                               "platform/spawn-first-insn/fork-exec/static", "posix_spawn",
+                               "fork+exec", "vfork/posix_spawn start processes faster"));
+  suite.claims.push_back(Ratio("first touch of 64 MiB", "platform/first-touch/populate/64MiB",
+                               "platform/first-touch/faults/64MiB", "MAP_POPULATE", "page faults",
+                               "pre-populate to avoid page faults"));
+}
+
+}  // namespace perfkit::suites

@@ -1,0 +1,52 @@
+// The platform suite as a user runs it, in quick mode only to prove every
+// group runs and ends in a claim line (a ratio or the reason there is none);
+// what the ratios are is judged from benchmark runs, not here.
+#include <gtest/gtest.h>
+
+#include "tests/test_util.h"
+
+namespace perfkit::testing {
+namespace {
+
+TEST(PlatformSuite, QuickRunOfOneBenchmarkPairPerGroup) {
+  TempDir dir;
+  auto r = RunCommand(
+      {PerfkitBinary(), "bench", "--suite", "platform", "--quick", "--filter",
+       "flag-uncontended/(lock-xchg|atomic-exchange)|wake/(pause|yield)/1us|false-sharing-xadd/"
+       "(same-line|pad64)|min-random|prefetch-random/dist(0|8)/|pointer-chase|tlb/|numa|"
+       "buffers4k/(pool|malloc)|(serialize|field-access)/|spawn-first-insn/(fork|posix)|"
+       "first-touch",
+       "--db", dir.File("p.db")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const size_t claims = r.out.find("What the guides claim, measured here:");
+  ASSERT_NE(claims, std::string::npos) << r.out;
+  const std::string lines = r.out.substr(claims);
+  for (const char* topic :
+       {"cold-start flag, set, uncontended: ", "spin-wait, 1 us: ", "false sharing, lock xadd: ",
+        "branches, random data: ", "prefetching a random gather: ", "pointer chasing: ",
+        "huge pages, random reads over 256 MiB: ", "huge pages, MAP_HUGETLB: ", "NUMA: ",
+        "4 KiB buffers: ", "zero-copy serialize: ", "zero-copy field access: ",
+        "cold start to the first instruction: ", "first touch of 64 MiB: "}) {
+    const size_t at = lines.find(topic);
+    ASSERT_NE(at, std::string::npos) << topic << "\n" << lines;
+    const std::string line = lines.substr(at, lines.find('\n', at) - at);
+    // A measured ratio, or the reason there is none; never an empty claim.
+    EXPECT_TRUE(line.find("x faster") != std::string::npos ||
+                line.find("x slower") != std::string::npos ||
+                line.find("x the loop without") != std::string::npos ||
+                line.find("not measured: ") != std::string::npos)
+        << line;
+    EXPECT_NE(line.find("(claim: "), std::string::npos) << line;
+  }
+}
+
+TEST(PlatformSuite, SysinfoShowsWhatTheSuiteDependsOn) {
+  auto r = RunCommand({PerfkitBinary(), "sysinfo"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* row : {"\ncaches ", "\ntlbs ", "\npause ", "\nhuge pages "}) {
+    EXPECT_NE(r.out.find(row), std::string::npos) << row << "\n" << r.out;
+  }
+}
+
+}  // namespace
+}  // namespace perfkit::testing
