@@ -10,13 +10,13 @@ namespace {
 
 TEST(PlatformSuite, QuickRunOfOneBenchmarkPairPerGroup) {
   TempDir dir;
-  auto r = RunCommand(
-      {PerfkitBinary(), "bench", "--suite", "platform", "--quick", "--filter",
-       "flag-uncontended/(lock-xchg|atomic-exchange)|wake/(pause|yield)/1us|false-sharing-xadd/"
-       "(same-line|pad64)|min-random|prefetch-random/dist(0|8)/|pointer-chase|tlb/|numa|"
-       "buffers4k/(pool|malloc)|(serialize|field-access)/|spawn-first-insn/(fork|posix)|"
-       "first-touch",
-       "--db", dir.File("p.db")});
+  const std::string filter =
+      "flag-uncontended/(lock-xchg|atomic-exchange)|wake/(pause|yield)/1us|false-sharing-xadd/"
+      "(same-line|pad64)|min-random|prefetch-random/dist(0|8)/|pointer-chase|tlb/|numa|"
+      "buffers4k/(pool|malloc)|(serialize|field-access)/|spawn-first-insn/(fork|posix)|"
+      "first-touch";
+  auto r = RunCommand({PerfkitBinary(), "bench", "--suite", "platform", "--quick", "--filter",
+                       filter, "--db", dir.File("p.db")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const size_t claims = r.out.find("What the guides claim, measured here:");
   ASSERT_NE(claims, std::string::npos) << r.out;
