@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "app/database.h"
@@ -44,7 +45,17 @@ Result<BenchRequest> MakeBenchRequest(const BenchFlags& flags) {
   if (!suites.ok()) return suites.status();
   r.run.suites = std::move(*suites);
   r.run.filter = flags.filter;
-  r.run.repetitions = flags.repetitions.value_or(flags.quick ? 3 : 10);
+  // A suite may fix its own default; a mix of suites keeps the usual one
+  // unless every suite in it fixes one.
+  bool all_fix = !r.run.suites.empty();
+  int suite_default = 0;
+  for (const suites::SuiteEntry* s : r.run.suites) {
+    all_fix &= s->repetitions > 0;
+    suite_default = std::max(suite_default, s->repetitions);
+  }
+  const int usual = flags.quick ? 3 : 10;
+  r.run.repetitions = flags.repetitions.value_or(all_fix ? suite_default : usual);
+  r.run.quick = flags.quick;
   r.run.min_time_s = flags.min_time_s.value_or(flags.quick ? 0.01 : 0.05);
   if (r.run.repetitions < 1 || r.run.repetitions > 1000) {
     return Status::InvalidArgument("--repetitions must be from 1 to 1000");
@@ -73,6 +84,7 @@ std::vector<std::string> BenchRequest::ToArgv() const {
   if (!run.filter.empty()) argv.insert(argv.end(), {"--filter", run.filter});
   argv.insert(argv.end(), {"--repetitions", std::to_string(run.repetitions), "--min-time",
                            fmt::format("{}", run.min_time_s)});
+  if (run.quick) argv.push_back("--quick");
   if (!run.interleave) argv.push_back("--no-interleave");
   if (!run.counters.empty()) {
     std::string list;

@@ -69,7 +69,8 @@ Status Store::InsertResult(int64_t run_id, const BenchmarkResult& b) {
                    "INSERT INTO benchmarks(run_id, name, suite, role, threads, time_unit, "
                    "label, error) VALUES(?, ?, ?, ?, ?, ?, ?, ?) "
                    "ON CONFLICT(run_id, name) DO UPDATE SET error = "
-                   "CASE WHEN excluded.error != '' THEN excluded.error ELSE error END");
+                   "CASE WHEN excluded.error != '' THEN excluded.error ELSE error END, "
+                   "label = CASE WHEN excluded.label != '' THEN excluded.label ELSE label END");
   upsert.Bind(1, run_id)
       .Bind(2, b.name)
       .Bind(3, b.suite)

@@ -27,6 +27,7 @@ Runner AddList(CLI::App& app);
 Runner AddRings(CLI::App& app);
 Runner AddRuns(CLI::App& app);
 Runner AddSysinfo(CLI::App& app);
+Runner AddVirtio(CLI::App& app);
 
 const std::vector<CommandEntry>& Commands() {
   static const std::vector<CommandEntry> commands = {
@@ -45,6 +46,7 @@ const std::vector<CommandEntry>& Commands() {
       {"selftest-stats", &AddSelftestStats},
       {"jit", &AddJit},
       {"rings", &AddRings},
+      {"virtio", &AddVirtio},
       {"profile", &AddProfile},
   };
   return commands;

@@ -122,6 +122,14 @@ void PrintClaims(const RunRecord& run, const std::vector<suites::Claim>& claims,
       measured.errors[b.name] = b.error;
     } else if (!t.empty()) {
       measured.medians[b.name] = report::Median(t);
+      std::map<std::string, std::vector<double>> counters;
+      for (const Sample& s : b.samples) {
+        for (const auto& [name, value] : s.counters) counters[name].push_back(value);
+      }
+      for (const auto& [name, values] : counters) {
+        measured.counters[b.name][name] = report::Median(values);
+      }
+      measured.times[b.name] = std::move(t);
     }
   }
   bool first = true;

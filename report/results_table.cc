@@ -43,8 +43,13 @@ std::map<std::string, Best> BestPerGroup(const RunRecord& run) {
 std::optional<NameParts> SplitName(const std::string& name) {
   const size_t a = name.find('/');
   const size_t b = a == std::string::npos ? a : name.find('/', a + 1);
-  const size_t c = b == std::string::npos ? b : name.find('/', b + 1);
-  if (c == std::string::npos || name.find('/', c + 1) != std::string::npos) return std::nullopt;
+  if (b == std::string::npos) return std::nullopt;
+  const size_t c = name.find('/', b + 1);
+  if (c == std::string::npos) {  // "<suite>/<op>/<impl>": no size
+    if (b + 1 == name.size()) return std::nullopt;
+    return NameParts{name.substr(0, b) + "/*", name.substr(b + 1)};
+  }
+  if (name.find('/', c + 1) != std::string::npos) return std::nullopt;
   return NameParts{name.substr(0, b) + "/*" + name.substr(c), name.substr(b + 1, c - b - 1)};
 }
 

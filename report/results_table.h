@@ -35,7 +35,8 @@ std::vector<ResultRow> BuildResultRows(const RunRecord& run);
 std::vector<PeerRatio> BuildPeerRatios(const RunRecord& run);
 
 // Splits "<suite>/<op>/<impl>/<size>" into its group "<suite>/<op>/*/<size>"
-// and impl; nullopt for names of another shape.
+// and impl ("<suite>/<op>/<impl>": group "<suite>/<op>/*"); nullopt for
+// names of another shape.
 struct NameParts {
   std::string group;
   std::string impl;

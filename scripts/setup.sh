@@ -13,6 +13,7 @@ packages=(
   librte-bpf23 libelf-dev libdw-dev libc6-dbg
   liburing-dev libboost-dev libconcurrentqueue-dev libdpdk-dev
   libflatbuffers-dev libprotobuf-dev protobuf-compiler libnuma-dev
+  qemu-system-x86 busybox-static
 )
 if [[ "${1:-}" == "--with-test-tools" ]]; then
   # compare.py (Google Benchmark's own tool) checks our export in the tests;
@@ -27,18 +28,33 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[[ ${#missing[@]} -eq 0 ]] && exit 0
 
 if [[ $(id -u) -eq 0 ]]; then
   sudo=()
 elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then
   sudo=(sudo)
 else
-  echo "perfkit needs these Debian packages; install them and run this again:" >&2
-  echo "  sudo apt-get install -y ${missing[*]}" >&2
-  exit 1
+  sudo=(false)
 fi
-echo "installing: ${missing[*]}" >&2
-export DEBIAN_FRONTEND=noninteractive
-"${sudo[@]}" apt-get update -qq
-"${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+if [[ ${#missing[@]} -gt 0 ]]; then
+  if [[ "${sudo[*]}" == false ]]; then
+    echo "perfkit needs these Debian packages; install them and run this again:" >&2
+    echo "  sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The virtio suite's guest kernel: Debian's cloud kernel, downloaded by apt
+# into the checkout (not installed), once.
+kernel_dir="$(cd "$(dirname "$0")/.." && pwd)/.cache/guest-kernel"
+if [[ ! -f "$kernel_dir/release" ]]; then
+  if ! apt-cache show linux-image-cloud-amd64 >/dev/null 2>&1 && [[ "${sudo[*]}" != false ]]; then
+    "${sudo[@]}" apt-get update -qq
+  fi
+  "$(dirname "$0")/../qemu/fetch_kernel.sh" "$kernel_dir" ||
+    echo "setup: no guest kernel: the virtio suite will skip its guest benchmarks" >&2
+fi

@@ -19,7 +19,7 @@
 #include "subsystems/platform/atomics.h"
 #include "subsystems/platform/branches.h"
 #include "subsystems/platform/timing.h"
-#include "suites/platform_claims.h"
+#include "suites/claims.h"
 #include "suites/rings_threads.h"
 #include "suites/suite.h"
 

@@ -17,7 +17,7 @@
 
 #include "subsystems/platform/hugepages.h"
 #include "subsystems/slab/pool.h"
-#include "suites/platform_claims.h"
+#include "suites/claims.h"
 #include "suites/suite.h"
 
 namespace perfkit::suites {

@@ -12,7 +12,7 @@
 
 #include "platform_message.pb.h"
 #include "subsystems/platform/zero_copy.h"
-#include "suites/platform_claims.h"
+#include "suites/claims.h"
 #include "suites/suite.h"
 
 namespace perfkit::suites {

@@ -13,7 +13,7 @@
 #include <filesystem>
 
 #include "subsystems/base/self_path.h"
-#include "suites/platform_claims.h"
+#include "suites/claims.h"
 #include "suites/suite.h"
 
 extern char** environ;

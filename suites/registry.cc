@@ -15,6 +15,7 @@ SuiteSpec MakeProfilerSuite();
 SuiteSpec MakeRingsSuite();
 SuiteSpec MakeIoSuite();
 SuiteSpec MakePlatformSuite();
+SuiteSpec MakeVirtioSuite();
 
 const std::vector<SuiteEntry>& AllSuites() {
   static const std::vector<SuiteEntry> suites = {
@@ -36,6 +37,9 @@ const std::vector<SuiteEntry>& AllSuites() {
       // Maps up to 768 MiB (256 MiB per page size) and 128 MiB of arrays.
       {"platform", "the guides' low-level claims, each against its alternative", &MakePlatformSuite,
        false},
+      // Boots a QEMU guest per configuration and repetition (TCG here: minutes).
+      {"virtio", "a virtqueue in process, and vhost-user-blk in a QEMU guest against QEMU's",
+       &MakeVirtioSuite, false, 0, 5},
   };
   return suites;
 }
@@ -75,5 +79,12 @@ Result<std::vector<const SuiteEntry*>> ResolveSuites(const std::vector<std::stri
 }
 
 bool StopRequested() { return harness::InterruptRequested(); }
+
+namespace {
+bool g_quick = false;
+}  // namespace
+
+bool QuickMode() { return g_quick; }
+void SetQuickMode(bool quick) { g_quick = quick; }
 
 }  // namespace perfkit::suites

@@ -32,6 +32,8 @@ struct BenchmarkSpec {
 // iteration) of those that ran, and why the others failed or were skipped.
 struct Measured {
   std::map<std::string, double> medians;
+  std::map<std::string, std::vector<double>> times;  // every repetition's, ns per iteration
+  std::map<std::string, std::map<std::string, double>> counters;  // each counter's median
   std::map<std::string, std::string> errors;
 };
 // A claim from the performance guides, checked against a run: one line
@@ -57,6 +59,9 @@ struct SuiteEntry {
   // Static TLS its peers need beyond what glibc spares for dlopen (bytes);
   // the process that runs the suite must have reserved it at start-up.
   size_t static_tls_bytes = 0;
+  // Repetitions when --repetitions is not given, in both modes (0: the
+  // usual 10, or 3 with --quick): a suite whose repetition takes seconds.
+  int repetitions = 0;
 };
 
 // Every suite built into perfkit, in the order `bench` runs them.
@@ -71,5 +76,10 @@ Result<std::vector<const SuiteEntry*>> ResolveSuites(const std::vector<std::stri
 // Set when the user asks a run to stop (SIGINT/SIGTERM); benchmarks check it
 // before they start so the remaining ones skip quickly.
 bool StopRequested();
+
+// --quick: a suite whose full matrix takes minutes makes a smaller one.
+// Set by the harness before it makes the suites.
+bool QuickMode();
+void SetQuickMode(bool quick);
 
 }  // namespace perfkit::suites

@@ -170,6 +170,7 @@ Result<Selection> Select(const RunOptions& options) {
     if (!counters.ok()) return Status::InvalidArgument(counters.error());
     selection.counters = std::move(counters).value();
   }
+  suites::SetQuickMode(options.quick);
   for (const suites::SuiteEntry* entry : options.suites) {
     suites::SuiteSpec spec = entry->make();
     selection.suite_names.push_back(entry->name);

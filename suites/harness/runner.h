@@ -21,6 +21,7 @@ struct RunOptions {
   std::string filter;                             // ECMAScript regex over names; empty: all
   int repetitions = 10;
   double min_time_s = 0.05;           // per repetition
+  bool quick = false;                 // suites make their smaller matrix
   bool interleave = true;             // false: rounds keep registration order
   bool progress = false;              // a progress line on stderr
   unsigned seed = 0;                  // 0: random

@@ -96,9 +96,10 @@ TEST(BenchRequest, QuickDefaultsTagsCountersAndTheResolvedDatabase) {
   EXPECT_EQ(r->run.counters.size(), 6u);
   const std::string counters =
       "--counters=cycles,instructions,branches,branch-misses,cache-references,cache-misses";
+  // --quick travels too: a suite's quick matrix is smaller, not only shorter.
   EXPECT_EQ(r->ToArgv(), (std::vector<std::string>{"bench", "--suite", "crc32", "--repetitions",
-                                                   "3", "--min-time", "0.01", counters, "--tag",
-                                                   "branch=main", "--db", "x.db"}));
+                                                   "3", "--min-time", "0.01", "--quick", counters,
+                                                   "--tag", "branch=main", "--db", "x.db"}));
   flags.suites = {"nope"};
   EXPECT_EQ(MakeBenchRequest(flags).status().code(), StatusCode::kInvalidArgument);
   flags.suites = {};

@@ -122,6 +122,26 @@ TEST(Store, InterruptedRunKeepsFinishedSamples) {
   EXPECT_EQ(*(*store)->IntegrityCheck(), "ok");
 }
 
+TEST(Store, ALabelSetInALaterRepetitionIsKept) {
+  TempDir dir;
+  auto store = Store::Open(dir.File("p.db"));
+  ASSERT_TRUE(store.ok()) << store.error();
+  RunRecord run = MakeRun("labels");
+  BenchmarkResult b = run.benchmarks[0];
+  run.benchmarks.clear();
+  ASSERT_TRUE((*store)->BeginRun(run).ok());
+  b.samples.resize(1);
+  for (const char* label : {"", "O_DIRECT", ""}) {  // one repetition each
+    b.label = label;
+    ASSERT_TRUE((*store)->AddResult(run.id, b).ok());
+    ++b.samples[0].repetition_index;
+  }
+  auto loaded = (*store)->LoadRun("latest");
+  ASSERT_TRUE(loaded.ok());
+  ASSERT_EQ(loaded->benchmarks.size(), 1u);
+  EXPECT_EQ(loaded->benchmarks[0].label, "O_DIRECT");
+}
+
 TEST(Store, RefusesAFileThatIsNotSqliteAndLeavesItUntouched) {
   TempDir dir;
   const std::string path = dir.File("notes.txt");

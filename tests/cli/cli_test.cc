@@ -44,7 +44,7 @@ TEST(Cli, UnknownSuiteListsTheSuites) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err,
             "perfkit: unknown suite 'nope' (suites: crc32, memops, slab, jit, profiler, rings, io, "
-            "platform)\n");
+            "platform, virtio)\n");
   EXPECT_FALSE(std::filesystem::exists(dir.File("x.db")));
 }
 

@@ -24,6 +24,12 @@ TEST(ResultsTable, SplitName) {
   EXPECT_EQ(p->group, "crc32/crc32c/*/4096");
   EXPECT_EQ(p->impl, "hybrid");
   EXPECT_FALSE(SplitName("BM_memcpy/64"));
+  auto three = SplitName("virtio/randread-4k-qd1/perfkit");
+  ASSERT_TRUE(three);
+  EXPECT_EQ(three->group, "virtio/randread-4k-qd1/*");
+  EXPECT_EQ(three->impl, "perfkit");
+  EXPECT_FALSE(SplitName("a/b/"));
+  EXPECT_FALSE(SplitName("a/b/c/d/e"));
 }
 
 TEST(ResultsTable, RatioAgainstTheBestPeer) {

@@ -1,9 +1,11 @@
-// Lines for the platform suite's claims: what a guide says, and the ratio
-// this machine measured between the two benchmarks that test it.
+// Claim lines printed after a suite's results: what a guide (or a target)
+// says, and the ratio this machine measured between the two benchmarks
+// that test it.
 #pragma once
 
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "suites/suite.h"
 
@@ -18,6 +20,17 @@ Claim Ratio(const std::string& topic, const std::string& a, const std::string& b
 Claim NotMeasured(const std::string& topic, const std::string& reason, const std::string& claim);
 // Why the first of `names` that failed did, or "".
 std::string FirstError(const Measured& m, std::initializer_list<std::string> names);
+
+// "TOPIC: A is 1.10x as fast as B [0.98, 1.21] (n=5/5): no significant
+// difference": the ratio of median times with a 95% bootstrap interval,
+// and an effect claimed only when the interval excludes 1.
+Claim IntervalRatio(const std::string& topic, const std::string& a, const std::string& b,
+                    const std::string& a_label, const std::string& b_label);
+// The interval itself: of median(b) / median(a) over resamples of both.
+struct Interval {
+  double ratio = 0, low = 0, high = 0;
+};
+Interval BootstrapRatio(const std::vector<double>& a, const std::vector<double>& b);
 
 std::string FormatNs(double ns);
 

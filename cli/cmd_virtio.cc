@@ -1,0 +1,59 @@
+// `perfkit virtio serve-blk --socket PATH FILE`: perfkit's virtio-blk device
+// behind vhost-user, for QEMU's vhost-user-blk-pci:
+//   qemu-system-x86_64 ... -object memory-backend-memfd,id=mem,size=512M,share=on
+//     -numa node,memdev=mem -chardev socket,id=vu,path=PATH
+//     -device vhost-user-blk-pci,chardev=vu
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+
+#include "cli/command.h"
+#include "cli/common.h"
+#include "suites/virtio_serve.h"
+
+namespace perfkit::cli {
+
+namespace {
+
+int RunServeBlk(const suites::VirtioServeOptions& options) {
+  fmt::print(stderr, "perfkit: serving {} on {}\n", options.blk.file, options.blk.socket_path);
+  auto report = suites::ServeVirtioBlk(options);
+  if (!report.ok()) return Fail(report.status());
+  for (const std::string& e : report->errors) fmt::print(stderr, "perfkit: {}\n", e);
+  const virtio::BlkStats& b = report->blk;
+  fmt::print(stderr,
+             "perfkit: served {} reads, {} writes, {} flushes ({} failed, {} malformed chains); "
+             "{} kicks, {} interrupts\n",
+             b.reads, b.writes, b.flushes, b.errors, report->malformed, report->kicks,
+             report->notifications);
+  return kExitSuccess;
+}
+
+}  // namespace
+
+Runner AddVirtio(CLI::App& app) {
+  auto opts = std::make_shared<suites::VirtioServeOptions>();
+  CLI::App* cmd = app.add_subcommand("virtio", "perfkit's virtio devices");
+  cmd->require_subcommand(1);
+  CLI::App* serve = cmd->add_subcommand(
+      "serve-blk", "Serve FILE as a virtio-blk device to a vhost-user front end (QEMU)");
+  serve->add_option("--socket", opts->blk.socket_path, "Unix socket to listen on")->required();
+  serve->add_option("file", opts->blk.file, "The disk: a regular file")->required();
+  serve->add_flag("!--no-event-idx", opts->blk.event_idx,
+                  "Do not offer VIRTIO_F_EVENT_IDX (notification suppression)");
+  serve->add_flag("!--no-indirect", opts->blk.indirect,
+                  "Do not offer VIRTIO_F_INDIRECT_DESC (indirect descriptor tables)");
+  serve
+      ->add_option("--queue-size", opts->blk.queue_size,
+                   "The front end's queue size, for seg_max (default 128)")
+      ->check(CLI::Range(4, 32768));
+  serve->add_option("--queues", opts->blk.max_queues, "Most queues offered (default 4)")
+      ->check(CLI::Range(1, 16));
+  serve->add_flag("--keep-listening", opts->blk.keep_listening,
+                  "After a front end disconnects, wait for the next (until SIGTERM)");
+  serve->add_option("--ready-fd", opts->ready_fd, "Write 'ready' here once listening")
+      ->check(CLI::NonNegativeNumber);
+  return [opts] { return RunServeBlk(*opts); };
+}
+
+}  // namespace perfkit::cli

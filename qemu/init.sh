@@ -1,0 +1,31 @@
+#!/bin/busybox sh
+# The guest's /init: load the virtio modules (Debian's cloud kernel builds
+# them as modules), say what the guest sees of its disk, run the steps the
+# kernel command line names (perfkit.run=STEP,STEP...; see guest_io.c) and
+# power off. Every line perfkit reads starts with PERFKIT-.
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "PERFKIT-UP kernel=$(uname -r)"
+arg() { tr ' ' '\n' </proc/cmdline | sed -n "s/^perfkit\.$1=//p"; }
+if [ "$(arg smoke)" = 1 ]; then poweroff -f; fi
+for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk; do
+  insmod /lib/modules/$m.ko || echo "PERFKIT-ERROR insmod $m failed"
+done
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+  [ -b /dev/vda ] && break
+  sleep 0.25
+done
+if [ -b /dev/vda ]; then
+  q=/sys/block/vda/queue
+  echo "PERFKIT-DISK nr_requests=$(cat $q/nr_requests) max_segments=$(cat $q/max_segments)" \
+       "hw_queues=$(ls /sys/block/vda/mq | wc -l) tags=$(cat /sys/block/vda/mq/0/nr_tags)" \
+       "features=$(cat /sys/block/vda/device/features)"
+  /bin/perfkit-guest-io /dev/vda "$(arg run)"
+else
+  echo "PERFKIT-ERROR no /dev/vda: the virtio disk did not appear"
+fi
+echo "PERFKIT-DONE"
+poweroff -f

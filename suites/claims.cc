@@ -1,0 +1,91 @@
+#include "suites/claims.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <random>
+
+namespace perfkit::suites {
+
+std::string FormatNs(double ns) {
+  if (ns >= 1e6) return fmt::format("{:.2f} ms", ns / 1e6);
+  if (ns >= 1e3) return fmt::format("{:.2f} us", ns / 1e3);
+  return fmt::format("{:.2f} ns", ns);
+}
+
+std::string FirstError(const Measured& m, std::initializer_list<std::string> names) {
+  for (const std::string& name : names) {
+    const auto e = m.errors.find(name);
+    if (e != m.errors.end()) return name + ": " + e->second;
+  }
+  return "";
+}
+
+Claim Ratio(const std::string& topic, const std::string& a, const std::string& b,
+            const std::string& a_label, const std::string& b_label, const std::string& claim) {
+  return [=](const Measured& m) -> std::string {
+    if (const std::string error = FirstError(m, {a, b}); !error.empty()) {
+      return NotMeasured(topic, error, claim)(m);
+    }
+    const auto x = m.medians.find(a), y = m.medians.find(b);
+    if (x == m.medians.end() || y == m.medians.end() || !(x->second > 0) || !(y->second > 0)) {
+      return "";
+    }
+    const double ratio = y->second / x->second;
+    return fmt::format("{}: {} takes {}, {} {}: {} is {:.2f}x {} (claim: {})", topic, a_label,
+                       FormatNs(x->second), b_label, FormatNs(y->second), a_label,
+                       ratio >= 1 ? ratio : 1 / ratio, ratio >= 1 ? "faster" : "slower", claim);
+  };
+}
+
+Interval BootstrapRatio(const std::vector<double>& a, const std::vector<double>& b) {
+  const auto median = [](std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  };
+  Interval out;
+  if (a.empty() || b.empty()) return out;
+  out.ratio = median(b) / median(a);
+  // A fixed seed: the same samples always give the same interval.
+  std::mt19937_64 rng(42);
+  constexpr int kResamples = 2000;
+  std::vector<double> ratios, ra(a.size()), rb(b.size());
+  ratios.reserve(kResamples);
+  for (int i = 0; i < kResamples; ++i) {
+    for (double& x : ra) x = a[rng() % a.size()];
+    for (double& x : rb) x = b[rng() % b.size()];
+    ratios.push_back(median(rb) / median(ra));
+  }
+  std::sort(ratios.begin(), ratios.end());
+  out.low = ratios[kResamples * 25 / 1000];
+  out.high = ratios[kResamples * 975 / 1000 - 1];
+  return out;
+}
+
+Claim IntervalRatio(const std::string& topic, const std::string& a, const std::string& b,
+                    const std::string& a_label, const std::string& b_label) {
+  return [=](const Measured& m) -> std::string {
+    if (const std::string error = FirstError(m, {a, b}); !error.empty()) {
+      return fmt::format("{}: not measured: {}", topic, error);
+    }
+    const auto x = m.times.find(a), y = m.times.find(b);
+    if (x == m.times.end() || y == m.times.end()) return "";
+    const Interval i = BootstrapRatio(x->second, y->second);
+    if (!(i.ratio > 0)) return "";
+    const char* verdict = i.low > 1    ? "faster"
+                          : i.high < 1 ? "slower"
+                                       : "no significant difference";
+    return fmt::format("{}: {} is {:.2f}x as fast as {} [95% interval {:.2f}-{:.2f}, n={}/{}]: {}",
+                       topic, a_label, i.ratio, b_label, i.low, i.high, x->second.size(),
+                       y->second.size(), verdict);
+  };
+}
+
+Claim NotMeasured(const std::string& topic, const std::string& reason, const std::string& claim) {
+  return [=](const Measured&) {
+    return fmt::format("{}: not measured: {} (claim: {})", topic, reason, claim);
+  };
+}
+
+}  // namespace perfkit::suites

@@ -1,0 +1,86 @@
+// The virtio suite: perfkit's split virtqueue in one process
+// (virtio_queue.cc), and its vhost-user-blk device inside a real guest
+// against QEMU's devices (virtio_guest.cc), with one line per question the
+// suite answers, each a ratio with its interval or the reason it has none.
+#include <fmt/format.h>
+
+#include "suites/claims.h"
+#include "suites/suite.h"
+#include "suites/virtio_guest.h"
+
+namespace perfkit::suites {
+namespace {
+
+// "TOPIC: COUNTER is X with A, Y with B (N% fewer)" from counter medians.
+Claim CounterChange(const std::string& topic, const std::string& counter, const std::string& a,
+                    const std::string& b, const std::string& a_label, const std::string& b_label) {
+  return [=](const Measured& m) -> std::string {
+    if (const std::string error = FirstError(m, {a, b}); !error.empty()) {
+      return fmt::format("{}: not measured: {}", topic, error);
+    }
+    const auto x = m.counters.find(a), y = m.counters.find(b);
+    if (x == m.counters.end() || y == m.counters.end() || !x->second.count(counter) ||
+        !y->second.count(counter)) {
+      return "";
+    }
+    const double with = x->second.at(counter), without = y->second.at(counter);
+    const double change = without > 0 ? (1 - with / without) * 100 : 0;
+    return fmt::format("{}: {} {:.3f} with {}, {:.3f} with {} ({:.0f}% {})", topic, counter, with,
+                       a_label, without, b_label, std::abs(change), change >= 0 ? "fewer" : "more");
+  };
+}
+
+// "TOPIC: N M requests/s" from the median time of `requests` requests.
+Claim Throughput(const std::string& topic, const std::string& name, int requests) {
+  return [=](const Measured& m) -> std::string {
+    if (const std::string error = FirstError(m, {name}); !error.empty()) {
+      return fmt::format("{}: not measured: {}", topic, error);
+    }
+    const auto t = m.medians.find(name);
+    if (t == m.medians.end() || !(t->second > 0)) return "";
+    return fmt::format("{}: {:.1f} M requests/s (target: 10 M)", topic, requests / t->second * 1e3);
+  };
+}
+
+}  // namespace
+
+SuiteSpec MakeVirtioSuite() {
+  SuiteSpec suite{"virtio",
+                  "a split virtqueue in process, and perfkit's vhost-user-blk device in a QEMU "
+                  "guest against QEMU's own",
+                  {},
+                  {}};
+  AddVirtioQueueBenchmarks(suite);
+  AddVirtioGuestBenchmarks(suite);
+  suite.claims.push_back([](const Measured&) { return GuestEnvironment(); });
+  for (const char* test :
+       {"randread-4k-qd1", "randread-4k-qd32", "randwrite-4k-qd1", "seqread-1m-qd1"}) {
+    const std::string t = std::string("virtio/") + test + "/";
+    for (const char* peer : {"qsd", "builtin"}) {
+      suite.claims.push_back(IntervalRatio(
+          fmt::format("{}, perfkit vs {}", test, peer), t + "perfkit", t + peer, "perfkit's device",
+          peer == std::string("qsd") ? "qemu-storage-daemon" : "QEMU's virtio-blk"));
+    }
+  }
+  const std::string qd32 = "virtio/randread-4k-qd32/";
+  suite.claims.push_back(CounterChange("guest interrupts per request at QD32", "irqs_per_req",
+                                       qd32 + "perfkit", qd32 + "perfkit-no-evidx", "EVENT_IDX",
+                                       "no EVENT_IDX"));
+  suite.claims.push_back(IntervalRatio("randread-4k-qd32, EVENT_IDX", qd32 + "perfkit",
+                                       qd32 + "perfkit-no-evidx", "EVENT_IDX", "no EVENT_IDX"));
+  suite.claims.push_back(IntervalRatio("randread-4k-qd32, indirect descriptors", qd32 + "perfkit",
+                                       qd32 + "perfkit-no-indirect", "indirect tables",
+                                       "direct chains only"));
+  suite.claims.push_back(IntervalRatio("randread-4k-qd32, QEMU queue size", qd32 + "builtin",
+                                       qd32 + "builtin-q16", "a queue of 128", "of 16"));
+  suite.claims.push_back(IntervalRatio("randread-4k-qd32, QEMU iothread", qd32 + "builtin-iothread",
+                                       qd32 + "builtin", "an iothread", "none"));
+  suite.claims.push_back(CounterChange(
+      "in-process, interrupt-driven driver, queue of 128, 32 in flight", "notify_per_req",
+      "virtio/notify-q128/evidx/32", "virtio/notify-q128/flags/32", "EVENT_IDX", "flags"));
+  suite.claims.push_back(Throughput("in-process, polled, queue of 128, batches of 32",
+                                    "virtio/queue-q128/evidx/32", 32));
+  return suite;
+}
+
+}  // namespace perfkit::suites

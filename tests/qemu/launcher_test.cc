@@ -1,0 +1,139 @@
+// QEMU's argv built from a config, and serial console logs parsed: canned
+// logs of a good run, a guest error, a kernel that died, and a smoke boot.
+#include "qemu/launcher.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <algorithm>
+
+namespace perfkit::qemu {
+namespace {
+
+bool Has(const std::vector<std::string>& argv, const std::string& a, const std::string& b) {
+  for (size_t i = 0; i + 1 < argv.size(); ++i) {
+    if (argv[i] == a && argv[i + 1] == b) return true;
+  }
+  return false;
+}
+
+GuestConfig Base() {
+  GuestConfig c;
+  c.image = {"/g/vmlinuz", "/g/initrd.img", "6.1.0-57-cloud-amd64"};
+  c.steps = {"test:rr:randread:4096:1:2", "verify:0:8:7"};
+  return c;
+}
+
+TEST(BuildArgv, BuiltinDeviceWithIothread) {
+  GuestConfig c = Base();
+  c.disk.file = "/var/tmp/disk.img";
+  c.disk.queue_size = 16;
+  c.disk.iothread = true;
+  const auto argv = BuildArgv(c);
+  EXPECT_EQ(argv[0], "qemu-system-x86_64");
+  EXPECT_TRUE(Has(argv, "-accel", "tcg"));
+  EXPECT_TRUE(Has(argv, "-cpu", "max"));
+  EXPECT_TRUE(Has(argv, "-object", "iothread,id=io0"));
+  EXPECT_TRUE(Has(argv, "-blockdev",
+                  "driver=file,node-name=disk0,filename=/var/tmp/disk.img,cache.direct=on"));
+  EXPECT_TRUE(
+      Has(argv, "-device", "virtio-blk-pci,drive=disk0,num-queues=1,queue-size=16,iothread=io0"));
+  EXPECT_TRUE(
+      Has(argv, "-append",
+          "console=ttyS0 quiet panic=-1 perfkit.run=test:rr:randread:4096:1:2,verify:0:8:7"));
+  EXPECT_TRUE(Has(argv, "-object", "memory-backend-memfd,id=mem,size=512M,share=on"));
+}
+
+TEST(BuildArgv, VhostUserUnderKvm) {
+  GuestConfig c = Base();
+  c.accel = Accel::kKvm;
+  c.disk.kind = DiskKind::kVhostUser;
+  c.disk.socket = "/tmp/vu.sock";
+  const auto argv = BuildArgv(c);
+  EXPECT_TRUE(Has(argv, "-accel", "kvm"));
+  EXPECT_TRUE(Has(argv, "-cpu", "host"));
+  EXPECT_TRUE(Has(argv, "-chardev", "socket,id=vu0,path=/tmp/vu.sock"));
+  EXPECT_TRUE(Has(argv, "-device", "vhost-user-blk-pci,chardev=vu0,num-queues=1,queue-size=128"));
+  EXPECT_EQ(std::count(argv.begin(), argv.end(), "-blockdev"), 0);
+}
+
+TEST(BuildArgv, SmokeBootHasNoDisk) {
+  GuestConfig c = Base();
+  c.smoke = true;
+  const auto argv = BuildArgv(c);
+  EXPECT_TRUE(Has(argv, "-append", "console=ttyS0 quiet panic=-1 perfkit.smoke=1"));
+  EXPECT_EQ(std::count(argv.begin(), argv.end(), "-device"), 0);
+}
+
+constexpr char kGoodLog[] =
+    "SeaBIOS (version 1.16.2)\r\n"
+    "PERFKIT-UP kernel=6.1.0-57-cloud-amd64\r\n"
+    "PERFKIT-DISK nr_requests=256 max_segments=126 hw_queues=1 tags=128 "
+    "features=0010001001000000000000000000110010000000000000000000000000000000\r\n"
+    "PERFKIT-RESULT name=rr op=randread bs=4096 qd=1 ops=7072 seconds=2.0003 iops=3535.5 "
+    "mbps=14.48 p50_us=265 p99_us=913 irqs=7072\r\n"
+    "PERFKIT-VERIFY first=0 sectors=8 bad=0 first_bad=0\r\n"
+    "PERFKIT-DONE\r\n"
+    "[    3.348337] reboot: Power down\r\n";
+
+TEST(ParseSerialLog, AGoodRun) {
+  auto r = ParseSerialLog(kGoodLog);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->kernel, "6.1.0-57-cloud-amd64");
+  EXPECT_EQ(r->disk.tags, 128);
+  EXPECT_EQ(r->disk.max_segments, 126);
+  EXPECT_TRUE(r->disk.Feature(29));  // EVENT_IDX
+  EXPECT_TRUE(r->disk.Feature(28));  // INDIRECT_DESC
+  EXPECT_FALSE(r->disk.Feature(24));
+  EXPECT_FALSE(r->disk.Feature(200));
+  ASSERT_EQ(r->tests.size(), 1u);
+  EXPECT_EQ(r->tests[0].name, "rr");
+  EXPECT_EQ(r->tests[0].depth, 1);
+  EXPECT_EQ(r->tests[0].ops, 7072u);
+  EXPECT_DOUBLE_EQ(r->tests[0].iops, 3535.5);
+  EXPECT_DOUBLE_EQ(r->tests[0].p99_us, 913);
+  EXPECT_EQ(r->tests[0].interrupts, 7072);
+  ASSERT_EQ(r->verifies.size(), 1u);
+  EXPECT_EQ(r->verifies[0].bad, 0u);
+}
+
+TEST(ParseSerialLog, TheGuestsOwnErrorIsTheMessage) {
+  auto r = ParseSerialLog(
+      "PERFKIT-UP kernel=x\nPERFKIT-ERROR rr: io_submit: Invalid argument\nPERFKIT-DONE\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "the guest reported: rr: io_submit: Invalid argument");
+}
+
+TEST(ParseSerialLog, AKernelThatDiedShowsTheConsolesEnd) {
+  auto r = ParseSerialLog(
+      "PERFKIT-UP kernel=x\n[ 1.0] virtio_blk: probe failed\n[ 1.1] Kernel panic - not syncing\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("stopped before finishing"), std::string::npos);
+  EXPECT_NE(r.status().message().find("Kernel panic"), std::string::npos);
+  auto never = ParseSerialLog("SeaBIOS\nBooting from ROM...\n");
+  ASSERT_FALSE(never.ok());
+  EXPECT_NE(never.status().message().find("never reached its init"), std::string::npos);
+}
+
+TEST(ParseSerialLog, ASmokeBootNeedsOnlyItsInit) {
+  EXPECT_TRUE(ParseSerialLog("PERFKIT-UP kernel=x\n", /*smoke=*/true).ok());
+  EXPECT_FALSE(ParseSerialLog("PERFKIT-UP kernel=x\n", /*smoke=*/false).ok());
+}
+
+TEST(ChooseAccel, TheEnvironmentDecidesWithoutAProbe) {
+  setenv("PERFKIT_QEMU_ACCEL", "tcg", 1);
+  const AccelChoice tcg = ChooseAccel(SystemLauncher(), Base());
+  EXPECT_EQ(tcg.accel, Accel::kTcg);
+  setenv("PERFKIT_QEMU_ACCEL", "kvm", 1);
+  EXPECT_EQ(ChooseAccel(SystemLauncher(), Base()).accel, Accel::kKvm);
+  unsetenv("PERFKIT_QEMU_ACCEL");
+}
+
+TEST(FindGuestImage, SaysWhereTheKernelComesFrom) {
+  auto image = FindGuestImage("/nonexistent");
+  ASSERT_FALSE(image.ok());
+  EXPECT_NE(image.status().message().find("scripts/setup.sh"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace perfkit::qemu
