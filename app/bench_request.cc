@@ -56,6 +56,7 @@ Result<BenchRequest> MakeBenchRequest(const BenchFlags& flags) {
   const int usual = flags.quick ? 3 : 10;
   r.run.repetitions = flags.repetitions.value_or(all_fix ? suite_default : usual);
   r.run.quick = flags.quick;
+  r.run.energy = flags.energy;
   r.run.min_time_s = flags.min_time_s.value_or(flags.quick ? 0.01 : 0.05);
   if (r.run.repetitions < 1 || r.run.repetitions > 1000) {
     return Status::InvalidArgument("--repetitions must be from 1 to 1000");
@@ -85,6 +86,7 @@ std::vector<std::string> BenchRequest::ToArgv() const {
   argv.insert(argv.end(), {"--repetitions", std::to_string(run.repetitions), "--min-time",
                            fmt::format("{}", run.min_time_s)});
   if (run.quick) argv.push_back("--quick");
+  if (run.energy) argv.push_back("--energy");
   if (!run.interleave) argv.push_back("--no-interleave");
   if (!run.counters.empty()) {
     std::string list;

@@ -23,6 +23,7 @@ struct BenchFlags {
   bool quick = false;
   bool no_interleave = false;
   std::optional<std::string> counters;  // set: --counters given; empty: the default set
+  bool energy = false;
   std::vector<std::string> tags;
   std::string db;
   std::string json_out;

@@ -1,6 +1,7 @@
 #include "app/measure.h"
 
 #include "app/database.h"
+#include "app/power.h"
 #include "app/run_record.h"
 #include "app/static_tls.h"
 #include "report/gbench_json.h"
@@ -25,7 +26,17 @@ void Accumulate(RunRecord& run, const BenchmarkResult& r) {
 
 Result<Measurement> PrepareMeasurement(const BenchRequest& request) {
   ReserveStaticTls(request.run.suites);
-  auto selection = harness::Select(request.run);
+  harness::RunOptions run = request.run;
+  if (run.energy) {
+    // Without an energy source, energy is estimated from this host's profile.
+    auto profile = LoadHostPowerProfile(request.db);
+    if (!profile.ok()) return profile.status();
+    if (*profile) {
+      run.energy_model = ModelOf(**profile);
+      run.energy_model_validated = (*profile)->validated;
+    }
+  }
+  auto selection = harness::Select(run);
   if (!selection.ok()) return selection.status();
   auto store = OpenStore(request.db);
   if (!store.ok()) return store.status();
@@ -60,6 +71,13 @@ Result<MeasuredRun> MeasureIntoStore(store::Store& store, const harness::Selecti
   m.run.status = finished ? RunStatus::kComplete : RunStatus::kInterrupted;
   m.run.ended_at = NowIso8601();
   Status closed = store.FinishRun(m.run.id, m.run.status, m.run.ended_at);
+  if (selection.energy && closed.ok()) {
+    std::vector<store::PowerSampleRow> rows;
+    for (const harness::EnergySample& e : selection.energy->samples()) {
+      rows.push_back({e.unix_time, e.watts, selection.energy->measured(), e.u, "bench", m.run.id});
+    }
+    closed = store.SavePowerSamples(rows);
+  }
   if (!write_error.ok()) return write_error;
   if (!closed.ok()) return closed;
   return m;

@@ -49,6 +49,23 @@ bool RunQuiet(Launcher& launcher, const std::vector<std::string>& argv, std::str
   return false;
 }
 
+}  // namespace
+
+Status RunPlotScript(Launcher& launcher, const std::string& script,
+                     const std::vector<std::string>& args) {
+  std::string err;
+  if (!fs::exists(Python()) || !RunQuiet(launcher, {Python(), "-c", "import matplotlib"}, &err)) {
+    return Status::Error(Python() +
+                         " with matplotlib is needed (apt-get install python3-matplotlib)");
+  }
+  std::vector<std::string> argv = {Python(), PlotsDir() + "/" + script};
+  argv.insert(argv.end(), args.begin(), args.end());
+  if (!RunQuiet(launcher, argv, &err)) return Status::Error(script + ": " + err);
+  return OkStatus();
+}
+
+namespace {
+
 // Runs the plot jobs; returns the ones that produced a PNG and, in *note,
 // what the reader should know about the others.
 std::vector<report::PlotJob> MakePlots(const report::ReportPlan& plan, const fs::path& staging,

@@ -24,4 +24,9 @@ Status WriteReportFiles(const report::ReportInput& in, const std::string& out_di
                         Launcher& launcher, std::string* note,
                         Publisher publish = &PublishDirectory);
 
+// Runs one plot script of report/plots with matplotlib: fails with the
+// reason (no python3-matplotlib, or the script's own last error line).
+Status RunPlotScript(Launcher& launcher, const std::string& script,
+                     const std::vector<std::string>& args);
+
 }  // namespace perfkit::app

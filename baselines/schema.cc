@@ -113,6 +113,30 @@ ALTER TABLE runs ADD COLUMN owner_start_time TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN owner_boot_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN owner_hostname TEXT NOT NULL DEFAULT '';
 )sql",
+    // 5: power: fitted or imported model profiles per host (the newest is
+    // the one in use), and power samples over time from `power record`
+    // and `bench --energy`.
+    R"sql(
+CREATE TABLE power_profiles(
+  id INTEGER PRIMARY KEY,
+  host_fingerprint TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  source TEXT NOT NULL,
+  p_idle_w REAL NOT NULL,
+  c_cpu_w_per_util REAL NOT NULL,
+  c_mem_w_per_gbps REAL NOT NULL,
+  validated INTEGER NOT NULL,
+  provenance_json TEXT NOT NULL);
+CREATE TABLE power_samples(
+  id INTEGER PRIMARY KEY,
+  unix_time REAL NOT NULL,
+  watts REAL NOT NULL,
+  measured INTEGER NOT NULL,
+  u REAL NOT NULL,
+  origin TEXT NOT NULL,
+  run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL);
+CREATE INDEX power_samples_by_time ON power_samples(unix_time);
+)sql",
 };
 
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);

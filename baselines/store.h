@@ -32,6 +32,29 @@ struct BaselineListing {
   int64_t saves = 0;
 };
 
+// A power model for one host: fitted by `power calibrate` against an
+// energy source, or imported. The newest for a host is the one in use.
+struct PowerProfile {
+  std::string host_fingerprint;
+  std::string created_at;
+  std::string source;  // "powercap (package-0)", "reference meter log.csv", "imported from f.json"
+  double p_idle_w = 0;
+  double c_cpu_w_per_util = 0;
+  double c_mem_w_per_gbps = 0;
+  bool validated = false;
+  std::string provenance_json;  // the loads, their figures and the validation
+};
+
+// One point of power history.
+struct PowerSampleRow {
+  double unix_time = 0;
+  double watts = 0;
+  bool measured = false;  // from an energy source; false: the model's estimate
+  double u = 0;
+  std::string origin;  // "record", "bench"
+  int64_t run_id = 0;  // the bench run, or 0
+};
+
 struct BaselineSave {
   int64_t run_id = 0;
   std::string run_uuid;
@@ -92,6 +115,12 @@ class Store {
   Status SaveProfile(const StoredProfile& profile);
   Result<std::vector<StoredProfile>> LoadProfiles(int64_t run_id);
 
+  // Power profiles and history (schema 5; an older database opened read-only
+  // has none).
+  Status SavePowerProfile(const PowerProfile& profile);
+  Result<std::vector<PowerProfile>> LoadPowerProfiles(const std::string& host_fingerprint);
+  Status SavePowerSamples(const std::vector<PowerSampleRow>& samples);
+  Result<std::vector<PowerSampleRow>> LoadPowerSamples(double since_unix_time);
   // "ok" when SQLite's integrity_check passes.
   Result<std::string> IntegrityCheck();
 

@@ -35,8 +35,10 @@ int Finish(const RunRecord& run, const std::string& db, const std::string& json_
 
 int RunExternal(const BenchOptions& o) {
   const app::BenchFlags& f = o.flags;
-  if (!f.suites.empty() || f.counters) {
-    return Fail(kExitUsage, std::string(f.suites.empty() ? "--counters" : "--suite") +
+  if (!f.suites.empty() || f.counters || f.energy) {
+    return Fail(kExitUsage, std::string(!f.suites.empty() ? "--suite"
+                                        : f.counters      ? "--counters"
+                                                          : "--energy") +
                                 " cannot be used with --exec (it runs the executable's own "
                                 "benchmarks)");
   }
@@ -76,6 +78,12 @@ int RunBench(const BenchOptions& o) {
     PrintCountersTable(measured->run, request->run.counters, m->selection.counters->unsupported(),
                        stdout);
   }
+  if (m->selection.energy) {
+    PrintCountersTable(measured->run, {"energy_j", "power_w", "energy_est_j", "power_est_w"},
+                       {m->selection.energy_note}, stdout);
+  } else if (request->run.energy) {
+    fmt::print("\n{}\n", m->selection.energy_note);
+  }
   return Finish(measured->run, request->db, request->json_out, measured->interrupted);
 }
 
@@ -92,6 +100,9 @@ Runner AddBench(CLI::App& app) {
                   "Count events around each repetition: libpfm4 names, comma-separated (alone: "
                   "cycles,instructions,branches,branch-misses,cache-references,cache-misses)")
       ->expected(0, 1);
+  cmd->add_flag("--energy", opts->flags.energy,
+                "Energy per iteration beside time: measured by an energy source, else estimated "
+                "from the host's power profile (perfkit power)");
   cmd->add_option("--json", opts->flags.json_out, "Also write the run as Google Benchmark JSON");
   cmd->add_option("--exec", opts->exec,
                   "Run this Google Benchmark executable instead of perfkit's suites");

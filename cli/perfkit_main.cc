@@ -28,6 +28,7 @@ Runner AddRings(CLI::App& app);
 Runner AddRuns(CLI::App& app);
 Runner AddSysinfo(CLI::App& app);
 Runner AddVirtio(CLI::App& app);
+Runner AddPower(CLI::App& app);
 
 const std::vector<CommandEntry>& Commands() {
   static const std::vector<CommandEntry> commands = {
@@ -47,6 +48,7 @@ const std::vector<CommandEntry>& Commands() {
       {"jit", &AddJit},
       {"rings", &AddRings},
       {"virtio", &AddVirtio},
+      {"power", &AddPower},
       {"profile", &AddProfile},
   };
   return commands;

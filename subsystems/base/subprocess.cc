@@ -89,12 +89,14 @@ struct ChildPlan {
   int error_fd = -1;                                  // errno of a failed exec
   const int* keep = nullptr;                          // descriptors kept across exec
   size_t keep_count = 0;
+  bool new_process_group = false;
 };
 
 [[noreturn]] void RunChild(const ChildPlan& p) {
   sigset_t all;
   sigemptyset(&all);
   sigprocmask(SIG_SETMASK, &all, nullptr);
+  if (p.new_process_group) setpgid(0, 0);
   if (p.go_fd >= 0) {
     char byte;
     ssize_t n;
@@ -284,9 +286,12 @@ class SystemLauncherImpl : public Launcher {
     plan.error_fd = fds.error[1];
     plan.keep = o.keep_fds.data();
     plan.keep_count = o.keep_fds.size();
+    plan.new_process_group = o.new_process_group;
     const pid_t pid = fork();
     if (pid < 0) return Status::Error(Errno("fork"));
     if (pid == 0) RunChild(plan);
+    // Both sides set the group, so it exists whichever runs first.
+    if (o.new_process_group) setpgid(pid, pid);
     fds.CloseChildEnds();  // else EOF never comes on the pipes the child writes
     auto process =
         std::make_unique<SystemProcess>(pid, o.argv[0], fds.Take(fds.error[0]), fds.Take(fds.go[1]),

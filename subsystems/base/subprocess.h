@@ -39,6 +39,9 @@ struct SpawnOptions {
   // Descriptors the child keeps, at the same numbers (a ring's memfd, a
   // pipe end); every other one of ours is closed on exec.
   std::vector<int> keep_fds;
+  // The child leads a process group of its own (its pid), so the whole
+  // command, children included, can be signalled as one.
+  bool new_process_group = false;
 };
 
 struct ExitInfo {

@@ -147,11 +147,14 @@ void InitializeBenchmarkLibrary(double min_time_s) {
 // and the reported call's counts are the ones kept.
 std::function<void(benchmark::State&)> WithCounters(const suites::BenchmarkSpec& b,
                                                     const Selection& selection) {
-  if (!selection.counters) return b.fn;
-  return [fn = b.fn, counters = selection.counters](benchmark::State& state) {
-    counters->Start();
+  if (!selection.counters && !selection.energy) return b.fn;
+  return [fn = b.fn, counters = selection.counters,
+          energy = selection.energy](benchmark::State& state) {
+    if (energy) energy->Start();
+    if (counters) counters->Start();
     fn(state);
-    counters->Stop(state);
+    if (counters) counters->Stop(state);
+    if (energy) energy->Stop(state);
   };
 }
 
@@ -169,6 +172,15 @@ Result<Selection> Select(const RunOptions& options) {
     auto counters = CounterGroup::Open(options.counters);
     if (!counters.ok()) return Status::InvalidArgument(counters.error());
     selection.counters = std::move(counters).value();
+  }
+  if (options.energy) {
+    auto meter = EnergyMeter::Open(options.energy_model, options.energy_model_validated);
+    if (meter.ok()) {
+      selection.energy = std::move(*meter);
+      selection.energy_note = "energy: " + selection.energy->description();
+    } else {
+      selection.energy_note = "energy: not measured: " + meter.error();
+    }
   }
   suites::SetQuickMode(options.quick);
   for (const suites::SuiteEntry* entry : options.suites) {

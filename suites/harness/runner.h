@@ -11,6 +11,7 @@
 
 #include "subsystems/base/status.h"
 #include "suites/harness/counters.h"
+#include "suites/harness/energy.h"
 #include "suites/result.h"
 #include "suites/suite.h"
 
@@ -20,12 +21,15 @@ struct RunOptions {
   std::vector<const suites::SuiteEntry*> suites;  // from suites::ResolveSuites
   std::string filter;                             // ECMAScript regex over names; empty: all
   int repetitions = 10;
-  double min_time_s = 0.05;           // per repetition
-  bool quick = false;                 // suites make their smaller matrix
-  bool interleave = true;             // false: rounds keep registration order
-  bool progress = false;              // a progress line on stderr
-  unsigned seed = 0;                  // 0: random
-  std::vector<std::string> counters;  // libpfm4 names read around each repetition
+  double min_time_s = 0.05;                       // per repetition
+  bool quick = false;                             // suites make their smaller matrix
+  bool interleave = true;                         // false: rounds keep registration order
+  bool progress = false;                          // a progress line on stderr
+  unsigned seed = 0;                              // 0: random
+  std::vector<std::string> counters;              // libpfm4 names read around each repetition
+  bool energy = false;                            // energy per iteration (energy.h)
+  std::optional<power::PowerModel> energy_model;  // the host's profile, for estimates
+  bool energy_model_validated = false;
 };
 
 struct Selection {
@@ -34,6 +38,8 @@ struct Selection {
   std::vector<std::string> skipped;        // engines the machine cannot run, with why
   std::vector<suites::Claim> claims;       // of the selected suites
   std::shared_ptr<CounterGroup> counters;  // when RunOptions asked for counters
+  std::shared_ptr<EnergyMeter> energy;     // when RunOptions asked for energy and it can be had
+  std::string energy_note;                 // how energy is measured, or why it is not
 };
 
 // Makes the suites' benchmarks and keeps those the filter matches, each

@@ -40,7 +40,7 @@ RunRecord MakeRun(const std::string& uuid, RunStatus status = RunStatus::kComple
 }
 
 TEST(StoreHardening, UnknownSchemaVersionsAreRefusedUntouched) {
-  for (int version : {-1, -2, -3, -4, -2147483647, 5, 999}) {
+  for (int version : {-1, -2, -3, -4, -2147483647, 6, 999}) {  // 6: one past the newest
     TempDir dir;
     const std::string path = dir.File("p.db");
     ASSERT_TRUE(Store::Open(path).ok());
@@ -56,6 +56,28 @@ TEST(StoreHardening, UnknownSchemaVersionsAreRefusedUntouched) {
     }
     EXPECT_EQ(ReadFileOrDie(path), before) << version;
   }
+}
+
+TEST(StoreHardening, ADatabaseOfSchemaFourGainsThePowerTablesAndKeepsItsRuns) {
+  TempDir dir;
+  const std::string path = dir.File("p.db");
+  {
+    auto store = Store::Open(path);
+    ASSERT_TRUE(store.ok());
+    RunRecord run = MakeRun("4a4a4a4a-0000-0000-0000-000000000000");
+    ASSERT_TRUE((*store)->SaveRun(run).ok());
+  }
+  // What perfkit before the power tables left behind.
+  Sql(path, "DROP TABLE power_samples; DROP TABLE power_profiles; PRAGMA user_version = 4");
+  auto store = Store::Open(path);
+  ASSERT_TRUE(store.ok()) << store.error();
+  EXPECT_TRUE((*store)->LoadRun("latest").ok());
+  PowerProfile p{"host", "2026-01-01T00:00:00Z", "test", 40, 60, 0.5, false, "{}"};
+  ASSERT_TRUE((*store)->SavePowerProfile(p).ok());
+  auto profiles = (*store)->LoadPowerProfiles("host");
+  ASSERT_TRUE(profiles.ok());
+  ASSERT_EQ(profiles->size(), 1u);
+  EXPECT_EQ(profiles->front().c_cpu_w_per_util, 60);
 }
 
 TEST(StoreHardening, AForeignSqliteDatabaseIsRefusedBeforeAnythingIsWritten) {

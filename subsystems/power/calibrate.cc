@@ -1,0 +1,119 @@
+#include "subsystems/power/calibrate.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
+
+#include "subsystems/power/cpu_usage.h"
+#include "subsystems/power/reference_meter.h"
+
+namespace perfkit::power {
+
+CalibrationPlan MakePlan(bool quick) {
+  CalibrationPlan plan;
+  const std::vector<double> cpu =
+      quick ? std::vector<double>{0, 0.5, 1} : std::vector<double>{0, 0.25, 0.5, 0.75, 1};
+  const std::vector<double> mem =
+      quick ? std::vector<double>{0, 1} : std::vector<double>{0, 0.5, 1};
+  for (double m : mem) {
+    for (double c : cpu) plan.ladder.push_back({LoadKind::kLadder, c, m});
+  }
+  plan.held_out = {{LoadKind::kIntegerMix, 0.6, 0}, {LoadKind::kPointerChase, 0, 0}};
+  if (!quick) {
+    plan.held_out.push_back({LoadKind::kLadder, 0.35, 0.3});
+    plan.held_out.push_back({LoadKind::kIntegerMix, 0.9, 0});
+  }
+  plan.warmup_s = quick ? 0.5 : 1;
+  plan.step_s = quick ? 4 : 8;
+  return plan;
+}
+
+Result<Interval> MeasureLoad(const LoadSpec& spec, double warmup_s, double seconds,
+                             EnergySource* source, const std::function<bool()>& interrupted) {
+  Load load(spec);
+  auto stopped = [&] { return interrupted && interrupted(); };
+  const auto warm = std::chrono::steady_clock::now() + std::chrono::duration<double>(warmup_s);
+  while (std::chrono::steady_clock::now() < warm && !stopped()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Interval in;
+  in.observation.load = spec.Describe();
+  auto ticks0 = ReadCpuTicks();
+  if (!ticks0.ok()) return ticks0.status();
+  const uint64_t bytes0 = load.bytes();
+  double joules0 = 0;
+  if (source != nullptr) {
+    auto j = source->Joules();
+    if (!j.ok()) return j.status();
+    joules0 = *j;
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  in.unix_from = UnixSeconds();
+  const auto end = t0 + std::chrono::duration<double>(seconds);
+  // Read the source every 100 ms: a counter must not wrap twice unseen, and
+  // a power-only source is integrated from its readings.
+  while (std::chrono::steady_clock::now() < end) {
+    if (stopped()) return Status::Cancelled("interrupted");
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (source != nullptr) {
+      if (auto j = source->Joules(); !j.ok()) return j.status();
+    }
+  }
+  const auto t1 = std::chrono::steady_clock::now();
+  in.unix_to = UnixSeconds();
+  auto ticks1 = ReadCpuTicks();
+  if (!ticks1.ok()) return ticks1.status();
+  Observation& o = in.observation;
+  o.seconds = std::chrono::duration<double>(t1 - t0).count();
+  o.u = Utilisation(*ticks0, *ticks1);
+  o.bw_gbps = static_cast<double>(load.bytes() - bytes0) / o.seconds / 1e9;
+  if (source != nullptr) {
+    auto j = source->Joules();
+    if (!j.ok()) return j.status();
+    o.joules = *j - joules0;
+  }
+  return in;
+}
+
+Result<Calibration> Calibrate(const CalibrationPlan& plan, const CalibrationIo& io) {
+  if (io.source == nullptr && io.reference.empty()) {
+    return Status::Error("calibration needs an energy source or a reference meter's log");
+  }
+  std::vector<Interval> ladder, held_out;
+  const size_t total = plan.ladder.size() + plan.held_out.size();
+  size_t done = 0;
+  for (auto* list : {&plan.ladder, &plan.held_out}) {
+    for (const LoadSpec& spec : *list) {
+      if (io.progress) {
+        io.progress(fmt::format("[{}/{}] {}{}", ++done, total, spec.Describe(),
+                                list == &plan.held_out ? " (held out)" : ""));
+      }
+      auto in = MeasureLoad(spec, plan.warmup_s, plan.step_s, io.source, io.interrupted);
+      if (!in.ok()) return in.status();
+      (list == &plan.ladder ? ladder : held_out).push_back(*in);
+    }
+  }
+  if (!io.reference.empty()) {
+    auto meter = ReferenceMeter::Load(io.reference);
+    if (!meter.ok()) return meter.status();
+    for (auto* list : {&ladder, &held_out}) {
+      for (Interval& in : *list) {
+        auto j = meter->Joules(in.unix_from, in.unix_to);
+        if (!j.ok()) return j.status();
+        in.observation.joules = *j;
+      }
+    }
+  }
+  Calibration c;
+  for (const Interval& in : ladder) c.ladder.push_back(in.observation);
+  for (const Interval& in : held_out) c.held_out.push_back(in.observation);
+  auto model = Fit(c.ladder);
+  if (!model.ok()) return model.status();
+  c.model = *model;
+  c.validation = Validate(c.model, c.held_out);
+  c.validated = c.validation.n > 0 && c.validation.mape_pct <= kValidatedMapePct;
+  return c;
+}
+
+}  // namespace perfkit::power

@@ -1,0 +1,207 @@
+// `perfkit power` as a user runs it. This machine has no energy counter, so
+// calibration runs against a fake powercap tree (or a fake meter's log)
+// that this test drives from the machine's real utilisation through a known
+// model, P = 40 W + 60 W x u; the quick calibration must find it again.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "subsystems/power/cpu_usage.h"
+#include "tests/test_util.h"
+
+namespace perfkit::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Writes the energy a known model of the real utilisation would use, every
+// 20 ms: into powercap's energy_uj (starting near its wrap), or as a
+// meter's CSV log.
+class FakeMeter {
+ public:
+  enum class Kind { kPowercap, kCsv };
+  FakeMeter(Kind kind, std::string where, double idle_w, double cpu_w)
+      : kind_(kind), where_(std::move(where)), idle_w_(idle_w), cpu_w_(cpu_w) {
+    if (kind_ == Kind::kPowercap) {
+      fs::create_directories(where_);
+      std::ofstream(where_ + "/name") << "package-0\n";
+      std::ofstream(where_ + "/max_energy_range_uj") << kRange << "\n";
+      Publish(kRange - 3'000'000);
+    }
+    thread_ = std::thread([this] { Drive(); });
+  }
+  ~FakeMeter() {
+    stop_ = true;
+    thread_.join();
+  }
+
+ private:
+  static constexpr uint64_t kRange = 262143328850;
+
+  void Publish(uint64_t uj) const {
+    const std::string tmp = where_ + "/energy_uj.tmp";
+    std::ofstream(tmp) << uj << "\n";
+    fs::rename(tmp, where_ + "/energy_uj");  // readers never see half a number
+  }
+
+  void Drive() {
+    auto ticks = power::ReadCpuTicks();
+    double uj = static_cast<double>(kRange - 3'000'000);
+    auto last = std::chrono::steady_clock::now();
+    std::ofstream csv;
+    if (kind_ == Kind::kCsv) csv.open(where_);
+    while (!stop_) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      auto now_ticks = power::ReadCpuTicks();
+      const auto now = std::chrono::steady_clock::now();
+      const double watts = idle_w_ + cpu_w_ * power::Utilisation(*ticks, *now_ticks);
+      ticks = now_ticks;
+      if (kind_ == Kind::kPowercap) {
+        uj += watts * std::chrono::duration<double>(now - last).count() * 1e6;
+        Publish(static_cast<uint64_t>(uj) % (kRange + 1));
+      } else {
+        const double unix_now =
+            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
+        csv << std::fixed << unix_now << "," << watts << "\n" << std::flush;
+      }
+      last = now;
+    }
+  }
+
+  Kind kind_;
+  std::string where_;
+  double idle_w_, cpu_w_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+CommandResult Perfkit(const std::string& root, std::vector<std::string> args) {
+  std::vector<std::string> argv = {"env", "PERFKIT_SYSFS_ROOT=" + root, PerfkitBinary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv);
+}
+
+void ExpectWithinPct(double got, double want, double pct, const char* what) {
+  EXPECT_LE(std::abs(got - want), want * pct / 100) << what << ": " << got << " vs " << want;
+}
+
+TEST(Power, StatusWithoutASourceSaysWhyAndCreatesNothing) {
+  TempDir dir;
+  auto r = Perfkit(dir.path(), {"power", "status", "--db", dir.File("p.db")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("source     none (powercap: no "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("profile    none"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(dir.File("p.db")));
+  auto c = Perfkit(dir.path(), {"power", "calibrate", "--quick", "--db", dir.File("p.db")});
+  EXPECT_EQ(c.exit_code, 3);
+  EXPECT_NE(c.err.find("perfkit: no energy source to calibrate against"), std::string::npos)
+      << c.err;
+  EXPECT_FALSE(fs::exists(dir.File("p.db")));
+}
+
+TEST(Power, CalibrationFindsTheModelBehindAFakePowercapTree) {
+  TempDir dir;
+  FakeMeter meter(FakeMeter::Kind::kPowercap, dir.path() + "/sys/class/powercap/intel-rapl:0", 40,
+                  60);
+  auto r =
+      Perfkit(dir.path(), {"power", "calibrate", "--quick", "--json", "--db", dir.File("p.db")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["source"], "powercap (package-0)");
+  ExpectWithinPct(j["p_idle_w"].get<double>(), 40, 10, "p_idle_w");
+  ExpectWithinPct(j["c_cpu_w_per_util"].get<double>(), 60, 10, "c_cpu_w_per_util");
+  // The fake has no memory term: what the fit gives it stays small.
+  EXPECT_LT(j["c_mem_w_per_gbps"].get<double>() * 10, 4) << r.out;
+  EXPECT_LE(j["validation"]["mape_pct"].get<double>(), 15) << r.out;
+  EXPECT_TRUE(j["validated"].get<bool>()) << r.out;
+
+  auto status = Perfkit(dir.path(), {"power", "status", "--db", dir.File("p.db")});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("source     powercap (package-0)"), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("measured   "), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("estimated  "), std::string::npos) << status.out;
+  EXPECT_NE(status.out.find("(validated"), std::string::npos) << status.out;
+}
+
+TEST(Power, CalibrationAgainstAMetersLog) {
+  TempDir dir;
+  const std::string log = dir.File("meter.csv");
+  FakeMeter meter(FakeMeter::Kind::kCsv, log, 30, 50);
+  auto r = Perfkit(dir.path(), {"power", "calibrate", "--quick", "--json", "--reference", log,
+                                "--db", dir.File("p.db")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["source"], "reference meter " + log);
+  ExpectWithinPct(j["p_idle_w"].get<double>(), 30, 10, "p_idle_w");
+  ExpectWithinPct(j["c_cpu_w_per_util"].get<double>(), 50, 10, "c_cpu_w_per_util");
+}
+
+TEST(Power, AnImportedProfileDrivesBudgetsEnergyAndHistory) {
+  TempDir dir;
+  const std::string db = dir.File("p.db");
+  const std::string& root = dir.path();
+  WriteFileOrDie(dir.File("bad.json"),
+                 R"({"p_idle_w": 40, "c_cpu_w_per_util": -1, "c_mem_w_per_gbps": 0})");
+  auto bad = Perfkit(root, {"power", "profile", "import", dir.File("bad.json"), "--db", db});
+  EXPECT_EQ(bad.exit_code, 3);
+  EXPECT_NE(bad.err.find("'c_cpu_w_per_util' must be a finite number >= 0"), std::string::npos)
+      << bad.err;
+  EXPECT_FALSE(fs::exists(db));
+
+  WriteFileOrDie(dir.File("p.json"),
+                 R"({"source": "a bench meter", "p_idle_w": 40, "c_cpu_w_per_util": 60,)"
+                 R"( "c_mem_w_per_gbps": 0.5})");
+  auto imported = Perfkit(root, {"power", "profile", "import", dir.File("p.json"), "--db", db});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  EXPECT_NE(imported.out.find("not validated"), std::string::npos) << imported.out;
+
+  auto low = Perfkit(root, {"power", "run", "--budget", "30", "--db", db, "--", "true"});
+  EXPECT_EQ(low.exit_code, 2);
+  EXPECT_NE(low.err.find("at or below this machine's idle power"), std::string::npos) << low.err;
+
+  auto run = Perfkit(root, {"power", "run", "--budget", "55", "--db", db, "--", "sh", "-c",
+                            "head -c 150000000 /dev/zero | sha256sum"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const size_t held = run.out.find("the budget held in ");
+  ASSERT_NE(held, std::string::npos) << run.out;
+  EXPECT_GE(std::stod(run.out.substr(held + 19)), 95) << run.out;
+
+  auto bench = Perfkit(root, {"bench", "--suite", "crc32", "--quick", "--filter",
+                              "crc32c/slice8/4096$", "--energy", "--db", db});
+  ASSERT_EQ(bench.exit_code, 0) << bench.err;
+  EXPECT_NE(bench.out.find("energy: estimated from the power profile (not validated"),
+            std::string::npos)
+      << bench.out;
+  EXPECT_NE(bench.out.find("energy_est_j"), std::string::npos) << bench.out;
+
+  auto record = Perfkit(root, {"power", "record", "--duration", "1s", "--db", db});
+  ASSERT_EQ(record.exit_code, 0) << record.err;
+  EXPECT_NE(record.out.find("estimated samples"), std::string::npos) << record.out;
+
+  auto history = Perfkit(root, {"power", "history", "--db", db, "-o", dir.File("power.png")});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  for (const char* origin :
+       {"bench (estimated)", "record (estimated)", "run --budget (estimated)"}) {
+    EXPECT_NE(history.out.find(origin), std::string::npos) << origin << "\n" << history.out;
+  }
+  EXPECT_GT(fs::file_size(dir.File("power.png")), 1000u);
+}
+
+TEST(Power, BenchEnergyWithoutSourceOrProfileRunsAndSaysWhy) {
+  TempDir dir;
+  auto r = Perfkit(dir.path(), {"bench", "--suite", "crc32", "--quick", "--filter",
+                                "crc32c/slice8/4096$", "--energy", "--db", dir.File("p.db")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("energy: not measured: no energy source here"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace perfkit::testing
