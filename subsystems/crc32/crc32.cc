@@ -24,7 +24,11 @@ std::vector<Engine> MakeEngines() {
   const auto pclmul = Missing(f.sse42 && f.pclmulqdq, "CPU lacks PCLMULQDQ or SSE4.2");
   const auto vpclmul =
       Missing(f.sse42 && f.pclmulqdq && f.avx2 && f.vpclmulqdq, "CPU lacks VPCLMULQDQ or AVX2");
-  // Ordered slowest to fastest as measured on Zen 3 (see the crc32 suite).
+  const auto avx512 =
+      Missing(f.sse42 && f.pclmulqdq && f.avx2 && f.vpclmulqdq && f.avx512f && f.avx512vl,
+              "CPU lacks AVX-512 (F, VL) or VPCLMULQDQ");
+  // By capability, narrowest first: the widest engine a CPU has is the
+  // best (the crc32 suite checks that on each machine it runs on).
   engines.insert(engines.end(), {
                                     {"sse42", Kind::kCrc32c, &Crc32cSse42, sse42},
                                     {"pclmul", Kind::kCrc32, &Crc32Pclmul, pclmul},
@@ -32,6 +36,8 @@ std::vector<Engine> MakeEngines() {
                                     {"vpclmul", Kind::kCrc32, &Crc32Vpclmul, vpclmul},
                                     {"vpclmul", Kind::kCrc32c, &Crc32cVpclmul, vpclmul},
                                     {"hybrid", Kind::kCrc32c, &Crc32cHybrid, vpclmul},
+                                    {"avx512", Kind::kCrc32, &Crc32Avx512, avx512},
+                                    {"avx512", Kind::kCrc32c, &Crc32cAvx512, avx512},
                                 });
 #elif PERFKIT_AARCH64
   const auto crc = Missing(f.arm_crc32, "CPU lacks the ARMv8 CRC32 extension");

@@ -30,7 +30,7 @@ struct Fold {
   uint64_t hi;
 };
 struct FoldConstants {
-  Fold d128, d256, d384, d512, d768, d1024;
+  Fold d128, d256, d384, d512, d768, d1024, d1536, d2048;
 };
 const FoldConstants& GetFoldConstants(Kind kind);
 
@@ -51,6 +51,8 @@ uint32_t Crc32cPclmul(uint32_t crc, const void* data, size_t size);
 uint32_t Crc32Vpclmul(uint32_t crc, const void* data, size_t size);
 uint32_t Crc32cVpclmul(uint32_t crc, const void* data, size_t size);
 uint32_t Crc32cHybrid(uint32_t crc, const void* data, size_t size);
+uint32_t Crc32Avx512(uint32_t crc, const void* data, size_t size);
+uint32_t Crc32cAvx512(uint32_t crc, const void* data, size_t size);
 uint32_t Crc32Armv8(uint32_t crc, const void* data, size_t size);
 uint32_t Crc32cArmv8(uint32_t crc, const void* data, size_t size);
 

@@ -49,8 +49,8 @@ Fold FoldBy(uint32_t poly, unsigned bits) {
 }
 
 FoldConstants MakeFoldConstants(uint32_t poly) {
-  return {FoldBy(poly, 128), FoldBy(poly, 256), FoldBy(poly, 384),
-          FoldBy(poly, 512), FoldBy(poly, 768), FoldBy(poly, 1024)};
+  return {FoldBy(poly, 128), FoldBy(poly, 256),  FoldBy(poly, 384),  FoldBy(poly, 512),
+          FoldBy(poly, 768), FoldBy(poly, 1024), FoldBy(poly, 1536), FoldBy(poly, 2048)};
 }
 
 }  // namespace

@@ -4,11 +4,10 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <fstream>
-#include <string>
 #include <vector>
 
 #include "subsystems/base/check.h"
+#include "subsystems/base/cpu_caches.h"
 #include "subsystems/base/cpu_features.h"
 #include "subsystems/memops/memops_internal.h"
 
@@ -17,18 +16,11 @@ namespace {
 
 using namespace internal;
 
+// From CPUID, with /sys where CPUID says nothing (some hypervisors hide
+// /sys's cache directory, so /sys alone left the threshold at a guess).
 size_t LastLevelCacheBytes() {
-  size_t best = 0;
-  for (int i = 0; i < 8; ++i) {
-    std::ifstream in("/sys/devices/system/cpu/cpu0/cache/index" + std::to_string(i) + "/size");
-    std::string size;
-    if (!(in >> size)) break;
-    size_t v = std::stoull(size);
-    if (size.back() == 'K') v <<= 10;
-    if (size.back() == 'M') v <<= 20;
-    best = std::max(best, v);
-  }
-  return best;
+  const CpuCaches& c = DetectCaches();
+  return static_cast<size_t>(std::max(c.Bytes("L3"), c.Bytes("L2")));
 }
 
 std::vector<Engine> MakeEngines() {
@@ -49,8 +41,10 @@ std::vector<Engine> MakeEngines() {
 
 const std::vector<Engine>& Engines() {
   static const std::vector<Engine> engines = [] {
+    // Streaming stores win only once the data would not stay in cache; with
+    // the cache size unknown, never stream rather than guess a size.
     const size_t llc = LastLevelCacheBytes();
-    g_non_temporal_threshold = llc == 0 ? size_t{1} << 20 : llc / 2;
+    g_non_temporal_threshold = llc == 0 ? SIZE_MAX : llc / 2;
     return MakeEngines();
   }();
   return engines;

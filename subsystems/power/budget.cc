@@ -59,7 +59,9 @@ struct Cgroup {
       c.why_not = "no cgroup v2 hierarchy";
       return c;
     }
-    const std::string parent = UnderRoot(mount) + (path == "/" ? "" : path);
+    // The real hierarchy, never under PERFKIT_SYSFS_ROOT: this controls the
+    // kernel rather than reading a counter.
+    const std::string parent = mount + (path == "/" ? "" : path);
     auto controllers = ReadText(parent + "/cgroup.controllers");
     if (!controllers.ok() || (" " + *controllers + " ").find(" cpu ") == std::string::npos) {
       c.why_not = "the cpu controller is not available in " + parent;

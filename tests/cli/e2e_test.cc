@@ -31,6 +31,9 @@ TEST(EndToEnd, QuickCrc32BenchIntoAFreshDatabaseAndExport) {
   ASSERT_EQ(bench.exit_code, 0) << bench.err;
   EXPECT_NE(bench.out.find("crc32/crc32c/slice8/4096"), std::string::npos);
   EXPECT_NE(bench.out.find("Our best engine against the best peer"), std::string::npos);
+  // Every engine and peer was checked against the reference before it was timed.
+  EXPECT_EQ((bench.out + bench.err).find("gives wrong CRCs"), std::string::npos) << bench.err;
+  EXPECT_NE(bench.out.find("crc32/crc32/isal/4096"), std::string::npos);
 
   auto exported = RunCommand({PerfkitBinary(), "export", "latest", "--db", db});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
