@@ -27,9 +27,14 @@ __m128i Narrow(__m512i z, const FoldConstants& k) {
 }
 
 template <Kind kind>
-uint32_t Fold512Raw(uint32_t reg, const uint8_t* p, size_t n, CrcFn shorter) {
-  // Below 512 bytes the wider start does not pay for its merge.
-  if (n < 512) return ~shorter(~reg, p, n);
+uint32_t Fold512Raw(uint32_t reg, const uint8_t* p, size_t n) {
+  // Below 256 bytes the four accumulators are not even filled once: the
+  // 128-bit folds, or the crc32 instruction, inline here rather than a call
+  // through the narrower engines.
+  if (n < 256) {
+    if constexpr (kind == Kind::kCrc32c) return Crc32cSse42Raw(reg, p, n);
+    return Fold128Raw<kind>(reg, p, n);
+  }
   const FoldConstants& k = GetFoldConstants(kind);
   __m512i z0 = _mm512_xor_si512(Load512(p),
                                 _mm512_zextsi128_si512(_mm_cvtsi32_si128(static_cast<int>(reg))));
@@ -57,11 +62,11 @@ uint32_t Fold512Raw(uint32_t reg, const uint8_t* p, size_t n, CrcFn shorter) {
 }  // namespace
 
 uint32_t Crc32Avx512(uint32_t crc, const void* data, size_t size) {
-  return ~Fold512Raw<Kind::kCrc32>(~crc, static_cast<const uint8_t*>(data), size, &Crc32Vpclmul);
+  return ~Fold512Raw<Kind::kCrc32>(~crc, static_cast<const uint8_t*>(data), size);
 }
 
 uint32_t Crc32cAvx512(uint32_t crc, const void* data, size_t size) {
-  return ~Fold512Raw<Kind::kCrc32c>(~crc, static_cast<const uint8_t*>(data), size, &Crc32cVpclmul);
+  return ~Fold512Raw<Kind::kCrc32c>(~crc, static_cast<const uint8_t*>(data), size);
 }
 
 }  // namespace perfkit::crc32::internal
