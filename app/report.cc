@@ -9,6 +9,7 @@
 #include "app/run_record.h"
 #include "app/run_ref.h"
 #include "build_info.h"
+#include "git_commit.h"
 #include "report/markdown_report.h"
 #include "report/stats.h"
 

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "build_info.h"
+#include "git_commit.h"
 #include "suites/harness/host_context.h"
 
 namespace perfkit::app {

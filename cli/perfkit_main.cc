@@ -8,6 +8,7 @@
 #include "app/run_record.h"
 #include "build_info.h"
 #include "cli/command.h"
+#include "git_commit.h"
 
 namespace perfkit::cli {
 
