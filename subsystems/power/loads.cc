@@ -90,7 +90,8 @@ void Load::Spin(int cpu, double duty) {
 }
 
 void Load::Stream(double duty) {
-  // Far beyond any last-level cache, so every copy goes to memory.
+  // Twice 64 MiB: more than the last-level cache of most CPUs (not of the
+  // largest server parts), so the copies go to memory.
   constexpr size_t kBytes = size_t{64} << 20, kChunk = size_t{1} << 20;
   std::unique_ptr<char[]> a(new char[kBytes]), b(new char[kBytes]);
   std::memset(a.get(), 1, kBytes);
