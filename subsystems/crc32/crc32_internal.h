@@ -15,9 +15,25 @@ inline constexpr uint32_t kPolyCrc32c = 0x82F63B78u;
 constexpr uint32_t Poly(Kind kind) { return kind == Kind::kCrc32 ? kPolyCrc32 : kPolyCrc32c; }
 
 // a*b mod P.
-uint32_t MulModP(uint32_t a, uint32_t b, uint32_t poly);
+constexpr uint32_t MulModP(uint32_t a, uint32_t b, uint32_t poly) {
+  uint32_t product = 0;
+  for (uint32_t m = 0x80000000u; m != 0; m >>= 1) {
+    if (a & m) product ^= b;
+    b = (b & 1) ? (b >> 1) ^ poly : b >> 1;
+  }
+  return product;
+}
+
 // x^n mod P.
-uint32_t XPowModP(uint64_t n, uint32_t poly);
+constexpr uint32_t XPowModP(uint64_t n, uint32_t poly) {
+  uint32_t result = 0x80000000u;  // x^0
+  uint32_t square = 0x40000000u;  // x^1, then x^2, x^4, ...
+  for (; n != 0; n >>= 1) {
+    if (n & 1) result = MulModP(result, square, poly);
+    square = MulModP(square, square, poly);
+  }
+  return result;
+}
 
 // Slicing-by-8 over the raw register (no pre/post inversion).
 uint32_t SliceBy8Raw(Kind kind, uint32_t reg, const uint8_t* p, size_t n);
@@ -32,7 +48,22 @@ struct Fold {
 struct FoldConstants {
   Fold d128, d256, d384, d512, d768, d1024, d1536, d2048;
 };
-const FoldConstants& GetFoldConstants(Kind kind);
+
+constexpr Fold FoldBy(uint32_t poly, unsigned bits) {
+  return {XPowModP(bits + 31, poly), XPowModP(bits - 33, poly)};
+}
+
+constexpr FoldConstants MakeFoldConstants(uint32_t poly) {
+  return {FoldBy(poly, 128), FoldBy(poly, 256),  FoldBy(poly, 384),  FoldBy(poly, 512),
+          FoldBy(poly, 768), FoldBy(poly, 1024), FoldBy(poly, 1536), FoldBy(poly, 2048)};
+}
+
+// Computed by the compiler: an engine reads them with no guard and no call.
+inline constexpr FoldConstants kFoldCrc32 = MakeFoldConstants(kPolyCrc32);
+inline constexpr FoldConstants kFoldCrc32c = MakeFoldConstants(kPolyCrc32c);
+constexpr const FoldConstants& GetFoldConstants(Kind kind) {
+  return kind == Kind::kCrc32 ? kFoldCrc32 : kFoldCrc32c;
+}
 
 // For CRC-32C: shift_by_qwords[q] = x^(64q - 33) mod P, so that
 // crc32q(0, clmul(c, shift_by_qwords[q])) == c * x^(64q) mod P. Streams of up

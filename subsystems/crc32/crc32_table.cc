@@ -44,44 +44,10 @@ uint32_t SliceBy8(const Tables& t, uint32_t reg, const uint8_t* p, size_t n) {
   return reg;
 }
 
-Fold FoldBy(uint32_t poly, unsigned bits) {
-  return {XPowModP(bits + 31, poly), XPowModP(bits - 33, poly)};
-}
-
-FoldConstants MakeFoldConstants(uint32_t poly) {
-  return {FoldBy(poly, 128), FoldBy(poly, 256),  FoldBy(poly, 384),  FoldBy(poly, 512),
-          FoldBy(poly, 768), FoldBy(poly, 1024), FoldBy(poly, 1536), FoldBy(poly, 2048)};
-}
-
 }  // namespace
-
-uint32_t MulModP(uint32_t a, uint32_t b, uint32_t poly) {
-  uint32_t product = 0;
-  for (uint32_t m = 0x80000000u; m != 0; m >>= 1) {
-    if (a & m) product ^= b;
-    b = (b & 1) ? (b >> 1) ^ poly : b >> 1;
-  }
-  return product;
-}
-
-uint32_t XPowModP(uint64_t n, uint32_t poly) {
-  uint32_t result = 0x80000000u;  // x^0
-  uint32_t square = 0x40000000u;  // x^1, then x^2, x^4, ...
-  for (; n != 0; n >>= 1) {
-    if (n & 1) result = MulModP(result, square, poly);
-    square = MulModP(square, square, poly);
-  }
-  return result;
-}
 
 uint32_t SliceBy8Raw(Kind kind, uint32_t reg, const uint8_t* p, size_t n) {
   return SliceBy8(kind == Kind::kCrc32 ? kTablesCrc32 : kTablesCrc32c, reg, p, n);
-}
-
-const FoldConstants& GetFoldConstants(Kind kind) {
-  static const FoldConstants crc32 = MakeFoldConstants(kPolyCrc32);
-  static const FoldConstants crc32c = MakeFoldConstants(kPolyCrc32c);
-  return kind == Kind::kCrc32 ? crc32 : crc32c;
 }
 
 const uint32_t* Crc32cShiftTable() {

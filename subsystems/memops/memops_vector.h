@@ -246,12 +246,18 @@ struct Algorithms {
     const auto* a = static_cast<const uint8_t*>(pa);
     const auto* b = static_cast<const uint8_t*>(pb);
     if (n < W) return V::Narrow::Compare(a, b, n);
+    // Head and tail vectors, no loop. Checked in memory order, so the first
+    // mismatch found is the first byte that differs: an overlapped byte that
+    // differs would already have shown up in the earlier vector.
+    if (n <= 2 * W) {
+      const uint64_t m0 = V::EqualMask(a, b), m1 = V::EqualMask(a + n - W, b + n - W);
+      if ((m0 & m1) == V::kAllEqual) return 0;
+      if (m0 != V::kAllEqual) return FirstDifference(a, b, m0);
+      return FirstDifference(a + n - W, b + n - W, m1);
+    }
     if (n <= 4 * W) {
-      // Head and tail vectors, no loop. Checked in memory order, so the first
-      // mismatch found is the first byte that differs: an overlapped byte
-      // that differs would already have shown up in the earlier vector.
-      const size_t mid = n <= 2 * W ? n - W : W;
-      const size_t third = n <= 2 * W ? n - W : n - 2 * W;
+      const size_t mid = W;
+      const size_t third = n - 2 * W;
       const uint64_t m0 = V::EqualMask(a, b), m1 = V::EqualMask(a + mid, b + mid),
                      m2 = V::EqualMask(a + third, b + third),
                      m3 = V::EqualMask(a + n - W, b + n - W);
