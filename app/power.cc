@@ -1,7 +1,6 @@
 #include "app/power.h"
 
 #include <fmt/format.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -24,13 +23,6 @@ namespace perfkit::app {
 namespace {
 
 using nlohmann::json;
-
-double SelfCpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
 
 json ObservationJson(const power::Observation& o, const power::PowerModel& m) {
   return {{"load", o.load},       {"u", o.u},           {"bw_gbps", o.bw_gbps},
@@ -227,7 +219,7 @@ Result<RecordOutcome> RecordPower(const RecordRequest& r) {
   RecordOutcome out;
   out.measured = probe.source != nullptr;
   std::vector<store::PowerSampleRow> pending;
-  const double cpu0 = SelfCpuSeconds();
+  const double cpu0 = power::SelfCpuSeconds();
   const auto start = std::chrono::steady_clock::now();
   const auto interval = std::chrono::duration<double>(r.interval_s);
   auto next = start;
@@ -284,7 +276,7 @@ Result<RecordOutcome> RecordPower(const RecordRequest& r) {
   }
   if (Status st = (*store)->SavePowerSamples(pending); !st.ok()) return st;
   out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  out.cpu_seconds = SelfCpuSeconds() - cpu0;
+  out.cpu_seconds = power::SelfCpuSeconds() - cpu0;
   return out;
 }
 

@@ -27,6 +27,13 @@ std::string Profile(const store::PowerProfile& p) {
                      p.validated ? "validated" : "not validated", p.source, p.created_at);
 }
 
+std::string LocalTime(double unix_seconds) {
+  const std::time_t s = static_cast<std::time_t>(unix_seconds);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&s));
+  return buf;
+}
+
 int ShowStatus(const PowerOptions& o) {
   auto s = app::ReadPowerStatus(o.db);
   if (!s.ok()) return Fail(s.status());
@@ -148,15 +155,9 @@ int History(const PowerOptions& o) {
         sum += r->watts;
         peak = std::max(peak, r->watts);
       }
-      auto when = [](double t) {
-        const std::time_t s = static_cast<std::time_t>(t);
-        char buf[32];
-        std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&s));
-        return std::string(buf);
-      };
       fmt::print("{:<26} {:>7} {:<20} {:<20} {:>8.1f} {:>8.1f}\n", origin, rows.size(),
-                 when(rows.front()->unix_time), when(rows.back()->unix_time), sum / rows.size(),
-                 peak);
+                 LocalTime(rows.front()->unix_time), LocalTime(rows.back()->unix_time),
+                 sum / rows.size(), peak);
     }
   }
   if (!o.plot.empty()) {

@@ -15,8 +15,10 @@ namespace perfkit::cli {
 
 namespace {
 
-int RunServeBlk(const suites::VirtioServeOptions& options) {
-  fmt::print(stderr, "perfkit: serving {} on {}\n", options.blk.file, options.blk.socket_path);
+int RunServeBlk(suites::VirtioServeOptions options) {
+  options.on_listening = [&options] {
+    fmt::print(stderr, "perfkit: serving {} on {}\n", options.blk.file, options.blk.socket_path);
+  };
   auto report = suites::ServeVirtioBlk(options);
   if (!report.ok()) return Fail(report.status());
   for (const std::string& e : report->errors) fmt::print(stderr, "perfkit: {}\n", e);

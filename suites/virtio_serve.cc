@@ -34,6 +34,7 @@ Result<virtio::VhostUserBlkReport> ServeVirtioBlk(const VirtioServeOptions& opti
   }, old_term{};
   sigaction(SIGINT, &sa, &old_int);
   sigaction(SIGTERM, &sa, &old_term);
+  if (options.on_listening) options.on_listening();
   if (options.ready_fd >= 0) {
     (void)WriteFull(options.ready_fd, "ready\n", 6);
     close(options.ready_fd);

@@ -3,6 +3,8 @@
 // until the front end disconnects, or SIGINT/SIGTERM.
 #pragma once
 
+#include <functional>
+
 #include "subsystems/base/status.h"
 #include "subsystems/virtio/vhost_user_blk.h"
 
@@ -10,7 +12,8 @@ namespace perfkit::suites {
 
 struct VirtioServeOptions {
   virtio::VhostUserBlkOptions blk;
-  int ready_fd = -1;  // written "ready\n" once listening, then closed
+  int ready_fd = -1;                   // written "ready\n" once listening, then closed
+  std::function<void()> on_listening;  // called once the socket listens
 };
 
 Result<virtio::VhostUserBlkReport> ServeVirtioBlk(const VirtioServeOptions& options);

@@ -15,18 +15,10 @@ std::string FirstLine(const std::string& path) {
   return line;
 }
 
-// Field 22 of /proc/PID/stat; the command name (field 2) may hold spaces
-// and parentheses, so fields are counted after its last ')'.
+// Field 22 of /proc/PID/stat.
 std::string StartTime(int64_t pid) {
-  const std::string stat = FirstLine("/proc/" + std::to_string(pid) + "/stat");
-  const size_t close = stat.rfind(')');
-  if (close == std::string::npos) return "";
-  std::istringstream fields(stat.substr(close + 1));
-  std::string field;
-  for (int i = 3; i <= 22 && fields >> field; ++i) {
-    if (i == 22) return field;
-  }
-  return "";
+  const std::vector<std::string> fields = ProcStatFields(pid);
+  return fields.size() > 22 - 3 ? fields[22 - 3] : "";
 }
 
 std::string Hostname() {
@@ -36,6 +28,16 @@ std::string Hostname() {
 }
 
 }  // namespace
+
+std::vector<std::string> ProcStatFields(int64_t pid) {
+  const std::string stat = FirstLine("/proc/" + std::to_string(pid) + "/stat");
+  const size_t close = stat.rfind(')');
+  std::vector<std::string> fields;
+  if (close == std::string::npos) return fields;
+  std::istringstream in(stat.substr(close + 1));
+  for (std::string field; in >> field;) fields.push_back(field);
+  return fields;
+}
 
 ProcessIdentity CurrentProcess() {
   ProcessIdentity self;

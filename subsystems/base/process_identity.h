@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace perfkit {
 
@@ -17,6 +18,11 @@ struct ProcessIdentity {
 };
 
 ProcessIdentity CurrentProcess();
+
+// The fields of /proc/PID/stat from field 3 (the state) on, so field N is
+// element N - 3; empty when the process is gone. The command name before
+// them may hold spaces and parentheses, so they are split after its last ')'.
+std::vector<std::string> ProcStatFields(int64_t pid);
 
 enum class Liveness { kAlive, kDead, kUnknown };
 

@@ -1,6 +1,7 @@
 #include "subsystems/power/cpu_usage.h"
 
 #include <dirent.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -10,6 +11,8 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include "subsystems/base/process_identity.h"
 
 namespace perfkit::power {
 
@@ -40,21 +43,12 @@ namespace {
 // The CPU seconds of one process if it is in group `pgid`, or nullopt.
 std::optional<double> MemberCpuSeconds(pid_t pid, pid_t pgid) {
   static const double kTicks = static_cast<double>(sysconf(_SC_CLK_TCK));
+  const std::vector<std::string> f = ProcStatFields(pid);
+  // Fields 5 (process group) and 14-17 (utime, stime, cutime, cstime).
+  if (f.size() < 17 - 2 || std::atol(f[5 - 3].c_str()) != pgid) return std::nullopt;
+  auto ticks = [&](int field) { return std::strtoull(f[field - 3].c_str(), nullptr, 10); };
+  const uint64_t utime = ticks(14), stime = ticks(15), cutime = ticks(16), cstime = ticks(17);
   const std::string dir = "/proc/" + std::to_string(pid);
-  std::ifstream in(dir + "/stat");
-  std::string text;
-  if (!std::getline(in, text)) return std::nullopt;
-  // The command name may hold spaces and parentheses: fields start after the last ')'.
-  const size_t paren = text.rfind(')');
-  if (paren == std::string::npos) return std::nullopt;
-  std::istringstream f(text.substr(paren + 2));
-  std::string state;
-  long ppid = 0, group = 0;
-  f >> state >> ppid >> group;
-  if (group != pgid) return std::nullopt;
-  uint64_t skip = 0, utime = 0, stime = 0, cutime = 0, cstime = 0;
-  for (int i = 0; i < 8; ++i) f >> skip;  // session, tty, tpgid, flags and the fault counts
-  f >> utime >> stime >> cutime >> cstime;
   // Its own time to the nanosecond from every thread's schedstat (stat
   // counts in 10 ms ticks, too coarse to hold a budget within 100 ms); the
   // children it waited for only in ticks.
@@ -101,6 +95,13 @@ double GroupCpu::Seconds() {
 int OnlineCpus() {
   const long n = sysconf(_SC_NPROCESSORS_ONLN);
   return n > 0 ? static_cast<int>(n) : 1;
+}
+
+double SelfCpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
 }
 
 double UnixSeconds() {

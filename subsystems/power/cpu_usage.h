@@ -36,6 +36,9 @@ class GroupCpu {
 
 int OnlineCpus();
 
+// CPU seconds this process has used, all its threads.
+double SelfCpuSeconds();
+
 // The wall clock in Unix seconds, as power samples and meter logs are stamped.
 double UnixSeconds();
 

@@ -1,7 +1,6 @@
 #include "suites/harness/energy.h"
 
 #include <fmt/format.h>
-#include <sys/resource.h>
 
 #include <chrono>
 
@@ -9,16 +8,6 @@
 #include "subsystems/power/cpu_usage.h"
 
 namespace perfkit::harness {
-namespace {
-
-double ProcessCpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
-}
-
-}  // namespace
 
 Result<std::shared_ptr<EnergyMeter>> EnergyMeter::Open(
     const std::optional<power::PowerModel>& model, bool model_validated) {
@@ -57,14 +46,14 @@ void EnergyMeter::Start() {
     auto b = power::ReadMbmTotalBytes();
     mbm0_ = b.ok() ? *b : 0;
   }
-  cpu0_ = ProcessCpuSeconds();
+  cpu0_ = power::SelfCpuSeconds();
   t0_ = std::chrono::steady_clock::now();
 }
 
 void EnergyMeter::Stop(benchmark::State& state) {
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
-  const double cpu = ProcessCpuSeconds() - cpu0_;
+  const double cpu = power::SelfCpuSeconds() - cpu0_;
   const int cpus = power::OnlineCpus();
   const double u = seconds > 0 ? std::min(1.0, cpu / seconds / cpus) : 0;
   if (seconds <= 0 || state.iterations() == 0 || state.error_occurred()) return;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <random>
 
+#include "subsystems/base/process_identity.h"
 #include "subsystems/power/budget.h"
 #include "subsystems/power/cpu_usage.h"
 #include "subsystems/power/energy_source.h"
@@ -297,16 +298,10 @@ TEST(PowerBudget, ABudgetAtOrBelowIdleIsRefused) {
 // True when some process of group `pgid` is stopped.
 bool AnyStopped(pid_t pgid) {
   for (const auto& e : fs::directory_iterator("/proc")) {
-    std::ifstream in(e.path() / "stat");
-    std::string text;
-    if (!std::getline(in, text)) continue;
-    const size_t paren = text.rfind(')');
-    if (paren == std::string::npos) continue;
-    std::istringstream f(text.substr(paren + 2));
-    std::string state;
-    long ppid = 0, group = 0;
-    f >> state >> ppid >> group;
-    if (group == pgid && state == "T") return true;
+    const int64_t pid = std::atoll(e.path().filename().c_str());
+    if (pid <= 0) continue;
+    const std::vector<std::string> f = ProcStatFields(pid);  // state, ppid, pgrp, ...
+    if (f.size() > 2 && f[2] == std::to_string(pgid) && f[0] == "T") return true;
   }
   return false;
 }
