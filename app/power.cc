@@ -114,7 +114,7 @@ std::string PowerStatusJson(const PowerStatus& s) {
   return j.dump(2);
 }
 
-Result<CalibrateOutcome> CalibratePower(const CalibrateRequest& r) {
+Result<CalibrateOutcome> CalibratePower(const PowerCalibrateRequest& r) {
   power::EnergyProbe probe = power::ProbeEnergy();
   if (!probe.source && r.reference.empty()) {
     return Status::Error("no energy source to calibrate against: " + probe.Describe() +

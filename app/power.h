@@ -35,7 +35,7 @@ struct PowerStatus {
 Result<PowerStatus> ReadPowerStatus(const std::string& db_flag, double window_s = 0.5);
 std::string PowerStatusJson(const PowerStatus& status);
 
-struct CalibrateRequest {
+struct PowerCalibrateRequest {
   std::string db;
   bool quick = false;
   std::string reference;  // a meter's CSV log
@@ -49,7 +49,7 @@ struct CalibrateOutcome {
 };
 // Refuses, naming the sources tried, without an energy source or a
 // reference log; stores the fitted profile for this host.
-Result<CalibrateOutcome> CalibratePower(const CalibrateRequest& request);
+Result<CalibrateOutcome> CalibratePower(const PowerCalibrateRequest& request);
 
 // A profile from a JSON file (the shape `power calibrate --json` prints),
 // stored for this host as not validated.

@@ -14,15 +14,19 @@
 
 #include "app/files.h"
 #include "app/run_record.h"
+#include "subsystems/base/self_path.h"
 
 namespace perfkit::app {
 namespace {
 
 namespace fs = std::filesystem;
 
+// $PERFKIT_PLOTS_DIR, else an installed perfkit's, else the checkout's.
 std::string PlotsDir() {
   const char* env = std::getenv("PERFKIT_PLOTS_DIR");
-  return env && *env ? env : PERFKIT_PLOTS_DIR;
+  if (env != nullptr && *env) return env;
+  if (std::string installed = InstalledData("plots"); !installed.empty()) return installed;
+  return PERFKIT_PLOTS_DIR;
 }
 
 std::string Python() {

@@ -59,7 +59,7 @@ int ShowStatus(const PowerOptions& o) {
 }
 
 int Calibrate(const PowerOptions& o) {
-  app::CalibrateRequest r;
+  app::PowerCalibrateRequest r;
   r.db = o.db;
   r.quick = o.quick;
   r.reference = o.reference;

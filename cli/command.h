@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,11 @@ struct CommandEntry {
 };
 
 const std::vector<CommandEntry>& Commands();
+
+// The root of the command line, without subcommands / with all of them (what
+// the completions and the man page are generated from).
+std::unique_ptr<CLI::App> NewRoot();
+std::unique_ptr<CLI::App> FullCli();
 
 // The whole program, callable in-process by tests: bloaty's RunBloaty.
 int PerfkitMain(const std::vector<std::string>& args);

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <memory>
 
 #include "app/exit_status.h"
 #include "app/run_record.h"
@@ -30,6 +31,9 @@ Runner AddRuns(CLI::App& app);
 Runner AddSysinfo(CLI::App& app);
 Runner AddVirtio(CLI::App& app);
 Runner AddPower(CLI::App& app);
+Runner AddCompletion(CLI::App& app);
+Runner AddCompleteWords(CLI::App& app);
+Runner AddMan(CLI::App& app);
 
 const std::vector<CommandEntry>& Commands() {
   static const std::vector<CommandEntry> commands = {
@@ -51,24 +55,63 @@ const std::vector<CommandEntry>& Commands() {
       {"virtio", &AddVirtio},
       {"power", &AddPower},
       {"profile", &AddProfile},
+      {"completion", &AddCompletion},
+      {"__complete", &AddCompleteWords},
+      {"__man", &AddMan},
   };
   return commands;
 }
 
+std::unique_ptr<CLI::App> NewRoot() {
+  auto root = std::make_unique<CLI::App>(
+      "perfkit: benchmarks, comparisons and profiles with honest statistics.\n" +
+          std::string(app::kExitStatusHelp),
+      "perfkit");
+  root->set_version_flag("--version", std::string("perfkit ") + PERFKIT_VERSION +
+                                          (std::string(PERFKIT_GIT_COMMIT).empty()
+                                               ? ""
+                                               : std::string(" (") + PERFKIT_GIT_COMMIT + ")"));
+  root->require_subcommand(1);
+  return root;
+}
+
+std::unique_ptr<CLI::App> FullCli() {
+  std::unique_ptr<CLI::App> root = NewRoot();
+  for (const CommandEntry& c : Commands()) c.add(*root);
+  return root;
+}
+
+namespace {
+
+// Building every subcommand's options was most of what `perfkit --version`
+// cost (about a millisecond of CLI11 work), yet a command line names at most
+// one subcommand: only help and errors at the top level need them all. The
+// root takes no option with a value, so the first word that is not an option
+// names the subcommand.
+std::vector<const CommandEntry*> CommandsToBuild(const std::vector<std::string>& args) {
+  std::vector<const CommandEntry*> all;
+  for (const CommandEntry& c : Commands()) all.push_back(&c);
+  if (args.size() == 2 && args[1] == "--version") return {};
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i].empty() || args[i][0] == '-') continue;
+    for (const CommandEntry* c : all) {
+      if (args[i] == c->name) return {c};
+    }
+    break;
+  }
+  return all;
+}
+
+}  // namespace
+
 int PerfkitMain(const std::vector<std::string>& args) {
   app::SetInvocation(args);
-  CLI::App root("perfkit: benchmarks, comparisons and profiles with honest statistics.\n" +
-                    std::string(app::kExitStatusHelp),
-                "perfkit");
-  root.set_version_flag("--version", std::string("perfkit ") + PERFKIT_VERSION +
-                                         (std::string(PERFKIT_GIT_COMMIT).empty()
-                                              ? ""
-                                              : std::string(" (") + PERFKIT_GIT_COMMIT + ")"));
-  root.require_subcommand(1);
+  std::unique_ptr<CLI::App> owner = NewRoot();
+  CLI::App& root = *owner;
   std::vector<std::pair<CLI::App*, Runner>> runners;
-  for (const CommandEntry& c : Commands()) {
-    Runner run = c.add(root);
-    runners.emplace_back(root.get_subcommand(c.name), std::move(run));
+  for (const CommandEntry* c : CommandsToBuild(args)) {
+    Runner run = c->add(root);
+    runners.emplace_back(root.get_subcommand(c->name), std::move(run));
   }
   std::vector<char*> argv;
   std::vector<std::string> copy = args;

@@ -28,7 +28,12 @@ perfkit_require_package(nlohmann_json nlohmann-json3-dev)
 perfkit_require_package(ZLIB zlib1g-dev)
 find_package(Threads REQUIRED)
 
-perfkit_require_library(pfm pfm perfmon/pfmlib_perf_event.h libpfm4-dev)
+# libpfm4 is dlopen'ed on first use (suites/profiler/libpfm.h): only its
+# headers are needed to build.
+find_path(PERFKIT_PFM_INCLUDE perfmon/pfmlib_perf_event.h)
+if(NOT PERFKIT_PFM_INCLUDE)
+  message(FATAL_ERROR "perfkit needs libpfm4's headers: apt-get install libpfm4-dev")
+endif()
 perfkit_require_library(deflate deflate libdeflate.h libdeflate-dev)
 perfkit_require_library(isal isal isa-l/crc.h libisal-dev)
 perfkit_require_library(elf elf libelf.h libelf-dev)

@@ -12,7 +12,7 @@
 namespace perfkit::report {
 namespace {
 
-std::string Interval(double lo, double hi) {
+std::string FormatInterval(double lo, double hi) {
   if (!std::isfinite(lo) || !std::isfinite(hi)) return "[unbounded]";
   return fmt::format("[{:.3f}, {:.3f}]", lo, hi);
 }
@@ -42,7 +42,7 @@ std::string Summary(const Comparison& c) {
       "geometric mean ratio {:.3f} {} over {} benchmarks ({}; {:.0f}% intervals, one-sided "
       "bounds at {:.0f}%)\n"
       "{} regressions, {} improvements, {} no change, {} inconclusive\n",
-      c.geomean, Interval(c.geomean_lower, c.geomean_upper), c.benchmarks.size(),
+      c.geomean, FormatInterval(c.geomean_lower, c.geomean_upper), c.benchmarks.size(),
       c.higher_is_better ? "higher is better" : "lower is better", (1 - 2 * c.alpha) * 100,
       (1 - c.alpha) * 100, count(Verdict::kRegression), count(Verdict::kImprovement),
       count(Verdict::kNoChange), count(Verdict::kInconclusive));
@@ -82,7 +82,7 @@ std::string FormatComparisonText(const Comparison& c, bool color) {
     out += fmt::format("{:<{}}  {:>11}  {:>11}  {:>7}  {:>16}  {:>8.3g}  {}{}\n", b.name, width,
                        FormatMetric(c.metric, b.median_base),
                        FormatMetric(c.metric, b.median_candidate), Change(b.ratio),
-                       Interval(b.ratio_lower, b.ratio_upper), b.p_worse_adjusted, verdict,
+                       FormatInterval(b.ratio_lower, b.ratio_upper), b.p_worse_adjusted, verdict,
                        b.note.empty() ? "" : "  (" + b.note + ")");
   }
   out += "\n" + Summary(c);
@@ -98,7 +98,7 @@ std::string FormatComparisonMarkdown(const Comparison& c) {
     out += fmt::format(
         "| {} | {} | {} | {} | {} | {:.3g} | {}{} |\n", MarkdownCode(b.name),
         FormatMetric(c.metric, b.median_base), FormatMetric(c.metric, b.median_candidate),
-        Change(b.ratio), Interval(b.ratio_lower, b.ratio_upper), b.p_worse_adjusted,
+        Change(b.ratio), FormatInterval(b.ratio_lower, b.ratio_upper), b.p_worse_adjusted,
         b.verdict == Verdict::kRegression ? "**REGRESSION**" : VerdictName(b.verdict),
         b.note.empty() ? "" : " (" + b.note + ")");
   }

@@ -37,7 +37,7 @@ nlohmann::ordered_json Measure(const std::vector<double>& v) {
           {"upper_value", *std::max_element(v.begin(), v.end())}};
 }
 
-std::string Number(double v) {
+std::string CsvNumber(double v) {
   if (!std::isfinite(v)) return "";
   return fmt::format("{}", v);
 }
@@ -103,10 +103,10 @@ std::string ToRepetitionCsv(const std::vector<const RunRecord*>& runs,
       for (const auto& s : b.samples) {
         out += fmt::format("{},{},{},{},{},{},{},{},{}", CsvField(labels[i]), run.id, run.uuid,
                            CsvField(b.name), RoleName(b.role), s.repetition_index, s.iterations,
-                           Number(s.real_time_ns), Number(s.cpu_time_ns));
+                           CsvNumber(s.real_time_ns), CsvNumber(s.cpu_time_ns));
         for (const auto& c : counter_names) {
           auto it = s.counters.find(c);
-          out += "," + (it == s.counters.end() ? std::string() : Number(it->second));
+          out += "," + (it == s.counters.end() ? std::string() : CsvNumber(it->second));
         }
         out += "\n";
       }

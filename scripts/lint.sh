@@ -50,13 +50,27 @@ done
 
 # clang-tidy reads translation units; a header is checked through them.
 # GCC-only flags (the memops scalar engine's -fno-tree-*) are dropped for
-# clang's front end.
+# clang's front end. A unity build compiles several files as one; each is
+# given the command of its unity file, so it is still checked on its own.
 db=$(mktemp -d)
 trap 'rm -rf "$db"' EXIT
-sed -E 's/ -fno-tree-[a-z-]+//g' "$build/compile_commands.json" >"$db/compile_commands.json"
+python3 - "$build/compile_commands.json" "$db/compile_commands.json" <<'PY'
+import json, re, sys
+out = []
+for e in json.load(open(sys.argv[1])):
+    e["command"] = re.sub(r" -fno-tree-[a-z-]+", "", e["command"])
+    out.append(e)
+    if "/Unity/unity_" not in e["file"]:
+        continue
+    for line in open(e["file"]):
+        m = re.match(r'#include "(.+)"', line)
+        if m:
+            out.append(dict(e, file=m.group(1), command=e["command"].replace(e["file"], m.group(1))))
+json.dump(out, open(sys.argv[2], "w"), indent=1)
+PY
 sources=()
 for f in "${files[@]}"; do
-  [[ "$f" == *.cc ]] && grep -q "\"file\": \"$PWD/$f\"" "$build/compile_commands.json" &&
+  [[ "$f" == *.cc ]] && grep -q "\"file\": \"$PWD/$f\"" "$db/compile_commands.json" &&
     sources+=("$PWD/$f")
 done
 if [[ ${#sources[@]} -gt 0 ]]; then

@@ -2,7 +2,19 @@
 # Installs the Debian packages perfkit builds and tests with, if any are
 # missing. As root (or with password-less sudo) it runs apt-get; otherwise it
 # prints the exact command and stops.
+#   --with-test-tools  also what the tests use (scripts/test.sh)
+#   --no-guest         skip what only the virtio suite's guest needs: QEMU,
+#                      busybox and the guest kernel (fetched otherwise)
 set -euo pipefail
+with_test_tools=0
+guest=1
+for arg in "$@"; do
+  case "$arg" in
+    --with-test-tools) with_test_tools=1 ;;
+    --no-guest) guest=0 ;;
+    *) echo "setup: unknown option '$arg'" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   build-essential cmake ninja-build git python3
@@ -13,13 +25,17 @@ packages=(
   librte-bpf23 libelf-dev libdw-dev libc6-dbg
   liburing-dev libboost-dev libconcurrentqueue-dev libdpdk-dev
   libflatbuffers-dev libprotobuf-dev protobuf-compiler libnuma-dev
-  qemu-system-x86 busybox-static
 )
-if [[ "${1:-}" == "--with-test-tools" ]]; then
+if [[ $guest -eq 1 ]]; then
+  packages+=(qemu-system-x86 busybox-static)
+fi
+if [[ $with_test_tools -eq 1 ]]; then
   # compare.py (Google Benchmark's own tool) checks our export in the tests;
   # matplotlib draws the report plots the tests look at; clang-format and
-  # clang-tidy check the style of what a change touches.
-  packages+=(libbenchmark-tools python3-scipy python3-matplotlib clang-format clang-tidy)
+  # clang-tidy check the style of what a change touches; zsh, fish and groff
+  # run the completion scripts and render the man page.
+  packages+=(libbenchmark-tools python3-scipy python3-matplotlib clang-format clang-tidy
+             zsh fish groff-base)
 fi
 
 missing=()
@@ -51,7 +67,7 @@ fi
 # The virtio suite's guest kernel: Debian's cloud kernel, downloaded by apt
 # into the checkout (not installed), once.
 kernel_dir="$(cd "$(dirname "$0")/.." && pwd)/.cache/guest-kernel"
-if [[ ! -f "$kernel_dir/release" ]]; then
+if [[ $guest -eq 1 && ! -f "$kernel_dir/release" ]]; then
   if ! apt-cache show linux-image-cloud-amd64 >/dev/null 2>&1 && [[ "${sudo[*]}" != false ]]; then
     "${sudo[@]}" apt-get update -qq
   fi

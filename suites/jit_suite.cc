@@ -22,12 +22,6 @@ namespace {
 
 constexpr uint64_t kCallsPerTieredVm = 1000;
 
-bool Stopped(benchmark::State& state) {
-  if (!StopRequested()) return false;
-  state.SkipWithError("interrupted");
-  return true;
-}
-
 struct Prepared {
   const JitWorkload* workload;
   jit::Program program;
@@ -36,7 +30,7 @@ struct Prepared {
 };
 
 void RunInterpreter(benchmark::State& state, const Prepared& p) {
-  if (Stopped(state)) return;
+  if (SkipIfStopped(state)) return;
   std::vector<uint8_t> mem = p.workload->memory();
   for (auto _ : state) {
     auto r = jit::Interpret(p.program, jit::StandardHelpers(), {mem.data(), mem.size()});
@@ -45,7 +39,7 @@ void RunInterpreter(benchmark::State& state, const Prepared& p) {
 }
 
 void RunJit(benchmark::State& state, const Prepared& p) {
-  if (Stopped(state)) return;
+  if (SkipIfStopped(state)) return;
   std::vector<uint8_t> mem = p.workload->memory();
   for (auto _ : state) {
     auto r = p.code->Run({mem.data(), mem.size()});
@@ -54,7 +48,7 @@ void RunJit(benchmark::State& state, const Prepared& p) {
 }
 
 void RunTiered(benchmark::State& state, const Prepared& p) {
-  if (Stopped(state)) return;
+  if (SkipIfStopped(state)) return;
   std::vector<uint8_t> mem = p.workload->memory();
   std::unique_ptr<jit::TieredVm> vm;
   jit::TieredVm::ProgramId id = nullptr;
@@ -71,7 +65,7 @@ void RunTiered(benchmark::State& state, const Prepared& p) {
 }
 
 void RunNative(benchmark::State& state, const Prepared& p) {
-  if (Stopped(state)) return;
+  if (SkipIfStopped(state)) return;
   std::vector<uint8_t> mem = p.workload->memory();
   auto fn = p.workload->native;
   benchmark::DoNotOptimize(fn);  // called through a pointer, like the JIT's code
@@ -84,7 +78,7 @@ void RunNative(benchmark::State& state, const Prepared& p) {
 // The kernel times its own loop of `repeat` runs; each iteration reports that
 // mean, so the figure is per run like ours, without the syscall.
 void RunKernel(benchmark::State& state, const KernelBpfProgram& k, uint32_t repeat) {
-  if (Stopped(state)) return;
+  if (SkipIfStopped(state)) return;
   for (auto _ : state) {
     double mean_ns = 0;
     auto r = k.Run(repeat, &mean_ns);
@@ -119,7 +113,7 @@ Status AddKernelPeer(SuiteSpec& suite, const Prepared& p, const std::string& siz
 
 template <bool kJit>
 void RunDpdk(benchmark::State& state, const Prepared& p, const DpdkBpfProgram& d) {
-  if (Stopped(state)) return;
+  if (SkipIfStopped(state)) return;
   std::vector<uint8_t> mem = p.workload->memory();
   for (auto _ : state) {
     benchmark::DoNotOptimize(kJit ? d.RunJit(mem.data()) : d.Interpret(mem.data()));
@@ -146,7 +140,7 @@ Status AddDpdkPeers(SuiteSpec& suite, const std::shared_ptr<Prepared>& p, const 
 }
 
 void RunCompile(benchmark::State& state, const Prepared& p) {
-  if (Stopped(state)) return;
+  if (SkipIfStopped(state)) return;
   for (auto _ : state) {
     auto code = jit::Compile(p.program, jit::StandardHelpers());
     benchmark::DoNotOptimize(code);

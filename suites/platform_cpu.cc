@@ -16,6 +16,7 @@
 #include <random>
 #include <thread>
 
+#include "subsystems/base/cpu_relax.h"
 #include "subsystems/platform/atomics.h"
 #include "subsystems/platform/branches.h"
 #include "subsystems/platform/timing.h"
@@ -27,12 +28,6 @@ namespace perfkit::suites {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-void Pause() {
-#if defined(__x86_64__)
-  __builtin_ia32_pause();
-#endif
-}
 
 // ---- cold-start flag ----
 
@@ -110,10 +105,10 @@ void Wake(benchmark::State& state, Wait how, int64_t delay_ns) {
     for (uint64_t round = 1;; ++round) {
       while (go.load(std::memory_order_acquire) < round) {
         if (stop.load(std::memory_order_relaxed)) return;
-        Pause();
+        CpuRelax();
       }
       const auto until = Clock::now() + std::chrono::nanoseconds(delay_ns);
-      while (Clock::now() < until) Pause();
+      while (Clock::now() < until) CpuRelax();
       set_at.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
       flag.store(1, std::memory_order_release);
       if (how == Wait::kFutex) FutexWake(&flag);
@@ -133,7 +128,7 @@ void Wake(benchmark::State& state, Wait how, int64_t delay_ns) {
         case Wait::kBare:
           break;
         case Wait::kPause:
-          Pause();
+          CpuRelax();
           break;
         case Wait::kYield:
           sched_yield();
@@ -195,7 +190,7 @@ SideBySide RunPair(const std::vector<int>& cpus, std::atomic<uint64_t>* a, std::
     PinThisThread(cpus[static_cast<size_t>(k)]);
     // Both start together: a thread still being created is not contention.
     ready.fetch_add(1);
-    while (ready.load() < 2) Pause();
+    while (ready.load() < 2) CpuRelax();
     const double cpu0 = ThreadCpuNs();
     start[k] = Clock::now();
     (locked ? platform::AddLocked : platform::AddUnlocked)(counter, kAdds);

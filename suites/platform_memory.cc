@@ -23,13 +23,13 @@
 namespace perfkit::suites {
 namespace {
 
-constexpr size_t kElements = size_t{16} << 20;  // 64 MiB of floats
-constexpr size_t kGather = size_t{1} << 20;     // per iteration
+constexpr size_t kFloats = size_t{16} << 20;  // 64 MiB of floats
+constexpr size_t kGather = size_t{1} << 20;   // per iteration
 
 struct GatherData {
   std::vector<float> data;
   std::vector<uint32_t> index;  // a random permutation
-  GatherData() : data(kElements), index(kElements) {
+  GatherData() : data(kFloats), index(kFloats) {
     std::iota(data.begin(), data.end(), 0.0f);
     std::iota(index.begin(), index.end(), 0u);
     std::shuffle(index.begin(), index.end(), std::mt19937(7));
@@ -51,14 +51,13 @@ void PrefetchGather(benchmark::State& state, size_t distance, bool random) {
     for (size_t i = start; i < end; ++i) {
       const size_t at = random ? g.index[i] : i;
       if (distance > 0) {
-        const size_t ahead =
-            random ? g.index[(i + distance) % kElements] : (i + distance) % kElements;
+        const size_t ahead = random ? g.index[(i + distance) % kFloats] : (i + distance) % kFloats;
         __builtin_prefetch(&g.data[ahead]);
       }
       sum += g.data[at];
     }
     benchmark::DoNotOptimize(sum);
-    start = end % kElements;
+    start = end % kFloats;
   }
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * kGather));
 }

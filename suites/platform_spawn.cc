@@ -10,7 +10,9 @@
 
 #include <chrono>
 #include <cstdio>
-#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "subsystems/base/self_path.h"
 #include "suites/claims.h"
@@ -24,10 +26,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 std::string HelloPath() {
-  const std::string self = SelfExecutable();
-  if (self.empty()) return "";
-  const auto path = std::filesystem::path(self).parent_path() / "perfkit-hello";
-  return access(path.c_str(), X_OK) == 0 ? path.string() : "";
+  const std::string path = HelperProgram("perfkit-hello");
+  return access(path.c_str(), X_OK) == 0 ? path : "";
 }
 
 double ParentRssMib() {
@@ -102,9 +102,51 @@ void Spawn(benchmark::State& state, How how, bool to_exit) {
   state.counters["parent_rss_mib"] = ParentRssMib();
 }
 
+// A whole command, from posix_spawn to its exit, its output discarded: how
+// long `perfkit --version` (what scripts and completions call) takes
+// against /bin/true, the floor of starting any dynamically linked program.
+void RunToExit(benchmark::State& state, const std::vector<std::string>& command) {
+  if (command[0].empty() || access(command[0].c_str(), X_OK) != 0) {
+    state.SkipWithError(("cannot run " + command[0]).c_str());
+    return;
+  }
+  std::vector<char*> argv;
+  for (const std::string& a : command) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  for (auto _ : state) {
+    const auto start = Clock::now();
+    pid_t pid = -1;
+    int status = 0;
+    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0 ||
+        waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      state.SkipWithError((command[0] + " failed").c_str());
+      break;
+    }
+    state.SetIterationTime(std::chrono::duration<double>(Clock::now() - start).count());
+  }
+  posix_spawn_file_actions_destroy(&actions);
+}
+
+void AddStartupBenchmarks(SuiteSpec& suite) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> commands = {
+      {"platform/startup/perfkit-version", {SelfExecutable(), "--version"}},
+      {"platform/startup/true", {"/bin/true"}}};
+  for (const auto& [name, command] : commands) {
+    BenchmarkSpec spec{name, name.ends_with("true") ? Role::kPeer : Role::kOurs,
+                       [command = command](benchmark::State& s) { RunToExit(s, command); }};
+    spec.manual_time = true;
+    spec.iterations = 100;
+    suite.benchmarks.push_back(std::move(spec));
+  }
+}
+
 }  // namespace
 
 void AddPlatformSpawnBenchmarks(SuiteSpec& suite) {
+  AddStartupBenchmarks(suite);
   if (HelloPath().empty()) {
     suite.skipped.push_back("spawn: perfkit-hello is not built beside perfkit");
     return;

@@ -7,7 +7,6 @@
 // profiler's.
 #include <unistd.h>
 
-#include <filesystem>
 #include <string>
 
 #include "subsystems/base/self_path.h"
@@ -20,12 +19,8 @@ namespace {
 
 constexpr const char* kRounds = "3000";
 
-// The workload is built beside perfkit (from tests/profiler/workload.cc).
-std::string WorkloadPath() {
-  const std::string self = SelfExecutable();
-  return self.empty() ? ""
-                      : (std::filesystem::path(self).parent_path() / "profile_workload").string();
-}
+// The workload is built beside perfkit (from suites/profiler/workload.cc).
+std::string WorkloadPath() { return HelperProgram("profile_workload"); }
 
 Result<double> RunUnprofiled(const std::string& workload) {
   SpawnOptions spawn;

@@ -80,6 +80,12 @@ Result<std::vector<const SuiteEntry*>> ResolveSuites(const std::vector<std::stri
 
 bool StopRequested() { return harness::InterruptRequested(); }
 
+bool SkipIfStopped(benchmark::State& state) {
+  if (!StopRequested()) return false;
+  state.SkipWithError("interrupted");
+  return true;
+}
+
 namespace {
 bool g_quick = false;
 }  // namespace

@@ -8,6 +8,7 @@
 #include <thread>
 #include <tuple>
 
+#include "subsystems/base/cpu_relax.h"
 #include "suites/rings_queues.h"
 #include "suites/rings_threads.h"
 #include "suites/suite.h"
@@ -21,12 +22,6 @@ namespace {
 constexpr size_t kCapacity = 4096;
 constexpr uint64_t kMessages = 1 << 16;  // per iteration of a throughput benchmark
 constexpr size_t kBulk = 32;
-
-void Pause() {
-#if defined(__x86_64__)
-  __builtin_ia32_pause();
-#endif
-}
 
 bool TwoCpus(benchmark::State& state, int* a, int* b) {
   const std::vector<int> cpus = AllowedCpus();
@@ -64,7 +59,7 @@ void SpscThroughput(benchmark::State& state, const QueueMaker& maker, size_t bul
       if (n == 0 || unpublished >= 1024) {
         if (unpublished > 0) received.store(expected, std::memory_order_release);
         unpublished = 0;
-        if (n == 0) Pause();
+        if (n == 0) CpuRelax();
       }
     }
     if (bad) broken = true;
@@ -79,9 +74,9 @@ void SpscThroughput(benchmark::State& state, const QueueMaker& maker, size_t bul
       for (size_t i = 0; i < want; ++i) batch[i] = next + i;
       const size_t n = q->PushBulk(batch, want);
       next += n;
-      if (n == 0) Pause();
+      if (n == 0) CpuRelax();
     }
-    while (received.load(std::memory_order_acquire) != next) Pause();
+    while (received.load(std::memory_order_acquire) != next) CpuRelax();
   }
   stop = true;
   consumer.join();
@@ -104,9 +99,9 @@ void SpscRoundTrip(benchmark::State& state, const QueueMaker& maker) {
     uint64_t v;
     while (!stop.load(std::memory_order_relaxed)) {
       if (there->Pop(&v)) {
-        while (!back->Push(v)) Pause();
+        while (!back->Push(v)) CpuRelax();
       } else {
-        Pause();
+        CpuRelax();
       }
     }
   });
@@ -115,9 +110,9 @@ void SpscRoundTrip(benchmark::State& state, const QueueMaker& maker) {
   uint64_t v = 0;
   const auto start = std::chrono::steady_clock::now();
   for (auto _ : state) {
-    while (!there->Push(++v)) Pause();
+    while (!there->Push(++v)) CpuRelax();
     uint64_t got;
-    while (!back->Pop(&got)) Pause();
+    while (!back->Pop(&got)) CpuRelax();
     benchmark::DoNotOptimize(got);
   }
   const double rtt_ns =

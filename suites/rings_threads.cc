@@ -10,14 +10,10 @@
 #include <chrono>
 #include <thread>
 
+#include "subsystems/base/cpu_relax.h"
+
 namespace perfkit::suites {
 namespace {
-
-void Pause() {
-#if defined(__x86_64__)
-  __builtin_ia32_pause();
-#endif
-}
 
 std::vector<int> ThreadCpus() {
   cpu_set_t set;
@@ -77,7 +73,7 @@ double PingPongFloorNs(int my_cpu, int echo_cpu, int round_trips) {
   std::thread echo([&] {
     PinThisThread(echo_cpu);
     for (uint64_t i = 1; i <= static_cast<uint64_t>(round_trips); ++i) {
-      while (ping.value.load(std::memory_order_acquire) != i) Pause();
+      while (ping.value.load(std::memory_order_acquire) != i) CpuRelax();
       pong.value.store(i, std::memory_order_release);
     }
   });
@@ -92,7 +88,7 @@ double PingPongFloorNs(int my_cpu, int echo_cpu, int round_trips) {
     const uint64_t n = end - i;
     for (; i < end;) {
       ping.value.store(++i, std::memory_order_release);
-      while (pong.value.load(std::memory_order_acquire) != i) Pause();
+      while (pong.value.load(std::memory_order_acquire) != i) CpuRelax();
     }
     chunks.push_back(
         std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() /

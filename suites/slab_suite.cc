@@ -20,13 +20,13 @@
 namespace perfkit::suites {
 namespace {
 
-constexpr size_t kSizes[] = {16, 32, 64, 128, 256, 512};
+constexpr size_t kSlabSizes[] = {16, 32, 64, 128, 256, 512};
 constexpr int kBatch = 1000;
 constexpr int kHandoff = 256;
 constexpr int kBuffers = 16;
 constexpr size_t kBufferBytes = 4096;
 
-struct Impl {
+struct SlabImpl {
   std::string name;
   Role role;
   void* (*allocate)(size_t);
@@ -69,17 +69,11 @@ void SlabFree(void* p, size_t) { g_slab->Free(p); }
 void* BuddyAllocate(size_t n) { return g_buddy->Allocate(n); }
 void BuddyFree(void* p, size_t n) { g_buddy->Free(p, n); }
 
-bool Stopped(benchmark::State& state) {
-  if (!StopRequested()) return false;
-  state.SkipWithError("interrupted");
-  return true;
-}
-
 // The slab's own view of a benchmark: fast-path hit rate for the size class
 // over the timed loop, and metadata over slab memory at its end.
 class SlabCounters {
  public:
-  SlabCounters(const Impl& impl, size_t size)
+  SlabCounters(const SlabImpl& impl, size_t size)
       : on_(impl.allocate == &SlabAllocate), size_class_(slab::SizeClassOf(size)) {
     if (on_) before_ = TheSlab().Stats().classes[size_class_];
   }
@@ -106,7 +100,7 @@ struct Calls {
   void (*free)(void*, size_t);
 };
 // Hidden from the optimiser, so no call is inlined or folded.
-Calls Launder(const Impl& impl) {
+Calls Launder(const SlabImpl& impl) {
   Calls calls{impl.allocate, impl.free};
   benchmark::DoNotOptimize(calls.allocate);
   benchmark::DoNotOptimize(calls.free);
@@ -115,8 +109,8 @@ Calls Launder(const Impl& impl) {
 
 // Dependent alloc+free pairs of one size: the fast path alone, one object
 // hot in L1.
-void RunPair(benchmark::State& state, const Impl& impl, size_t size) {
-  if (Stopped(state)) return;
+void RunPair(benchmark::State& state, const SlabImpl& impl, size_t size) {
+  if (SkipIfStopped(state)) return;
   const auto [allocate, free] = Launder(impl);
   const SlabCounters counters(impl, size);
   for (auto _ : state) {
@@ -133,8 +127,8 @@ enum class Order { kLifo, kFifo, kRandom };
 
 // 1000 objects allocated (first word written), then freed in LIFO, FIFO or
 // random order: refills and flushes of the caches, 16-512 KiB live (L1-L2).
-void RunBatch(benchmark::State& state, const Impl& impl, size_t size, Order order) {
-  if (Stopped(state)) return;
+void RunBatch(benchmark::State& state, const SlabImpl& impl, size_t size, Order order) {
+  if (SkipIfStopped(state)) return;
   std::vector<void*> live(kBatch);
   std::vector<int> free_order(kBatch);
   std::iota(free_order.begin(), free_order.end(), 0);
@@ -157,8 +151,8 @@ void RunBatch(benchmark::State& state, const Impl& impl, size_t size, Order orde
 // The benchmark thread allocates batches of 256 and hands them to a consumer
 // thread that frees them, so every free is a cross-thread free. Two hand-off
 // slots let both sides work at once.
-void RunCrossThread(benchmark::State& state, const Impl& impl, size_t size) {
-  if (Stopped(state)) return;
+void RunCrossThread(benchmark::State& state, const SlabImpl& impl, size_t size) {
+  if (SkipIfStopped(state)) return;
   struct alignas(64) Slot {
     std::atomic<bool> full{false};
     std::array<void*, kHandoff> items;
@@ -197,8 +191,8 @@ void RunCrossThread(benchmark::State& state, const Impl& impl, size_t size) {
 
 // 16 buffers of 4 KiB taken, first cache line written, and given back: the
 // churn of an I/O path (64 KiB live, L2).
-void RunBuffers(benchmark::State& state, const Impl& impl) {
-  if (Stopped(state)) return;
+void RunBuffers(benchmark::State& state, const SlabImpl& impl) {
+  if (SkipIfStopped(state)) return;
   std::array<void*, kBuffers> buffers;
   const auto [allocate, free] = Launder(impl);
   for (auto _ : state) {
@@ -214,7 +208,7 @@ void RunBuffers(benchmark::State& state, const Impl& impl) {
 
 // The pool's acquire/release inline from its header: that is its point.
 void RunPooledBuffers(benchmark::State& state) {
-  if (Stopped(state)) return;
+  if (SkipIfStopped(state)) return;
   using Buffer = std::array<uint64_t, kBufferBytes / sizeof(uint64_t)>;
   slab::ObjectPool<Buffer> pool(kBuffers);
   std::array<slab::ObjectPool<Buffer>::Handle, kBuffers> buffers;
@@ -229,10 +223,10 @@ void RunPooledBuffers(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<int64_t>(state.iterations()) * kBuffers);
 }
 
-std::vector<Impl> Impls() {
+std::vector<SlabImpl> Impls() {
   g_slab = &TheSlab();
   g_buddy = &SmallBuddy();
-  std::vector<Impl> impls = {
+  std::vector<SlabImpl> impls = {
       {"slab", Role::kOurs, &SlabAllocate, &SlabFree, true},
       {"buddy", Role::kOurs, &BuddyAllocate, &BuddyFree, false},
   };
@@ -248,14 +242,14 @@ SuiteSpec MakeSlabSuite() {
   SuiteSpec suite{
       "slab", "slab allocator against glibc malloc, mimalloc, jemalloc and tcmalloc", {}, {}};
   for (const std::string& s : LoadAllocatorPeers().skipped) suite.skipped.push_back(s);
-  const std::vector<Impl> impls = Impls();
-  auto add = [&](const std::string& op, const Impl& impl, size_t size,
+  const std::vector<SlabImpl> impls = Impls();
+  auto add = [&](const std::string& op, const SlabImpl& impl, size_t size,
                  std::function<void(benchmark::State&)> fn) {
     suite.benchmarks.push_back(
         {"slab/" + op + "/" + impl.name + "/" + std::to_string(size), impl.role, std::move(fn)});
   };
-  for (const Impl& impl : impls) {
-    for (size_t size : kSizes) {
+  for (const SlabImpl& impl : impls) {
+    for (size_t size : kSlabSizes) {
       add("pair", impl, size, [impl, size](benchmark::State& s) { RunPair(s, impl, size); });
       add("batch_lifo", impl, size,
           [impl, size](benchmark::State& s) { RunBatch(s, impl, size, Order::kLifo); });

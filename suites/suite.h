@@ -76,6 +76,8 @@ Result<std::vector<const SuiteEntry*>> ResolveSuites(const std::vector<std::stri
 // Set when the user asks a run to stop (SIGINT/SIGTERM); benchmarks check it
 // before they start so the remaining ones skip quickly.
 bool StopRequested();
+// StopRequested, and if so the benchmark is skipped as "interrupted".
+bool SkipIfStopped(benchmark::State& state);
 
 // --quick: a suite whose full matrix takes minutes makes a smaller one.
 // Set by the harness before it makes the suites.

@@ -53,15 +53,12 @@ constexpr GuestTest kTests[] = {{"randread-4k-qd1", "randread", 4096, 1},
                                 {"randwrite-4k-qd1", "randwrite", 4096, 1},
                                 {"seqread-1m-qd1", "seqread", 1 << 20, 1}};
 
-// Where the guest is: $PERFKIT_GUEST_DIR, else what this build made.
+// Where the guest is: $PERFKIT_GUEST_DIR, else an installed one, else what
+// this build made.
 std::string GuestDir() {
   if (const char* env = std::getenv("PERFKIT_GUEST_DIR"); env != nullptr && *env) return env;
+  if (std::string installed = InstalledData("guest"); !installed.empty()) return installed;
   return PERFKIT_GUEST_DIR;
-}
-
-std::string Beside(const std::string& name) {
-  const std::string self = SelfExecutable();
-  return self.empty() ? "" : (fs::path(self).parent_path() / name).string();
 }
 
 // The shared state of one perfkit process's guest runs: found once, the
@@ -83,7 +80,7 @@ struct Lab {
     auto image_or = qemu::FindGuestImage(GuestDir());
     auto qemu_or = FindProgram("qemu-system-x86_64");
     auto qsd_or = FindProgram("qemu-storage-daemon");
-    guest_io = Beside("perfkit-guest-io");
+    guest_io = HelperProgram("perfkit-guest-io");
     perfkit = SelfExecutable();
     if (!qemu_or.ok() || !qsd_or.ok()) {
       unavailable = "QEMU is not installed (apt-get install qemu-system-x86)";

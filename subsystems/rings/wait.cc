@@ -10,17 +10,13 @@
 #include <climits>
 #include <ctime>
 
+#include "subsystems/base/cpu_relax.h"
+
 namespace perfkit::rings {
 namespace {
 
 constexpr int kSpins = 2000;
 constexpr auto kSlice = std::chrono::milliseconds(20);
-
-void Pause() {
-#if defined(__x86_64__)
-  __builtin_ia32_pause();
-#endif
-}
 
 // Process-shared (no FUTEX_PRIVATE_FLAG): the word may live in a memfd.
 void FutexWait(std::atomic<uint32_t>& word, uint32_t expected, std::chrono::nanoseconds timeout) {
@@ -76,7 +72,7 @@ Status WaitUntil(Waiter& waiter, const std::function<bool()>& ready, const PeerW
       if (stats) ++stats->spins;
       return OkStatus();
     }
-    Pause();
+    CpuRelax();
   }
   for (;;) {
     const uint32_t seen = waiter.word.load(std::memory_order_acquire);

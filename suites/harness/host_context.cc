@@ -1,7 +1,6 @@
 #include "suites/harness/host_context.h"
 
 #include <linux/perf_event.h>
-#include <perfmon/pfmlib.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -21,6 +20,7 @@
 #include "subsystems/platform/hugepages.h"
 #include "subsystems/platform/timing.h"
 #include "suites/harness/runner.h"
+#include "suites/profiler/libpfm.h"
 
 #if PERFKIT_X86_64
 #include <cpuid.h>
@@ -182,12 +182,13 @@ void ReadFrequencyPolicy(HostContext& h) {
 // The PMU models libpfm4 recognises from CPUID; on a VM this says nothing
 // about what the hypervisor lets us open.
 std::string PfmDetectedPmus() {
-  if (pfm_initialize() != PFM_SUCCESS) return {};
+  const profiler::Libpfm* pfm = profiler::LoadLibpfm(nullptr);
+  if (pfm == nullptr) return {};
   std::string names;
   for (int pmu = PFM_PMU_NONE + 1; pmu < PFM_PMU_MAX; ++pmu) {
     pfm_pmu_info_t info{};
     info.size = sizeof(info);
-    if (pfm_get_pmu_info(static_cast<pfm_pmu_t>(pmu), &info) != PFM_SUCCESS) continue;
+    if (pfm->get_pmu_info(static_cast<pfm_pmu_t>(pmu), &info) != PFM_SUCCESS) continue;
     if (!info.is_present || info.type != PFM_PMU_TYPE_CORE) continue;
     names += (names.empty() ? "" : ", ") + std::string(info.name);
   }

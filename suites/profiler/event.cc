@@ -1,36 +1,26 @@
 #include "suites/profiler/event.h"
 
-#include <perfmon/pfmlib_perf_event.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cstring>
-#include <mutex>
+
+#include "suites/profiler/libpfm.h"
 
 namespace perfkit::profiler {
 
-namespace {
-
-int Initialize() {
-  static std::once_flag once;
-  static int init = PFM_SUCCESS;
-  std::call_once(once, [] { init = pfm_initialize(); });
-  return init;
-}
-
-}  // namespace
-
 Result<perf_event_attr> ResolveEvent(const std::string& name) {
-  const int init = Initialize();
-  if (init != PFM_SUCCESS) return Status::Error(std::string("libpfm4: ") + pfm_strerror(init));
+  std::string why;
+  const Libpfm* pfm = LoadLibpfm(&why);
+  if (pfm == nullptr) return Status::Error(why);
   perf_event_attr attr{};
   pfm_perf_encode_arg_t arg{};
   arg.attr = &attr;
   arg.size = sizeof arg;
   const int rc =
-      pfm_get_os_event_encoding(name.c_str(), PFM_PLM0 | PFM_PLM3, PFM_OS_PERF_EVENT_EXT, &arg);
+      pfm->get_os_event_encoding(name.c_str(), PFM_PLM0 | PFM_PLM3, PFM_OS_PERF_EVENT_EXT, &arg);
   if (rc != PFM_SUCCESS) {
-    return Status::Error("unknown event '" + name + "' (libpfm4: " + pfm_strerror(rc) +
+    return Status::Error("unknown event '" + name + "' (libpfm4: " + pfm->strerror(rc) +
                          "; `perfkit list events` lists them)");
   }
   attr.size = sizeof attr;
@@ -47,17 +37,19 @@ perf_event_attr TaskClock() {
 
 std::vector<EventInfo> ListEvents() {
   std::vector<EventInfo> events;
-  if (Initialize() != PFM_SUCCESS) return events;
+  const Libpfm* pfm = LoadLibpfm(nullptr);
+  if (pfm == nullptr) return events;
   for (int pmu = PFM_PMU_NONE; pmu < PFM_PMU_MAX; ++pmu) {
     pfm_pmu_info_t pinfo{};
     pinfo.size = sizeof pinfo;
-    if (pfm_get_pmu_info(static_cast<pfm_pmu_t>(pmu), &pinfo) != PFM_SUCCESS || !pinfo.is_present) {
+    if (pfm->get_pmu_info(static_cast<pfm_pmu_t>(pmu), &pinfo) != PFM_SUCCESS ||
+        !pinfo.is_present) {
       continue;
     }
-    for (int idx = pinfo.first_event; idx != -1; idx = pfm_get_event_next(idx)) {
+    for (int idx = pinfo.first_event; idx != -1; idx = pfm->get_event_next(idx)) {
       pfm_event_info_t einfo{};
       einfo.size = sizeof einfo;
-      if (pfm_get_event_info(idx, PFM_OS_PERF_EVENT_EXT, &einfo) != PFM_SUCCESS) continue;
+      if (pfm->get_event_info(idx, PFM_OS_PERF_EVENT_EXT, &einfo) != PFM_SUCCESS) continue;
       EventInfo e;
       e.name = std::string(pinfo.name) + "::" + einfo.name;
       e.description = einfo.desc != nullptr ? einfo.desc : "";

@@ -27,7 +27,7 @@ void Sql(const std::string& path, const std::string& sql) {
   sqlite3_close(db);
 }
 
-RunRecord MakeRun(const std::string& uuid, RunStatus status = RunStatus::kComplete) {
+RunRecord MakeRunWithStatus(const std::string& uuid, RunStatus status = RunStatus::kComplete) {
   RunRecord run;
   run.uuid = uuid;
   run.status = status;
@@ -64,7 +64,7 @@ TEST(StoreHardening, ADatabaseOfSchemaFourGainsThePowerTablesAndKeepsItsRuns) {
   {
     auto store = Store::Open(path);
     ASSERT_TRUE(store.ok());
-    RunRecord run = MakeRun("4a4a4a4a-0000-0000-0000-000000000000");
+    RunRecord run = MakeRunWithStatus("4a4a4a4a-0000-0000-0000-000000000000");
     ASSERT_TRUE((*store)->SaveRun(run).ok());
   }
   // What perfkit before the power tables left behind.
@@ -106,14 +106,14 @@ TEST(StoreHardening, ReadOnlyNeverCreatesOrChangesAFile) {
   {
     auto store = Store::Open(path);
     ASSERT_TRUE(store.ok());
-    RunRecord run = MakeRun("aaaa0000-1111");
+    RunRecord run = MakeRunWithStatus("aaaa0000-1111");
     ASSERT_TRUE((*store)->SaveRun(run).ok());
   }
   const std::string before = ReadFileOrDie(path);
   auto store = Store::Open(path, OpenMode::kReadOnly);
   ASSERT_TRUE(store.ok()) << store.error();
   ASSERT_TRUE((*store)->LoadRun("latest").ok());
-  RunRecord another = MakeRun("bbbb");
+  RunRecord another = MakeRunWithStatus("bbbb");
   EXPECT_FALSE((*store)->SaveRun(another).ok());
   store->reset();
   EXPECT_EQ(ReadFileOrDie(path), before);
@@ -150,7 +150,7 @@ TEST(StoreHardening, RunReferencesNeverGuess) {
   auto store = Store::Open(":memory:");
   ASSERT_TRUE(store.ok());
   for (const char* uuid : {"7aaa0000-0000", "0bbb0000-0000", "7aab0000-0000"}) {
-    RunRecord run = MakeRun(uuid);
+    RunRecord run = MakeRunWithStatus(uuid);
     ASSERT_TRUE((*store)->SaveRun(run).ok());
   }
   EXPECT_EQ((*store)->LoadRun("7").error(), "no run '7' (see 'perfkit runs')");
@@ -168,7 +168,7 @@ TEST(StoreHardening, RunReferencesNeverGuess) {
 TEST(StoreHardening, NulBytesInNamesSurvive) {
   auto store = Store::Open(":memory:");
   ASSERT_TRUE(store.ok());
-  RunRecord run = MakeRun("cccc0000");
+  RunRecord run = MakeRunWithStatus("cccc0000");
   run.benchmarks[0].name = std::string("a\0b", 3);
   run.tags["k"] = std::string("v\0w", 3);
   ASSERT_TRUE((*store)->SaveRun(run).ok());
@@ -181,17 +181,17 @@ TEST(StoreHardening, NulBytesInNamesSurvive) {
 TEST(StoreHardening, ARunWhoseProcessDiedReadsBackAsAbandoned) {
   auto store = Store::Open(":memory:");
   ASSERT_TRUE(store.ok());
-  RunRecord live = MakeRun("dddd0001", RunStatus::kRunning);
+  RunRecord live = MakeRunWithStatus("dddd0001", RunStatus::kRunning);
   live.owner = CurrentProcess();
   ASSERT_TRUE((*store)->BeginRun(live).ok());
-  RunRecord dead = MakeRun("dddd0002", RunStatus::kRunning);
+  RunRecord dead = MakeRunWithStatus("dddd0002", RunStatus::kRunning);
   const pid_t child = fork();
   if (child == 0) _exit(0);
   waitpid(child, nullptr, 0);
   dead.owner = CurrentProcess();
   dead.owner.pid = child;  // gone now; its start time no longer matches anything
   ASSERT_TRUE((*store)->BeginRun(dead).ok());
-  RunRecord elsewhere = MakeRun("dddd0003", RunStatus::kRunning);
+  RunRecord elsewhere = MakeRunWithStatus("dddd0003", RunStatus::kRunning);
   elsewhere.owner = {1, "1", "boot", "another-host"};
   ASSERT_TRUE((*store)->BeginRun(elsewhere).ok());
   EXPECT_EQ((*store)->LoadRun("uuid:dddd0001")->status, RunStatus::kRunning);
@@ -219,7 +219,7 @@ TEST(StoreHardening, ANewDatabaseOpenedByManyProcessesAtOnce) {
         (void)!read(go[0], &byte, 1);  // all start together
         auto store = Store::Open(path);
         if (!store.ok()) _exit(1);
-        RunRecord run = MakeRun("eeee" + std::to_string(i));
+        RunRecord run = MakeRunWithStatus("eeee" + std::to_string(i));
         if (!(*store)->SaveRun(run).ok()) _exit(2);
         _exit((*store)->ListRuns(100).ok() ? 0 : 3);
       }
