@@ -47,6 +47,15 @@ void RunJit(benchmark::State& state, const Prepared& p) {
   }
 }
 
+// The hot-loop entry: the context built once, one direct call per run.
+void RunInvocation(benchmark::State& state, const Prepared& p) {
+  if (SkipIfStopped(state)) return;
+  std::vector<uint8_t> mem = p.workload->memory();
+  jit::Invocation call(*p.code, {mem.data(), mem.size()});
+  for (auto _ : state) benchmark::DoNotOptimize(call.Call());
+  if (call.faulted()) state.SkipWithError(call.FaultStatus().message().c_str());
+}
+
 void RunTiered(benchmark::State& state, const Prepared& p) {
   if (SkipIfStopped(state)) return;
   std::vector<uint8_t> mem = p.workload->memory();
@@ -147,6 +156,39 @@ void RunCompile(benchmark::State& state, const Prepared& p) {
   }
 }
 
+// What one call costs, on a program that only returns: Run() and an
+// Invocation beside DPDK's JIT (a bare function pointer, no checks) and a C
+// function called through a pointer, the floor.
+uint64_t ReturnOne(uint8_t*, uint64_t) { return 1; }
+
+const JitWorkload kCallWorkload = {"call", "returns 1: the cost of a call",
+                                   "  mov %r0, 1\n  exit\n",
+                                   [] { return std::vector<uint8_t>(64); }, &ReturnOne};
+
+void AddCallOverhead(SuiteSpec& suite, bool have_jit, bool have_dpdk) {
+  auto program = jit::Assemble(kCallWorkload.assembly);
+  PERFKIT_CHECK(program.ok());
+  auto p =
+      std::make_shared<Prepared>(Prepared{&kCallWorkload, std::move(program).value(), nullptr, 1});
+  if (have_jit) {
+    auto code = jit::Compile(p->program, jit::StandardHelpers());
+    if (code.ok()) p->code = std::move(code).value();
+  }
+  if (p->code) {
+    suite.benchmarks.push_back(
+        {"jit/call/run/2", Role::kOurs, [p](benchmark::State& s) { RunJit(s, *p); }});
+    suite.benchmarks.push_back(
+        {"jit/call/invocation/2", Role::kOurs, [p](benchmark::State& s) { RunInvocation(s, *p); }});
+  }
+  suite.benchmarks.push_back(
+      {"jit/call/native/2", Role::kPeer, [p](benchmark::State& s) { RunNative(s, *p); }});
+  if (have_dpdk) {
+    if (Status st = AddDpdkPeers(suite, p, "2"); !st.ok()) {
+      suite.skipped.push_back("call/dpdk: " + st.message());
+    }
+  }
+}
+
 }  // namespace
 
 SuiteSpec MakeJitSuite() {
@@ -158,6 +200,7 @@ SuiteSpec MakeJitSuite() {
   if (!no_kernel.empty()) suite.skipped.push_back("kernel: " + no_kernel);
   const std::string& no_dpdk = DpdkUnavailableReason();
   if (!no_dpdk.empty()) suite.skipped.push_back("dpdk: " + no_dpdk);
+  AddCallOverhead(suite, have_jit, no_dpdk.empty());
   for (const JitWorkload& w : JitWorkloads()) {
     auto program = jit::Assemble(w.assembly);
     PERFKIT_CHECK(program.ok());
@@ -184,6 +227,7 @@ SuiteSpec MakeJitSuite() {
     add("interp", Role::kOurs, &RunInterpreter);
     if (p->code) {
       add("jit", Role::kOurs, &RunJit);
+      add("jit-invocation", Role::kOurs, &RunInvocation);
       add("tiered", Role::kOurs, &RunTiered);
     }
     add("native", Role::kPeer, &RunNative);

@@ -160,44 +160,71 @@ class Emitter : public Xbyak::CodeGenerator {
   std::vector<Label> labels_;
   std::vector<std::unique_ptr<FaultExit>> fault_exits_;
   Label fault_exit_;
+  Label epilogue_;
+  bool local_calls_ = false;
 };
 
 void Emitter::Build() {
   labels_.resize(p_.size());
-  Label main, epilogue;
-  push(rbp);
-  push(rbx);
-  push(r12);
-  push(r13);
-  push(r14);
-  push(r15);
-  sub(rsp, 8);  // 16-byte aligned from here
+  Label& epilogue = epilogue_;
+  // Only the callee-saved registers the program writes are saved: r12 (the
+  // context) always, rbp when it names r10, rbx and r13-r15 when it names
+  // r6-r9; local calls use them all.
+  bool& local_calls = local_calls_;
+  bool named[16] = {};
+  for (const jit::Insn& in : p_) {
+    named[in.dst & 0xf] = named[in.src & 0xf] = true;  // may over-count; never under
+    local_calls |= ClassOf(in.opcode) == kJmp && OpOf(in.opcode) == kCall && in.src == kCallLocal;
+  }
+  const bool frames = named[10] || local_calls;
+  std::vector<Reg64> saved = {r12};
+  if (frames) saved.push_back(rbp);
+  for (int bpf : {6, 7, 8, 9}) {
+    if (named[bpf] || local_calls) saved.push_back(R(bpf));
+  }
+  for (const Reg64& r : saved) push(r);
+  // The return address and the pushes must leave rsp 16-byte aligned.
+  const bool pad = saved.size() % 2 == 0;
+  if (pad) sub(rsp, 8);
   mov(r12, rdi);
   mov(qword[r12 + offsetof(Context, saved_rsp)], rsp);
+  mov(dword[r12 + offsetof(Context, fault)], 0);
   mov(rdi, qword[r12 + offsetof(Context, mem_lo)]);
   mov(rsi, qword[r12 + offsetof(Context, mem_size)]);
-  mov(rbp, qword[r12 + offsetof(Context, stack_top)]);
+  if (frames) mov(rbp, qword[r12 + offsetof(Context, stack_top)]);
   mov(r9, qword[r12 + offsetof(Context, budget)]);
   // Registers the program has not written read as zero, as in the
   // interpreter (a helper may still be handed one): no host values leak.
-  for (const Reg64& r : {rax, rdx, rcx, r8, rbx, r13, r14, r15}) xor_(r.cvt32(), r.cvt32());
+  for (const Reg64& r : {rax, rdx, rcx, r8}) xor_(r.cvt32(), r.cvt32());
+  for (int bpf : {6, 7, 8, 9}) {
+    if (named[bpf] || local_calls) xor_(R(bpf).cvt32(), R(bpf).cvt32());
+  }
   // A program that never names r10 cannot reach its frame (local calls
   // name it implicitly, and zero their own frames).
-  bool uses_stack = false;
-  for (const jit::Insn& in : p_) uses_stack |= in.dst == 10 || in.src == 10;
-  if (uses_stack) ZeroFrame();
-  call(labels_[0]);
+  if (named[10]) ZeroFrame();
+  // Local calls return with `ret`, so the program is called; without them
+  // it is jumped to and its exits jump back (one call and return fewer).
+  if (local_calls) {
+    call(labels_[0]);
+  } else {
+    jmp(labels_[0], T_NEAR);
+  }
   L(epilogue);
-  add(rsp, 8);
-  pop(r15);
-  pop(r14);
-  pop(r13);
-  pop(r12);
-  pop(rbx);
-  pop(rbp);
+  if (pad) add(rsp, 8);
+  for (auto r = saved.rbegin(); r != saved.rend(); ++r) pop(*r);
   ret();
+  // A fault may leave local calls' frames open: the context is put back as
+  // a run starts, so an Invocation can call again.
   L(fault_exit_);
   mov(rsp, qword[r12 + offsetof(Context, saved_rsp)]);
+  mov(qword[r12 + offsetof(Context, depth)], 0);
+  mov(r10, qword[r12 + offsetof(Context, stack_top)]);
+  sub(r10, kStackBytes);
+  mov(qword[r12 + offsetof(Context, stack_lo)], r10);
+  for (int n : {1, 2, 4, 8}) {
+    mov(qword[r12 + offsetof(Context, stack_limit) + n * 8],
+        static_cast<uint32_t>(Limit(kStackBytes, n)));
+  }
   xor_(eax, eax);
   jmp(epilogue, T_NEAR);
 
@@ -240,7 +267,10 @@ void Emitter::Insn(size_t pc) {
     case kJmp:
     case kJmp32:
       if (OpOf(in.opcode) == kCall) return Call(pc);
-      if (OpOf(in.opcode) == kExit) return ret();
+      if (OpOf(in.opcode) == kExit) {
+        if (local_calls_) return ret();
+        return jmp(epilogue_, T_NEAR);
+      }
       return Branch(pc);
     case kLd: {
       const uint64_t v =
@@ -736,41 +766,62 @@ void Emitter::Atomic(size_t pc) {
   mov(s64, r10);
 }
 
+void InitContext(Context& ctx, Memory memory, const RunOptions& options) {
+  ctx.mem_lo = reinterpret_cast<uintptr_t>(memory.data);
+  ctx.mem_size = memory.size;
+  ctx.stack_top =
+      reinterpret_cast<uintptr_t>(options.stack != nullptr ? options.stack : ctx.stack) +
+      kStackRegionBytes;
+  ctx.stack_lo = ctx.stack_top - kStackBytes;  // the code zeroes the frame
+  ctx.budget = options.work_budget;
+  ctx.depth = 0;
+  ctx.fault = 0;
+  for (int n : {1, 2, 4, 8}) {
+    ctx.mem_limit[n] = Limit(memory.size, n);
+    ctx.stack_limit[n] = Limit(kStackBytes, n);
+  }
+}
+
+Status FaultOf(const Context& ctx) {
+  return Status::Error(DescribeFault(static_cast<Fault>(ctx.fault), ctx.fault_pc, ctx.fault_address,
+                                     static_cast<int>(ctx.fault_bytes)));
+}
+
 class X64Program : public CompiledProgram {
  public:
   explicit X64Program(std::unique_ptr<Emitter> code) : code_(std::move(code)) {
-    fn_ = code_->getCode<uint64_t (*)(Context*)>();
+    fn_ = code_->getCode<uint64_t (*)(void*)>();
   }
   Result<uint64_t> Run(Memory memory, const RunOptions& options) const override {
     Context ctx;
-    ctx.mem_lo = reinterpret_cast<uintptr_t>(memory.data);
-    ctx.mem_size = memory.size;
-    ctx.stack_top =
-        reinterpret_cast<uintptr_t>(options.stack != nullptr ? options.stack : ctx.stack) +
-        kStackRegionBytes;
-    ctx.stack_lo = ctx.stack_top - kStackBytes;  // the code zeroes the frame
-    ctx.budget = options.work_budget;
-    ctx.depth = 0;
-    ctx.fault = 0;
-    for (int n : {1, 2, 4, 8}) {
-      ctx.mem_limit[n] = Limit(memory.size, n);
-      ctx.stack_limit[n] = Limit(kStackBytes, n);
-    }
+    InitContext(ctx, memory, options);
     const uint64_t r0 = fn_(&ctx);
-    if (ctx.fault != 0) {
-      return Status::Error(DescribeFault(static_cast<Fault>(ctx.fault), ctx.fault_pc,
-                                         ctx.fault_address, static_cast<int>(ctx.fault_bytes)));
-    }
+    if (ctx.fault != 0) return FaultOf(ctx);
     return r0;
   }
   size_t code_bytes() const override { return code_->getSize(); }
+  Entry entry() const override { return fn_; }
 
  private:
   std::unique_ptr<Emitter> code_;
-  uint64_t (*fn_)(Context*);
+  Entry fn_;
 };
 
 }  // namespace
+
+Invocation::Invocation(const CompiledProgram& program, Memory memory, const RunOptions& options)
+    : entry_(program.entry()), context_(new Context) {
+  InitContext(*static_cast<Context*>(context_), memory, options);
+}
+
+Invocation::~Invocation() { delete static_cast<Context*>(context_); }
+
+bool Invocation::faulted() const { return static_cast<const Context*>(context_)->fault != 0; }
+
+Status Invocation::FaultStatus() const {
+  const auto& ctx = *static_cast<const Context*>(context_);
+  return ctx.fault == 0 ? Status() : FaultOf(ctx);
+}
 
 const char* JitUnavailableReason() { return ""; }
 

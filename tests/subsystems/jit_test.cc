@@ -233,6 +233,48 @@ TEST(Differential, JitMatchesTheInterpreterOnRandomPrograms) {
   EXPECT_GT(faulted, 10);
 }
 
+// One Invocation, called again and again: a fault inside a local call must
+// not leave its frame open for the next call (the call depth would creep up
+// to the limit, and the caller's frame bounds would stay widened).
+TEST(Jit, AnInvocationStartsEachCallAfresh) {
+  if (!JitHere()) GTEST_SKIP() << JitUnavailableReason();
+  auto program = Assemble(R"(
+    ldxdw %r2, [%r1]
+    jeq %r2, 0, outside
+    call local deep
+    exit
+  outside:
+    ldxdw %r4, [%r1+8]
+    mov %r3, %r10
+    sub %r3, %r4
+    ldxdw %r0, [%r3]
+    exit
+  deep:
+    ldxdw %r0, [%r1+1000]
+    exit
+  )");
+  ASSERT_TRUE(program.ok()) << program.error();
+  ASSERT_TRUE(Verify(*program, StandardHelpers()).ok());
+  auto code = Compile(*program, StandardHelpers());
+  ASSERT_TRUE(code.ok()) << code.error();
+  uint64_t mem[2] = {1, 520};  // 520: 8 bytes below the frame
+  const Memory m{reinterpret_cast<uint8_t*>(mem), sizeof mem};
+  Invocation call(**code, m);
+  for (uint64_t which : {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0}) {
+    mem[0] = which;
+    EXPECT_EQ(call.Call(), 0u);
+    ASSERT_TRUE(call.faulted()) << "which=" << which;
+    auto interp = Interpret(*program, StandardHelpers(), m);
+    ASSERT_FALSE(interp.ok());
+    EXPECT_EQ(WithoutAddress(call.FaultStatus().message()), WithoutAddress(interp.error()));
+  }
+  auto ok = Assemble("mov %r0, 7\nexit\n");
+  auto ok_code = Compile(*ok, StandardHelpers());
+  Invocation seven(**ok_code, {});
+  EXPECT_EQ(seven.Call(), 7u);
+  EXPECT_FALSE(seven.faulted());
+}
+
 TEST(Tiering, InterpretsUntilTheThresholdThenRunsCompiledCode) {
   auto program = Assemble("mov %r0, 7\nexit\n");
   ASSERT_TRUE(program.ok());
