@@ -51,6 +51,7 @@ int RunList(const ListOptions& options) {
     for (const auto& b : spec.benchmarks) {
       fmt::print("  {}{}\n", b.name, b.role == Role::kPeer ? "  [peer]" : "");
     }
+    for (const auto& c : spec.chosen) fmt::print("  used here: {}\n", c);
     for (const auto& s : spec.skipped) fmt::print("  skipped on this machine: {}\n", s);
   }
   return kExitSuccess;

@@ -8,6 +8,7 @@
 
 #include "cli/command.h"
 #include "cli/common.h"
+#include "suites/engine_choice.h"
 #include "suites/harness/host_context.h"
 #include "suites/result_json.h"
 
@@ -65,6 +66,9 @@ int RunSysinfo(const SysinfoOptions& options) {
   if (!h.cache_note.empty()) row("caches disagree", h.cache_note);
   row("tlbs", h.tlbs.empty() ? "unavailable" : fmt::format("{}", fmt::join(h.tlbs, "; ")));
   row("pause", Pause(h));
+  for (const suites::EngineChoice& c : suites::EngineChoices()) {
+    row((c.what + " engine").c_str(), c.engine + " (" + c.by_size + ")");
+  }
   row("numa nodes", std::to_string(h.numa_nodes));
   row("huge pages", HugePages(h));
   row("transparent hugepages", h.thp_mode);

@@ -12,6 +12,7 @@
 
 #include "subsystems/crc32/crc32.h"
 #include "subsystems/crc32/crc32_internal.h"
+#include "suites/engine_choice.h"
 #include "suites/suite.h"
 
 namespace perfkit::suites {
@@ -120,6 +121,10 @@ SuiteSpec MakeCrc32Suite() {
   Add(suite, Kind::kCrc32, "libdeflate", Role::kPeer, &LibdeflateCrc32);
   Add(suite, Kind::kCrc32, "isal", Role::kPeer, &IsalCrc32);
   Add(suite, Kind::kCrc32c, "isal", Role::kPeer, &IsalCrc32c);
+  for (const EngineChoice& c : EngineChoices()) {
+    if (c.what != "memops")
+      suite.chosen.push_back(c.what + ": " + c.engine + " (" + c.by_size + ")");
+  }
   return suite;
 }
 

@@ -15,6 +15,7 @@
 
 #include "subsystems/memops/memops.h"
 #include "subsystems/memops/memops_fixed.h"
+#include "suites/engine_choice.h"
 #include "suites/suite.h"
 
 namespace perfkit::suites {
@@ -204,6 +205,9 @@ void AddFixed(SuiteSpec& suite, CopyFn glibc) {
 
 SuiteSpec MakeMemopsSuite() {
   SuiteSpec suite{"memops", "memcpy/memmove/memcmp/memset engines against glibc", {}, {}};
+  for (const EngineChoice& c : EngineChoices()) {
+    if (c.what == "memops") suite.chosen.push_back(c.engine + " (" + c.by_size + ")");
+  }
   const std::vector<Impl> impls = Impls(suite);
   const std::pair<const char*, Op> ops[] = {
       {"copy", Op::kCopy}, {"move", Op::kMove}, {"compare", Op::kCompare}, {"set", Op::kSet}};

@@ -47,6 +47,8 @@ struct SuiteSpec {
   std::vector<BenchmarkSpec> benchmarks;
   std::vector<std::string> skipped;  // "crc32c/hybrid: CPU lacks VPCLMULQDQ or AVX2"
   std::vector<Claim> claims = {};
+  // What perfkit's dispatch picks here, by size ("crc32c: avx512 (...)").
+  std::vector<std::string> chosen = {};
 };
 
 struct SuiteEntry {

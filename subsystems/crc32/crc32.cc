@@ -16,8 +16,8 @@ std::string_view Missing(bool ok, std::string_view why) { return ok ? std::strin
 std::vector<Engine> MakeEngines() {
   const CpuFeatures& f = GetCpuFeatures();
   std::vector<Engine> engines = {
-      {"slice8", Kind::kCrc32, &Crc32Slice8, {}},
-      {"slice8", Kind::kCrc32c, &Crc32cSlice8, {}},
+      {"slice8", Kind::kCrc32, &Crc32Slice8, {}, "all sizes: 8 table lookups per 8 bytes"},
+      {"slice8", Kind::kCrc32c, &Crc32cSlice8, {}, "all sizes: 8 table lookups per 8 bytes"},
   };
 #if PERFKIT_X86_64
   const auto sse42 = Missing(f.sse42, "CPU lacks SSE4.2");
@@ -29,22 +29,41 @@ std::vector<Engine> MakeEngines() {
               "CPU lacks AVX-512 (F, VL) or VPCLMULQDQ");
   // By capability, narrowest first: the widest engine a CPU has is the
   // best (the crc32 suite checks that on each machine it runs on).
+  constexpr std::string_view kSse42 = "all sizes: the crc32 instruction, 8 bytes at a time";
+  constexpr std::string_view kPclmul =
+      "< 16 B: slice8; 16-63 B: one 128-bit fold; >= 64 B: four 128-bit folds";
+  constexpr std::string_view kPclmulC =
+      "< 64 B: the crc32 instruction; >= 64 B: four 128-bit folds";
+  constexpr std::string_view kVpclmul =
+      "< 16 B: slice8; 16-63 B: one 128-bit fold; 64-255 B: four 128-bit folds; "
+      ">= 256 B: four 256-bit folds";
+  constexpr std::string_view kVpclmulC =
+      "< 256 B: the crc32 instruction; >= 256 B: four 256-bit folds";
+  constexpr std::string_view kHybrid =
+      "< 544 B: the crc32 instruction; >= 544 B: 256-bit folds beside three crc32 streams";
+  constexpr std::string_view kAvx512 =
+      "< 16 B: slice8; 16-63 B: one 128-bit fold; 64-255 B: four 128-bit folds; "
+      ">= 256 B: four 512-bit folds";
+  constexpr std::string_view kAvx512C =
+      "< 256 B: the crc32 instruction; >= 256 B: four 512-bit folds";
   engines.insert(engines.end(), {
-                                    {"sse42", Kind::kCrc32c, &Crc32cSse42, sse42},
-                                    {"pclmul", Kind::kCrc32, &Crc32Pclmul, pclmul},
-                                    {"pclmul", Kind::kCrc32c, &Crc32cPclmul, pclmul},
-                                    {"vpclmul", Kind::kCrc32, &Crc32Vpclmul, vpclmul},
-                                    {"vpclmul", Kind::kCrc32c, &Crc32cVpclmul, vpclmul},
-                                    {"hybrid", Kind::kCrc32c, &Crc32cHybrid, vpclmul},
-                                    {"avx512", Kind::kCrc32, &Crc32Avx512, avx512},
-                                    {"avx512", Kind::kCrc32c, &Crc32cAvx512, avx512},
+                                    {"sse42", Kind::kCrc32c, &Crc32cSse42, sse42, kSse42},
+                                    {"pclmul", Kind::kCrc32, &Crc32Pclmul, pclmul, kPclmul},
+                                    {"pclmul", Kind::kCrc32c, &Crc32cPclmul, pclmul, kPclmulC},
+                                    {"vpclmul", Kind::kCrc32, &Crc32Vpclmul, vpclmul, kVpclmul},
+                                    {"vpclmul", Kind::kCrc32c, &Crc32cVpclmul, vpclmul, kVpclmulC},
+                                    {"hybrid", Kind::kCrc32c, &Crc32cHybrid, vpclmul, kHybrid},
+                                    {"avx512", Kind::kCrc32, &Crc32Avx512, avx512, kAvx512},
+                                    {"avx512", Kind::kCrc32c, &Crc32cAvx512, avx512, kAvx512C},
                                 });
 #elif PERFKIT_AARCH64
   const auto crc = Missing(f.arm_crc32, "CPU lacks the ARMv8 CRC32 extension");
-  engines.insert(engines.end(), {
-                                    {"armv8", Kind::kCrc32, &Crc32Armv8, crc},
-                                    {"armv8", Kind::kCrc32c, &Crc32cArmv8, crc},
-                                });
+  engines.insert(
+      engines.end(),
+      {
+          {"armv8", Kind::kCrc32, &Crc32Armv8, crc, "all sizes: the CRC32 instructions"},
+          {"armv8", Kind::kCrc32c, &Crc32cArmv8, crc, "all sizes: the CRC32C instructions"},
+      });
 #endif
   (void)f;
   return engines;

@@ -23,6 +23,9 @@ struct Engine {
   CrcFn fn;
   // Empty when this CPU can run the engine; otherwise why not.
   std::string_view missing;
+  // What it does at each size (the wide engines hand small inputs to
+  // narrower paths inline), for `perfkit sysinfo` and `perfkit list`.
+  std::string_view by_size = {};
   bool available() const { return missing.empty(); }
 };
 

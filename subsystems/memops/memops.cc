@@ -24,16 +24,25 @@ size_t LastLevelCacheBytes() {
 }
 
 std::vector<Engine> MakeEngines() {
-  std::vector<Engine> e = {{"scalar", &ScalarCopy, &ScalarMove, &ScalarCompare, &ScalarSet, {}}};
+  std::vector<Engine> e = {{"scalar",
+                            &ScalarCopy,
+                            &ScalarMove,
+                            &ScalarCompare,
+                            &ScalarSet,
+                            {},
+                            "all sizes: 8-byte words"}};
 #if PERFKIT_X86_64
   const CpuFeatures& f = GetCpuFeatures();
   e.push_back({"sse2", &Sse2Copy, &Sse2Move, &Sse2Compare, &Sse2Set,
-               f.sse2 ? std::string_view() : "CPU lacks SSE2"});
+               f.sse2 ? std::string_view() : "CPU lacks SSE2",
+               "< 16 B: scalar; 16-128 B: 16-byte vectors from both ends; > 128 B: a loop"});
   e.push_back({"avx2", &Avx2Copy, &Avx2Move, &Avx2Compare, &Avx2Set,
-               f.avx2 ? std::string_view() : "CPU lacks AVX2"});
+               f.avx2 ? std::string_view() : "CPU lacks AVX2",
+               "< 32 B: sse2's paths; 32-256 B: 32-byte vectors from both ends; > 256 B: a loop"});
 #ifdef PERFKIT_MEMOPS_AVX512
   e.push_back({"avx512", &Avx512Copy, &Avx512Move, &Avx512Compare, &Avx512Set,
-               f.avx512f && f.avx512bw ? std::string_view() : "CPU lacks AVX-512 F/BW"});
+               f.avx512f && f.avx512bw ? std::string_view() : "CPU lacks AVX-512 F/BW",
+               "< 64 B: avx2's paths; 64-512 B: 64-byte vectors from both ends; > 512 B: a loop"});
 #endif
 #endif
   return e;

@@ -21,6 +21,8 @@ struct Engine {
   CompareFn compare;
   SetFn set;
   std::string_view missing;  // why this CPU cannot run it; empty if it can
+  // What it does at each size, for `perfkit sysinfo` and `perfkit list`.
+  std::string_view by_size = {};
   bool available() const { return missing.empty(); }
 };
 
@@ -34,8 +36,9 @@ int Compare(const void* a, const void* b, size_t n);
 void* Set(void* dst, int c, size_t n);
 
 // Copies at least this large bypass the caches with non-temporal stores:
-// half the last-level cache, read once from the machine (1 MiB if unknown),
-// so a copy never evicts more than half of what the other core relies on.
+// half the last-level cache, read once from the machine (never when it is
+// unknown: SIZE_MAX), so a copy never evicts more than half of what the other
+// core relies on.
 size_t NonTemporalThreshold();
 
 }  // namespace perfkit::memops

@@ -48,5 +48,23 @@ TEST(PlatformSuite, SysinfoShowsWhatTheSuiteDependsOn) {
   }
 }
 
+// Which engine runs at each size, and that it follows the CPU features
+// perfkit may use.
+TEST(PlatformSuite, SysinfoAndListNameTheEngineUsedAtEachSize) {
+  auto r = RunCommand({PerfkitBinary(), "sysinfo"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* row : {"\ncrc32 engine ", "\ncrc32c engine ", "\nmemops engine "}) {
+    EXPECT_NE(r.out.find(row), std::string::npos) << row << "\n" << r.out;
+  }
+  auto scalar = RunCommand(
+      {"env", "PERFKIT_DISABLE_CPU_FEATURES=sse4.2,pclmulqdq", PerfkitBinary(), "sysinfo"});
+  ASSERT_EQ(scalar.exit_code, 0) << scalar.err;
+  EXPECT_NE(scalar.out.find("crc32c engine          slice8 (all sizes"), std::string::npos)
+      << scalar.out;
+  auto list = RunCommand({PerfkitBinary(), "list", "--suite", "crc32"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  EXPECT_NE(list.out.find("  used here: crc32c: "), std::string::npos) << list.out;
+}
+
 }  // namespace
 }  // namespace perfkit::testing

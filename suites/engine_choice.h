@@ -1,0 +1,19 @@
+// What perfkit's own code runs on this machine at each size: the crc32 and
+// memops engines the run-time dispatch picks. `perfkit sysinfo` and
+// `perfkit list` show it.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace perfkit::suites {
+
+struct EngineChoice {
+  std::string what;     // "crc32", "crc32c", "memops"
+  std::string engine;   // "avx512"
+  std::string by_size;  // "< 256 B: the crc32 instruction; >= 256 B: four 512-bit folds"
+};
+
+std::vector<EngineChoice> EngineChoices();
+
+}  // namespace perfkit::suites
