@@ -15,7 +15,8 @@ bool IsFileRef(const std::string& ref) {
   return stat(ref.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-Result<RunRecord> ResolveRun(store::Store* store, const std::string& ref) {
+Result<RunRecord> ResolveRun(store::Store* store, const std::string& ref,
+                             const std::string& same_host) {
   if (IsFileRef(ref)) return LoadGbenchFile(ref);
   struct stat st {};
   if (stat(ref.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
@@ -28,7 +29,16 @@ Result<RunRecord> ResolveRun(store::Store* store, const std::string& ref) {
     auto history = store->BaselineHistory(ref);
     if (!history.ok()) return history.status();
     if (history->empty()) return Status::Error("baseline '" + ref + "' names no run");
-    return store->LoadRun(std::to_string(history->front().run_id));
+    if (same_host.empty()) return store->LoadRun(std::to_string(history->front().run_id));
+    std::string hosts;
+    for (const store::BaselineSave& save : *history) {
+      if (save.host_fingerprint == same_host) return store->LoadRun(std::to_string(save.run_id));
+      if (hosts.find(save.host_fingerprint) == std::string::npos) {
+        hosts += (hosts.empty() ? "" : ", ") + save.host_fingerprint;
+      }
+    }
+    return Status::Error("baseline '" + ref + "' has no save from host " + same_host +
+                         " (its saves come from " + hosts + "; see 'perfkit hosts')");
   }
   auto run = store->LoadRun(ref);
   if (run.ok() || ref == "latest") return run;

@@ -74,12 +74,15 @@ Result<std::vector<BaselineSave>> Store::BaselineHistory(const std::string& name
   if (!exists.ok()) return exists.status();
   if (!*exists) return Status::Error("no baseline '" + name + "' (see 'perfkit baseline list')");
   Statement q(db_,
-              "SELECT r.run_id, u.uuid, u.started_at, r.saved_at FROM baseline_runs r "
-              "JOIN baselines b ON r.baseline_id = b.id JOIN runs u ON u.id = r.run_id "
+              "SELECT r.run_id, u.uuid, u.started_at, r.saved_at, h.fingerprint "
+              "FROM baseline_runs r JOIN baselines b ON r.baseline_id = b.id "
+              "JOIN runs u ON u.id = r.run_id JOIN hosts h ON h.id = u.host_id "
               "WHERE b.name = ? ORDER BY r.id DESC");
   q.Bind(1, name);
   std::vector<BaselineSave> out;
-  while (q.Step() == SQLITE_ROW) out.push_back({q.Int(0), q.Text(1), q.Text(2), q.Text(3)});
+  while (q.Step() == SQLITE_ROW) {
+    out.push_back({q.Int(0), q.Text(1), q.Text(2), q.Text(3), q.Text(4)});
+  }
   return out;
 }
 

@@ -60,6 +60,18 @@ struct BaselineSave {
   std::string run_uuid;
   std::string run_started_at;
   std::string saved_at;
+  std::string host_fingerprint;  // of the saved run
+};
+
+// A machine that has stored runs: one fingerprint (CPU, topology, caches,
+// flags, kernel), named by the hostname its newest run recorded.
+struct HostListing {
+  std::string fingerprint;
+  std::string name;
+  std::string cpu_model;
+  std::string kernel;
+  int64_t runs = 0;
+  std::string last_run_at;
 };
 
 // Letters, digits, '.', '_' and '-', starting with a letter or digit; not
@@ -94,7 +106,11 @@ class Store {
 
   // REF as ParseRunRef reads it: a run id, "latest", or a uuid prefix.
   Result<RunRecord> LoadRun(const std::string& ref);
-  Result<std::vector<RunListing>> ListRuns(int limit);
+  // Newest first. `host`: "" for every host, else a fingerprint (or a
+  // prefix of at least 4 of its digits) or a hostname.
+  Result<std::vector<RunListing>> ListRuns(int limit, const std::string& host = "");
+  // Hosts, most recently used first.
+  Result<std::vector<HostListing>> ListHosts();
   // Baselines name runs; saving again under a name appends to its history,
   // and the newest save is what the name means. Deleting a baseline keeps
   // its runs.

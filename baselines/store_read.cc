@@ -141,11 +141,20 @@ Result<RunRecord> Store::LoadRun(const std::string& ref) {
   return run;
 }
 
-Result<std::vector<RunListing>> Store::ListRuns(int limit) {
+Result<std::vector<RunListing>> Store::ListRuns(int limit, const std::string& host) {
   if (schema_version_ == 0)
     return std::vector<RunListing>();  // an empty database, opened read-only
-  Statement q(db_, (RunColumns(schema_version_) + "ORDER BY r.id DESC LIMIT ?").c_str());
-  q.Bind(1, static_cast<int64_t>(limit));
+  // A hostname is only recorded from schema 4 on; a fingerprint always.
+  const std::string by_host =
+      host.empty()           ? ""
+      : schema_version_ >= 4 ? "WHERE r.host_id IN (SELECT id FROM hosts WHERE fingerprint = ?1 OR "
+                               "(length(?1) >= 4 AND substr(fingerprint, 1, length(?1)) = ?1)) OR "
+                               "r.owner_hostname = ?1 "
+                             : "WHERE r.host_id IN (SELECT id FROM hosts WHERE fingerprint = ?1 OR "
+                               "(length(?1) >= 4 AND substr(fingerprint, 1, length(?1)) = ?1)) ";
+  Statement q(db_, (RunColumns(schema_version_) + by_host + "ORDER BY r.id DESC LIMIT ?2").c_str());
+  q.Bind(1, host);
+  q.Bind(2, static_cast<int64_t>(limit));
   std::vector<RunListing> out;
   int rc;
   while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadRunRow(q));
@@ -155,6 +164,27 @@ Result<std::vector<RunListing>> Store::ListRuns(int limit) {
     tags.Bind(1, l.run.id);
     while (tags.Step() == SQLITE_ROW) l.run.tags[tags.Text(0)] = tags.Text(1);
   }
+  return out;
+}
+
+Result<std::vector<HostListing>> Store::ListHosts() {
+  if (schema_version_ == 0) return std::vector<HostListing>();
+  const std::string name = schema_version_ >= 4
+                               ? "(SELECT owner_hostname FROM runs n WHERE n.host_id = h.id AND "
+                                 "n.owner_hostname != '' ORDER BY n.id DESC LIMIT 1)"
+                               : "''";
+  Statement q(db_, ("SELECT h.fingerprint, coalesce(" + name +
+                    ", ''), h.cpu_model, h.kernel, "
+                    "(SELECT COUNT(*) FROM runs r WHERE r.host_id = h.id), "
+                    "coalesce((SELECT max(started_at) FROM runs r WHERE r.host_id = h.id), '') "
+                    "FROM hosts h ORDER BY 6 DESC, h.id DESC")
+                       .c_str());
+  std::vector<HostListing> out;
+  int rc;
+  while ((rc = q.Step()) == SQLITE_ROW) {
+    out.push_back({q.Text(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5)});
+  }
+  if (rc != SQLITE_DONE) return Error(db_, "listing hosts");
   return out;
 }
 

@@ -26,6 +26,7 @@ Complete CompleteFor(const std::string& name, bool positional) {
   if (kFileOptions.count(name) != 0) return Complete::kFiles;
   if (name == "--suite") return Complete::kSuites;
   if (name == "--baseline") return Complete::kBaselines;
+  if (name == "--host") return Complete::kHosts;
   if (name == "--compare") return Complete::kRunsAndBaselines;
   return Complete::kNothing;
 }

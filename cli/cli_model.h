@@ -13,7 +13,16 @@ class App;
 namespace perfkit::cli {
 
 // What a shell may offer for an option's value or a positional argument.
-enum class Complete { kNothing, kFiles, kSuites, kRuns, kBaselines, kRunsAndBaselines, kChoices };
+enum class Complete {
+  kNothing,
+  kFiles,
+  kSuites,
+  kRuns,
+  kBaselines,
+  kRunsAndBaselines,
+  kHosts,
+  kChoices
+};
 
 struct CliArgument {
   std::vector<std::string> names;  // "-o", "--output"; a positional: its name

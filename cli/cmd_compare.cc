@@ -23,10 +23,18 @@ int RunCompare(const CompareOptions& options) {
     if (!opened.ok()) return Fail(opened.status());
     store = std::move(*opened);
   }
-  auto base = app::ResolveRun(store.get(), options.base);
-  if (!base.ok()) return Fail(base.status());
+  // --same-host: BASE depends on CANDIDATE's host; otherwise in order.
+  Result<RunRecord> base = Status::Error("");
+  if (!options.same_host) {
+    base = app::ResolveRun(store.get(), options.base);
+    if (!base.ok()) return Fail(base.status());
+  }
   auto cand = app::ResolveRun(store.get(), options.candidate);
   if (!cand.ok()) return Fail(cand.status());
+  if (options.same_host) {
+    base = app::ResolveRun(store.get(), options.base, cand->host.fingerprint);
+    if (!base.ok()) return Fail(base.status());
+  }
   auto judged = app::JudgeRuns(store.get(), *base, *cand, *gate);
   if (!judged.ok()) return Fail(judged.status());
   PrintGateResult(*judged, options.format);
@@ -46,6 +54,8 @@ Runner AddCompare(CLI::App& app) {
   AddGateFlags(cmd, &opts->gate, GateUse::kRuns);
   cmd->add_option("--format", opts->format, "table, markdown or json")
       ->check(CLI::IsMember({"table", "markdown", "json"}));
+  cmd->add_flag("--same-host", opts->same_host,
+                "BASE, a baseline: its newest save made on CANDIDATE's host (see 'perfkit hosts')");
   AddDbFlag(cmd, &opts->db);
   return [opts] { return RunCompare(*opts); };
 }

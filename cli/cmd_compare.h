@@ -14,6 +14,7 @@ struct CompareOptions {
   app::GateFlags gate;
   std::string format = "table";  // table, markdown, json
   std::string db;
+  bool same_host = false;  // BASE: the baseline's newest save on CANDIDATE's host
 };
 
 int RunCompare(const CompareOptions& options);

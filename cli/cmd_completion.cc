@@ -52,6 +52,13 @@ int PrintWords(const CompletionOptions& o) {
     if (!runs.ok()) return kExitFailure;
     if (!runs->empty()) fmt::print("latest\n");
     for (const auto& r : *runs) fmt::print("{}\n", r.run.id);
+  } else if (o.kind == "hosts") {
+    auto hosts = (*store)->ListHosts();
+    if (!hosts.ok()) return kExitFailure;
+    for (const auto& h : *hosts) {
+      fmt::print("{}\n", h.fingerprint);
+      if (!h.name.empty()) fmt::print("{}\n", h.name);
+    }
   } else if (o.kind == "baselines") {
     auto list = (*store)->ListBaselines();
     if (!list.ok()) return kExitFailure;
@@ -89,7 +96,7 @@ Runner AddCompleteWords(CLI::App& app) {
   cmd->group("");
   cmd->add_option("kind", opts->kind)
       ->required()
-      ->check(CLI::IsMember({"suites", "runs", "baselines"}));
+      ->check(CLI::IsMember({"suites", "runs", "baselines", "hosts"}));
   AddDbFlag(cmd, &opts->db);
   return [opts] { return PrintWords(*opts); };
 }

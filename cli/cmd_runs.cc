@@ -34,7 +34,7 @@ int RunRuns(const RunsOptions& options) {
   }
   auto store = app::OpenStore(options.db, store::OpenMode::kReadOnly);
   if (!store.ok()) return Fail(store.status());
-  auto runs = (*store)->ListRuns(options.limit);
+  auto runs = (*store)->ListRuns(options.limit, options.host);
   if (!runs.ok()) return Fail(runs.status());
   if (options.json) {
     nlohmann::json out = nlohmann::json::array();
@@ -73,9 +73,55 @@ Runner AddRuns(CLI::App& app) {
   auto opts = std::make_shared<RunsOptions>();
   CLI::App* cmd = app.add_subcommand("runs", "List stored runs, newest first");
   cmd->add_option("--limit", opts->limit, "How many runs")->check(CLI::PositiveNumber);
+  cmd->add_option("--host", opts->host,
+                  "Only runs from this host: a fingerprint (4+ leading digits) or a hostname");
   cmd->add_flag("--json", opts->json, "Machine-readable output");
   AddDbFlag(cmd, &opts->db);
   return [opts] { return RunRuns(*opts); };
+}
+
+int RunHosts(const HostsOptions& options) {
+  std::vector<store::HostListing> hosts;
+  if (std::filesystem::exists(app::DatabasePath(options.db))) {
+    auto store = app::OpenStore(options.db, store::OpenMode::kReadOnly);
+    if (!store.ok()) return Fail(store.status());
+    auto listed = (*store)->ListHosts();
+    if (!listed.ok()) return Fail(listed.status());
+    hosts = std::move(*listed);
+  }
+  if (options.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& h : hosts) {
+      out.push_back({{"fingerprint", h.fingerprint},
+                     {"name", h.name},
+                     {"cpu_model", h.cpu_model},
+                     {"kernel", h.kernel},
+                     {"runs", h.runs},
+                     {"last_run_at", h.last_run_at}});
+    }
+    fmt::print("{}\n", out.dump(2));
+    return kExitSuccess;
+  }
+  if (hosts.empty()) {
+    fmt::print("no runs in {} yet (run 'perfkit bench')\n", app::DatabasePath(options.db));
+    return kExitSuccess;
+  }
+  fmt::print("{:<16}  {:<16}  {:>5}  {:<20}  {:<24}  {}\n", "fingerprint", "name", "runs",
+             "last run", "kernel", "cpu");
+  for (const auto& h : hosts) {
+    fmt::print("{:<16}  {:<16}  {:>5}  {:<20}  {:<24}  {}\n", h.fingerprint, h.name, h.runs,
+               h.last_run_at, h.kernel, h.cpu_model);
+  }
+  return kExitSuccess;
+}
+
+Runner AddHosts(CLI::App& app) {
+  auto opts = std::make_shared<HostsOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "hosts", "List the machines that stored runs: CPU, kernel, run count and last run");
+  cmd->add_flag("--json", opts->json, "Machine-readable output");
+  AddDbFlag(cmd, &opts->db);
+  return [opts] { return RunHosts(*opts); };
 }
 
 }  // namespace perfkit::cli

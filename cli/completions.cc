@@ -25,6 +25,8 @@ std::string KindWord(const CliArgument& a) {
       return "baselines";
     case Complete::kRunsAndBaselines:
       return "runs+baselines";
+    case Complete::kHosts:
+      return "hosts";
     case Complete::kChoices:
       return "choices:" + Join(a.choices);
     case Complete::kNothing:
@@ -151,7 +153,7 @@ _perfkit_offer() {
   case $kind in
     files) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")) ;;
     choices:*) COMPREPLY=($(compgen -W "${kind#choices:}" -- "$cur")) ;;
-    suites|runs|baselines|runs+baselines)
+    suites|runs|baselines|runs+baselines|hosts)
       COMPREPLY=($(compgen -W "$(_perfkit_dynamic "$kind" "$db")" -- "$cur")) ;;
   esac
 }
@@ -218,7 +220,7 @@ _perfkit_offer() {
   case $kind in
     files) _files ;;
     choices:*) values=(${=kind#choices:}); compadd -a values ;;
-    suites|runs|baselines|runs+baselines)
+    suites|runs|baselines|runs+baselines|hosts)
       for k in ${(s:+:)kind}; do
         values+=(${(f)"$(${words[1]} __complete $k ${db:+--db $db} 2>/dev/null)"})
       done

@@ -28,6 +28,7 @@ Runner AddImport(CLI::App& app);
 Runner AddList(CLI::App& app);
 Runner AddRings(CLI::App& app);
 Runner AddRuns(CLI::App& app);
+Runner AddHosts(CLI::App& app);
 Runner AddSysinfo(CLI::App& app);
 Runner AddVirtio(CLI::App& app);
 Runner AddPower(CLI::App& app);
@@ -46,6 +47,7 @@ const std::vector<CommandEntry>& Commands() {
       {"list", &AddList},
       {"sysinfo", &AddSysinfo},
       {"runs", &AddRuns},
+      {"hosts", &AddHosts},
       {"export", &AddExport},
       {"import", &AddImport},
       {"checksum", &AddChecksum},

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 
@@ -14,7 +15,8 @@ namespace {
 // A Google Benchmark JSON document with `reps` repetitions per benchmark
 // around `center` ns, 1% noise; `host` stands in for perfkit's context.
 std::string GbenchJson(const std::vector<std::pair<std::string, double>>& benchmarks, int reps,
-                       unsigned seed, const std::string& kernel = "Linux 6.1") {
+                       unsigned seed, const std::string& kernel = "Linux 6.1",
+                       const std::string& fingerprint = "test-host") {
   std::mt19937 rng(seed);
   std::normal_distribution<double> noise(0, 0.01);
   nlohmann::json doc;
@@ -29,7 +31,7 @@ std::string GbenchJson(const std::vector<std::pair<std::string, double>>& benchm
                         {"aslr", "on"},
                         {"build_flags", "-O3"},
                         {"build_type", "Release"},
-                        {"fingerprint", "test-host"}}}}}};
+                        {"fingerprint", fingerprint}}}}}};
   doc["benchmarks"] = nlohmann::json::array();
   for (const auto& [name, center] : benchmarks) {
     for (int i = 0; i < reps; ++i) {
@@ -154,6 +156,46 @@ TEST_F(CompareCli, BaselinesKeepHistoryAndNeverDeleteRuns) {
   EXPECT_EQ(RunInProcess({"baseline", "save", "latest", "--db", db()}).exit_code, 2);
   EXPECT_EQ(RunInProcess({"baseline", "save", "42", "--db", db()}).exit_code, 2);
   EXPECT_EQ(RunInProcess({"baseline", "save", "bad name!", "--db", db()}).exit_code, 2);
+}
+
+// Runs of two hosts in one database (runner B has another kernel): `hosts`
+// lists both, `runs --host` keeps one, and `compare --same-host` takes the
+// baseline's save from the candidate's host although B saved it later.
+TEST_F(CompareCli, HostsRunsByHostAndSameHostBaselines) {
+  const auto a = Write("a.json", GbenchJson({{"BM_A", 100}}, 10, 1, "Linux 6.1", "aaaa1111"));
+  const auto b = Write("b.json", GbenchJson({{"BM_A", 100}}, 10, 2, "Linux 6.2", "bbbb2222"));
+  const auto c = Write("c.json", GbenchJson({{"BM_A", 100}}, 10, 3, "Linux 6.1", "aaaa1111"));
+  ASSERT_EQ(RunInProcess({"baseline", "import", "main", a, "--db", db()}).exit_code, 0);
+  ASSERT_EQ(RunInProcess({"baseline", "import", "main", b, "--db", db()}).exit_code, 0);
+  ASSERT_EQ(RunInProcess({"import", c, "--db", db()}).exit_code, 0);
+
+  auto hosts = RunInProcess({"hosts", "--json", "--db", db()});
+  ASSERT_EQ(hosts.exit_code, 0) << hosts.err;
+  const auto listed = nlohmann::json::parse(hosts.out);
+  ASSERT_EQ(listed.size(), 2u) << hosts.out;
+  std::map<std::string, int64_t> runs_of;
+  for (const auto& h : listed) runs_of[h["fingerprint"]] = h["runs"];
+  EXPECT_EQ(runs_of["aaaa1111"], 2);
+  EXPECT_EQ(runs_of["bbbb2222"], 1);
+  EXPECT_EQ(RunInProcess({"hosts", "--db", dir_.File("none.db")}).exit_code, 0);
+
+  auto on_b = RunInProcess({"runs", "--host", "bbbb", "--json", "--db", db()});
+  ASSERT_EQ(on_b.exit_code, 0) << on_b.err;
+  ASSERT_EQ(nlohmann::json::parse(on_b.out).size(), 1u) << on_b.out;
+  EXPECT_EQ(nlohmann::json::parse(on_b.out)[0]["host_fingerprint"], "bbbb2222");
+  auto none = RunInProcess({"runs", "--host", "bb", "--json", "--db", db()});
+  EXPECT_EQ(nlohmann::json::parse(none.out).size(), 0u) << "2 digits are not a prefix";
+
+  // The newest save of main is B's: another kernel, refused.
+  EXPECT_EQ(RunInProcess({"compare", "main", "latest", "--db", db()}).exit_code, 3);
+  auto same = RunInProcess({"compare", "main", "latest", "--same-host", "--db", db()});
+  EXPECT_EQ(same.exit_code, 0) << same.out << same.err;
+  const auto d = Write("d.json", GbenchJson({{"BM_A", 100}}, 10, 4, "Linux 6.3", "dddd4444"));
+  ASSERT_EQ(RunInProcess({"import", d, "--db", db()}).exit_code, 0);
+  auto no_save = RunInProcess({"compare", "main", "latest", "--same-host", "--db", db()});
+  EXPECT_EQ(no_save.exit_code, 3);
+  EXPECT_NE(no_save.err.find("baseline 'main' has no save from host dddd4444"), std::string::npos)
+      << no_save.err;
 }
 
 }  // namespace

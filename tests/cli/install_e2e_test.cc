@@ -126,6 +126,9 @@ TEST_F(Completion, BashOffersCommandsOptionsAndValuesFromTheDatabase) {
   EXPECT_EQ(Bash(perfkit + " baseline show ''"), "main\n");
   EXPECT_EQ(Bash(perfkit + " compare 1 ''"), "latest\n1\nmain\n");
   EXPECT_EQ(Bash(perfkit + " compare --db '" + dir_.File("none.db") + "' ''"), "");
+  char host[256] = {};
+  ASSERT_EQ(gethostname(host, sizeof host - 1), 0);
+  EXPECT_NE(Bash(perfkit + " runs --host ''").find(std::string(host) + "\n"), std::string::npos);
   // Options of the subcommand typed, after its options and their values.
   EXPECT_EQ(Bash(perfkit + " bench --suite crc32 --filter x --qu"), "--quick\n");
   EXPECT_EQ(Bash(perfkit + " power calibrate --qu"), "--quick\n");
