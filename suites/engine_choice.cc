@@ -30,8 +30,9 @@ std::vector<EngineChoice> EngineChoices() {
                  std::string(m.by_size) +
                      (stream == SIZE_MAX
                           ? "; no non-temporal stores (the cache size is unknown)"
-                          : "; copies and sets of " + Bytes(stream) +
-                                " and more: non-temporal stores (half the last-level cache)")});
+                          : "; non-temporal stores for copies of " + Bytes(stream) +
+                                " and more, sets of " + Bytes(2 * stream) +
+                                " and more (once the bytes touched pass the last-level cache)")});
   return out;
 }
 

@@ -35,10 +35,10 @@ void* Move(void* dst, const void* src, size_t n);
 int Compare(const void* a, const void* b, size_t n);
 void* Set(void* dst, int c, size_t n);
 
-// Copies at least this large bypass the caches with non-temporal stores:
-// half the last-level cache, read once from the machine (never when it is
-// unknown: SIZE_MAX), so a copy never evicts more than half of what the other
-// core relies on.
+// Copies at least this large bypass the caches with non-temporal stores,
+// sets from twice this: once the bytes they touch (2n for a copy, n for a
+// set) would pass the last-level cache. Half the last-level cache, read once
+// from the machine; SIZE_MAX (never) when it is unknown.
 size_t NonTemporalThreshold();
 
 }  // namespace perfkit::memops

@@ -297,7 +297,10 @@ struct Algorithms {
   [[gnu::noinline]] static void* SetLoop(uint8_t* d, Vec v, size_t n) {
     uint8_t* p = d + 4 * W - (reinterpret_cast<uintptr_t>(d + 4 * W) & (W - 1));
     uint8_t* end = d + n - 4 * W;
-    if (n >= CachedNonTemporalThreshold()) {
+    // A set touches n bytes, a copy 2n: it streams from twice the copy's
+    // threshold, once its bytes would pass the last-level cache (below
+    // that, cached stores won by 2.5x at 16 MiB on a 32 MiB L3, Zen 4).
+    if (n / 2 >= CachedNonTemporalThreshold()) {
       for (; p < end; p += 4 * W) {
         V::Stream(p, v);
         V::Stream(p + W, v);
