@@ -1,5 +1,5 @@
 // `perfkit completion bash|zsh|fish`: a completion script for the shell.
-// Hidden helpers: `perfkit __complete suites|runs|baselines`, the values the
+// Hidden helpers: `perfkit __complete suites|runs|baselines|hosts`, the values the
 // scripts offer at completion time, and `perfkit __man README.md`, the man
 // page the build installs.
 #include <fmt/format.h>

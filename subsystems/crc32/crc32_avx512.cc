@@ -32,7 +32,7 @@ uint32_t Fold512Raw(uint32_t reg, const uint8_t* p, size_t n) {
   // 128-bit folds, or the crc32 instruction, inline here rather than a call
   // through the narrower engines.
   if (n < 256) {
-    if constexpr (kind == Kind::kCrc32c) return Crc32cSse42Raw(reg, p, n);
+    if constexpr (kind == Kind::kCrc32c) return Crc32cAny(reg, p, n);
     return Fold128Raw<kind>(reg, p, n);
   }
   const FoldConstants& k = GetFoldConstants(kind);

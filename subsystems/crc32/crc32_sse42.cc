@@ -8,39 +8,6 @@
 namespace perfkit::crc32::internal {
 namespace {
 
-// Below this many words per stream one serial stream is as fast.
-constexpr size_t kMinStreamQwords = 3;
-
-uint64_t Load64(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-
-// Fewer than 8 bytes in at most three instructions, not a byte loop.
-inline uint32_t Tail(uint32_t reg, const uint8_t* p, size_t n) {
-  if (n & 4) {
-    uint32_t v;
-    std::memcpy(&v, p, 4);
-    reg = _mm_crc32_u32(reg, v);
-    p += 4;
-  }
-  if (n & 2) {
-    uint16_t v;
-    std::memcpy(&v, p, 2);
-    reg = _mm_crc32_u16(reg, v);
-    p += 2;
-  }
-  if (n & 1) reg = _mm_crc32_u8(reg, *p);
-  return reg;
-}
-
-inline uint32_t Serial(uint32_t reg, const uint8_t* p, size_t n) {
-  uint64_t c = reg;
-  for (; n >= 8; p += 8, n -= 8) c = _mm_crc32_u64(c, Load64(p));
-  return Tail(static_cast<uint32_t>(c), p, n);
-}
-
 uint32_t Streams(uint32_t reg, const uint8_t* p, size_t n) {
   const uint32_t* shift = Crc32cShiftTable();
   while (n >= 3 * 8 * kMinStreamQwords) {
@@ -98,7 +65,7 @@ uint32_t Crc32cShift(uint32_t reg, uint32_t k) {
 uint32_t Crc32cSse42Raw(uint32_t reg, const uint8_t* p, size_t n) {
   // Short inputs skip alignment: unaligned loads are nearly free on the
   // cores this engine runs on, and the byte loop would cost 3 cycles a byte.
-  if (n < 3 * 8 * kMinStreamQwords) return Serial(reg, p, n);
+  if (n < kCrc32cStreamsFrom) return Serial(reg, p, n);
   const size_t misalign = (8 - (reinterpret_cast<uintptr_t>(p) & 7)) & 7;
   reg = Tail(reg, p, misalign);
   return Streams(reg, p + misalign, n - misalign);

@@ -53,7 +53,7 @@ __m128i Narrow(__m256i y, const FoldConstants& k) {
 template <Kind kind>
 uint32_t Fold256Raw(uint32_t reg, const uint8_t* p, size_t n) {
   if (n < 256) {
-    if constexpr (kind == Kind::kCrc32c) return Crc32cSse42Raw(reg, p, n);
+    if constexpr (kind == Kind::kCrc32c) return Crc32cAny(reg, p, n);
     return Fold128Raw<kind>(reg, p, n);
   }
   const FoldConstants& k = GetFoldConstants(kind);
@@ -81,12 +81,6 @@ uint32_t Fold256Raw(uint32_t reg, const uint8_t* p, size_t n) {
 constexpr size_t kStreamQwords = 6;
 constexpr size_t kStride = 128 + 3 * 8 * kStreamQwords;
 constexpr size_t kMaxIterations = kMaxShiftQwords / (3 * kStreamQwords);
-
-uint64_t Load64(const uint8_t* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
 
 // One chunk: [fold region: 128*iters][stream 0][stream 1][stream 2].
 uint32_t HybridChunk(uint32_t reg, const uint8_t* p, size_t iters) {
@@ -137,7 +131,7 @@ uint32_t Crc32cHybrid(uint32_t crc, const void* data, size_t size) {
     p += kStride * iters;
     size -= kStride * iters;
   }
-  return ~Crc32cSse42Raw(reg, p, size);
+  return ~Crc32cAny(reg, p, size);
 }
 
 }  // namespace perfkit::crc32::internal
