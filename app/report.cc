@@ -27,9 +27,13 @@ Result<std::vector<report::HistoryPoint>> History(store::Store& store, const Rep
       if (!report::GlobMatch(r.history, b.name) || b.samples.empty()) continue;
       std::vector<double> t;
       for (const auto& s : b.samples) t.push_back(s.real_time_ns);
+      // One line per host fingerprint, named by its hostname where known.
+      const std::string fp = run->host.fingerprint.substr(0, 8);
+      const std::string& name = run->host.hostname;
       points.push_back({run->id, run->started_at, b.name, report::Median(t),
                         *std::min_element(t.begin(), t.end()),
-                        *std::max_element(t.begin(), t.end())});
+                        *std::max_element(t.begin(), t.end()),
+                        name.empty() ? fp : name + " (" + fp + ")"});
     }
   }
   if (points.empty()) {

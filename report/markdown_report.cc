@@ -360,19 +360,21 @@ ReportPlan PlanReport(const ReportInput& in) {
                           suite + ": every repetition relative to its benchmark's median"});
   }
   if (!in.history.empty()) {
-    std::string csv = "run_id,started_at,benchmark,median_ns,min_ns,max_ns,baselines\n";
+    std::string csv = "run_id,started_at,benchmark,median_ns,min_ns,max_ns,baselines,host\n";
     for (const auto& p : in.history) {
       auto it = in.history_baselines.find(p.run_id);
-      csv += fmt::format("{},{},{},{},{},{},{}\n", p.run_id, p.started_at, CsvField(p.benchmark),
+      csv += fmt::format("{},{},{},{},{},{},{},{}\n", p.run_id, p.started_at, CsvField(p.benchmark),
                          p.median, p.min, p.max,
-                         CsvField(it == in.history_baselines.end() ? "" : it->second));
+                         CsvField(it == in.history_baselines.end() ? "" : it->second),
+                         CsvField(p.host));
     }
     plan.files["history.csv"] = csv;
     plan.plots.push_back({"history.py",
                           {"history.csv"},
                           "history.png",
                           "history",
-                          "Median time per run relative to the first run shown; baselines marked"});
+                          "Median time per run relative to the first run shown (one line per "
+                          "benchmark and host); baselines marked"});
   }
   PlanProfiles(in, plan);
   return plan;

@@ -25,6 +25,7 @@ struct HistoryPoint {
   std::string started_at;
   std::string benchmark;
   double median = 0, min = 0, max = 0;
+  std::string host = {};  // the run's host: "hostname (fingerprint)"
 };
 
 struct ReportInput {

@@ -186,6 +186,14 @@ TEST_F(CompareCli, HostsRunsByHostAndSameHostBaselines) {
   auto none = RunInProcess({"runs", "--host", "bb", "--json", "--db", db()});
   EXPECT_EQ(nlohmann::json::parse(none.out).size(), 0u) << "2 digits are not a prefix";
 
+  // History across hosts: one series per host.
+  auto history =
+      RunInProcess({"report", "--history", "BM_*", "--db", db(), "-o", dir_.File("rep")});
+  ASSERT_EQ(history.exit_code, 0) << history.err;
+  const std::string csv = ReadFileOrDie(dir_.File("rep/history.csv"));
+  EXPECT_NE(csv.find(",aaaa1111\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",bbbb2222\n"), std::string::npos) << csv;
+
   // The newest save of main is B's: another kernel, refused.
   EXPECT_EQ(RunInProcess({"compare", "main", "latest", "--db", db()}).exit_code, 3);
   auto same = RunInProcess({"compare", "main", "latest", "--same-host", "--db", db()});
