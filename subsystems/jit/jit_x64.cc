@@ -80,6 +80,15 @@ struct FaultExit {
   int address_reg;  // -1: none, else an x86 register index
 };
 
+// An address outside the program's memory, checked against the stack frames
+// out of line, so that the in-bounds path falls through.
+struct StackCheck {
+  Label label;
+  Label back;
+  uint32_t pc;
+  int bytes;
+};
+
 class Emitter : public Xbyak::CodeGenerator {
  public:
   Emitter(const Program& p, const HelperTable& h, size_t code_bytes)
@@ -159,6 +168,7 @@ class Emitter : public Xbyak::CodeGenerator {
   const HelperTable& helpers_;
   std::vector<Label> labels_;
   std::vector<std::unique_ptr<FaultExit>> fault_exits_;
+  std::vector<std::unique_ptr<StackCheck>> stack_checks_;
   Label fault_exit_;
   Label epilogue_;
   bool local_calls_ = false;
@@ -245,6 +255,15 @@ void Emitter::Build() {
     L(labels_[pc]);
     if (pc > 0 && p_[pc - 1].opcode == kLddw) continue;
     Insn(pc);
+  }
+  // Before the fault exits: these add to them.
+  for (const auto& c : stack_checks_) {
+    L(c->label);
+    mov(r10, r11);
+    sub(r10, qword[r12 + offsetof(Context, stack_lo)]);
+    cmp(r10, qword[r12 + offsetof(Context, stack_limit) + c->bytes * 8]);
+    jae(NewFaultExit(Fault::kOutOfBounds, c->pc, c->bytes, r11.getIdx()), T_NEAR);
+    jmp(c->back, T_NEAR);
   }
   for (const auto& s : fault_exits_) {
     L(s->label);
@@ -637,16 +656,14 @@ void Emitter::Call(size_t pc) {
 void Emitter::Address(size_t pc, uint8_t base, int16_t off, int bytes) {
   lea(r11, ptr[R(base) + off]);
   if (base == 10) return;
-  Label ok;
+  stack_checks_.push_back(
+      std::make_unique<StackCheck>(StackCheck{Label(), Label(), static_cast<uint32_t>(pc), bytes}));
+  StackCheck& check = *stack_checks_.back();
   mov(r10, r11);
   sub(r10, qword[r12 + offsetof(Context, mem_lo)]);
   cmp(r10, qword[r12 + offsetof(Context, mem_limit) + bytes * 8]);
-  jb(ok, T_NEAR);
-  mov(r10, r11);
-  sub(r10, qword[r12 + offsetof(Context, stack_lo)]);
-  cmp(r10, qword[r12 + offsetof(Context, stack_limit) + bytes * 8]);
-  jae(NewFaultExit(Fault::kOutOfBounds, static_cast<uint32_t>(pc), bytes, r11.getIdx()), T_NEAR);
-  L(ok);
+  jae(check.label, T_NEAR);
+  L(check.back);
 }
 
 void Emitter::LoadStore(size_t pc) {
