@@ -17,12 +17,6 @@ std::string FormatThroughput(double bps) {
   return fmt::format("{:.2f} kB/s", bps / 1e3);
 }
 
-std::string FormatBytes(int64_t bytes) {
-  if (bytes >= (1 << 20) && bytes % (1 << 20) == 0) return fmt::format("{} MiB", bytes >> 20);
-  if (bytes >= 1024 && bytes % 1024 == 0) return fmt::format("{} KiB", bytes >> 10);
-  return fmt::format("{} B", bytes);
-}
-
 std::string FormatMetric(const std::string& metric, double value) {
   if (metric == "real_time" || metric == "cpu_time") return FormatDuration(value);
   if (metric == "bytes_per_second") return FormatThroughput(value);

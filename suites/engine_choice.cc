@@ -2,20 +2,11 @@
 
 #include <cstdint>
 
+#include "subsystems/base/bytes.h"
 #include "subsystems/crc32/crc32.h"
 #include "subsystems/memops/memops.h"
 
 namespace perfkit::suites {
-
-namespace {
-
-std::string Bytes(size_t n) {
-  if (n % (1 << 20) == 0) return std::to_string(n >> 20) + " MiB";
-  if (n % (1 << 10) == 0) return std::to_string(n >> 10) + " KiB";
-  return std::to_string(n) + " B";
-}
-
-}  // namespace
 
 std::vector<EngineChoice> EngineChoices() {
   std::vector<EngineChoice> out;
@@ -30,8 +21,9 @@ std::vector<EngineChoice> EngineChoices() {
                  std::string(m.by_size) +
                      (stream == SIZE_MAX
                           ? "; no non-temporal stores (the cache size is unknown)"
-                          : "; non-temporal stores for copies of " + Bytes(stream) +
-                                " and more, sets of " + Bytes(2 * stream) +
+                          : "; non-temporal stores for copies of " +
+                                FormatBytes(static_cast<int64_t>(stream)) + " and more, sets of " +
+                                FormatBytes(static_cast<int64_t>(2 * stream)) +
                                 " and more (once the bytes touched pass the last-level cache)")});
   return out;
 }
