@@ -28,13 +28,7 @@ __m128i Narrow(__m512i z, const FoldConstants& k) {
 
 template <Kind kind>
 uint32_t Fold512Raw(uint32_t reg, const uint8_t* p, size_t n) {
-  // Below 256 bytes the four accumulators are not even filled once: the
-  // 128-bit folds, or the crc32 instruction, inline here rather than a call
-  // through the narrower engines.
-  if (n < 256) {
-    if constexpr (kind == Kind::kCrc32c) return Crc32cAny(reg, p, n);
-    return Fold128Raw<kind>(reg, p, n);
-  }
+  if (n < kWideFoldsFrom) return BelowWideFoldsRaw<kind>(reg, p, n);
   const FoldConstants& k = GetFoldConstants(kind);
   __m512i z0 = _mm512_xor_si512(Load512(p),
                                 _mm512_zextsi128_si512(_mm_cvtsi32_si128(static_cast<int>(reg))));

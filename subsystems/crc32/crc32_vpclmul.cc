@@ -52,10 +52,7 @@ __m128i Narrow(__m256i y, const FoldConstants& k) {
 
 template <Kind kind>
 uint32_t Fold256Raw(uint32_t reg, const uint8_t* p, size_t n) {
-  if (n < 256) {
-    if constexpr (kind == Kind::kCrc32c) return Crc32cAny(reg, p, n);
-    return Fold128Raw<kind>(reg, p, n);
-  }
+  if (n < kWideFoldsFrom) return BelowWideFoldsRaw<kind>(reg, p, n);
   const FoldConstants& k = GetFoldConstants(kind);
   Accumulators acc;
   acc.Start(p, reg);

@@ -149,5 +149,19 @@ uint32_t Fold128Raw(uint32_t reg, const uint8_t* p, size_t n) {
   return TailRaw<kind>(Reduce128<kind>(x), p, n);
 }
 
+// What the wide engines do below their first 256-byte block, where their
+// accumulators would not even be filled once: the 128-bit folds (CRC-32) or
+// the crc32 instruction (CRC-32C), inline rather than a call through the
+// narrower engines.
+constexpr size_t kWideFoldsFrom = 256;
+template <Kind kind>
+uint32_t BelowWideFoldsRaw(uint32_t reg, const uint8_t* p, size_t n) {
+  if constexpr (kind == Kind::kCrc32c) {
+    return Crc32cAny(reg, p, n);
+  } else {
+    return Fold128Raw<kind>(reg, p, n);
+  }
+}
+
 }  // namespace
 }  // namespace perfkit::crc32::internal
