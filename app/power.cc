@@ -51,8 +51,7 @@ power::PowerModel ModelOf(const store::PowerProfile& p) {
 }
 
 Result<std::optional<store::PowerProfile>> LoadHostPowerProfile(const std::string& db_flag) {
-  const std::string path = DatabasePath(db_flag);
-  if (access(path.c_str(), F_OK) != 0) return std::optional<store::PowerProfile>();
+  if (!DatabaseExists(db_flag)) return std::optional<store::PowerProfile>();
   auto store = OpenStore(db_flag, store::OpenMode::kReadOnly);
   if (!store.ok()) return store.status();
   auto profiles = (*store)->LoadPowerProfiles(HostFingerprint());
@@ -282,8 +281,7 @@ Result<RecordOutcome> RecordPower(const RecordRequest& r) {
 
 Result<HistoryOutcome> PowerHistory(const HistoryRequest& r) {
   HistoryOutcome out;
-  const std::string path = DatabasePath(r.db);
-  if (access(path.c_str(), F_OK) != 0) return Status::Error("no database at " + path);
+  if (!DatabaseExists(r.db)) return Status::Error("no database at " + DatabaseName(r.db));
   auto store = OpenStore(r.db, store::OpenMode::kReadOnly);
   if (!store.ok()) return store.status();
   auto samples = (*store)->LoadPowerSamples(power::UnixSeconds() - r.last_s);

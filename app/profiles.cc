@@ -98,9 +98,9 @@ Result<std::vector<ProfileStack>> LoadProfileStacks(const std::string& ref, cons
     if (stacks->empty()) return Status::Error(ref + ": no samples");
     return stacks;
   }
-  if (!std::filesystem::exists(DatabasePath(db))) {
+  if (!DatabaseExists(db)) {
     return Status::Error("'" + ref + "' is neither a folded-stack file nor a run (no database " +
-                         DatabasePath(db) + ")");
+                         DatabaseName(db) + ")");
   }
   auto store = OpenStore(db, store::OpenMode::kReadOnly);
   if (!store.ok()) return store.status();

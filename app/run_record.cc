@@ -6,6 +6,7 @@
 #include <ctime>
 #include <random>
 
+#include "baselines/location.h"
 #include "build_info.h"
 #include "git_commit.h"
 #include "suites/harness/host_context.h"
@@ -22,7 +23,8 @@ std::string& InvocationStorage() {
 
 void SetInvocation(const std::vector<std::string>& args) {
   std::string s;
-  for (const auto& a : args) s += (s.empty() ? "" : " ") + a;
+  // Stored with every run: a database URI's password must not be.
+  for (const auto& a : args) s += (s.empty() ? "" : " ") + store::RedactPassword(a);
   InvocationStorage() = s;
 }
 

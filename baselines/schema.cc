@@ -1,21 +1,15 @@
-// Opening the database and its schema. The schema version lives in
-// PRAGMA user_version; each migration moves it forward by one.
-#include <fmt/format.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cctype>
-#include <cstring>
-#include <fstream>
-
-#include "baselines/sqlite_util.h"
+// Opening the database and its schema. The schema version lives in SQLite's
+// PRAGMA user_version, or in PostgreSQL's perfkit_schema table; each
+// migration moves it forward by one. The migrations are written once, in
+// SQLite's types, and translated for PostgreSQL.
+#include "baselines/location.h"
+#include "baselines/postgres_connection.h"
+#include "baselines/sql.h"
+#include "baselines/sqlite_connection.h"
 #include "baselines/store.h"
 
 namespace perfkit::store {
 namespace {
-
-using internal::Error;
-using internal::Statement;
 
 // Append only: a released migration never changes.
 const char* const kMigrations[] = {
@@ -141,116 +135,56 @@ CREATE INDEX power_samples_by_time ON power_samples(unix_time);
 
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);
 
-// Refuses anything that exists but is not a SQLite file, before SQLite
-// could create a journal next to it or write a header into it.
-Status CheckExistingFile(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) return OkStatus();  // will be created
-  if (!S_ISREG(st.st_mode)) return Status::Error("'" + path + "' is not a regular file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::Error("cannot read database '" + path + "'");
-  if (st.st_size == 0) return OkStatus();
-  char header[16] = {};
-  in.read(header, sizeof(header));
-  if (in.gcount() != sizeof(header) || std::memcmp(header, "SQLite format 3", 16) != 0) {
-    return Status::Error("'" + path + "' is not a SQLite database (left untouched)");
-  }
-  return OkStatus();
-}
-
 // The oldest schema a read-only store can read as it is.
 constexpr int kOldestReadable = 3;
 
-// SQLite's URI form of a path, for opening with parameters.
-std::string FileUri(const std::string& path, const char* query) {
-  std::string uri = "file:";
-  for (unsigned char c : path) {
-    if (std::isalnum(c) || std::strchr("/-._~", c) != nullptr) {
-      uri += static_cast<char>(c);
-    } else {
-      uri += fmt::format("%{:02X}", c);
-    }
-  }
-  return uri + "?" + query;
-}
-
-Result<sqlite3*> OpenHandle(const std::string& path, OpenMode mode) {
-  sqlite3* db = nullptr;
-  int rc = SQLITE_OK;
-  if (mode == OpenMode::kReadWrite) {
-    rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  } else {
-    rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
-  }
-  if (rc == SQLITE_OK) return db;
-  Status s = Status::Error("cannot open database '" + path +
-                           "': " + (db ? sqlite3_errmsg(db) : "out of memory"));
-  sqlite3_close(db);
-  return s;
-}
-
-// A WAL database whose -shm file cannot be made fails its first read with
-// SQLITE_CANTOPEN or SQLITE_READONLY.
-bool Readable(sqlite3* db) {
-  Statement probe(db, "PRAGMA user_version");
-  const int rc = probe.Step();
-  return rc != SQLITE_CANTOPEN && rc != SQLITE_READONLY;
-}
-
 }  // namespace
 
-Result<std::unique_ptr<Store>> Store::Open(const std::string& path, OpenMode mode) {
-  if (path.empty()) return Status::InvalidArgument("the database path is empty");
-  const bool memory = path == ":memory:";
-  if (!memory) {
-    if (Status s = CheckExistingFile(path); !s.ok()) return s;
-    struct stat st {};
-    if (mode == OpenMode::kReadOnly && stat(path.c_str(), &st) != 0) {
-      return Status::Error("no database '" + path +
-                           "' (run 'perfkit bench' or 'perfkit import' "
-                           "to make one)");
-    }
-  }
-  auto db = OpenHandle(path, mode);
-  if (!db.ok()) return db.status();
-  if (mode == OpenMode::kReadOnly && !memory && !Readable(*db)) {
-    // A WAL database in a directory we may not write needs a -shm file we
-    // cannot make; read it as immutable: nobody can be writing it there.
-    sqlite3_close(*db);
-    db = OpenHandle(FileUri(path, "immutable=1"), mode);
-    if (!db.ok()) return db.status();
-  }
-  std::unique_ptr<Store> store(new Store(*db, mode));
-  sqlite3_busy_timeout(*db, 10000);
-  Status s = store->CheckIdentity(path);
-  if (s.ok()) s = store->Exec("PRAGMA foreign_keys = ON");
+Store::Store(std::unique_ptr<sql::Connection> db, OpenMode mode)
+    : db_(std::move(db)), mode_(mode) {}
+
+Store::~Store() = default;
+
+bool Store::postgres() const { return db_->dialect() == sql::Dialect::kPostgres; }
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& location, OpenMode mode) {
+  if (location.empty()) return Status::InvalidArgument("the database path is empty");
+  const bool server = IsPostgresUri(location);
+  const std::string shown = RedactPassword(location);
+  auto db = server ? internal::OpenPostgres(location, mode) : internal::OpenSqlite(location, mode);
+  if (!db.ok()) return server ? db.status().WithPrefix("database '" + shown + "': ") : db.status();
+  std::unique_ptr<Store> store(new Store(std::move(*db), mode));
+  Status s = store->CheckIdentity(shown);
   if (s.ok() && mode == OpenMode::kReadWrite) {
-    if (!memory) s = store->UseWal();
-    if (s.ok()) s = store->Exec("PRAGMA synchronous = NORMAL");
+    s = store->db_->PrepareForWriting();
     if (s.ok()) s = store->Migrate();
   }
-  if (!s.ok()) return s.WithPrefix("database '" + path + "': ");
+  if (!s.ok()) return s.WithPrefix("database '" + shown + "': ");
   return store;
-}
-
-Store::~Store() { sqlite3_close(db_); }
-
-Status Store::Exec(const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string message = err ? err : sqlite3_errmsg(db_);
-    sqlite3_free(err);
-    return Status::Error(message);
-  }
-  return OkStatus();
 }
 
 // Before anything is written: a schema version this perfkit knows, and no
 // foreign tables in a database without one.
-Status Store::CheckIdentity(const std::string& path) {
-  Statement version(db_, "PRAGMA user_version");
-  if (version.Step() != SQLITE_ROW) return Error(db_, "reading the schema version");
-  const int64_t v = version.Int(0);
+Status Store::CheckIdentity(const std::string& location) {
+  auto version = db_->SchemaVersion();
+  if (!version.ok()) return version.status();
+  int64_t v = *version;
+  if (v == 0) {
+    auto foreign = db_->HasForeignTables();
+    if (!foreign.ok()) return foreign.status();
+    // Tables but no version: someone else's, unless another perfkit
+    // finished migrating between the two reads.
+    if (*foreign) {
+      version = db_->SchemaVersion();
+      if (!version.ok()) return version.status();
+      v = *version;
+      if (v == 0) {
+        return Status::Error("'" + location + "' is a " + (postgres() ? "PostgreSQL" : "SQLite") +
+                             " database but not perfkit's (it has tables and no perfkit "
+                             "schema); left untouched");
+      }
+    }
+  }
   if (v < 0 || v > kSchemaVersion) {
     return Status::Error(
         "schema version " + std::to_string(v) + " is not one this perfkit knows (" +
@@ -258,14 +192,6 @@ Status Store::CheckIdentity(const std::string& path) {
         "); left untouched");
   }
   schema_version_ = static_cast<int>(v);
-  if (v == 0) {
-    Statement tables(db_, "SELECT COUNT(*) FROM sqlite_master");
-    if (tables.Step() == SQLITE_ROW && tables.Int(0) > 0) {
-      return Status::Error("'" + path +
-                           "' is a SQLite database but not perfkit's (it has tables "
-                           "and no perfkit schema); left untouched");
-    }
-  }
   if (mode_ == OpenMode::kReadOnly && v != 0 && v < kOldestReadable) {
     return Status::Error("written by an older perfkit (schema " + std::to_string(v) +
                          "); a command that writes (perfkit import, perfkit bench) migrates it");
@@ -273,44 +199,48 @@ Status Store::CheckIdentity(const std::string& path) {
   return OkStatus();
 }
 
-// Switching to WAL needs the database to itself for a moment; with many
-// processes opening a new database at once, wait for that moment.
-Status Store::UseWal() {
-  Status s;
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    s = Exec("PRAGMA journal_mode = WAL");
-    if (s.ok() || sqlite3_errcode(db_) != SQLITE_BUSY) return s;
-    usleep(50000);
-  }
+// All migrations in one transaction, the version read again once it holds
+// the schema lock: of several processes opening a new database at once, one
+// migrates and the others find it done.
+Status Store::Migrate() {
+  if (schema_version_ == kSchemaVersion) return OkStatus();
+  if (Status s = db_->LockSchema(); !s.ok()) return s.WithPrefix("locking the schema: ");
+  Status s = MigrateLocked();
+  db_->UnlockSchema();
   return s;
 }
 
-// All migrations in one IMMEDIATE transaction, the version read again once
-// it holds the write lock: of several processes opening a new database at
-// once, one migrates and the others find it done.
-Status Store::Migrate() {
-  if (schema_version_ == kSchemaVersion) return OkStatus();
-  internal::Transaction tx(db_);
+Status Store::MigrateLocked() {
+  sql::Transaction tx(*db_);
   if (!tx.status().ok()) return tx.status();
-  Statement q(db_, "PRAGMA user_version");
-  if (q.Step() != SQLITE_ROW) return Error(db_, "reading schema version");
-  const int version = static_cast<int>(q.Int(0));
-  q.Reset();
-  for (int v = version; v < kSchemaVersion; ++v) {
-    if (Status s = Exec(kMigrations[v]); !s.ok()) {
+  auto version = db_->SchemaVersion();
+  if (!version.ok()) return version.status();
+  for (int64_t v = *version; v < kSchemaVersion; ++v) {
+    if (Status s = db_->Exec(db_->Translate(kMigrations[v])); !s.ok()) {
       return Status::Error("migrating to schema " + std::to_string(v + 1) + ": " + s.message());
     }
   }
-  if (Status s = Exec("PRAGMA user_version = " + std::to_string(kSchemaVersion)); !s.ok()) return s;
+  if (Status s = db_->SetSchemaVersion(kSchemaVersion); !s.ok()) return s;
   if (Status s = tx.Commit(); !s.ok()) return s;
   schema_version_ = kSchemaVersion;
   return OkStatus();
 }
 
-Result<std::string> Store::IntegrityCheck() {
-  Statement q(db_, "PRAGMA integrity_check");
-  if (q.Step() != SQLITE_ROW) return Error(db_, "integrity_check");
-  return q.Text(0);
+Status Store::InTransaction(const std::function<Status()>& body) {
+  Status s;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    {
+      sql::Transaction tx(*db_);
+      s = tx.status();
+      if (s.ok()) s = body();
+      if (s.ok()) s = tx.Commit();
+    }
+    if (s.ok() || !db_->Lost()) return s;
+    if (Status back = db_->Reconnect(); !back.ok()) return back;
+  }
+  return s;
 }
+
+Result<std::string> Store::IntegrityCheck() { return db_->IntegrityCheck(); }
 
 }  // namespace perfkit::store

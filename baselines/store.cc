@@ -3,17 +3,15 @@
 
 #include <nlohmann/json.hpp>
 
-#include "baselines/sqlite_util.h"
+#include "baselines/sql.h"
 #include "suites/result_json.h"
 
 namespace perfkit::store {
 
-using internal::Error;
-using internal::Statement;
-using internal::Transaction;
+using sql::Statement;
 
 Result<int64_t> Store::UpsertHost(const HostContext& host) {
-  Statement insert(db_,
+  Statement insert(*db_,
                    "INSERT INTO hosts(fingerprint, cpu_model, kernel, context_json) "
                    "VALUES(?, ?, ?, ?) ON CONFLICT(fingerprint) DO NOTHING");
   insert.Bind(1, host.fingerprint)
@@ -21,20 +19,20 @@ Result<int64_t> Store::UpsertHost(const HostContext& host) {
       .Bind(3, host.kernel)
       .Bind(4, HostContextToJson(host).dump());
   if (Status s = insert.Run(); !s.ok()) return s;
-  Statement q(db_, "SELECT id FROM hosts WHERE fingerprint = ?");
+  Statement q(*db_, "SELECT id FROM hosts WHERE fingerprint = ?");
   q.Bind(1, host.fingerprint);
-  if (q.Step() != SQLITE_ROW) return Error(db_, "reading host");
+  if (!q.Next()) return q.Missing("reading host");
   return q.Int(0);
 }
 
 Status Store::InsertRun(RunRecord& run) {
   auto host_id = UpsertHost(run.host);
   if (!host_id.ok()) return host_id.status();
-  Statement insert(db_,
+  Statement insert(*db_,
                    "INSERT INTO runs(uuid, started_at, ended_at, command_line, "
                    "perfkit_version, git_commit, source, status, host_id, context_json, "
                    "owner_pid, owner_start_time, owner_boot_id, owner_hostname) "
-                   "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                   "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   insert.Bind(1, run.uuid)
       .Bind(2, run.started_at)
       .Bind(3, run.ended_at)
@@ -49,15 +47,16 @@ Status Store::InsertRun(RunRecord& run) {
       .Bind(12, run.owner.start_time)
       .Bind(13, run.owner.boot_id)
       .Bind(14, run.owner.hostname);
+  if (!insert.Next()) return insert.Missing("writing the run");
+  run.id = insert.Int(0);
   if (Status s = insert.Run(); !s.ok()) return s;
-  run.id = sqlite3_last_insert_rowid(db_);
   for (const auto& [key, value] : run.tags) {
-    Statement tag(db_, "INSERT INTO run_tags(run_id, key, value) VALUES(?, ?, ?)");
+    Statement tag(*db_, "INSERT INTO run_tags(run_id, key, value) VALUES(?, ?, ?)");
     tag.Bind(1, run.id).Bind(2, key).Bind(3, value);
     if (Status s = tag.Run(); !s.ok()) return s;
   }
   if (!run.raw_json.empty()) {
-    Statement raw(db_, "INSERT INTO raw_imports(run_id, json) VALUES(?, ?)");
+    Statement raw(*db_, "INSERT INTO raw_imports(run_id, json) VALUES(?, ?)");
     raw.Bind(1, run.id).Bind(2, run.raw_json);
     if (Status s = raw.Run(); !s.ok()) return s;
   }
@@ -65,12 +64,13 @@ Status Store::InsertRun(RunRecord& run) {
 }
 
 Status Store::InsertResult(int64_t run_id, const BenchmarkResult& b) {
-  Statement upsert(db_,
+  Statement upsert(*db_,
                    "INSERT INTO benchmarks(run_id, name, suite, role, threads, time_unit, "
                    "label, error) VALUES(?, ?, ?, ?, ?, ?, ?, ?) "
-                   "ON CONFLICT(run_id, name) DO UPDATE SET error = "
-                   "CASE WHEN excluded.error != '' THEN excluded.error ELSE error END, "
-                   "label = CASE WHEN excluded.label != '' THEN excluded.label ELSE label END");
+                   "ON CONFLICT(run_id, name) DO UPDATE SET error = CASE WHEN "
+                   "excluded.error != '' THEN excluded.error ELSE benchmarks.error END, "
+                   "label = CASE WHEN excluded.label != '' THEN excluded.label "
+                   "ELSE benchmarks.label END RETURNING id");
   upsert.Bind(1, run_id)
       .Bind(2, b.name)
       .Bind(3, b.suite)
@@ -79,13 +79,11 @@ Status Store::InsertResult(int64_t run_id, const BenchmarkResult& b) {
       .Bind(6, b.time_unit)
       .Bind(7, b.label)
       .Bind(8, b.error);
+  if (!upsert.Next()) return upsert.Missing("writing a benchmark");
+  const int64_t benchmark_id = upsert.Int(0);
   if (Status s = upsert.Run(); !s.ok()) return s;
-  Statement id(db_, "SELECT id FROM benchmarks WHERE run_id = ? AND name = ?");
-  id.Bind(1, run_id).Bind(2, b.name);
-  if (id.Step() != SQLITE_ROW) return Error(db_, "reading benchmark id");
-  const int64_t benchmark_id = id.Int(0);
   for (const Sample& s : b.samples) {
-    Statement insert(db_,
+    Statement insert(*db_,
                      "INSERT INTO samples(benchmark_id, repetition_index, iterations, "
                      "real_time_ns, cpu_time_ns, counters_json) VALUES(?, ?, ?, ?, ?, ?)");
     nlohmann::json counters = s.counters;
@@ -106,26 +104,29 @@ Status Store::BeginRun(RunRecord& run) {
 }
 
 Status Store::AddResult(int64_t run_id, const BenchmarkResult& result) {
-  Transaction tx(db_);
-  if (!tx.status().ok()) return tx.status();
-  if (Status s = InsertResult(run_id, result); !s.ok()) return s;
-  return tx.Commit();
+  return InTransaction([&] { return InsertResult(run_id, result); });
 }
 
 Status Store::FinishRun(int64_t run_id, RunStatus status, const std::string& ended_at) {
-  Statement update(db_, "UPDATE runs SET status = ?, ended_at = ? WHERE id = ?");
-  update.Bind(1, std::string(RunStatusName(status))).Bind(2, ended_at).Bind(3, run_id);
-  return update.Run();
+  return InTransaction([&] {
+    Statement update(*db_, "UPDATE runs SET status = ?, ended_at = ? WHERE id = ?");
+    update.Bind(1, std::string(RunStatusName(status))).Bind(2, ended_at).Bind(3, run_id);
+    return update.Run();
+  });
 }
 
-Status Store::SaveRun(RunRecord& run) {
-  Transaction tx(db_);
-  if (!tx.status().ok()) return tx.status();
-  if (Status s = InsertRun(run); !s.ok()) return s;
-  for (const BenchmarkResult& b : run.benchmarks) {
-    if (Status s = InsertResult(run.id, b); !s.ok()) return s;
-  }
-  return tx.Commit();
+Status Store::SaveRun(RunRecord& run, const std::vector<StoredProfile>& profiles) {
+  return InTransaction([&] {
+    if (Status s = InsertRun(run); !s.ok()) return s;
+    for (const BenchmarkResult& b : run.benchmarks) {
+      if (Status s = InsertResult(run.id, b); !s.ok()) return s;
+    }
+    for (StoredProfile profile : profiles) {
+      profile.run_id = run.id;
+      if (Status s = InsertProfile(profile); !s.ok()) return s;
+    }
+    return OkStatus();
+  });
 }
 
 }  // namespace perfkit::store

@@ -1,22 +1,30 @@
-// The SQLite result store: runs, their host and build context, benchmarks and
-// one row per repetition. Depends only on the plain result structs.
+// The result store: runs, their host and build context, benchmarks and one
+// row per repetition, in a SQLite file (the embedded default) or on a
+// PostgreSQL server shared by many machines. Depends only on the plain
+// result structs.
 //
 // A run is written as it happens (BeginRun, AddResult per repetition,
 // FinishRun), each step its own transaction, so a crash or SIGINT leaves the
-// finished repetitions and a run that does not claim to be complete.
+// finished repetitions and a run that does not claim to be complete. On
+// PostgreSQL a write that loses the server waits for it to come back and
+// writes again.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "subsystems/base/status.h"
 #include "suites/result.h"
 
-struct sqlite3;
-
 namespace perfkit::store {
+
+namespace sql {
+class Connection;
+}  // namespace sql
 
 struct RunListing {
   RunRecord run;  // without benchmarks
@@ -84,11 +92,12 @@ enum class OpenMode { kReadWrite, kReadOnly };
 
 class Store {
  public:
-  // ":memory:" for tests. Refused without being touched: a file that is not
-  // a SQLite database, a SQLite database that is not perfkit's (it has
-  // tables but no perfkit schema version), and a schema version this
-  // perfkit does not know (newer, or negative). Read-only, a missing file is
-  // an error and an older schema is read as it is.
+  // A file path (":memory:" for tests) or a postgresql:// URI. Refused
+  // without being touched: a file that is not a SQLite database, a database
+  // that is not perfkit's (it has tables but no perfkit schema version), and
+  // a schema version this perfkit does not know (newer, or negative).
+  // Read-only, a missing file is an error and an older schema is read as it
+  // is. Errors name the location without its password.
   static Result<std::unique_ptr<Store>> Open(const std::string& path,
                                              OpenMode mode = OpenMode::kReadWrite);
   ~Store();
@@ -101,8 +110,11 @@ class Store {
   // Adds the result's samples (and its benchmark row on first sight).
   Status AddResult(int64_t run_id, const BenchmarkResult& result);
   Status FinishRun(int64_t run_id, RunStatus status, const std::string& ended_at);
-  // A whole run in one transaction (imports, external executables).
-  Status SaveRun(RunRecord& run);
+  // A whole run in one transaction (imports, external executables), with
+  // profiles of it (sync).
+  Status SaveRun(RunRecord& run, const std::vector<StoredProfile>& profiles = {});
+  // Every stored run's uuid.
+  Result<std::set<std::string>> RunUuids();
 
   // REF as ParseRunRef reads it: a run id, "latest", or a uuid prefix.
   Result<RunRecord> LoadRun(const std::string& ref);
@@ -137,22 +149,27 @@ class Store {
   Result<std::vector<PowerProfile>> LoadPowerProfiles(const std::string& host_fingerprint);
   Status SavePowerSamples(const std::vector<PowerSampleRow>& samples);
   Result<std::vector<PowerSampleRow>> LoadPowerSamples(double since_unix_time);
-  // "ok" when SQLite's integrity_check passes.
+  // "ok" when SQLite's integrity_check passes (on PostgreSQL: when no
+  // repetition or benchmark has lost what it belongs to).
   Result<std::string> IntegrityCheck();
+  bool postgres() const;
 
  private:
-  Store(sqlite3* db, OpenMode mode) : db_(db), mode_(mode) {}
-  Status Exec(const std::string& sql);
-  Status CheckIdentity(const std::string& path);
-  Status UseWal();
+  Store(std::unique_ptr<sql::Connection> db, OpenMode mode);
+  Status CheckIdentity(const std::string& location);
+  // `body` in one transaction; once more if the server went away and came
+  // back while it ran.
+  Status InTransaction(const std::function<Status()>& body);
   Result<int64_t> ResolveRunId(const std::string& ref);
   Result<int64_t> UpsertHost(const HostContext& host);
   Status InsertRun(RunRecord& run);
   Status InsertResult(int64_t run_id, const BenchmarkResult& result);
+  Status InsertProfile(const StoredProfile& profile);
   Status LoadBenchmarks(RunRecord& run);
   Status Migrate();
+  Status MigrateLocked();
 
-  sqlite3* db_;
+  std::unique_ptr<sql::Connection> db_;
   OpenMode mode_;
   int schema_version_ = 0;
 };

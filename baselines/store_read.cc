@@ -2,7 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "baselines/run_ref.h"
-#include "baselines/sqlite_util.h"
+#include "baselines/sql.h"
 #include "baselines/store.h"
 #include "suites/result_json.h"
 
@@ -23,7 +23,7 @@ std::string RunColumns(int schema_version) {
          "FROM runs r ";
 }
 
-RunListing ReadRunRow(const internal::Statement& q) {
+RunListing ReadRunRow(const sql::Statement& q) {
   RunListing l;
   RunRecord& r = l.run;
   r.id = q.Int(0);
@@ -47,8 +47,7 @@ RunListing ReadRunRow(const internal::Statement& q) {
 
 }  // namespace
 
-using internal::Error;
-using internal::Statement;
+using sql::Statement;
 
 Result<int64_t> Store::ResolveRunId(const std::string& text) {
   auto ref = ParseRunRef(text);
@@ -57,21 +56,25 @@ Result<int64_t> Store::ResolveRunId(const std::string& text) {
     return Status::Error("the database has no runs yet (run 'perfkit bench' first)");
   }
   if (ref->kind == RunRef::Kind::kLatest) {
-    Statement q(db_, "SELECT id FROM runs ORDER BY id DESC LIMIT 1");
-    if (q.Step() == SQLITE_ROW) return q.Int(0);
+    Statement q(*db_, "SELECT id FROM runs ORDER BY id DESC LIMIT 1");
+    if (q.Next()) return q.Int(0);
+    if (!q.status().ok()) return q.status();
     return Status::Error("the database has no runs yet (run 'perfkit bench' first)");
   }
   if (ref->kind == RunRef::Kind::kId) {
-    Statement q(db_, "SELECT id FROM runs WHERE id = ?");
+    Statement q(*db_, "SELECT id FROM runs WHERE id = ?");
     q.Bind(1, ref->id);
-    if (q.Step() == SQLITE_ROW) return q.Int(0);
+    if (q.Next()) return q.Int(0);
+    if (!q.status().ok()) return q.status();
     return Status::Error("no run '" + text + "' (see 'perfkit runs')");
   }
   // Prefixes hold only hex digits and '-', nothing LIKE treats specially.
-  Statement q(db_, "SELECT id, uuid FROM runs WHERE lower(uuid) LIKE ? || '%' ORDER BY id LIMIT 6");
+  Statement q(*db_,
+              "SELECT id, uuid FROM runs WHERE lower(uuid) LIKE ? || '%' ORDER BY id LIMIT 6");
   q.Bind(1, ref->uuid_prefix);
   std::vector<std::pair<int64_t, std::string>> found;
-  while (q.Step() == SQLITE_ROW) found.emplace_back(q.Int(0), q.Text(1));
+  while (q.Next()) found.emplace_back(q.Int(0), q.Text(1));
+  if (!q.status().ok()) return q.status();
   if (found.size() == 1) return found[0].first;
   if (found.empty()) return Status::Error("no run '" + text + "' (see 'perfkit runs')");
   std::string candidates;
@@ -84,12 +87,12 @@ Result<int64_t> Store::ResolveRunId(const std::string& text) {
 }
 
 Status Store::LoadBenchmarks(RunRecord& run) {
-  Statement b(db_,
+  Statement b(*db_,
               "SELECT id, name, suite, role, threads, time_unit, label, error "
               "FROM benchmarks WHERE run_id = ? ORDER BY id");
   b.Bind(1, run.id);
   std::vector<int64_t> ids;
-  while (b.Step() == SQLITE_ROW) {
+  while (b.Next()) {
     ids.push_back(b.Int(0));
     BenchmarkResult r;
     r.name = b.Text(1);
@@ -102,11 +105,11 @@ Status Store::LoadBenchmarks(RunRecord& run) {
     run.benchmarks.push_back(std::move(r));
   }
   for (size_t i = 0; i < ids.size(); ++i) {
-    Statement s(db_,
+    Statement s(*db_,
                 "SELECT repetition_index, iterations, real_time_ns, cpu_time_ns, "
                 "counters_json FROM samples WHERE benchmark_id = ? ORDER BY repetition_index");
     s.Bind(1, ids[i]);
-    while (s.Step() == SQLITE_ROW) {
+    while (s.Next()) {
       Sample sample;
       sample.repetition_index = s.Int(0);
       sample.iterations = s.Int(1);
@@ -127,16 +130,16 @@ Status Store::LoadBenchmarks(RunRecord& run) {
 Result<RunRecord> Store::LoadRun(const std::string& ref) {
   auto id = ResolveRunId(ref);
   if (!id.ok()) return id.status();
-  Statement q(db_, (RunColumns(schema_version_) + "WHERE r.id = ?").c_str());
+  Statement q(*db_, RunColumns(schema_version_) + "WHERE r.id = ?");
   q.Bind(1, *id);
-  if (q.Step() != SQLITE_ROW) return Error(db_, "reading run");
+  if (!q.Next()) return q.Missing("reading run");
   RunRecord run = ReadRunRow(q).run;
-  Statement tags(db_, "SELECT key, value FROM run_tags WHERE run_id = ? ORDER BY key");
+  Statement tags(*db_, "SELECT key, value FROM run_tags WHERE run_id = ? ORDER BY key");
   tags.Bind(1, run.id);
-  while (tags.Step() == SQLITE_ROW) run.tags[tags.Text(0)] = tags.Text(1);
-  Statement raw(db_, "SELECT json FROM raw_imports WHERE run_id = ?");
+  while (tags.Next()) run.tags[tags.Text(0)] = tags.Text(1);
+  Statement raw(*db_, "SELECT json FROM raw_imports WHERE run_id = ?");
   raw.Bind(1, run.id);
-  if (raw.Step() == SQLITE_ROW) run.raw_json = raw.Text(0);
+  if (raw.Next()) run.raw_json = raw.Text(0);
   if (Status s = LoadBenchmarks(run); !s.ok()) return s;
   return run;
 }
@@ -152,18 +155,26 @@ Result<std::vector<RunListing>> Store::ListRuns(int limit, const std::string& ho
                                "r.owner_hostname = ?1 "
                              : "WHERE r.host_id IN (SELECT id FROM hosts WHERE fingerprint = ?1 OR "
                                "(length(?1) >= 4 AND substr(fingerprint, 1, length(?1)) = ?1)) ";
-  Statement q(db_, (RunColumns(schema_version_) + by_host + "ORDER BY r.id DESC LIMIT ?2").c_str());
+  Statement q(*db_, RunColumns(schema_version_) + by_host + "ORDER BY r.id DESC LIMIT ?2");
   q.Bind(1, host);
   q.Bind(2, static_cast<int64_t>(limit));
   std::vector<RunListing> out;
-  int rc;
-  while ((rc = q.Step()) == SQLITE_ROW) out.push_back(ReadRunRow(q));
-  if (rc != SQLITE_DONE) return Error(db_, "listing runs");
+  while (q.Next()) out.push_back(ReadRunRow(q));
+  if (!q.status().ok()) return q.status().WithPrefix("listing runs: ");
   for (RunListing& l : out) {
-    Statement tags(db_, "SELECT key, value FROM run_tags WHERE run_id = ? ORDER BY key");
+    Statement tags(*db_, "SELECT key, value FROM run_tags WHERE run_id = ? ORDER BY key");
     tags.Bind(1, l.run.id);
-    while (tags.Step() == SQLITE_ROW) l.run.tags[tags.Text(0)] = tags.Text(1);
+    while (tags.Next()) l.run.tags[tags.Text(0)] = tags.Text(1);
   }
+  return out;
+}
+
+Result<std::set<std::string>> Store::RunUuids() {
+  std::set<std::string> out;
+  if (schema_version_ == 0) return out;
+  Statement q(*db_, "SELECT uuid FROM runs");
+  while (q.Next()) out.insert(q.Text(0));
+  if (!q.status().ok()) return q.status().WithPrefix("listing runs: ");
   return out;
 }
 
@@ -173,18 +184,16 @@ Result<std::vector<HostListing>> Store::ListHosts() {
                                ? "(SELECT owner_hostname FROM runs n WHERE n.host_id = h.id AND "
                                  "n.owner_hostname != '' ORDER BY n.id DESC LIMIT 1)"
                                : "''";
-  Statement q(db_, ("SELECT h.fingerprint, coalesce(" + name +
-                    ", ''), h.cpu_model, h.kernel, "
-                    "(SELECT COUNT(*) FROM runs r WHERE r.host_id = h.id), "
-                    "coalesce((SELECT max(started_at) FROM runs r WHERE r.host_id = h.id), '') "
-                    "FROM hosts h ORDER BY 6 DESC, h.id DESC")
-                       .c_str());
+  Statement q(*db_, ("SELECT h.fingerprint, coalesce(" + name +
+                     ", ''), h.cpu_model, h.kernel, "
+                     "(SELECT COUNT(*) FROM runs r WHERE r.host_id = h.id), "
+                     "coalesce((SELECT max(started_at) FROM runs r WHERE r.host_id = h.id), '') "
+                     "FROM hosts h ORDER BY 6 DESC, h.id DESC"));
   std::vector<HostListing> out;
-  int rc;
-  while ((rc = q.Step()) == SQLITE_ROW) {
+  while (q.Next()) {
     out.push_back({q.Text(0), q.Text(1), q.Text(2), q.Text(3), q.Int(4), q.Text(5)});
   }
-  if (rc != SQLITE_DONE) return Error(db_, "listing hosts");
+  if (!q.status().ok()) return q.status().WithPrefix("listing hosts: ");
   return out;
 }
 

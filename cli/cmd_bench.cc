@@ -58,7 +58,7 @@ int RunExternal(const BenchOptions& o) {
   auto run = app::MeasureExternal(**store, exec);
   if (!run.ok()) return Fail(run.status());
   PrintResultsTable(*run, stdout);
-  return Finish(*run, app::DatabasePath(f.db), f.json_out, false);
+  return Finish(*run, app::DatabaseName(f.db), f.json_out, false);
 }
 
 }  // namespace
@@ -84,7 +84,8 @@ int RunBench(const BenchOptions& o) {
   } else if (request->run.energy) {
     fmt::print("\n{}\n", m->selection.energy_note);
   }
-  return Finish(measured->run, request->db, request->json_out, measured->interrupted);
+  return Finish(measured->run, app::DatabaseName(request->db), request->json_out,
+                measured->interrupted);
 }
 
 Runner AddBench(CLI::App& app) {

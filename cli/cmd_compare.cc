@@ -18,7 +18,7 @@ int RunCompare(const CompareOptions& options) {
   // Two files need no database; do not create one as a side effect.
   std::unique_ptr<store::Store> store;
   const bool files_only = app::IsFileRef(options.base) && app::IsFileRef(options.candidate);
-  if (!files_only || std::filesystem::exists(app::DatabasePath(options.db))) {
+  if (!files_only || app::DatabaseExists(options.db)) {
     auto opened = app::OpenStore(options.db, store::OpenMode::kReadOnly);
     if (!opened.ok()) return Fail(opened.status());
     store = std::move(*opened);

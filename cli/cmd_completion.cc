@@ -44,7 +44,7 @@ int PrintWords(const CompletionOptions& o) {
     for (const suites::SuiteEntry& s : suites::AllSuites()) fmt::print("{}\n", s.name);
     return kExitSuccess;
   }
-  if (!std::filesystem::exists(app::DatabasePath(o.db))) return kExitSuccess;
+  if (!app::DatabaseExists(o.db)) return kExitSuccess;
   auto store = app::OpenStore(o.db, store::OpenMode::kReadOnly);
   if (!store.ok()) return kExitFailure;
   if (o.kind == "runs") {

@@ -91,7 +91,7 @@ int Calibrate(const PowerOptions& o) {
       k.validation.energy_mape_pct, k.validation.energy_max_err_pct,
       k.validated ? fmt::format("validated (MAPE <= {:.0f}%)", power::kValidatedMapePct)
                   : fmt::format("NOT validated (MAPE > {:.0f}%)", power::kValidatedMapePct));
-  fmt::print(stderr, "perfkit: stored the profile for this host in {}\n", app::DatabasePath(o.db));
+  fmt::print(stderr, "perfkit: stored the profile for this host in {}\n", app::DatabaseName(o.db));
   return kExitSuccess;
 }
 
@@ -106,7 +106,7 @@ int Show(const PowerOptions& o) {
   auto p = app::LoadHostPowerProfile(o.db);
   if (!p.ok()) return Fail(p.status());
   if (!*p)
-    return Fail(kExitFailure, "no power profile for this host in " + app::DatabasePath(o.db));
+    return Fail(kExitFailure, "no power profile for this host in " + app::DatabaseName(o.db));
   fmt::print("{}\n", o.json ? (*p)->provenance_json : Profile(**p));
   return kExitSuccess;
 }

@@ -102,7 +102,7 @@ Result<profiler::Profile> Sample(const ProfileOptions& o, const profiler::Sample
     *exit_status = run->exit_status;
     if (run->run_id != 0) {
       fmt::print(stderr, "perfkit: stored the profile with run {} ({}) in {}\n", run->run_id,
-                 run->run_uuid.substr(0, 8), app::DatabasePath(o.suite.db));
+                 run->run_uuid.substr(0, 8), app::DatabaseName(o.suite.db));
     }
     return std::move(run->profile);
   }

@@ -24,11 +24,11 @@ std::string Tags(const std::map<std::string, std::string>& tags) {
 }  // namespace
 
 int RunRuns(const RunsOptions& options) {
-  if (!std::filesystem::exists(app::DatabasePath(options.db))) {
+  if (!app::DatabaseExists(options.db)) {
     if (options.json) {
       fmt::print("[]\n");
     } else {
-      fmt::print("no runs in {} yet (run 'perfkit bench')\n", app::DatabasePath(options.db));
+      fmt::print("no runs in {} yet (run 'perfkit bench')\n", app::DatabaseName(options.db));
     }
     return kExitSuccess;
   }
@@ -56,7 +56,7 @@ int RunRuns(const RunsOptions& options) {
     return kExitSuccess;
   }
   if (runs->empty()) {
-    fmt::print("no runs in {} yet (run 'perfkit bench')\n", app::DatabasePath(options.db));
+    fmt::print("no runs in {} yet (run 'perfkit bench')\n", app::DatabaseName(options.db));
     return kExitSuccess;
   }
   fmt::print("{:>5}  {:<8}  {:<20}  {:<11}  {:<7}  {:>10}  {:>7}  {}\n", "id", "uuid", "started",
@@ -82,7 +82,7 @@ Runner AddRuns(CLI::App& app) {
 
 int RunHosts(const HostsOptions& options) {
   std::vector<store::HostListing> hosts;
-  if (std::filesystem::exists(app::DatabasePath(options.db))) {
+  if (app::DatabaseExists(options.db)) {
     auto store = app::OpenStore(options.db, store::OpenMode::kReadOnly);
     if (!store.ok()) return Fail(store.status());
     auto listed = (*store)->ListHosts();
@@ -103,7 +103,7 @@ int RunHosts(const HostsOptions& options) {
     return kExitSuccess;
   }
   if (hosts.empty()) {
-    fmt::print("no runs in {} yet (run 'perfkit bench')\n", app::DatabasePath(options.db));
+    fmt::print("no runs in {} yet (run 'perfkit bench')\n", app::DatabaseName(options.db));
     return kExitSuccess;
   }
   fmt::print("{:<16}  {:<16}  {:>5}  {:<20}  {:<24}  {}\n", "fingerprint", "name", "runs",

@@ -21,12 +21,15 @@ int Fail(int code, const std::string& message) {
 int Fail(const Status& status) { return Fail(app::ExitCodeFor(status), status.message()); }
 
 CLI::Option* AddDbFlag(CLI::App* cmd, std::string* db) {
-  return cmd->add_option("--db", *db, "SQLite database (default $PERFKIT_DB or ./perfkit.db)")
+  return cmd
+      ->add_option("--db", *db,
+                   "Result store: a SQLite file or postgresql://user@host/dbname (default "
+                   "$PERFKIT_DB or ./perfkit.db)")
       ->check(CLI::Validator(
           [](std::string& path) -> std::string {
             return path.empty() ? "the database path is empty" : "";
           },
-          "PATH"));
+          "PATH|URI"));
 }
 
 CLI::Validator FiniteRange(double min, double max) {

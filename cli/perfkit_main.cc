@@ -29,6 +29,7 @@ Runner AddList(CLI::App& app);
 Runner AddRings(CLI::App& app);
 Runner AddRuns(CLI::App& app);
 Runner AddHosts(CLI::App& app);
+Runner AddSync(CLI::App& app);
 Runner AddSysinfo(CLI::App& app);
 Runner AddVirtio(CLI::App& app);
 Runner AddPower(CLI::App& app);
@@ -48,6 +49,7 @@ const std::vector<CommandEntry>& Commands() {
       {"sysinfo", &AddSysinfo},
       {"runs", &AddRuns},
       {"hosts", &AddHosts},
+      {"sync", &AddSync},
       {"export", &AddExport},
       {"import", &AddImport},
       {"checksum", &AddChecksum},

@@ -40,8 +40,9 @@ install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR
 
 # The Debian package. Libraries perfkit links come from dpkg-shlibdeps;
 # what it loads or runs at run time is named here: libpfm4 (dlopen'ed for
-# events), python3 with matplotlib (report plots). The suites' optional peers
-# and QEMU are suggestions: without them a suite says what it skipped.
+# events), python3 with matplotlib (report plots). libpq (dlopen'ed for a
+# PostgreSQL store) is recommended. The suites' optional peers and QEMU are
+# suggestions: without them a suite says what it skipped.
 set(CPACK_GENERATOR DEB)
 set(CPACK_PACKAGE_NAME perfkit)
 set(CPACK_PACKAGE_CONTACT "perfkit developers <perfkit@localhost>")
@@ -51,6 +52,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libpfm4, python3, python3-matplotlib")
+set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "libpq5")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS
     "qemu-system-x86, qemu-utils, librte-bpf23, librte-ring23, libmimalloc2.0, libjemalloc2, libtcmalloc-minimal4, libnuma1")
 set(CPACK_STRIP_FILES OFF)

@@ -19,7 +19,7 @@ done
 packages=(
   build-essential cmake ninja-build git python3
   libcli11-dev libfmt-dev libbenchmark-dev libgtest-dev libgmock-dev googletest
-  libsqlite3-dev libpfm4-dev nlohmann-json3-dev
+  libsqlite3-dev libpq-dev libpfm4-dev nlohmann-json3-dev
   zlib1g-dev libdeflate-dev libisal-dev
   libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev libxbyak-dev
   librte-bpf23 libelf-dev libdw-dev libc6-dbg
@@ -33,9 +33,10 @@ if [[ $with_test_tools -eq 1 ]]; then
   # compare.py (Google Benchmark's own tool) checks our export in the tests;
   # matplotlib draws the report plots the tests look at; clang-format and
   # clang-tidy check the style of what a change touches; zsh, fish and groff
-  # run the completion scripts and render the man page.
+  # run the completion scripts and render the man page; the store's tests
+  # start a throwaway PostgreSQL server of their own.
   packages+=(libbenchmark-tools python3-scipy python3-matplotlib clang-format clang-tidy
-             zsh fish groff-base)
+             zsh fish groff-base postgresql)
 fi
 
 missing=()

@@ -1,10 +1,10 @@
-// The store against hostile and concurrent use: schema versions it does not
-// know and foreign databases refused byte for byte untouched, run
+// The store, on SQLite and on PostgreSQL, against hostile and concurrent
+// use: schema versions it does not know and foreign databases refused
+// untouched (byte for byte, for a file), run
 // references that never guess, a new database opened by many processes at
 // once, read-only opening that creates nothing, NUL bytes, and runs whose
 // process died read back as abandoned.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,6 +12,7 @@
 
 #include "baselines/run_ref.h"
 #include "baselines/store.h"
+#include "tests/baselines/store_backends.h"
 #include "tests/test_util.h"
 
 namespace perfkit::store {
@@ -19,13 +20,6 @@ namespace {
 
 using perfkit::testing::ReadFileOrDie;
 using perfkit::testing::TempDir;
-
-void Sql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sql;
-  sqlite3_close(db);
-}
 
 RunRecord MakeRunWithStatus(const std::string& uuid, RunStatus status = RunStatus::kComplete) {
   RunRecord run;
@@ -39,13 +33,16 @@ RunRecord MakeRunWithStatus(const std::string& uuid, RunStatus status = RunStatu
   return run;
 }
 
-TEST(StoreHardening, UnknownSchemaVersionsAreRefusedUntouched) {
+using StoreHardeningTest = StoreBackendTest;
+INSTANTIATE_TEST_SUITE_P(Backends, StoreHardeningTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), BackendName);
+
+TEST_P(StoreHardeningTest, UnknownSchemaVersionsAreRefusedUntouched) {
   for (int version : {-1, -2, -3, -4, -2147483647, 6, 999}) {  // 6: one past the newest
-    TempDir dir;
-    const std::string path = dir.File("p.db");
+    const std::string path = NewLocation();
     ASSERT_TRUE(Store::Open(path).ok());
-    Sql(path, "PRAGMA user_version = " + std::to_string(version));
-    const std::string before = ReadFileOrDie(path);
+    SetSchemaVersion(path, version);
+    const std::string before = Snapshot(path);
     for (OpenMode mode : {OpenMode::kReadWrite, OpenMode::kReadOnly}) {
       auto store = Store::Open(path, mode);
       ASSERT_FALSE(store.ok()) << version;
@@ -54,13 +51,12 @@ TEST(StoreHardening, UnknownSchemaVersionsAreRefusedUntouched) {
                 std::string::npos)
           << store.error();
     }
-    EXPECT_EQ(ReadFileOrDie(path), before) << version;
+    EXPECT_EQ(Snapshot(path), before) << version;
   }
 }
 
-TEST(StoreHardening, ADatabaseOfSchemaFourGainsThePowerTablesAndKeepsItsRuns) {
-  TempDir dir;
-  const std::string path = dir.File("p.db");
+TEST_P(StoreHardeningTest, ADatabaseOfSchemaFourGainsThePowerTablesAndKeepsItsRuns) {
+  const std::string path = location_;
   {
     auto store = Store::Open(path);
     ASSERT_TRUE(store.ok());
@@ -68,7 +64,8 @@ TEST(StoreHardening, ADatabaseOfSchemaFourGainsThePowerTablesAndKeepsItsRuns) {
     ASSERT_TRUE((*store)->SaveRun(run).ok());
   }
   // What perfkit before the power tables left behind.
-  Sql(path, "DROP TABLE power_samples; DROP TABLE power_profiles; PRAGMA user_version = 4");
+  Sql(path, "DROP TABLE power_samples; DROP TABLE power_profiles");
+  SetSchemaVersion(path, 4);
   auto store = Store::Open(path);
   ASSERT_TRUE(store.ok()) << store.error();
   EXPECT_TRUE((*store)->LoadRun("latest").ok());
@@ -80,15 +77,17 @@ TEST(StoreHardening, ADatabaseOfSchemaFourGainsThePowerTablesAndKeepsItsRuns) {
   EXPECT_EQ(profiles->front().c_cpu_w_per_util, 60);
 }
 
-TEST(StoreHardening, AForeignSqliteDatabaseIsRefusedBeforeAnythingIsWritten) {
-  TempDir dir;
-  const std::string path = dir.File("app.db");
+TEST_P(StoreHardeningTest, AForeignDatabaseIsRefusedBeforeAnythingIsWritten) {
+  const std::string path = location_;
   Sql(path, "CREATE TABLE notes(text TEXT); INSERT INTO notes VALUES('mine')");
-  const std::string before = ReadFileOrDie(path);
+  const std::string before = Snapshot(path);
   auto store = Store::Open(path);
   ASSERT_FALSE(store.ok());
-  EXPECT_NE(store.error().find("is a SQLite database but not perfkit's"), std::string::npos);
-  EXPECT_EQ(ReadFileOrDie(path), before);  // not even switched to WAL
+  EXPECT_NE(store.error().find(std::string("is a ") + (postgres() ? "PostgreSQL" : "SQLite") +
+                               " database but not perfkit's"),
+            std::string::npos)
+      << store.error();
+  EXPECT_EQ(Snapshot(path), before);  // not even switched to WAL
   EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
 }
 
@@ -147,7 +146,10 @@ TEST(StoreHardening, RunReferencesNeverGuess) {
       EXPECT_EQ(ref.status().code(), StatusCode::kInvalidArgument) << c.text;
     }
   }
-  auto store = Store::Open(":memory:");
+}
+
+TEST_P(StoreHardeningTest, RunReferencesResolveWithoutGuessing) {
+  auto store = Store::Open(location_);
   ASSERT_TRUE(store.ok());
   for (const char* uuid : {"7aaa0000-0000", "0bbb0000-0000", "7aab0000-0000"}) {
     RunRecord run = MakeRunWithStatus(uuid);
@@ -165,21 +167,30 @@ TEST(StoreHardening, RunReferencesNeverGuess) {
             "run id '99999999999999999999' is out of range");
 }
 
-TEST(StoreHardening, NulBytesInNamesSurvive) {
-  auto store = Store::Open(":memory:");
+// PostgreSQL's text cannot hold a NUL byte: there the run is refused whole,
+// with a message that says so.
+TEST_P(StoreHardeningTest, NulBytesInNamesSurviveOrAreRefusedWhole) {
+  auto store = Store::Open(location_);
   ASSERT_TRUE(store.ok());
   RunRecord run = MakeRunWithStatus("cccc0000");
   run.benchmarks[0].name = std::string("a\0b", 3);
   run.tags["k"] = std::string("v\0w", 3);
-  ASSERT_TRUE((*store)->SaveRun(run).ok());
+  Status saved = (*store)->SaveRun(run);
+  if (postgres()) {
+    ASSERT_FALSE(saved.ok());
+    EXPECT_NE(saved.message().find("cannot hold a NUL byte"), std::string::npos) << saved.message();
+    EXPECT_TRUE((*store)->ListRuns(10)->empty());
+    return;
+  }
+  ASSERT_TRUE(saved.ok());
   auto loaded = (*store)->LoadRun("latest");
   ASSERT_TRUE(loaded.ok());
   EXPECT_EQ(loaded->benchmarks[0].name, std::string("a\0b", 3));
   EXPECT_EQ(loaded->tags.at("k"), std::string("v\0w", 3));
 }
 
-TEST(StoreHardening, ARunWhoseProcessDiedReadsBackAsAbandoned) {
-  auto store = Store::Open(":memory:");
+TEST_P(StoreHardeningTest, ARunWhoseProcessDiedReadsBackAsAbandoned) {
+  auto store = Store::Open(location_);
   ASSERT_TRUE(store.ok());
   RunRecord live = MakeRunWithStatus("dddd0001", RunStatus::kRunning);
   live.owner = CurrentProcess();
@@ -204,10 +215,9 @@ TEST(StoreHardening, ARunWhoseProcessDiedReadsBackAsAbandoned) {
 
 // 24 processes open one new database at once, each writing a run and
 // listing the runs: none may fail with "database is locked".
-TEST(StoreHardening, ANewDatabaseOpenedByManyProcessesAtOnce) {
+TEST_P(StoreHardeningTest, ANewDatabaseOpenedByManyProcessesAtOnce) {
   for (int attempt = 0; attempt < 3; ++attempt) {
-    TempDir dir;
-    const std::string path = dir.File("p.db");
+    const std::string path = NewLocation();
     int go[2];
     ASSERT_EQ(pipe(go), 0);
     std::vector<pid_t> children;
@@ -218,7 +228,10 @@ TEST(StoreHardening, ANewDatabaseOpenedByManyProcessesAtOnce) {
         char byte;
         (void)!read(go[0], &byte, 1);  // all start together
         auto store = Store::Open(path);
-        if (!store.ok()) _exit(1);
+        if (!store.ok()) {
+          fprintf(stderr, "%s\n", store.error().c_str());
+          _exit(1);
+        }
         RunRecord run = MakeRunWithStatus("eeee" + std::to_string(i));
         if (!(*store)->SaveRun(run).ok()) _exit(2);
         _exit((*store)->ListRuns(100).ok() ? 0 : 3);

@@ -1,13 +1,13 @@
-// The store on :memory: and on files: round trips, interrupted runs, and
-// refusing what is not ours without touching it.
+// The store on SQLite files and on PostgreSQL: round trips, interrupted
+// runs, and refusing what is not ours without touching it.
 #include "baselines/store.h"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <cmath>
 #include <filesystem>
 
+#include "tests/baselines/store_backends.h"
 #include "tests/test_util.h"
 
 namespace perfkit::store {
@@ -46,8 +46,12 @@ RunRecord MakeRun(const std::string& uuid) {
   return run;
 }
 
-TEST(Store, SaveAndLoadRoundTrip) {
-  auto store = Store::Open(":memory:");
+using StoreTest = StoreBackendTest;
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest,
+                         ::testing::Values(Backend::kSqlite, Backend::kPostgres), BackendName);
+
+TEST_P(StoreTest, SaveAndLoadRoundTrip) {
+  auto store = Store::Open(location_);
   ASSERT_TRUE(store.ok()) << store.error();
   RunRecord run = MakeRun("11111111-aaaa");
   run.status = RunStatus::kComplete;
@@ -74,8 +78,8 @@ TEST(Store, SaveAndLoadRoundTrip) {
   }
 }
 
-TEST(Store, UnknownRunIsAnError) {
-  auto store = Store::Open(":memory:");
+TEST_P(StoreTest, UnknownRunIsAnError) {
+  auto store = Store::Open(location_);
   ASSERT_TRUE(store.ok());
   auto missing = (*store)->LoadRun("latest");
   ASSERT_FALSE(missing.ok());
@@ -83,8 +87,8 @@ TEST(Store, UnknownRunIsAnError) {
   EXPECT_FALSE((*store)->LoadRun("42").ok());
 }
 
-TEST(Store, NanTimesSurvive) {
-  auto store = Store::Open(":memory:");
+TEST_P(StoreTest, NanTimesSurvive) {
+  auto store = Store::Open(location_);
   ASSERT_TRUE(store.ok());
   RunRecord run = MakeRun("nan");
   run.benchmarks[0].samples[0].real_time_ns = std::nan("");
@@ -96,9 +100,8 @@ TEST(Store, NanTimesSurvive) {
 
 // A run that stops half-way keeps its finished repetitions, never claims to
 // be complete, and leaves a database that passes integrity_check.
-TEST(Store, InterruptedRunKeepsFinishedSamples) {
-  TempDir dir;
-  const std::string path = dir.File("p.db");
+TEST_P(StoreTest, InterruptedRunKeepsFinishedSamples) {
+  const std::string path = location_;
   {
     auto store = Store::Open(path);
     ASSERT_TRUE(store.ok()) << store.error();
@@ -122,9 +125,8 @@ TEST(Store, InterruptedRunKeepsFinishedSamples) {
   EXPECT_EQ(*(*store)->IntegrityCheck(), "ok");
 }
 
-TEST(Store, ALabelSetInALaterRepetitionIsKept) {
-  TempDir dir;
-  auto store = Store::Open(dir.File("p.db"));
+TEST_P(StoreTest, ALabelSetInALaterRepetitionIsKept) {
+  auto store = Store::Open(location_);
   ASSERT_TRUE(store.ok()) << store.error();
   RunRecord run = MakeRun("labels");
   BenchmarkResult b = run.benchmarks[0];
@@ -154,23 +156,17 @@ TEST(Store, RefusesAFileThatIsNotSqliteAndLeavesItUntouched) {
   EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
 }
 
-TEST(Store, RefusesANewerSchema) {
-  TempDir dir;
-  const std::string path = dir.File("future.db");
+TEST_P(StoreTest, RefusesANewerSchema) {
+  const std::string path = location_;
   ASSERT_TRUE(Store::Open(path).ok());
-  {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr);
-    sqlite3_close(db);
-  }
+  SetSchemaVersion(path, 999);
   auto store = Store::Open(path);
   ASSERT_FALSE(store.ok());
   EXPECT_NE(store.error().find("newer"), std::string::npos);
 }
 
-TEST(Store, DuplicateUuidFailsWithoutPartialWrites) {
-  auto store = Store::Open(":memory:");
+TEST_P(StoreTest, DuplicateUuidFailsWithoutPartialWrites) {
+  auto store = Store::Open(location_);
   ASSERT_TRUE(store.ok());
   RunRecord a = MakeRun("same");
   RunRecord b = MakeRun("same");
