@@ -1,8 +1,10 @@
 #include "subsystems/crc32/crc32.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "subsystems/base/check.h"
+#include "subsystems/base/cpu_caches.h"
 #include "subsystems/base/cpu_features.h"
 #include "subsystems/crc32/crc32_internal.h"
 
@@ -12,6 +14,14 @@ namespace {
 using namespace internal;
 
 std::string_view Missing(bool ok, std::string_view why) { return ok ? std::string_view() : why; }
+
+// With the cache size unknown, 1 MiB: the L2 of the smallest core with
+// AVX-512 VPCLMULQDQ we know of, where the hybrid is still in cache.
+size_t HybridUntil() {
+  const CpuCaches& c = DetectCaches();
+  const int64_t llc = std::max(c.Bytes("L3"), c.Bytes("L2"));
+  return llc > 0 ? static_cast<size_t>(llc) / 4 : size_t{1} << 20;
+}
 
 std::vector<Engine> MakeEngines() {
   const CpuFeatures& f = GetCpuFeatures();
@@ -45,7 +55,8 @@ std::vector<Engine> MakeEngines() {
       "< 16 B: slice8; 16-63 B: one 128-bit fold; 64-255 B: four 128-bit folds; "
       ">= 256 B: four 512-bit folds";
   constexpr std::string_view kAvx512C =
-      "< 256 B: the crc32 instruction; >= 256 B: four 512-bit folds";
+      "< 256 B: the crc32 instruction; 256 B-8 KiB: four 512-bit folds; 8 KiB to a quarter of "
+      "the last-level cache: 512-bit folds beside three crc32 streams; above: four 512-bit folds";
   engines.insert(engines.end(), {
                                     {"sse42", Kind::kCrc32c, &Crc32cSse42, sse42, kSse42},
                                     {"pclmul", Kind::kCrc32, &Crc32Pclmul, pclmul, kPclmul},
@@ -70,7 +81,10 @@ std::vector<Engine> MakeEngines() {
 }
 
 const std::vector<Engine>& Engines() {
-  static const std::vector<Engine> engines = MakeEngines();
+  static const std::vector<Engine> engines = [] {
+    g_crc32c_hybrid_until = HybridUntil();
+    return MakeEngines();
+  }();
   return engines;
 }
 
@@ -84,6 +98,10 @@ const Engine& ChooseBest(Kind kind) {
 }
 
 }  // namespace
+
+namespace internal {
+size_t g_crc32c_hybrid_until = 0;
+}  // namespace internal
 
 std::string_view KindName(Kind kind) { return kind == Kind::kCrc32 ? "crc32" : "crc32c"; }
 

@@ -1,7 +1,9 @@
 // 512-bit VPCLMULQDQ folding for both polynomials: four zmm accumulators,
 // 256 bytes per iteration, each fold's two products and the new data merged
 // by one vpternlogq. On a core with one carry-less multiply unit the rate is
-// set by the multiplies: twice the 256-bit engine's per instruction.
+// set by the multiplies: twice the 256-bit engine's per instruction. For
+// CRC-32C in cache, the crc32 instruction works on other slices of the
+// buffer at the same time (the hybrid), and the two rates add up.
 #include "subsystems/crc32/crc32_x86.h"
 
 namespace perfkit::crc32::internal {
@@ -26,25 +28,41 @@ __m128i Narrow(__m512i z, const FoldConstants& k) {
                                 _mm_xor_si128(Fold128(l2, LoadConstant(k.d128)), l3), 0x96);
 }
 
-template <Kind kind>
-uint32_t Fold512Raw(uint32_t reg, const uint8_t* p, size_t n) {
-  if (n < kWideFoldsFrom) return BelowWideFoldsRaw<kind>(reg, p, n);
-  const FoldConstants& k = GetFoldConstants(kind);
-  __m512i z0 = _mm512_xor_si512(Load512(p),
-                                _mm512_zextsi128_si512(_mm_cvtsi32_si128(static_cast<int>(reg))));
-  __m512i z1 = Load512(p + 64), z2 = Load512(p + 128), z3 = Load512(p + 192);
-  p += 256;
-  n -= 256;
-  const __m512i k2048 = Broadcast(k.d2048);
-  for (; n >= 256; p += 256, n -= 256) {
+// Four zmm accumulators over 256 consecutive bytes.
+struct Accumulators {
+  __m512i z0, z1, z2, z3;
+
+  void Start(const uint8_t* p, uint32_t reg) {
+    z0 = _mm512_xor_si512(Load512(p),
+                          _mm512_zextsi128_si512(_mm_cvtsi32_si128(static_cast<int>(reg))));
+    z1 = Load512(p + 64);
+    z2 = Load512(p + 128);
+    z3 = Load512(p + 192);
+  }
+  void Step(const uint8_t* p, __m512i k2048) {
     z0 = FoldIn(z0, k2048, Load512(p));
     z1 = FoldIn(z1, k2048, Load512(p + 64));
     z2 = FoldIn(z2, k2048, Load512(p + 128));
     z3 = FoldIn(z3, k2048, Load512(p + 192));
   }
   // Everything into the last 512 bits: z0 is 192 bytes behind z3.
-  __m512i z = FoldIn(z0, Broadcast(k.d1536),
-                     FoldIn(z1, Broadcast(k.d1024), FoldIn(z2, Broadcast(k.d512), z3)));
+  __m512i Merge(const FoldConstants& k) const {
+    return FoldIn(z0, Broadcast(k.d1536),
+                  FoldIn(z1, Broadcast(k.d1024), FoldIn(z2, Broadcast(k.d512), z3)));
+  }
+};
+
+template <Kind kind>
+uint32_t Fold512Raw(uint32_t reg, const uint8_t* p, size_t n) {
+  if (n < kWideFoldsFrom) return BelowWideFoldsRaw<kind>(reg, p, n);
+  const FoldConstants& k = GetFoldConstants(kind);
+  Accumulators acc;
+  acc.Start(p, reg);
+  p += 256;
+  n -= 256;
+  const __m512i k2048 = Broadcast(k.d2048);
+  for (; n >= 256; p += 256, n -= 256) acc.Step(p, k2048);
+  __m512i z = acc.Merge(k);
   const __m512i k512 = Broadcast(k.d512);
   for (; n >= 64; p += 64, n -= 64) z = FoldIn(z, k512, Load512(p));
   __m128i x = Narrow(z, k);
@@ -53,6 +71,23 @@ uint32_t Fold512Raw(uint32_t reg, const uint8_t* p, size_t n) {
   return TailRaw<kind>(Reduce128<kind>(x), p, n);
 }
 
+// CRC-32C's folds for the hybrid.
+struct HybridFolds {
+  static constexpr size_t kBytes = 256;
+  Accumulators acc;
+  __m512i k2048 = Broadcast(kFoldCrc32c.d2048);
+
+  void Start(const uint8_t* p, uint32_t reg) { acc.Start(p, reg); }
+  void Step(const uint8_t* p) { acc.Step(p, k2048); }
+  uint32_t Finish() const {
+    return Reduce128<Kind::kCrc32c>(Narrow(acc.Merge(kFoldCrc32c), kFoldCrc32c));
+  }
+};
+
+// 4 words per stream and step: 70 GB/s on Zen 4 against 58 for the folds
+// alone (3: 70, 5: 67, 8: 61).
+constexpr auto HybridC = HybridRaw<HybridFolds, 4, Fold512Raw<Kind::kCrc32c>>;
+
 }  // namespace
 
 uint32_t Crc32Avx512(uint32_t crc, const void* data, size_t size) {
@@ -60,7 +95,9 @@ uint32_t Crc32Avx512(uint32_t crc, const void* data, size_t size) {
 }
 
 uint32_t Crc32cAvx512(uint32_t crc, const void* data, size_t size) {
-  return ~Fold512Raw<Kind::kCrc32c>(~crc, static_cast<const uint8_t*>(data), size);
+  const auto* p = static_cast<const uint8_t*>(data);
+  if (size >= kCrc32cHybridFrom && size <= g_crc32c_hybrid_until) return ~HybridC(~crc, p, size);
+  return ~Fold512Raw<Kind::kCrc32c>(~crc, p, size);
 }
 
 }  // namespace perfkit::crc32::internal

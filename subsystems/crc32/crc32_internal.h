@@ -73,6 +73,16 @@ constexpr const FoldConstants& GetFoldConstants(Kind kind) {
 inline constexpr size_t kMaxShiftQwords = 6144;
 const uint32_t* Crc32cShiftTable();
 
+// The 512-bit CRC-32C engine's hybrid (folds beside crc32 streams) runs
+// from kCrc32cHybridFrom bytes (below, its merge costs more than the streams
+// gain: 79 against 73 ns at 4 KiB, 132 against 143 at 8 KiB on Zen 4) up to
+// g_crc32c_hybrid_until, a quarter of the last-level cache: past that the
+// run is bound by memory, and four streams fetch worse than one (Zen 4, 32
+// MiB L3: 1.22x ISA-L at 8 MiB, 0.81x at 16 MiB, where the folds alone
+// gave 1.03x). Set once with the engines, from CPUID.
+inline constexpr size_t kCrc32cHybridFrom = 8192;
+extern size_t g_crc32c_hybrid_until;
+
 // Engines in their own files, each compiled with its own ISA flags.
 uint32_t Crc32Slice8(uint32_t crc, const void* data, size_t size);
 uint32_t Crc32cSlice8(uint32_t crc, const void* data, size_t size);

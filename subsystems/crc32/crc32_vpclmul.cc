@@ -2,8 +2,6 @@
 // engine that runs the folding and the crc32 instruction on different slices
 // of the buffer at once: they use different execution ports on Zen 3, so the
 // two rates add up.
-#include <algorithm>
-
 #include "subsystems/crc32/crc32_x86.h"
 
 namespace perfkit::crc32::internal {
@@ -73,41 +71,20 @@ uint32_t Fold256Raw(uint32_t reg, const uint8_t* p, size_t n) {
   return TailRaw<kind>(Reduce128<kind>(x), p, n);
 }
 
-// Per iteration the hybrid folds 128 bytes and feeds each of three crc32
-// streams kStreamQwords words; the ratio balances the two units on Zen 3.
-constexpr size_t kStreamQwords = 6;
-constexpr size_t kStride = 128 + 3 * 8 * kStreamQwords;
-constexpr size_t kMaxIterations = kMaxShiftQwords / (3 * kStreamQwords);
-
-// One chunk: [fold region: 128*iters][stream 0][stream 1][stream 2].
-uint32_t HybridChunk(uint32_t reg, const uint8_t* p, size_t iters) {
-  const FoldConstants& k = GetFoldConstants(Kind::kCrc32c);
-  const size_t stream_bytes = 8 * kStreamQwords * iters;
-  const uint8_t* s0 = p + 128 * iters;
-  const uint8_t* s1 = s0 + stream_bytes;
-  const uint8_t* s2 = s1 + stream_bytes;
-  uint64_t c0 = 0, c1 = 0, c2 = 0;
-  const __m256i k1024 = Broadcast(k.d1024);
+struct HybridFolds {
+  static constexpr size_t kBytes = 128;
   Accumulators acc;
-  acc.Start(p, reg);
-  for (size_t i = 0;; ++i) {
-    for (size_t j = 0; j < 8 * kStreamQwords; j += 8) {
-      c0 = _mm_crc32_u64(c0, Load64(s0 + j));
-      c1 = _mm_crc32_u64(c1, Load64(s1 + j));
-      c2 = _mm_crc32_u64(c2, Load64(s2 + j));
-    }
-    s0 += 8 * kStreamQwords;
-    s1 += 8 * kStreamQwords;
-    s2 += 8 * kStreamQwords;
-    if (i + 1 == iters) break;
-    acc.Step(p + 128 * (i + 1), k1024);
+  __m256i k1024 = Broadcast(kFoldCrc32c.d1024);
+
+  void Start(const uint8_t* p, uint32_t reg) { acc.Start(p, reg); }
+  void Step(const uint8_t* p) { acc.Step(p, k1024); }
+  uint32_t Finish() const {
+    return Reduce128<Kind::kCrc32c>(Narrow(acc.Merge(kFoldCrc32c), kFoldCrc32c));
   }
-  reg = Reduce128<Kind::kCrc32c>(Narrow(acc.Merge(k), k));
-  const uint32_t* shift = Crc32cShiftTable();
-  const size_t w = kStreamQwords * iters;
-  return Crc32cShift(reg, shift[3 * w]) ^ Crc32cShift(static_cast<uint32_t>(c0), shift[2 * w]) ^
-         Crc32cShift(static_cast<uint32_t>(c1), shift[w]) ^ static_cast<uint32_t>(c2);
-}
+};
+
+// 6 words per stream and step balance the two units on Zen 3.
+constexpr auto HybridC = HybridRaw<HybridFolds, 6, Crc32cAny>;
 
 }  // namespace
 
@@ -120,15 +97,7 @@ uint32_t Crc32cVpclmul(uint32_t crc, const void* data, size_t size) {
 }
 
 uint32_t Crc32cHybrid(uint32_t crc, const void* data, size_t size) {
-  const uint8_t* p = static_cast<const uint8_t*>(data);
-  uint32_t reg = ~crc;
-  while (size >= 2 * kStride) {
-    const size_t iters = std::min(size / kStride, kMaxIterations);
-    reg = HybridChunk(reg, p, iters);
-    p += kStride * iters;
-    size -= kStride * iters;
-  }
-  return ~Crc32cAny(reg, p, size);
+  return ~HybridC(~crc, static_cast<const uint8_t*>(data), size);
 }
 
 }  // namespace perfkit::crc32::internal

@@ -5,6 +5,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "subsystems/crc32/crc32_internal.h"
@@ -161,6 +162,47 @@ uint32_t BelowWideFoldsRaw(uint32_t reg, const uint8_t* p, size_t n) {
   } else {
     return Fold128Raw<kind>(reg, p, n);
   }
+}
+
+// The CRC-32C hybrid: each chunk is [fold region][stream 0][stream 1]
+// [stream 2]; per step, Folds (accumulators with Start, Step and Finish
+// over Folds::kBytes bytes) takes the next block of the fold region while
+// three crc32 streams take kQwords words each, and the four CRCs are merged
+// by shifts. The carry-less multiplies and the crc32 instruction run on
+// different units, so the two rates add up. `Rest` takes what is left.
+template <typename Folds, size_t kQwords, uint32_t (*Rest)(uint32_t, const uint8_t*, size_t)>
+uint32_t HybridRaw(uint32_t reg, const uint8_t* p, size_t size) {
+  constexpr size_t kStride = Folds::kBytes + 3 * 8 * kQwords;
+  constexpr size_t kMaxSteps = kMaxShiftQwords / (3 * kQwords);
+  const uint32_t* shift = Crc32cShiftTable();
+  while (size >= 2 * kStride) {
+    const size_t steps = std::min(size / kStride, kMaxSteps);
+    const size_t w = kQwords * steps;
+    const uint8_t* s0 = p + Folds::kBytes * steps;
+    const uint8_t* s1 = s0 + 8 * w;
+    const uint8_t* s2 = s1 + 8 * w;
+    uint64_t c0 = 0, c1 = 0, c2 = 0;
+    Folds folds;
+    folds.Start(p, reg);
+    for (size_t i = 0;; ++i) {
+      for (size_t j = 0; j < 8 * kQwords; j += 8) {
+        c0 = _mm_crc32_u64(c0, Load64(s0 + j));
+        c1 = _mm_crc32_u64(c1, Load64(s1 + j));
+        c2 = _mm_crc32_u64(c2, Load64(s2 + j));
+      }
+      s0 += 8 * kQwords;
+      s1 += 8 * kQwords;
+      s2 += 8 * kQwords;
+      if (i + 1 == steps) break;
+      folds.Step(p + Folds::kBytes * (i + 1));
+    }
+    reg = Crc32cShift(folds.Finish(), shift[3 * w]) ^
+          Crc32cShift(static_cast<uint32_t>(c0), shift[2 * w]) ^
+          Crc32cShift(static_cast<uint32_t>(c1), shift[w]) ^ static_cast<uint32_t>(c2);
+    p += kStride * steps;
+    size -= kStride * steps;
+  }
+  return Rest(reg, p, size);
 }
 
 }  // namespace

@@ -101,6 +101,25 @@ TEST(Crc32, LargeBuffersAndChaining) {
   }
 }
 
+// Every size where an engine changes its path or its chunking: the hybrid's
+// start, two strides, a whole chunk of streams and one byte either side.
+TEST(Crc32, SizesAtEveryPathBoundary) {
+  const auto data = RandomBytes(600000, 4);
+  for (size_t base :
+       {size_t{8192}, size_t{2 * 352}, size_t{2 * 544}, size_t{512 * 352},
+        size_t{512 * 352 + 2 * 352}, size_t{256 * 544}, size_t{65536}, size_t{589823}}) {
+    for (size_t n = base - 1; n <= base + 1; ++n) {
+      const uint32_t want = ZlibCrc32(data.data(), n);
+      const uint32_t want_c = IsalCrc32c(data.data(), n);
+      for (const Engine& e : AllEngines()) {
+        if (!e.available()) continue;
+        EXPECT_EQ(e.fn(0, data.data(), n), e.kind == Kind::kCrc32 ? want : want_c)
+            << e.name << " n=" << n;
+      }
+    }
+  }
+}
+
 TEST(Crc32, CombineMatchesWholeBuffer) {
   const auto data = RandomBytes(10000, 3);
   for (Kind kind : {Kind::kCrc32, Kind::kCrc32c}) {
