@@ -1,12 +1,10 @@
 #include "app/sync.h"
 
 #include <climits>
-#include <map>
 #include <set>
 #include <utility>
 
 #include "app/database.h"
-#include "baselines/location.h"
 
 namespace perfkit::app {
 namespace {

@@ -1,5 +1,7 @@
 #include "baselines/location.h"
 
+#include <algorithm>
+
 namespace perfkit::store {
 namespace {
 
