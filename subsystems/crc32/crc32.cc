@@ -52,7 +52,7 @@ std::vector<Engine> MakeEngines() {
   constexpr std::string_view kHybrid =
       "< 544 B: the crc32 instruction; >= 544 B: 256-bit folds beside three crc32 streams";
   constexpr std::string_view kAvx512 =
-      "< 16 B: slice8; 16-63 B: one 128-bit fold; 64-255 B: four 128-bit folds; "
+      "< 16 B: slice8; 16-63 B: one 128-bit fold; 64-255 B: one 512-bit fold; "
       ">= 256 B: four 512-bit folds";
   constexpr std::string_view kAvx512C =
       "< 256 B: the crc32 instruction; 256 B-8 KiB: four 512-bit folds; 8 KiB to a quarter of "

@@ -75,6 +75,20 @@ __m128i Fold128(__m128i x, __m128i k) {
   return _mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11));
 }
 
+// CRC-32's register from x, a lane already carried 64 bits on (the lanes
+// merged by d64_plus_128): Intel's reduction ("Fast CRC Computation Using
+// PCLMULQDQ") from its second step, 96 bits to 64 by x^64 mod P, then
+// Barrett with P and mu = x^64 / P, as 33-bit reflected constants.
+inline uint32_t Reduce96Crc32(__m128i x) {
+  const __m128i k64 = _mm_set_epi64x(0, 0x0163cd6124);
+  const __m128i barrett = _mm_set_epi64x(0x01f7011641, 0x01db710641);
+  const __m128i low32 = _mm_setr_epi32(~0, 0, ~0, 0);
+  x = _mm_xor_si128(_mm_clmulepi64_si128(_mm_and_si128(x, low32), k64, 0x00), _mm_srli_si128(x, 4));
+  __m128i q = _mm_and_si128(_mm_clmulepi64_si128(_mm_and_si128(x, low32), barrett, 0x10), low32);
+  x = _mm_xor_si128(x, _mm_clmulepi64_si128(q, barrett, 0x00));
+  return static_cast<uint32_t>(_mm_extract_epi32(x, 1));
+}
+
 // The 32-bit register after the 128 bits in x: x * x^32 mod P.
 template <Kind kind>
 uint32_t Reduce128(__m128i x) {
@@ -83,20 +97,9 @@ uint32_t Reduce128(__m128i x) {
     const uint64_t hi = static_cast<uint64_t>(_mm_extract_epi64(x, 1));
     return static_cast<uint32_t>(_mm_crc32_u64(_mm_crc32_u64(0, lo), hi));
   } else {
-    // Intel's reduction for the reflected CRC-32 ("Fast CRC Computation
-    // Using PCLMULQDQ"): 128 bits folded to 96 by x^96 mod P, to 64 by
-    // x^64 mod P, then Barrett with P and mu = x^64 / P, all as 33-bit
-    // reflected constants. Three multiplies instead of 16 table lookups.
+    // The first step: the low qword folded 64 bits onto the high one.
     const __m128i k96 = _mm_set_epi64x(0x00ccaa009e, 0);
-    const __m128i k64 = _mm_set_epi64x(0, 0x0163cd6124);
-    const __m128i barrett = _mm_set_epi64x(0x01f7011641, 0x01db710641);
-    const __m128i low32 = _mm_setr_epi32(~0, 0, ~0, 0);
-    x = _mm_xor_si128(_mm_srli_si128(x, 8), _mm_clmulepi64_si128(x, k96, 0x10));
-    x = _mm_xor_si128(_mm_clmulepi64_si128(_mm_and_si128(x, low32), k64, 0x00),
-                      _mm_srli_si128(x, 4));
-    __m128i q = _mm_and_si128(_mm_clmulepi64_si128(_mm_and_si128(x, low32), barrett, 0x10), low32);
-    x = _mm_xor_si128(x, _mm_clmulepi64_si128(q, barrett, 0x00));
-    return static_cast<uint32_t>(_mm_extract_epi32(x, 1));
+    return Reduce96Crc32(_mm_xor_si128(_mm_srli_si128(x, 8), _mm_clmulepi64_si128(x, k96, 0x10)));
   }
 }
 
