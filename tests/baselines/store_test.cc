@@ -178,5 +178,72 @@ TEST_P(StoreTest, DuplicateUuidFailsWithoutPartialWrites) {
   EXPECT_EQ((*runs)[0].samples, 3);
 }
 
+// Everything else the store keeps, on both backends: baselines and their
+// history, noise floors, profiles, power, and the fleet of hosts.
+TEST_P(StoreTest, BaselinesNoiseFloorsProfilesPowerAndHosts) {
+  auto store = Store::Open(location_);
+  ASSERT_TRUE(store.ok()) << store.error();
+  RunRecord a = MakeRun("aaaa0001");
+  RunRecord b = MakeRun("bbbb0002");
+  b.host.fingerprint = "fp2";
+  b.owner.hostname = "runner-2";
+  ASSERT_TRUE((*store)->SaveRun(a).ok());
+  StoredProfile profile{0, "task-clock", "fp", 10, 1, 9, {{{"main", "work"}, 7}, {{"main"}, 3}}};
+  ASSERT_TRUE((*store)->SaveRun(b, {profile}).ok());
+
+  ASSERT_TRUE((*store)->SaveBaseline("main", a.id, "2026-01-01T00:00:00Z").ok());
+  ASSERT_TRUE((*store)->SaveBaseline("main", b.id, "2026-01-02T00:00:00Z").ok());
+  auto history = (*store)->BaselineHistory("main");
+  ASSERT_TRUE(history.ok()) << history.error();
+  ASSERT_EQ(history->size(), 2u);
+  EXPECT_EQ((*history)[0].run_uuid, "bbbb0002");
+  EXPECT_EQ((*history)[0].host_fingerprint, "fp2");
+  auto baselines = (*store)->ListBaselines();
+  ASSERT_TRUE(baselines.ok());
+  ASSERT_EQ(baselines->size(), 1u);
+  EXPECT_EQ((*baselines)[0].latest_run_id, b.id);
+  EXPECT_EQ((*baselines)[0].saves, 2);
+  EXPECT_FALSE((*store)->SaveBaseline("latest", a.id, "now").ok());
+  ASSERT_TRUE((*store)->DeleteBaseline("main").ok());
+  EXPECT_FALSE(*(*store)->HasBaseline("main"));
+  EXPECT_TRUE((*store)->LoadRun(std::to_string(a.id)).ok());  // its runs stay
+
+  ASSERT_TRUE(
+      (*store)->SaveNoiseFloors("fp1", "real_time", {{"x", 0.1}, {"y", 0.2}}, 5, "t1").ok());
+  ASSERT_TRUE((*store)->SaveNoiseFloors("fp1", "real_time", {{"x", 0.3}}, 5, "t2").ok());
+  auto noise = (*store)->LoadNoiseFloors("fp1", "real_time");
+  ASSERT_TRUE(noise.ok());
+  EXPECT_EQ(*noise, (std::map<std::string, double>{{"x", 0.3}, {"y", 0.2}}));
+  EXPECT_TRUE((*store)->LoadNoiseFloors("fp2", "real_time")->empty());
+
+  auto profiles = (*store)->LoadProfiles(b.id);
+  ASSERT_TRUE(profiles.ok());
+  ASSERT_EQ(profiles->size(), 1u);
+  EXPECT_EQ((*profiles)[0].complete, 9u);
+  ASSERT_EQ((*profiles)[0].stacks.size(), 2u);
+  EXPECT_EQ((*profiles)[0].stacks[0].frames, (std::vector<std::string>{"main", "work"}));
+
+  ASSERT_TRUE((*store)
+                  ->SavePowerSamples({{100.5, 42.25, true, 0.5, "record", 0},
+                                      {101.5, 43.0, false, 0.75, "bench", b.id}})
+                  .ok());
+  auto power = (*store)->LoadPowerSamples(101);
+  ASSERT_TRUE(power.ok());
+  ASSERT_EQ(power->size(), 1u);
+  EXPECT_EQ((*power)[0].run_id, b.id);
+  EXPECT_DOUBLE_EQ((*power)[0].u, 0.75);
+  EXPECT_EQ((*store)->LoadPowerSamples(0)->front().run_id, 0);
+
+  auto hosts = (*store)->ListHosts();
+  ASSERT_TRUE(hosts.ok());
+  ASSERT_EQ(hosts->size(), 2u);
+  EXPECT_EQ((*hosts)[0].fingerprint, "fp2");  // most recent run first
+  auto by_name = (*store)->ListRuns(10, "runner-2");
+  ASSERT_TRUE(by_name.ok());
+  ASSERT_EQ(by_name->size(), 1u);
+  EXPECT_EQ(by_name->front().run.uuid, "bbbb0002");
+  EXPECT_EQ((*store)->RunUuids()->size(), 2u);
+}
+
 }  // namespace
 }  // namespace perfkit::store
