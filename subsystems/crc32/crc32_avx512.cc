@@ -108,8 +108,11 @@ uint32_t FinishCrc32(const Accumulators& acc, const uint8_t* p, size_t n) {
                                n);
 }
 
+// Out of line: its zmm spills realign the stack, and the short inputs the
+// entry points keep for themselves should not pay for that (CRC-32C at
+// 16 B: 2.5-3.0 against 3.6-4.1 ns on Zen 4).
 template <Kind kind>
-uint32_t Fold512Raw(uint32_t reg, const uint8_t* p, size_t n) {
+[[gnu::noinline]] uint32_t Fold512Raw(uint32_t reg, const uint8_t* p, size_t n) {
   if (n < kWideFoldsFrom) {
     // CRC-32 from 64 B in one accumulator; below, the narrower paths.
     if (kind == Kind::kCrc32 && n >= 64) {
@@ -149,11 +152,14 @@ constexpr auto HybridC = HybridRaw<HybridFolds, 4, Fold512Raw<Kind::kCrc32c>>;
 }  // namespace
 
 uint32_t Crc32Avx512(uint32_t crc, const void* data, size_t size) {
-  return ~Fold512Raw<Kind::kCrc32>(~crc, static_cast<const uint8_t*>(data), size);
+  const auto* p = static_cast<const uint8_t*>(data);
+  if (size < 64) return ~Fold128Raw<Kind::kCrc32>(~crc, p, size);
+  return ~Fold512Raw<Kind::kCrc32>(~crc, p, size);
 }
 
 uint32_t Crc32cAvx512(uint32_t crc, const void* data, size_t size) {
   const auto* p = static_cast<const uint8_t*>(data);
+  if (size < kWideFoldsFrom) return ~Crc32cAny(~crc, p, size);
   if (size >= kCrc32cHybridFrom && size <= g_crc32c_hybrid_until) return ~HybridC(~crc, p, size);
   return ~Fold512Raw<Kind::kCrc32c>(~crc, p, size);
 }
