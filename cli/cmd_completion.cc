@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -45,6 +46,9 @@ int PrintWords(const CompletionOptions& o) {
     return kExitSuccess;
   }
   if (!app::DatabaseExists(o.db)) return kExitSuccess;
+  // A shared store that does not answer must not hold up a Tab for libpq's
+  // 10 s (a user's own PGCONNECT_TIMEOUT wins).
+  setenv("PGCONNECT_TIMEOUT", "2", 0);
   auto store = app::OpenStore(o.db, store::OpenMode::kReadOnly);
   if (!store.ok()) return kExitFailure;
   if (o.kind == "runs") {
