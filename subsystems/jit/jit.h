@@ -18,7 +18,9 @@ class CompiledProgram {
   // Same results and faults as Interpret() on the same program.
   virtual Result<uint64_t> Run(Memory memory, const RunOptions& options = {}) const = 0;
   virtual size_t code_bytes() const = 0;
-  virtual Entry entry() const = 0;  // for Invocation
+  // For Invocation: the code for memory of this size (accesses proven in
+  // bounds for it go unchecked).
+  virtual Entry entry(size_t memory_bytes) const = 0;
 };
 
 // A compiled program bound to one memory region, for many calls from one

@@ -1,5 +1,6 @@
 // Compiled programs and the two ways to call them: Run() and Invocation.
 #include "subsystems/jit/jit_x64_emitter.h"
+#include "subsystems/jit/ranges.h"
 
 namespace perfkit::jit {
 namespace {
@@ -29,30 +30,58 @@ Status FaultOf(const Context& ctx) {
                                      static_cast<int>(ctx.fault_bytes)));
 }
 
+// Two copies of the code when some accesses were proven in bounds for
+// memory of at least `min_memory` bytes: one without those checks, used
+// when the memory is that large, and one with every check.
 class X64Program : public CompiledProgram {
  public:
-  explicit X64Program(std::unique_ptr<Emitter> code) : code_(std::move(code)) {
-    fn_ = code_->getCode<uint64_t (*)(void*)>();
-  }
+  X64Program(std::unique_ptr<Emitter> checked, std::unique_ptr<Emitter> proven, size_t min_memory)
+      : checked_(std::move(checked)), proven_(std::move(proven)), min_memory_(min_memory) {}
   Result<uint64_t> Run(Memory memory, const RunOptions& options) const override {
     Context ctx;
     InitContext(ctx, memory, options);
-    const uint64_t r0 = fn_(&ctx);
+    const uint64_t r0 = entry(memory.size)(&ctx);
     if (ctx.fault != 0) return FaultOf(ctx);
     return r0;
   }
-  size_t code_bytes() const override { return code_->getSize(); }
-  Entry entry() const override { return fn_; }
+  size_t code_bytes() const override {
+    return checked_->getSize() + (proven_ ? proven_->getSize() : 0);
+  }
+  Entry entry(size_t memory_bytes) const override {
+    const Emitter& code = proven_ && memory_bytes >= min_memory_ ? *proven_ : *checked_;
+    return code.getCode<Entry>();
+  }
 
  private:
-  std::unique_ptr<Emitter> code_;
-  Entry fn_;
+  std::unique_ptr<Emitter> checked_;
+  std::unique_ptr<Emitter> proven_;
+  size_t min_memory_;
 };
+
+Result<std::unique_ptr<Emitter>> Emit(const Program& program, const HelperTable& helpers,
+                                      const std::vector<bool>* unchecked) {
+  // What an instruction needs varies a lot (a local call zeroes a whole
+  // frame inline): start from a typical size and double until it fits.
+  constexpr size_t kMaxCodeBytes = size_t{1} << 30;
+  for (size_t bytes = program.size() * 160 + 4096;; bytes *= 2) {
+    try {
+      auto code = std::make_unique<Emitter>(program, helpers, bytes, unchecked);
+      code->Build();
+      code->ready();             // every label defined
+      code->setProtectModeRE();  // written, now read+execute: never writable and executable
+      return code;
+    } catch (const Xbyak::Error& e) {
+      if (static_cast<int>(e) != Xbyak::ERR_CODE_IS_TOO_BIG || bytes >= kMaxCodeBytes) {
+        return Status::Error(std::string("jit: ") + e.what());
+      }
+    }
+  }
+}
 
 }  // namespace
 
 Invocation::Invocation(const CompiledProgram& program, Memory memory, const RunOptions& options)
-    : entry_(program.entry()), context_(new Context) {
+    : entry_(program.entry(memory.size)), context_(new Context) {
   InitContext(*static_cast<Context*>(context_), memory, options);
 }
 
@@ -69,22 +98,17 @@ const char* JitUnavailableReason() { return ""; }
 
 Result<std::unique_ptr<CompiledProgram>> Compile(const Program& program,
                                                  const HelperTable& helpers) {
-  // What an instruction needs varies a lot (a local call zeroes a whole
-  // frame inline): start from a typical size and double until it fits.
-  constexpr size_t kMaxCodeBytes = size_t{1} << 30;
-  for (size_t bytes = program.size() * 160 + 4096;; bytes *= 2) {
-    try {
-      auto code = std::make_unique<Emitter>(program, helpers, bytes);
-      code->Build();
-      code->ready();             // every label defined
-      code->setProtectModeRE();  // written, now read+execute: never writable and executable
-      return std::unique_ptr<CompiledProgram>(new X64Program(std::move(code)));
-    } catch (const Xbyak::Error& e) {
-      if (static_cast<int>(e) != Xbyak::ERR_CODE_IS_TOO_BIG || bytes >= kMaxCodeBytes) {
-        return Status::Error(std::string("jit: ") + e.what());
-      }
-    }
+  auto checked = Emit(program, helpers, nullptr);
+  if (!checked.ok()) return checked.status();
+  const ProvenAccesses proven = ProveAccesses(program);
+  std::unique_ptr<Emitter> fast;
+  if (proven.min_memory > 0) {
+    auto code = Emit(program, helpers, &proven.in_bounds);
+    if (!code.ok()) return code.status();
+    fast = std::move(*code);
   }
+  return std::unique_ptr<CompiledProgram>(
+      new X64Program(std::move(*checked), std::move(fast), proven.min_memory));
 }
 
 }  // namespace perfkit::jit

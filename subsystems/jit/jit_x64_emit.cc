@@ -201,10 +201,11 @@ void Emitter::Call(size_t pc) {
 }
 
 // Leaves the effective address in r11, checked against the memory and the
-// stack unless the base is r10 (the verifier bounded those offsets).
+// stack unless the base is r10 (the verifier bounded those offsets) or the
+// access was proven in bounds (ranges.h).
 void Emitter::Address(size_t pc, uint8_t base, int16_t off, int bytes) {
   lea(r11, ptr[R(base) + off]);
-  if (base == 10) return;
+  if (base == 10 || (unchecked_ != nullptr && (*unchecked_)[pc])) return;
   stack_checks_.push_back(
       std::make_unique<StackCheck>(StackCheck{Label(), Label(), static_cast<uint32_t>(pc), bytes}));
   StackCheck& check = *stack_checks_.back();

@@ -72,8 +72,14 @@ struct StackCheck {
 
 class Emitter : public Xbyak::CodeGenerator {
  public:
-  Emitter(const Program& p, const HelperTable& h, size_t code_bytes)
-      : Xbyak::CodeGenerator(code_bytes, Xbyak::DontSetProtectRWE), p_(p), helpers_(h) {}
+  // `unchecked`: the memory accesses to emit without a bounds check (the
+  // ones ProveAccesses showed in bounds), or null for none.
+  Emitter(const Program& p, const HelperTable& h, size_t code_bytes,
+          const std::vector<bool>* unchecked)
+      : Xbyak::CodeGenerator(code_bytes, Xbyak::DontSetProtectRWE),
+        p_(p),
+        helpers_(h),
+        unchecked_(unchecked) {}
 
   void Build();
 
@@ -147,6 +153,7 @@ class Emitter : public Xbyak::CodeGenerator {
 
   const Program& p_;
   const HelperTable& helpers_;
+  const std::vector<bool>* unchecked_;
   std::vector<Label> labels_;
   std::vector<std::unique_ptr<FaultExit>> fault_exits_;
   std::vector<std::unique_ptr<StackCheck>> stack_checks_;
