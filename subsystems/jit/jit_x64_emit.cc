@@ -200,12 +200,15 @@ void Emitter::Call(size_t pc) {
   for (const Reg64& r : {rdi, rsi, rdx, rcx, r8}) xor_(r.cvt32(), r.cvt32());
 }
 
-// Leaves the effective address in r11, checked against the memory and the
-// stack unless the base is r10 (the verifier bounded those offsets) or the
-// access was proven in bounds (ranges.h).
-void Emitter::Address(size_t pc, uint8_t base, int16_t off, int bytes) {
+// The effective address: r11, checked against the memory and the stack,
+// unless the base is r10 (the verifier bounded those offsets) or the access
+// was proven in bounds (ranges.h); those address base + offset directly.
+// Atomics always get r11 (their alignment is tested on it).
+Xbyak::RegExp Emitter::Address(size_t pc, uint8_t base, int16_t off, int bytes, bool in_r11) {
+  const bool unchecked = base == 10 || (unchecked_ != nullptr && (*unchecked_)[pc]);
+  if (unchecked && !in_r11) return R(base) + off;
   lea(r11, ptr[R(base) + off]);
-  if (base == 10 || (unchecked_ != nullptr && (*unchecked_)[pc])) return;
+  if (unchecked) return r11;
   stack_checks_.push_back(
       std::make_unique<StackCheck>(StackCheck{Label(), Label(), static_cast<uint32_t>(pc), bytes}));
   StackCheck& check = *stack_checks_.back();
@@ -214,6 +217,7 @@ void Emitter::Address(size_t pc, uint8_t base, int16_t off, int bytes) {
   cmp(r10, qword[r12 + offsetof(Context, mem_limit) + bytes * 8]);
   jae(check.label, T_NEAR);
   L(check.back);
+  return r11;
 }
 
 void Emitter::LoadStore(size_t pc) {
@@ -223,53 +227,53 @@ void Emitter::LoadStore(size_t pc) {
   const Reg64& d = R(in.dst);
   const Reg64& s = R(in.src);
   if (cls == kLdx) {
-    Address(pc, in.src, in.offset, bytes);
+    const Xbyak::RegExp a = Address(pc, in.src, in.offset, bytes);
     const bool sx = ModeOf(in.opcode) == kMemSx;
     switch (bytes) {
       case 1:
-        sx ? movsx(d, byte[r11]) : movzx(d.cvt32(), byte[r11]);
+        sx ? movsx(d, byte[a]) : movzx(d.cvt32(), byte[a]);
         break;
       case 2:
-        sx ? movsx(d, word[r11]) : movzx(d.cvt32(), word[r11]);
+        sx ? movsx(d, word[a]) : movzx(d.cvt32(), word[a]);
         break;
       case 4:
-        sx ? movsxd(d, dword[r11]) : mov(d.cvt32(), dword[r11]);
+        sx ? movsxd(d, dword[a]) : mov(d.cvt32(), dword[a]);
         break;
       default:
-        mov(d, qword[r11]);
+        mov(d, qword[a]);
     }
     return;
   }
-  Address(pc, in.dst, in.offset, bytes);
+  const Xbyak::RegExp a = Address(pc, in.dst, in.offset, bytes);
   if (cls == kSt) {
     const int imm = in.imm;
     switch (bytes) {
       case 1:
-        mov(byte[r11], imm & 0xff);
+        mov(byte[a], imm & 0xff);
         break;
       case 2:
-        mov(word[r11], imm & 0xffff);
+        mov(word[a], imm & 0xffff);
         break;
       case 4:
-        mov(dword[r11], imm);
+        mov(dword[a], imm);
         break;
       default:
-        mov(qword[r11], imm);  // sign-extended, as the ISA says
+        mov(qword[a], imm);  // sign-extended, as the ISA says
     }
     return;
   }
   switch (bytes) {
     case 1:
-      mov(byte[r11], s.cvt8());
+      mov(byte[a], s.cvt8());
       break;
     case 2:
-      mov(word[r11], s.cvt16());
+      mov(word[a], s.cvt16());
       break;
     case 4:
-      mov(dword[r11], s.cvt32());
+      mov(dword[a], s.cvt32());
       break;
     default:
-      mov(qword[r11], s);
+      mov(qword[a], s);
   }
 }
 
@@ -277,7 +281,7 @@ void Emitter::Atomic(size_t pc) {
   const jit::Insn& in = p_[pc];
   const int bytes = SizeBytes(in.opcode);
   const bool is64 = bytes == 8;
-  Address(pc, in.dst, in.offset, bytes);
+  Address(pc, in.dst, in.offset, bytes, /*in_r11=*/true);
   test(r11b, bytes - 1);
   jnz(NewFaultExit(Fault::kMisaligned, static_cast<uint32_t>(pc), bytes, r11.getIdx()), T_NEAR);
   const Reg64& s64 = R(in.src);

@@ -147,7 +147,7 @@ class Emitter : public Xbyak::CodeGenerator {
   void Branch(size_t pc);
   void Charge(uint64_t cost, size_t pc);
   void Call(size_t pc);
-  void Address(size_t pc, uint8_t base, int16_t off, int bytes);
+  Xbyak::RegExp Address(size_t pc, uint8_t base, int16_t off, int bytes, bool in_r11 = false);
   void LoadStore(size_t pc);
   void Atomic(size_t pc);
 
