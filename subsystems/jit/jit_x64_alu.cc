@@ -243,7 +243,7 @@ void Emitter::Branch(size_t pc) {
   const size_t target = static_cast<size_t>(static_cast<int64_t>(pc) + off + 1);
   const bool back = off < 0;
   if (op == kJa) {
-    if (back) Charge(static_cast<uint64_t>(-off), pc);
+    if (back) return Charge(static_cast<uint64_t>(-off), pc, &labels_[target]);
     jmp(labels_[target], T_NEAR);
     return;
   }
@@ -305,11 +305,8 @@ void Emitter::Branch(size_t pc) {
   }
   Label skip;
   Jcc(Inverse(c), skip);
-  Charge(static_cast<uint64_t>(-off), pc);
-  jmp(labels_[target], T_NEAR);
+  Charge(static_cast<uint64_t>(-off), pc, &labels_[target]);
   L(skip);
 }
-
-// Spends `cost` units of the work budget (vm.h), or stops at `pc`.
 
 }  // namespace perfkit::jit::x64

@@ -133,14 +133,23 @@ void Emitter::Insn(size_t pc) {
   }
 }
 
-void Emitter::Charge(uint64_t cost, size_t pc) {
+void Emitter::Charge(uint64_t cost, size_t pc, const Label* then) {
   if (cost <= 0x7fffffff) {
     sub(r9, static_cast<uint32_t>(cost));
   } else {
     mov(r10, cost);
     sub(r9, r10);
   }
-  jb(NewFaultExit(Fault::kBudget, static_cast<uint32_t>(pc)), T_NEAR);
+  Label& out = NewFaultExit(Fault::kBudget, static_cast<uint32_t>(pc));
+  if (then == nullptr) {
+    jb(out, T_NEAR);
+    return;
+  }
+  // A back edge: the jump back is the budget's branch, so a loop pays one
+  // branch for both (a loop's branches, not its work, bounded sieve: 1.94
+  // against 1.46 us without any charge, on Zen 4).
+  jae(*then, T_NEAR);
+  jmp(out, T_NEAR);
 }
 
 void Emitter::Call(size_t pc) {

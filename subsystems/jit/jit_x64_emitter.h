@@ -145,7 +145,9 @@ class Emitter : public Xbyak::CodeGenerator {
   void DivMod(const jit::Insn& in, bool is64);
   void Shift(const jit::Insn& in, bool is64);
   void Branch(size_t pc);
-  void Charge(uint64_t cost, size_t pc);
+  // Spends `cost` of the work budget or stops at `pc`; with `then`, jumps
+  // there when the budget holds.
+  void Charge(uint64_t cost, size_t pc, const Label* then = nullptr);
   void Call(size_t pc);
   Xbyak::RegExp Address(size_t pc, uint8_t base, int16_t off, int bytes, bool in_r11 = false);
   void LoadStore(size_t pc);
