@@ -18,9 +18,10 @@ class CompiledProgram {
   // Same results and faults as Interpret() on the same program.
   virtual Result<uint64_t> Run(Memory memory, const RunOptions& options = {}) const = 0;
   virtual size_t code_bytes() const = 0;
-  // For Invocation: the code for memory of this size (accesses proven in
-  // bounds for it go unchecked).
-  virtual Entry entry(size_t memory_bytes) const = 0;
+  // For Invocation: the code for memory of this size and this work budget
+  // (accesses proven in bounds for it go unchecked, and a budget the
+  // program provably cannot exhaust is not counted).
+  virtual Entry entry(size_t memory_bytes, uint64_t work_budget) const = 0;
 };
 
 // A compiled program bound to one memory region, for many calls from one

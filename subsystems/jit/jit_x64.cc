@@ -30,42 +30,50 @@ Status FaultOf(const Context& ctx) {
                                      static_cast<int>(ctx.fault_bytes)));
 }
 
-// Two copies of the code when some accesses were proven in bounds for
-// memory of at least `min_memory` bytes: one without those checks, used
-// when the memory is that large, and one with every check.
+// Two copies of the code when the range analysis proved something: one
+// with every check, and one without the memory checks proven needless for
+// memory of at least `min_memory` bytes and, when no run can spend more
+// than `max_work` of its budget, without the budget's charges; the second
+// runs only where both hold.
 class X64Program : public CompiledProgram {
  public:
-  X64Program(std::unique_ptr<Emitter> checked, std::unique_ptr<Emitter> proven, size_t min_memory)
-      : checked_(std::move(checked)), proven_(std::move(proven)), min_memory_(min_memory) {}
+  X64Program(std::unique_ptr<Emitter> checked, std::unique_ptr<Emitter> proven, size_t min_memory,
+             uint64_t max_work)
+      : checked_(std::move(checked)),
+        proven_(std::move(proven)),
+        min_memory_(min_memory),
+        max_work_(max_work) {}
   Result<uint64_t> Run(Memory memory, const RunOptions& options) const override {
     Context ctx;
     InitContext(ctx, memory, options);
-    const uint64_t r0 = entry(memory.size)(&ctx);
+    const uint64_t r0 = entry(memory.size, options.work_budget)(&ctx);
     if (ctx.fault != 0) return FaultOf(ctx);
     return r0;
   }
   size_t code_bytes() const override {
     return checked_->getSize() + (proven_ ? proven_->getSize() : 0);
   }
-  Entry entry(size_t memory_bytes) const override {
-    const Emitter& code = proven_ && memory_bytes >= min_memory_ ? *proven_ : *checked_;
-    return code.getCode<Entry>();
+  Entry entry(size_t memory_bytes, uint64_t work_budget) const override {
+    const bool proven = proven_ && memory_bytes >= min_memory_ &&
+                        (max_work_ == kUnbounded || work_budget >= max_work_);
+    return (proven ? *proven_ : *checked_).getCode<Entry>();
   }
 
  private:
   std::unique_ptr<Emitter> checked_;
   std::unique_ptr<Emitter> proven_;
   size_t min_memory_;
+  uint64_t max_work_;
 };
 
 Result<std::unique_ptr<Emitter>> Emit(const Program& program, const HelperTable& helpers,
-                                      const std::vector<bool>* unchecked) {
+                                      const std::vector<bool>* unchecked, bool count_work) {
   // What an instruction needs varies a lot (a local call zeroes a whole
   // frame inline): start from a typical size and double until it fits.
   constexpr size_t kMaxCodeBytes = size_t{1} << 30;
   for (size_t bytes = program.size() * 160 + 4096;; bytes *= 2) {
     try {
-      auto code = std::make_unique<Emitter>(program, helpers, bytes, unchecked);
+      auto code = std::make_unique<Emitter>(program, helpers, bytes, unchecked, count_work);
       code->Build();
       code->ready();             // every label defined
       code->setProtectModeRE();  // written, now read+execute: never writable and executable
@@ -81,7 +89,7 @@ Result<std::unique_ptr<Emitter>> Emit(const Program& program, const HelperTable&
 }  // namespace
 
 Invocation::Invocation(const CompiledProgram& program, Memory memory, const RunOptions& options)
-    : entry_(program.entry(memory.size)), context_(new Context) {
+    : entry_(program.entry(memory.size, options.work_budget)), context_(new Context) {
   InitContext(*static_cast<Context*>(context_), memory, options);
 }
 
@@ -98,17 +106,19 @@ const char* JitUnavailableReason() { return ""; }
 
 Result<std::unique_ptr<CompiledProgram>> Compile(const Program& program,
                                                  const HelperTable& helpers) {
-  auto checked = Emit(program, helpers, nullptr);
+  auto checked = Emit(program, helpers, nullptr, true);
   if (!checked.ok()) return checked.status();
   const ProvenAccesses proven = ProveAccesses(program);
+  const uint64_t max_work = MaxWork(program);
   std::unique_ptr<Emitter> fast;
-  if (proven.min_memory > 0) {
-    auto code = Emit(program, helpers, &proven.in_bounds);
+  if (proven.min_memory > 0 || max_work != kUnbounded) {
+    auto code = Emit(program, helpers, proven.min_memory > 0 ? &proven.in_bounds : nullptr,
+                     max_work == kUnbounded);
     if (!code.ok()) return code.status();
     fast = std::move(*code);
   }
   return std::unique_ptr<CompiledProgram>(
-      new X64Program(std::move(*checked), std::move(fast), proven.min_memory));
+      new X64Program(std::move(*checked), std::move(fast), proven.min_memory, max_work));
 }
 
 }  // namespace perfkit::jit

@@ -241,7 +241,7 @@ void Emitter::Branch(size_t pc) {
   const uint8_t op = OpOf(in.opcode);
   const int64_t off = in.opcode == (kJmp32 | kJa) ? in.imm : in.offset;
   const size_t target = static_cast<size_t>(static_cast<int64_t>(pc) + off + 1);
-  const bool back = off < 0;
+  const bool back = off < 0 && count_work_;  // a back edge that charges the budget
   if (op == kJa) {
     if (back) return Charge(static_cast<uint64_t>(-off), pc, &labels_[target]);
     jmp(labels_[target], T_NEAR);

@@ -73,13 +73,16 @@ struct StackCheck {
 class Emitter : public Xbyak::CodeGenerator {
  public:
   // `unchecked`: the memory accesses to emit without a bounds check (the
-  // ones ProveAccesses showed in bounds), or null for none.
+  // ones ProveAccesses showed in bounds), or null for none. Without
+  // `count_work`, back edges do not charge the work budget (MaxWork showed
+  // the run cannot exhaust it).
   Emitter(const Program& p, const HelperTable& h, size_t code_bytes,
-          const std::vector<bool>* unchecked)
+          const std::vector<bool>* unchecked, bool count_work)
       : Xbyak::CodeGenerator(code_bytes, Xbyak::DontSetProtectRWE),
         p_(p),
         helpers_(h),
-        unchecked_(unchecked) {}
+        unchecked_(unchecked),
+        count_work_(count_work) {}
 
   void Build();
 
@@ -156,6 +159,7 @@ class Emitter : public Xbyak::CodeGenerator {
   const Program& p_;
   const HelperTable& helpers_;
   const std::vector<bool>* unchecked_;
+  bool count_work_;
   std::vector<Label> labels_;
   std::vector<std::unique_ptr<FaultExit>> fault_exits_;
   std::vector<std::unique_ptr<StackCheck>> stack_checks_;

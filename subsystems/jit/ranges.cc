@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <vector>
 
 namespace perfkit::jit {
 namespace {
@@ -49,20 +51,44 @@ State Join(const State& a, const State& b) {
   return s;
 }
 
-// At a loop head: a bound still moving goes to its extreme at once.
-State Widen(const State& old, const State& now) {
+// At a loop head: a bound still moving goes at once to the next of the
+// program's comparison constants (widening with thresholds), else to its
+// extreme; a loop's own bound then survives the widening.
+State Widen(const State& old, const State& now, const std::vector<uint64_t>& thresholds) {
   if (!old.reached) return now;
   State s = now;
   for (int i = 0; i < kNumRegisters; ++i) {
     const Value& o = old.r[i];
     const Value& n = now.r[i];
-    if (o.kind != n.kind || (o.kind == Value::kMemory && n.hi > o.hi)) {
+    if (o.kind != n.kind) {
       s.r[i] = Any();
       continue;
     }
-    s.r[i] = {o.kind, n.lo < o.lo ? 0 : o.lo, n.hi > o.hi ? kMax : o.hi};
+    Value w = o;
+    if (n.lo < o.lo) {
+      auto t = std::upper_bound(thresholds.begin(), thresholds.end(), n.lo);
+      w.lo = t == thresholds.begin() ? 0 : *(t - 1);
+    }
+    if (n.hi > o.hi) w.hi = *std::lower_bound(thresholds.begin(), thresholds.end(), n.hi);
+    s.r[i] = w.kind == Value::kMemory ? Memory(w.lo, w.hi) : w;
   }
   return s;
+}
+
+// Every constant a comparison names, one either side, 0 and the maximum.
+std::vector<uint64_t> Thresholds(const Program& p) {
+  std::vector<uint64_t> t = {0, kMax};
+  for (const Insn& in : p) {
+    const uint8_t cls = ClassOf(in.opcode);
+    if ((cls != kJmp && cls != kJmp32) || SourceOf(in.opcode) != kK) continue;
+    const auto k = static_cast<uint64_t>(int64_t{in.imm});
+    t.push_back(k);
+    if (k != kMax) t.push_back(k + 1);
+    if (k != 0) t.push_back(k - 1);
+  }
+  std::sort(t.begin(), t.end());
+  t.erase(std::unique(t.begin(), t.end()), t.end());
+  return t;
 }
 
 Value Add(const Value& a, const Value& b) {
@@ -280,57 +306,82 @@ State Along(const Program& p, size_t pc, const State& after, const Edge& e) {
   return e.taken < 0 ? after : Narrow(p[pc], after, e.taken == 1);
 }
 
-}  // namespace
+struct Cfg {
+  std::vector<std::vector<Edge>> edges;
+  std::vector<bool> loop_head;
+};
 
-ProvenAccesses ProveAccesses(const Program& p) {
-  ProvenAccesses out;
-  out.in_bounds.assign(p.size(), false);
-  if (p.empty() || UsesCalls(p)) return out;
-  std::vector<std::vector<Edge>> edges(p.size());
-  std::vector<bool> loop_head(p.size(), false);
+Cfg CfgOf(const Program& p) {
+  Cfg g;
+  g.edges.resize(p.size());
+  g.loop_head.assign(p.size(), false);
   for (size_t pc = 0; pc < p.size(); ++pc) {
     if (pc > 0 && p[pc - 1].opcode == kLddw) continue;
-    edges[pc] = Successors(p, pc);
-    for (const Edge& e : edges[pc]) loop_head[e.to] = loop_head[e.to] || e.to <= pc;
+    g.edges[pc] = Successors(p, pc);
+    for (const Edge& e : g.edges[pc]) g.loop_head[e.to] = g.loop_head[e.to] || e.to <= pc;
   }
+  return g;
+}
+
+// The state on entry to every instruction (not reached: never runs), or
+// nothing when the analysis does not apply or does not settle.
+std::optional<std::vector<State>> RangesOf(const Program& p, const Cfg& g) {
+  if (p.empty() || UsesCalls(p)) return std::nullopt;
   State entry;
   entry.reached = true;
   entry.r[1] = Memory(0, 0);
 
   // Up to a fixpoint, widening at loop heads after two visits.
+  const std::vector<uint64_t> thresholds = Thresholds(p);
   std::vector<State> in(p.size());
   std::vector<int> visits(p.size(), 0);
   in[0] = entry;
   std::vector<size_t> work = {0};
   for (size_t steps = 0; !work.empty(); ++steps) {
-    if (steps > 64 * p.size() + 1024) return out;  // not settling: prove nothing
+    if (steps > 64 * p.size() + 1024) return std::nullopt;
     const size_t pc = work.back();
     work.pop_back();
     const State after = Transfer(p, pc, in[pc]);
-    for (const Edge& e : edges[pc]) {
+    for (const Edge& e : g.edges[pc]) {
       const State along = Along(p, pc, after, e);
       if (!along.reached) continue;
       State merged = Join(in[e.to], along);
-      if (loop_head[e.to] && ++visits[e.to] > 2) merged = Widen(in[e.to], merged);
+      if (g.loop_head[e.to] && ++visits[e.to] > 2) merged = Widen(in[e.to], merged, thresholds);
       if (!(merged == in[e.to])) {
         in[e.to] = merged;
         work.push_back(e.to);
       }
     }
   }
-  // Then narrowed: each round recomputes every state from the last ones,
-  // which stays sound from any state that covers its successors.
-  for (int round = 0; round < 4; ++round) {
-    std::vector<State> next(p.size());
-    next[0] = entry;
-    for (size_t pc = 0; pc < p.size(); ++pc) {
-      if (!in[pc].reached) continue;
-      const State after = Transfer(p, pc, in[pc]);
-      for (const Edge& e : edges[pc]) next[e.to] = Join(next[e.to], Along(p, pc, after, e));
-    }
-    in = std::move(next);
+  // Then narrowed: each instruction's state recomputed from its
+  // predecessors' current ones, in program order (so a loop head's narrower
+  // range reaches its body in the same round), four rounds. Each step stays
+  // sound: it starts from states that cover their successors.
+  std::vector<std::vector<std::pair<size_t, Edge>>> preds(p.size());
+  for (size_t pc = 0; pc < p.size(); ++pc) {
+    for (const Edge& e : g.edges[pc]) preds[e.to].push_back({pc, e});
   }
+  for (int round = 0; round < 4; ++round) {
+    for (size_t pc = 0; pc < p.size(); ++pc) {
+      State now = pc == 0 ? entry : State{};
+      for (const auto& [from, e] : preds[pc]) {
+        if (in[from].reached) now = Join(now, Along(p, from, Transfer(p, from, in[from]), e));
+      }
+      in[pc] = now;
+    }
+  }
+  return in;
+}
 
+}  // namespace
+
+ProvenAccesses ProveAccesses(const Program& p) {
+  ProvenAccesses out;
+  out.in_bounds.assign(p.size(), false);
+  const Cfg g = CfgOf(p);
+  const auto ranges = RangesOf(p, g);
+  if (!ranges) return out;
+  const std::vector<State>& in = *ranges;
   for (size_t pc = 0; pc < p.size(); ++pc) {
     const Insn& in_pc = p[pc];
     const uint8_t cls = ClassOf(in_pc.opcode);
@@ -350,6 +401,193 @@ ProvenAccesses ProveAccesses(const Program& p) {
     out.min_memory = std::max<size_t>(out.min_memory, end);
   }
   return out;
+}
+
+namespace {
+
+constexpr uint64_t kWorkCap = uint64_t{1} << 62;
+
+uint64_t SatMul(uint64_t a, uint64_t b) {
+  uint64_t r = 0;
+  return __builtin_mul_overflow(a, b, &r) || r > kWorkCap ? kWorkCap : r;
+}
+
+// The registers an instruction may write.
+std::vector<int> Writes(const Insn& in) {
+  switch (ClassOf(in.opcode)) {
+    case kAlu:
+    case kAlu64:
+    case kLd:
+    case kLdx:
+      return {in.dst};
+    case kStx:
+      if (ModeOf(in.opcode) == kAtomic && (in.imm & kFetch)) return {in.src, 0};
+      return {};
+    case kJmp:
+    case kJmp32:
+      if (OpOf(in.opcode) == kCall) return {0, 1, 2, 3, 4, 5};
+      return {};
+    default:
+      return {};
+  }
+}
+
+struct Loop {
+  size_t head = 0;
+  size_t back = 0;
+  std::vector<bool> body;
+  size_t size = 0;
+  uint64_t trips = 0;    // times the back edge is taken per entry
+  uint64_t entries = 0;  // times the loop is entered per run
+};
+
+// Whether every path from the head to the back edge, inside the body,
+// passes `x`.
+bool Dominates(const Cfg& g, const Loop& l, size_t x) {
+  if (x == l.head || x == l.back) return true;
+  std::vector<bool> seen(l.body.size(), false);
+  std::vector<size_t> work = {l.head};
+  seen[l.head] = true;
+  while (!work.empty()) {
+    const size_t n = work.back();
+    work.pop_back();
+    if (n == l.back) return false;
+    for (const Edge& e : g.edges[n]) {
+      if (e.to == x || !l.body[e.to] || seen[e.to] || (n == l.back)) continue;
+      seen[e.to] = true;
+      work.push_back(e.to);
+    }
+  }
+  return true;
+}
+
+// How many times the back edge can be taken per entry, or kUnbounded.
+uint64_t Trips(const Program& p, const Cfg& g, const std::vector<State>& in, const Loop& l) {
+  std::array<int, kNumRegisters> writers{};
+  std::array<size_t, kNumRegisters> writer{};
+  for (size_t pc = 0; pc < p.size(); ++pc) {
+    if (!l.body[pc]) continue;
+    for (int r : Writes(p[pc])) {
+      ++writers[r];
+      writer[r] = pc;
+    }
+  }
+  for (int v = 0; v < kNumRegisters; ++v) {
+    if (writers[v] != 1 || !Dominates(g, l, writer[v])) continue;
+    const Insn& inc = p[writer[v]];
+    if (inc.opcode != (kAlu64 | kAdd | kK) && inc.opcode != (kAlu64 | kAdd | kX)) continue;
+    Value delta =
+        Number(static_cast<uint64_t>(int64_t{inc.imm}), static_cast<uint64_t>(int64_t{inc.imm}));
+    if (SourceOf(inc.opcode) == kX) {
+      if (inc.src == v) continue;
+      delta = in[writer[v]].r[inc.src];
+    }
+    if (delta.kind != Value::kNumber || delta.lo == 0 || delta.hi > kMaxOffset) continue;
+    // A comparison on every pass that leaves the loop unless v <= limit.
+    for (size_t pc = 0; pc < p.size(); ++pc) {
+      const Insn& guard = p[pc];
+      if (!l.body[pc] || ClassOf(guard.opcode) != kJmp || SourceOf(guard.opcode) != kK ||
+          guard.dst != v || g.edges[pc].size() != 2 || !Dominates(g, l, pc)) {
+        continue;
+      }
+      for (const Edge& stay : g.edges[pc]) {
+        const Edge& other = &stay == &g.edges[pc][0] ? g.edges[pc][1] : g.edges[pc][0];
+        if (!l.body[stay.to] || l.body[other.to]) continue;
+        State probe;
+        probe.reached = true;
+        const State kept = Narrow(guard, probe, stay.taken == 1);
+        if (!kept.reached) return 0;
+        const uint64_t limit = kept.r[v].hi;
+        uint64_t top = 0;
+        if (limit == kMax || __builtin_add_overflow(limit, delta.hi, &top)) continue;
+        return limit / delta.lo + 1;
+      }
+    }
+  }
+  return kUnbounded;
+}
+
+}  // namespace
+
+uint64_t MaxWork(const Program& p) {
+  const Cfg g = CfgOf(p);
+  const auto ranges = RangesOf(p, g);
+  if (!ranges) return kUnbounded;
+  const std::vector<State>& in = *ranges;
+  std::vector<std::vector<size_t>> preds(p.size());
+  std::vector<Loop> loops;
+  std::vector<bool> is_head(p.size(), false);
+  for (size_t pc = 0; pc < p.size(); ++pc) {
+    if (!in[pc].reached) continue;
+    for (const Edge& e : g.edges[pc]) {
+      preds[e.to].push_back(pc);
+      if (e.to > pc) continue;
+      if (is_head[e.to]) return kUnbounded;  // one back edge per head
+      is_head[e.to] = true;
+      loops.push_back({e.to, pc, {}, 0, 0, 0});
+    }
+  }
+  // Natural loops: what reaches the back edge without passing the head.
+  for (Loop& l : loops) {
+    l.body.assign(p.size(), false);
+    l.body[l.head] = true;
+    std::vector<size_t> work = {l.back};
+    while (!work.empty()) {
+      const size_t n = work.back();
+      work.pop_back();
+      if (l.body[n]) continue;
+      l.body[n] = true;
+      for (size_t m : preds[n]) work.push_back(m);
+    }
+    for (size_t n = 0; n < p.size(); ++n) {
+      if (!l.body[n]) continue;
+      ++l.size;
+      for (size_t m : preds[n]) {
+        if (!l.body[m] && n != l.head) return kUnbounded;  // entered in the middle
+      }
+    }
+    l.trips = Trips(p, g, in, l);
+    if (l.trips == kUnbounded) return kUnbounded;
+  }
+  // Bodies nest or do not meet; each instruction belongs to the smallest
+  // loop that holds it, and runs at most once per pass of that loop.
+  std::sort(loops.begin(), loops.end(),
+            [](const Loop& a, const Loop& b) { return a.size > b.size; });
+  std::vector<int> innermost(p.size(), -1);
+  for (size_t i = 0; i < loops.size(); ++i) {
+    for (size_t n = 0; n < p.size(); ++n) {
+      if (!loops[i].body[n]) continue;
+      if (innermost[n] >= 0) {
+        const Loop& outer = loops[innermost[n]];
+        for (size_t k = 0; k < p.size(); ++k) {
+          if (loops[i].body[k] && !outer.body[k]) return kUnbounded;
+        }
+      }
+      innermost[n] = static_cast<int>(i);
+    }
+  }
+  const auto runs = [&](size_t n) -> uint64_t {
+    if (innermost[n] < 0) return 1;
+    const Loop& l = loops[innermost[n]];
+    return SatMul(l.entries, l.trips + 1);
+  };
+  // A loop is entered from the code around it, which may be another loop
+  // (enclosing it, or one that exits into it): as many rounds as loops.
+  for (size_t round = 0; round <= loops.size(); ++round) {
+    for (Loop& l : loops) {
+      uint64_t entries = l.head == 0 ? 1 : 0;  // the run's start
+      for (size_t m : preds[l.head]) {
+        if (!l.body[m]) entries = std::min(kWorkCap, entries + runs(m));
+      }
+      l.entries = entries;
+    }
+  }
+  uint64_t work = 0;
+  for (const Loop& l : loops) {
+    const uint64_t cost = l.back - l.head + 1;  // what the back edge charges
+    work = std::min(kWorkCap, work + SatMul(cost, SatMul(l.entries, l.trips)));
+  }
+  return work;
 }
 
 }  // namespace perfkit::jit

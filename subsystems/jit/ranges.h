@@ -9,6 +9,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include "subsystems/jit/isa.h"
@@ -21,5 +22,14 @@ struct ProvenAccesses {
 };
 
 ProvenAccesses ProveAccesses(const Program& program);
+
+// An upper bound on the work budget (vm.h) any run of the program can
+// spend, when every loop is a counted one: a single entry, a register that
+// only one add changes and that grows on every pass, and a comparison with
+// a constant, on every pass, that leaves the loop once the register passes
+// it. A run whose budget is at least this never stops on it, so the JIT can
+// leave the charges out. kUnbounded otherwise.
+inline constexpr uint64_t kUnbounded = ~uint64_t{0};
+uint64_t MaxWork(const Program& program);
 
 }  // namespace perfkit::jit

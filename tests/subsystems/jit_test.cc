@@ -279,6 +279,64 @@ TEST(Ranges, ProvesBoundedLoopsAndNothingElse) {
   }
 }
 
+// Which runs cannot exhaust their budget, and a bound on what they spend.
+TEST(Ranges, BoundsTheWorkOfCountedLoopsOnly) {
+  struct Case {
+    const char* text;
+    uint64_t max_work;
+  };
+  for (const Case& c : std::vector<Case>{
+           // 9 passes back over 2 instructions; the bound allows 10.
+           {"l: add %r0, 1\njlt %r0, 10, l\nexit\n", 20},
+           // The exit test at the head, the step from a register >= 2.
+           {"mov %r2, 2\nl: jge %r0, 100, out\nadd %r0, %r2\nja l\nout: exit\n", 3 * 50},
+           // Nested: 11 passes of the outer loop, each entering the inner one.
+           {"mov %r2, 0\no: mov %r3, 0\ni: add %r3, 1\njlt %r3, 5, i\nadd %r2, 1\n"
+            "jlt %r2, 10, o\nexit\n",
+            2 * 11 * 5 + 5 * 10 - 0},
+           // Unbounded: no exit at all; a step of zero; a reset inside the
+           // loop; a test that can be jumped over; an equality that a step
+           // of 2 skips.
+           {"l: add %r0, 1\nja l\nexit\n", kUnbounded},
+           {"mov %r2, 0\nl: add %r0, %r2\njlt %r0, 10, l\nexit\n", kUnbounded},
+           {"l: add %r0, 1\nmov %r0, 0\njlt %r0, 10, l\nexit\n", kUnbounded},
+           {"ldxb %r5, [%r1]\nl: jeq %r5, 0, s\njge %r0, 10, out\ns: add %r0, 1\nja l\n"
+            "out: exit\n",
+            kUnbounded},
+           {"l: add %r0, 2\njne %r0, 9, l\nexit\n", kUnbounded},
+           // A step that can wrap round.
+           {"ldxdw %r2, [%r1]\nor %r2, 1\nl: add %r0, %r2\njlt %r0, 10, l\nexit\n", kUnbounded},
+       }) {
+    auto program = Assemble(std::string("mov %r0, 0\n") + c.text);
+    ASSERT_TRUE(program.ok()) << c.text << program.error();
+    ASSERT_TRUE(Verify(*program, StandardHelpers()).ok()) << c.text;
+    EXPECT_EQ(MaxWork(*program), c.max_work) << c.text;
+  }
+}
+
+// A budget below the bound runs the code that counts, and stops where the
+// interpreter does; at or above it, the code that does not count.
+TEST(Ranges, BudgetsBelowTheBoundStillStopWhereTheInterpreterDoes) {
+  if (!JitHere()) GTEST_SKIP() << JitUnavailableReason();
+  auto program = Assemble("mov %r0, 0\nl: add %r0, 1\njlt %r0, 1000, l\nexit\n");
+  ASSERT_TRUE(program.ok());
+  ASSERT_EQ(MaxWork(*program), 2000u);
+  auto code = Compile(*program, StandardHelpers());
+  ASSERT_TRUE(code.ok());
+  for (uint64_t budget : {0, 1, 1000, 1997, 1998, 1999, 2000, 1 << 20}) {
+    RunOptions options;
+    options.work_budget = budget;
+    auto interp = Interpret(*program, StandardHelpers(), {}, options);
+    auto native = (*code)->Run({}, options);
+    ASSERT_EQ(interp.ok(), native.ok()) << budget;
+    if (interp.ok()) {
+      EXPECT_EQ(*native, 1000u) << budget;
+    } else {
+      EXPECT_EQ(interp.error(), native.error()) << budget;
+    }
+  }
+}
+
 // With the checks it proved needless left out, a program still faults
 // where the interpreter does on memory smaller than the proof assumed, and
 // agrees with it on larger memory.
@@ -308,6 +366,72 @@ TEST(Ranges, ProvenCodeAgreesWithTheInterpreterOnEveryMemorySize) {
     EXPECT_EQ(call.faulted(), !interp.ok()) << bytes;
     if (interp.ok()) EXPECT_EQ(again, 7u * 300) << bytes;
   }
+}
+
+// Counted loops, nested or not, with their tests at the top or the bottom,
+// steps from constants or registers (sometimes zero), reading and writing
+// memory at the induction register: the programs the range analysis proves
+// things about. Every budget and memory size, from too small to plenty,
+// must give what the interpreter gives.
+std::string CountedLoops(std::mt19937& rng) {
+  const auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  const char* kStay[] = {"jlt", "jle", "jne"};   // at the bottom: jump back while ...
+  const char* kLeave[] = {"jge", "jgt", "jeq"};  // at the top: leave once ...
+  std::string t = "mov %r0, 0\nmov %r8, " + std::to_string(pick(3)) + "\n";
+  const bool nested = pick(2) == 0;
+  const auto loop = [&](const std::string& name, const std::string& v, const std::string& body) {
+    const std::string bound = std::to_string(pick(300));
+    const std::string step = pick(4) == 0 ? "%r8" : std::to_string(pick(6));
+    if (pick(2) == 0) {
+      return name + ": " + body + "add " + v + ", " + step + "\n" + kStay[pick(3)] + " " + v +
+             ", " + bound + ", " + name + "\n";
+    }
+    return name + ": " + kLeave[pick(3)] + " " + v + ", " + bound + ", " + name + "_out\n" + body +
+           "add " + v + ", " + step + "\nja " + name + "\n" + name + "_out: ";
+  };
+  std::string inner = "mov %r3, %r1\nadd %r3, %r7\n";
+  inner += pick(2) ? "ldxb %r4, [%r3]\nadd %r0, %r4\n" : "stb [%r3], 3\nadd %r0, 1\n";
+  std::string body = "mov %r7, " + std::to_string(pick(4)) + "\n";
+  body += nested ? loop("inner", "%r7", inner) + "mov %r0, %r0\n" : inner;
+  t += "mov %r6, " + std::to_string(pick(4)) + "\n" + loop("outer", "%r6", body) + "exit\n";
+  return t;
+}
+
+TEST(Differential, CountedLoopsMatchTheInterpreterOnEveryBudgetAndMemory) {
+  if (!JitHere()) GTEST_SKIP() << JitUnavailableReason();
+  std::mt19937 rng(7);
+  int bounded = 0, unchecked = 0;
+  for (int n = 0; n < 1500; ++n) {
+    const std::string text = CountedLoops(rng);
+    auto program = Assemble(text);
+    ASSERT_TRUE(program.ok()) << text << program.error();
+    if (!Verify(*program, StandardHelpers()).ok()) continue;
+    const uint64_t work = MaxWork(*program);
+    const size_t needs = ProveAccesses(*program).min_memory;
+    auto code = Compile(*program, StandardHelpers());
+    ASSERT_TRUE(code.ok()) << code.error();
+    for (int trial = 0; trial < 4; ++trial) {
+      RunOptions options;
+      options.work_budget = work != kUnbounded && trial < 2 ? work - trial : rng() % 4000;
+      const size_t bytes = trial % 2 ? needs : rng() % 400;
+      bounded += work != kUnbounded && options.work_budget >= work;
+      unchecked += needs > 0 && bytes >= needs;
+      std::vector<uint8_t> a(bytes, 1), b(bytes, 1);
+      auto interp = Interpret(*program, StandardHelpers(), {a.data(), a.size()}, options);
+      auto native = (*code)->Run({b.data(), b.size()}, options);
+      ASSERT_EQ(interp.ok(), native.ok())
+          << text << (interp.ok() ? native.error() : interp.error()) << " budget "
+          << options.work_budget << " bytes " << bytes;
+      if (interp.ok()) {
+        ASSERT_EQ(*interp, *native) << text;
+      } else {
+        ASSERT_EQ(WithoutAddress(interp.error()), WithoutAddress(native.error())) << text;
+      }
+      ASSERT_EQ(a, b) << text;
+    }
+  }
+  EXPECT_GT(bounded, 500);
+  EXPECT_GT(unchecked, 500);
 }
 
 // One Invocation, called again and again: a fault inside a local call must
