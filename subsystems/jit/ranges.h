@@ -1,11 +1,13 @@
-// Which loads and stores of a verified program stay inside its memory, by
-// abstract interpretation: each register is a number in an unsigned range,
-// or the memory's start (r1 on entry) plus an offset in a range; ranges are
+// What the JIT may leave out of a verified program's code, by abstract
+// interpretation: each register is a number in an unsigned range, or the
+// memory's start (r1 on entry) plus an offset in a range; ranges are
 // narrowed by comparisons with constants and widened at loop heads, then
-// narrowed again. An access proven in bounds for every run whose memory has
-// at least `min_memory` bytes needs no run-time check there (the JIT keeps
-// a checked copy for smaller memory). Programs with local calls or callx
-// are left alone.
+// narrowed again. From that: which loads and stores stay inside memory of
+// at least `min_memory` bytes (no run-time check needed there), and a bound
+// on the work budget any run can spend (no counting needed for a budget at
+// least that large). The JIT keeps a fully checked copy of the code for
+// runs that do not qualify. Programs with local calls or callx are left
+// alone.
 #pragma once
 
 #include <cstddef>
