@@ -106,4 +106,10 @@ constexpr int SizeBytes(uint8_t opcode) {
 
 inline constexpr uint8_t kLddw = kLd | kImm | kDW;  // 0x18, two slots
 
+// How far a jump or call goes, in instructions after the next one: ja32 and
+// call keep it in imm, every other jump in offset.
+constexpr int64_t JumpOffset(const Insn& in) {
+  return in.opcode == (kJmp32 | kJa) || OpOf(in.opcode) == kCall ? in.imm : in.offset;
+}
+
 }  // namespace perfkit::jit

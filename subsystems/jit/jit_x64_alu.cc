@@ -239,7 +239,7 @@ void Emitter::Branch(size_t pc) {
   const jit::Insn& in = p_[pc];
   const bool is32 = ClassOf(in.opcode) == kJmp32;
   const uint8_t op = OpOf(in.opcode);
-  const int64_t off = in.opcode == (kJmp32 | kJa) ? in.imm : in.offset;
+  const int64_t off = JumpOffset(in);
   const size_t target = static_cast<size_t>(static_cast<int64_t>(pc) + off + 1);
   const bool back = off < 0 && count_work_;  // a back edge that charges the budget
   if (op == kJa) {

@@ -74,7 +74,7 @@ void Emitter::Build() {
   for (size_t pc = 0; pc < p_.size(); ++pc) {
     const jit::Insn& in = p_[pc];
     const uint8_t cls = ClassOf(in.opcode);
-    const int64_t off = in.opcode == (kJmp32 | kJa) ? in.imm : in.offset;
+    const int64_t off = JumpOffset(in);
     if ((cls == kJmp || cls == kJmp32) && OpOf(in.opcode) != kCall && OpOf(in.opcode) != kExit &&
         off < 0) {
       loop_head[static_cast<size_t>(static_cast<int64_t>(pc) + off + 1)] = true;

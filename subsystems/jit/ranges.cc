@@ -6,6 +6,8 @@
 #include <optional>
 #include <vector>
 
+#include "subsystems/jit/verifier.h"
+
 namespace perfkit::jit {
 namespace {
 
@@ -291,10 +293,10 @@ std::vector<Edge> Successors(const Program& p, size_t pc) {
   } else if ((cls == kJmp || cls == kJmp32) && OpOf(in.opcode) != kCall) {
     if (OpOf(in.opcode) == kExit) return out;
     if (OpOf(in.opcode) == kJa) {
-      add(here + 1 + (cls == kJmp32 ? in.imm : in.offset), -1);
+      add(here + 1 + JumpOffset(in), -1);
     } else {
       add(here + 1, 0);
-      add(here + 1 + in.offset, 1);
+      add(here + 1 + JumpOffset(in), 1);
     }
   } else {
     add(here + 1, -1);
@@ -412,26 +414,6 @@ uint64_t SatMul(uint64_t a, uint64_t b) {
   return __builtin_mul_overflow(a, b, &r) || r > kWorkCap ? kWorkCap : r;
 }
 
-// The registers an instruction may write.
-std::vector<int> Writes(const Insn& in) {
-  switch (ClassOf(in.opcode)) {
-    case kAlu:
-    case kAlu64:
-    case kLd:
-    case kLdx:
-      return {in.dst};
-    case kStx:
-      if (ModeOf(in.opcode) == kAtomic && (in.imm & kFetch)) return {in.src, 0};
-      return {};
-    case kJmp:
-    case kJmp32:
-      if (OpOf(in.opcode) == kCall) return {0, 1, 2, 3, 4, 5};
-      return {};
-    default:
-      return {};
-  }
-}
-
 struct Loop {
   size_t head = 0;
   size_t back = 0;
@@ -467,7 +449,9 @@ uint64_t Trips(const Program& p, const Cfg& g, const std::vector<State>& in, con
   std::array<size_t, kNumRegisters> writer{};
   for (size_t pc = 0; pc < p.size(); ++pc) {
     if (!l.body[pc]) continue;
-    for (int r : Writes(p[pc])) {
+    const Effects e = EffectsOf(p[pc]);
+    for (int r = 0; r < kNumRegisters; ++r) {
+      if (((e.writes | e.clobbers) >> r & 1) == 0) continue;
       ++writers[r];
       writer[r] = pc;
     }

@@ -15,12 +15,7 @@ Status Reject(size_t pc, const std::string& why) {
   return Status::Error("insn " + std::to_string(pc) + ": " + why);
 }
 
-// Registers an instruction reads and writes (bit r = register r).
-struct Effects {
-  uint16_t reads = 0;
-  uint16_t writes = 0;
-  uint16_t clobbers = 0;  // left uninitialised (r1-r5 after a call)
-};
+}  // namespace
 
 Effects EffectsOf(const Insn& in) {
   const uint8_t cls = ClassOf(in.opcode);
@@ -56,6 +51,8 @@ Effects EffectsOf(const Insn& in) {
   }
 }
 
+namespace {
+
 class Verifier {
  public:
   Verifier(const Program& p, const HelperTable& h) : p_(p), helpers_(h), n_(p.size()) {}
@@ -87,10 +84,7 @@ class Verifier {
 
  private:
   size_t Target(size_t pc) const {
-    const Insn& in = p_[pc];
-    const int64_t off =
-        (in.opcode == (kJmp32 | kJa) || OpOf(in.opcode) == kCall) ? in.imm : in.offset;
-    return static_cast<size_t>(static_cast<int64_t>(pc) + off + 1);
+    return static_cast<size_t>(static_cast<int64_t>(pc) + JumpOffset(p_[pc]) + 1);
   }
   bool IsJump(size_t pc) const {
     const Insn& in = p_[pc];

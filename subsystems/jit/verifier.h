@@ -16,4 +16,13 @@ inline constexpr size_t kMaxInsns = 65536;
 
 Status Verify(const Program& program, const HelperTable& helpers);
 
+// Registers an instruction reads and writes (bit r = register r), and those
+// it leaves undefined (r1-r5 after a call).
+struct Effects {
+  uint16_t reads = 0;
+  uint16_t writes = 0;
+  uint16_t clobbers = 0;
+};
+Effects EffectsOf(const Insn& in);
+
 }  // namespace perfkit::jit

@@ -364,7 +364,9 @@ TEST(Ranges, ProvenCodeAgreesWithTheInterpreterOnEveryMemorySize) {
     EXPECT_EQ(a, b) << bytes;
     const uint64_t again = call.Call();
     EXPECT_EQ(call.faulted(), !interp.ok()) << bytes;
-    if (interp.ok()) EXPECT_EQ(again, 7u * 300) << bytes;
+    if (interp.ok()) {
+      EXPECT_EQ(again, 7u * 300) << bytes;
+    }
   }
 }
 
