@@ -1,9 +1,7 @@
 #include "subsystems/slab/slab.h"
 
-#include <bit>
-#include <cstring>
+#include <array>
 #include <new>
-#include <string>
 #include <utility>
 
 #include "subsystems/slab/fatal.h"
@@ -20,6 +18,19 @@ Registry& GlobalRegistry() {
 // Trivially destructible, so the fast path reads it without a TLS wrapper.
 thread_local CacheSlot t_slots[kMaxAllocators];
 
+// The fast paths' view of the same: the thread's cache per allocator id, or
+// a placeholder whose magazines send every call to the slow path. No
+// generation check is needed: a destroyed allocator marks the caches it
+// leaves behind as having no magazines, and with debug checks on the thread's
+// entry stays the placeholder.
+constinit ThreadCache g_no_cache;
+constexpr std::array<ThreadCache*, kMaxAllocators> NoCaches() {
+  std::array<ThreadCache*, kMaxAllocators> caches{};
+  caches.fill(&g_no_cache);
+  return caches;
+}
+constinit thread_local std::array<ThreadCache*, kMaxAllocators> t_fast = NoCaches();
+
 struct ThreadExit {
   bool armed = false;
   ~ThreadExit() {
@@ -30,6 +41,7 @@ struct ThreadExit {
       delete slot.cache;
       slot = {};
     }
+    t_fast = NoCaches();
   }
 };
 thread_local ThreadExit t_exit;
@@ -69,22 +81,30 @@ SlabAllocator::SlabAllocator(std::unique_ptr<BuddyAllocator> pages, const SlabOp
       options_(options),
       id_(id),
       generation_(generation),
-      fast_generation_(options.debug_checks ? ~uint64_t{0} : generation),
       page_tags_(new uint8_t[region_bytes_ >> internal::kPageShift]()) {}
 
 SlabAllocator::~SlabAllocator() {
   internal::Registry& registry = internal::GlobalRegistry();
   std::lock_guard lock(registry.mu);
-  for (ThreadCache* c = caches_; c != nullptr; c = c->next) c->owner = nullptr;
-  // Other threads free their stale caches when they exit or attach again.
+  // Other threads free their stale caches when they exit or attach again;
+  // until then, their fast paths must find no magazines there.
+  for (ThreadCache* c = caches_; c != nullptr; c = c->next) {
+    c->owner = nullptr;
+    for (internal::Magazine& m : c->magazines) {
+      m.state.store(internal::kNoMagazine, std::memory_order_relaxed);
+      ::operator delete(std::exchange(m.loaded, nullptr));
+      ::operator delete(std::exchange(m.previous, nullptr));
+    }
+  }
   internal::CacheSlot& mine = internal::t_slots[id_];
   if (mine.generation == generation_) {
     delete mine.cache;
     mine = {};
+    internal::t_fast[id_] = &internal::g_no_cache;
   }
   registry.slots[id_] = nullptr;
   for (internal::ClassState& cs : classes_) {
-    for (internal::DepotMagazine* list : {cs.full, cs.empty}) {
+    for (internal::MagazineBuffer* list : {cs.full, cs.empty}) {
       while (list != nullptr) ::operator delete(std::exchange(list, list->next));
     }
   }
@@ -93,14 +113,13 @@ SlabAllocator::~SlabAllocator() {
 // The fast paths are leaf functions: anything unusual tail-calls the slow
 // path, so they need no stack frame and no saved registers.
 void* SlabAllocator::Allocate(size_t bytes) {
-  const internal::CacheSlot& slot = internal::t_slots[id_];
-  if (bytes <= kMaxSmallBytes && slot.generation == fast_generation_) [[likely]] {
-    internal::Magazine& m = slot.cache->magazines[SizeClassOf(bytes)];
-    const uint32_t n = m.count.load(std::memory_order_relaxed);
-    if (n != 0) [[likely]] {
-      internal::Bump(m.allocations);
-      m.count.store(n - 1, std::memory_order_relaxed);
-      return m.items[n - 1];
+  if (bytes <= kMaxSmallBytes) [[likely]] {
+    internal::Magazine& m = internal::t_fast[id_]->magazines[SizeClassOf(bytes)];
+    const uint64_t state = m.state.load(std::memory_order_relaxed);
+    const uint32_t n = internal::CountOf(state);
+    if (n - 1 < kMagazineCapacity) [[likely]] {
+      m.state.store(state + internal::kOneAllocation - 1, std::memory_order_relaxed);
+      return m.loaded->items[n - 1];
     }
   }
   return AllocateSlow(bytes);
@@ -108,15 +127,15 @@ void* SlabAllocator::Allocate(size_t bytes) {
 
 void SlabAllocator::Free(void* p) {
   const size_t offset = static_cast<size_t>(static_cast<char*>(p) - base_);
-  const internal::CacheSlot& slot = internal::t_slots[id_];
-  if (offset < region_bytes_ && slot.generation == fast_generation_) [[likely]] {
+  if (offset < region_bytes_) [[likely]] {
     const unsigned size_class = page_tags_[offset >> internal::kPageShift] - 1u;
     if (size_class < kNumClasses) [[likely]] {
-      internal::Magazine& m = slot.cache->magazines[size_class];
-      const uint32_t n = m.count.load(std::memory_order_relaxed);
-      if (n != kMagazineCapacity) [[likely]] {
-        m.items[n] = p;
-        m.count.store(n + 1, std::memory_order_relaxed);
+      internal::Magazine& m = internal::t_fast[id_]->magazines[size_class];
+      const uint64_t state = m.state.load(std::memory_order_relaxed);
+      const uint32_t n = internal::CountOf(state);
+      if (n < kMagazineCapacity) [[likely]] {
+        m.loaded->items[n] = p;
+        m.state.store(state + 1, std::memory_order_relaxed);
         return;
       }
     }
@@ -134,16 +153,15 @@ void* SlabAllocator::AllocateSlow(size_t bytes) {
   const int c = SizeClassOf(bytes);
   ThreadCache* cache = ThisThreadCache();
   internal::Magazine& m = cache->magazines[c];
-  internal::Bump(m.allocations);
-  const uint32_t n = m.count.load(std::memory_order_relaxed);
-  void* p;
-  if (n != 0) {
-    p = m.items[n - 1];
-    m.count.store(n - 1, std::memory_order_relaxed);
-  } else {
-    p = Refill(cache, c);
-    if (p == nullptr) return nullptr;
+  uint64_t state = m.state.load(std::memory_order_relaxed);
+  if (internal::CountOf(state) - 1 >= kMagazineCapacity) {
+    internal::Bump(m.allocation_misses);
+    state = Reload(cache, c);
+    if (internal::CountOf(state) == 0) return nullptr;
   }
+  const uint32_t n = internal::CountOf(state);
+  m.state.store(state + internal::kOneAllocation - 1, std::memory_order_relaxed);
+  void* p = m.loaded->items[n - 1];
   if (options_.debug_checks) MarkLive(p, true);
   return p;
 }
@@ -160,14 +178,13 @@ void SlabAllocator::FreeSlow(void* p) {
   if (options_.debug_checks) MarkLive(p, false);
   ThreadCache* cache = ThisThreadCache();
   internal::Magazine& m = cache->magazines[c];
-  uint32_t n = m.count.load(std::memory_order_relaxed);
-  if (n == kMagazineCapacity) {
+  uint64_t state = m.state.load(std::memory_order_relaxed);
+  if (internal::CountOf(state) >= kMagazineCapacity) {
     internal::Bump(m.free_misses);
-    Flush(cache, c, n / 2);
-    n -= n / 2;
+    state = Unload(cache, c);
   }
-  m.items[n] = p;
-  m.count.store(n + 1, std::memory_order_relaxed);
+  m.loaded->items[internal::CountOf(state)] = p;
+  m.state.store(state + 1, std::memory_order_relaxed);
 }
 
 ThreadCache* SlabAllocator::AttachThread() {
@@ -182,6 +199,8 @@ ThreadCache* SlabAllocator::AttachThread() {
   if (caches_ != nullptr) caches_->prev = cache;
   caches_ = cache;
   slot = {cache, generation_};
+  // With debug checks on, every call takes the slow path, which checks.
+  internal::t_fast[id_] = options_.debug_checks ? &internal::g_no_cache : cache;
   internal::t_exit.armed = true;  // registers the thread-exit flush
   return cache;
 }
@@ -189,11 +208,18 @@ ThreadCache* SlabAllocator::AttachThread() {
 // Called with the registry lock held.
 void SlabAllocator::DetachCache(ThreadCache* cache) {
   for (int c = 0; c < kNumClasses; ++c) {
-    const uint32_t n = cache->magazines[c].count.load(std::memory_order_relaxed);
-    if (n != 0) Flush(cache, c, n);
-    const internal::Magazine& m = cache->magazines[c];
+    Flush(cache, c);
+    internal::Magazine& m = cache->magazines[c];
     internal::ClassState& cs = classes_[c];
-    cs.retired_allocations += m.allocations.load(std::memory_order_relaxed);
+    std::lock_guard lock(cs.mu);
+    for (internal::MagazineBuffer* b : {m.loaded, m.previous}) {
+      if (b == nullptr) continue;
+      b->next = cs.empty;
+      cs.empty = b;
+    }
+    m.loaded = m.previous = nullptr;
+    cs.retired_allocations += internal::AllocationsOf(m.state.load(std::memory_order_relaxed));
+    m.state.store(internal::kNoMagazine, std::memory_order_relaxed);
     cs.retired_allocation_misses += m.allocation_misses.load(std::memory_order_relaxed);
     cs.retired_free_misses += m.free_misses.load(std::memory_order_relaxed);
   }
@@ -206,11 +232,7 @@ void SlabAllocator::DetachCache(ThreadCache* cache) {
 void SlabAllocator::FlushThreadCache() {
   const internal::CacheSlot& slot = internal::t_slots[id_];
   if (slot.generation != generation_) return;
-  ThreadCache* cache = slot.cache;
-  for (int c = 0; c < kNumClasses; ++c) {
-    const uint32_t n = cache->magazines[c].count.load(std::memory_order_relaxed);
-    if (n != 0) Flush(cache, c, n);
-  }
+  for (int c = 0; c < kNumClasses; ++c) Flush(slot.cache, c);
 }
 
 }  // namespace perfkit::slab

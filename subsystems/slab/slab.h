@@ -19,9 +19,9 @@ namespace perfkit::slab {
 
 struct SlabOptions {
   int page_orders = 18;  // page provider: 4 KiB << 18 = 1 GiB reserved
-  // Full half-magazines the depot keeps per class before objects go back to
-  // their slabs: 32 x 128 objects covers a burst of 4000 frees.
-  int depot_magazines = 32;
+  // Full magazines the depot keeps per class before objects go back to their
+  // slabs: 16 x 256 objects covers a burst of 4000 frees.
+  int depot_magazines = 16;
 #ifdef NDEBUG
   bool debug_checks = false;
 #else
@@ -58,18 +58,15 @@ namespace internal {
 struct Slab;
 struct ThreadCache;
 struct ThreadExit;
-struct DepotMagazine {
-  DepotMagazine* next;
-  void* items[];  // SlabAllocator::kTransfer of them
-};
+struct MagazineBuffer;
 struct alignas(64) ClassState {
   std::mutex mu;
   // Full magazines handed in by thread caches (Bonwick's depot): a thread
   // that runs dry takes a whole one instead of visiting slabs object by object.
-  DepotMagazine* full = nullptr;
-  DepotMagazine* empty = nullptr;
+  MagazineBuffer* full = nullptr;
+  MagazineBuffer* empty = nullptr;
   uint32_t full_count = 0;
-  uint32_t magazines = 0;   // full and empty
+  uint32_t magazines = 0;   // in the depot and in thread caches
   Slab* partial = nullptr;  // slabs with at least one free object
   Slab* spare = nullptr;    // one empty slab kept back so pairs do not thrash
   uint64_t slabs = 0;
@@ -84,13 +81,13 @@ struct alignas(64) ClassState {
 class SlabAllocator {
  public:
   static constexpr size_t kSlabBytes = 64 * 1024;
-  // Objects cached per thread and class; half of them move at once between
-  // a thread and the depot. With 128, a burst of 1000 allocations and frees
-  // spent a tenth of its time moving objects to and from the depot, and ran
-  // at 0.92-0.94x mimalloc at 16-32 B; with 256, at par (0.96-1.20x over six
-  // runs, once 0.85x; Zen 4).
+  // Objects per magazine. A thread holds two per class (Bonwick's loaded and
+  // previous) and trades whole magazines with the depot by pointer; from the
+  // slabs it takes half a magazine at a time. Batches of 1000 at 16-32 B ran
+  // at 1.16-1.59x mimalloc over five runs with 256, 0.97-1.47x with 128 in the
+  // runs beside them (Zen 4).
   static constexpr uint32_t kMagazineCapacity = 256;
-  static constexpr uint32_t kTransfer = kMagazineCapacity / 2;
+  static constexpr uint32_t kRefill = kMagazineCapacity / 2;
 
   static Result<std::unique_ptr<SlabAllocator>> Create(const SlabOptions& options = {});
   // Threads must have stopped using the allocator; their cached objects are
@@ -123,8 +120,11 @@ class SlabAllocator {
   void FreeSlow(void* p);
   internal::ThreadCache* ThisThreadCache();
   internal::ThreadCache* AttachThread();
-  void* Refill(internal::ThreadCache* cache, int size_class);
-  void Flush(internal::ThreadCache* cache, int size_class, uint32_t count);
+  uint64_t Reload(internal::ThreadCache* cache, int size_class);
+  uint64_t Unload(internal::ThreadCache* cache, int size_class);
+  uint32_t FillFromSlabs(int size_class, void** items);
+  void Flush(internal::ThreadCache* cache, int size_class);
+  internal::MagazineBuffer* NewBuffer(int size_class);
   void ReturnToSlabs(int size_class, void* const* items, uint32_t count);
   void DetachCache(internal::ThreadCache* cache);
   internal::Slab* NewSlab(int size_class);
@@ -140,9 +140,6 @@ class SlabAllocator {
   const SlabOptions options_;
   const int id_;
   const uint64_t generation_;
-  // generation_, or ~0 (matching no thread) when debug checks send every call
-  // through the slow path.
-  const uint64_t fast_generation_;
   std::unique_ptr<uint8_t[]> page_tags_;  // per 4 KiB page: what starts or lives there
   mutable std::mutex page_mu_;            // pages_, page_tags_ writes, large_*
   uint64_t large_blocks_ = 0;

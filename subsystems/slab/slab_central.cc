@@ -1,5 +1,6 @@
-// The shared side of the slab allocator: per-class slab lists behind a lock,
-// visited once per half magazine, and the page provider behind its own lock.
+// The shared side of the slab allocator: per-class depots and slab lists
+// behind a lock, visited when a thread's two magazines are both empty or both
+// full, and the page provider behind its own lock.
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -111,71 +112,119 @@ void SlabAllocator::ReleaseSlab(Slab* s) {
   pages_->Free(s, kSlabBytes);
 }
 
-void* SlabAllocator::Refill(ThreadCache* cache, int size_class) {
-  internal::Magazine& magazine = cache->magazines[size_class];
-  internal::Bump(magazine.allocation_misses);
-  constexpr uint32_t want = kTransfer;
-  uint32_t n = 0;
+// Called with the class lock held.
+internal::MagazineBuffer* SlabAllocator::NewBuffer(int size_class) {
   ClassState& cs = classes_[size_class];
-  {
-    std::lock_guard lock(cs.mu);
-    if (cs.full != nullptr) {
-      internal::DepotMagazine* m = cs.full;
-      cs.full = m->next;
-      --cs.full_count;
-      std::memcpy(magazine.items, m->items, want * sizeof(void*));
-      m->next = cs.empty;
-      cs.empty = m;
-      n = want;  // depot objects never left `out`
-    }
-    const uint32_t from_depot = n;
-    while (n < want) {
-      Slab* s = cs.partial;
-      if (s == nullptr) {
-        s = cs.spare != nullptr ? std::exchange(cs.spare, nullptr) : NewSlab(size_class);
-        if (s == nullptr) break;
-        LinkPartial(cs, s);
-      }
-      n += TakeFree(s, magazine.items + n, want - n);
-      if (s->free_count == 0) UnlinkPartial(cs, s);
-    }
-    cs.out += n - from_depot;
-  }
-  if (n == 0) return nullptr;
-  // Lowest address on top: a run of allocations walks memory forwards.
-  std::reverse(magazine.items, magazine.items + n);
-  magazine.count.store(n - 1, std::memory_order_relaxed);
-  return magazine.items[n - 1];
+  if (cs.empty != nullptr) return std::exchange(cs.empty, cs.empty->next);
+  ++cs.magazines;
+  return static_cast<internal::MagazineBuffer*>(::operator new(sizeof(internal::MagazineBuffer)));
 }
 
-// Hands the `count` oldest objects of the magazine to the depot, or to their
-// slabs when the depot is full; the warm ones stay.
-void SlabAllocator::Flush(ThreadCache* cache, int size_class, uint32_t count) {
-  internal::Magazine& magazine = cache->magazines[size_class];
-  ClassState& cs = classes_[size_class];
-  {
+// The loaded magazine is empty, or the thread has none yet: swap in the
+// previous one if it is full, else trade the empty one for a full one from
+// the depot, else take half a magazine from the slabs. Returns the new state,
+// whose count is 0 only when the pages are exhausted.
+uint64_t SlabAllocator::Reload(ThreadCache* cache, int size_class) {
+  internal::Magazine& m = cache->magazines[size_class];
+  uint32_t n;
+  if (m.loaded != nullptr && m.previous_count.load(std::memory_order_relaxed) != 0) {
+    std::swap(m.loaded, m.previous);
+    m.previous_count.store(0, std::memory_order_relaxed);
+    n = kMagazineCapacity;
+  } else {
+    ClassState& cs = classes_[size_class];
     std::lock_guard lock(cs.mu);
-    if (count == kTransfer && cs.full_count < static_cast<uint32_t>(options_.depot_magazines)) {
-      internal::DepotMagazine* m = cs.empty;
-      if (m != nullptr) {
-        cs.empty = m->next;
-      } else {
-        m = static_cast<internal::DepotMagazine*>(
-            ::operator new(sizeof(internal::DepotMagazine) + kTransfer * sizeof(void*)));
-        ++cs.magazines;
-      }
-      std::memcpy(m->items, magazine.items, count * sizeof(void*));
-      m->next = cs.full;
-      cs.full = m;
-      ++cs.full_count;
+    if (m.loaded == nullptr) {
+      m.loaded = NewBuffer(size_class);
+      m.previous = NewBuffer(size_class);
+    }
+    if (cs.full != nullptr) {
+      internal::MagazineBuffer* full = std::exchange(cs.full, cs.full->next);
+      --cs.full_count;
+      m.previous->next = cs.empty;
+      cs.empty = std::exchange(m.previous, std::exchange(m.loaded, full));
+      n = kMagazineCapacity;  // depot objects never left `out`
     } else {
-      ReturnToSlabs(size_class, magazine.items, count);
-      cs.out -= count;
+      n = FillFromSlabs(size_class, m.loaded->items);
     }
   }
-  const uint32_t n = magazine.count.load(std::memory_order_relaxed);
-  std::memmove(magazine.items, magazine.items + count, (n - count) * sizeof(void*));
-  magazine.count.store(n - count, std::memory_order_relaxed);
+  const uint64_t state = internal::WithCount(m.state.load(std::memory_order_relaxed), n);
+  m.state.store(state, std::memory_order_relaxed);
+  return state;
+}
+
+// The loaded magazine is full, or the thread has none yet: swap in the
+// previous one if it is empty, else hand the previous (full) one to the depot,
+// or its objects to their slabs when the depot is full. Returns the new
+// state, whose count is 0.
+uint64_t SlabAllocator::Unload(ThreadCache* cache, int size_class) {
+  internal::Magazine& m = cache->magazines[size_class];
+  if (m.loaded != nullptr && m.previous_count.load(std::memory_order_relaxed) == 0) {
+    std::swap(m.loaded, m.previous);
+    m.previous_count.store(kMagazineCapacity, std::memory_order_relaxed);
+  } else {
+    ClassState& cs = classes_[size_class];
+    std::lock_guard lock(cs.mu);
+    if (m.loaded == nullptr) {
+      m.previous = NewBuffer(size_class);
+    } else if (cs.full_count < static_cast<uint32_t>(options_.depot_magazines)) {
+      m.previous->next = cs.full;
+      cs.full = std::exchange(m.previous, m.loaded);
+      ++cs.full_count;
+    } else {
+      ReturnToSlabs(size_class, m.previous->items, kMagazineCapacity);
+      cs.out -= kMagazineCapacity;
+      m.previous->next = cs.empty;
+      cs.empty = std::exchange(m.previous, m.loaded);
+    }
+    m.loaded = NewBuffer(size_class);
+  }
+  const uint64_t state = internal::WithCount(m.state.load(std::memory_order_relaxed), 0);
+  m.state.store(state, std::memory_order_relaxed);
+  return state;
+}
+
+// Called with the class lock held. Takes up to kRefill objects, lowest
+// address on top, so that a run of allocations walks memory forwards.
+uint32_t SlabAllocator::FillFromSlabs(int size_class, void** items) {
+  ClassState& cs = classes_[size_class];
+  uint32_t n = 0;
+  while (n < kRefill) {
+    Slab* s = cs.partial;
+    if (s == nullptr) {
+      s = cs.spare != nullptr ? std::exchange(cs.spare, nullptr) : NewSlab(size_class);
+      if (s == nullptr) break;
+      LinkPartial(cs, s);
+    }
+    n += TakeFree(s, items + n, kRefill - n);
+    if (s->free_count == 0) UnlinkPartial(cs, s);
+  }
+  cs.out += n;
+  std::reverse(items, items + n);
+  return n;
+}
+
+// Returns the loaded magazine's objects to their slabs and the previous
+// magazine, if full, to the depot (or its objects to their slabs).
+void SlabAllocator::Flush(ThreadCache* cache, int size_class) {
+  internal::Magazine& m = cache->magazines[size_class];
+  if (m.loaded == nullptr) return;
+  ClassState& cs = classes_[size_class];
+  std::lock_guard lock(cs.mu);
+  const uint64_t state = m.state.load(std::memory_order_relaxed);
+  ReturnToSlabs(size_class, m.loaded->items, internal::CountOf(state));
+  cs.out -= internal::CountOf(state);
+  m.state.store(internal::WithCount(state, 0), std::memory_order_relaxed);
+  if (m.previous_count.load(std::memory_order_relaxed) == 0) return;
+  if (cs.full_count < static_cast<uint32_t>(options_.depot_magazines)) {
+    m.previous->next = cs.full;
+    cs.full = std::exchange(m.previous, NewBuffer(size_class));
+    ++cs.full_count;
+  } else {
+    ReturnToSlabs(size_class, m.previous->items, kMagazineCapacity);
+    cs.out -= kMagazineCapacity;
+  }
+  m.previous_count.store(0, std::memory_order_relaxed);
 }
 
 // Called with the class lock held.
@@ -206,9 +255,9 @@ void SlabAllocator::Trim() {
     ClassState& cs = classes_[c];
     std::lock_guard lock(cs.mu);
     while (cs.full != nullptr) {
-      internal::DepotMagazine* m = std::exchange(cs.full, cs.full->next);
-      ReturnToSlabs(c, m->items, kTransfer);
-      cs.out -= kTransfer;
+      internal::MagazineBuffer* m = std::exchange(cs.full, cs.full->next);
+      ReturnToSlabs(c, m->items, kMagazineCapacity);
+      cs.out -= kMagazineCapacity;
       ::operator delete(m);
       --cs.magazines;
     }
@@ -272,10 +321,12 @@ SlabStats SlabAllocator::Stats() const {
     stats.metadata_bytes += sizeof(ThreadCache);
     for (int k = 0; k < kNumClasses; ++k) {
       const internal::Magazine& m = c->magazines[k];
-      stats.classes[k].allocations += m.allocations.load(std::memory_order_relaxed);
+      const uint64_t state = m.state.load(std::memory_order_relaxed);
+      stats.classes[k].allocations += internal::AllocationsOf(state);
       allocation_misses[k] += m.allocation_misses.load(std::memory_order_relaxed);
       free_misses[k] += m.free_misses.load(std::memory_order_relaxed);
-      cached[k] += m.count.load(std::memory_order_relaxed);
+      if (internal::CountOf(state) <= kMagazineCapacity) cached[k] += internal::CountOf(state);
+      cached[k] += m.previous_count.load(std::memory_order_relaxed);
     }
   }
   for (int k = 0; k < kNumClasses; ++k) {
@@ -284,15 +335,14 @@ SlabStats SlabAllocator::Stats() const {
     ClassStats& s = stats.classes[k];
     s.object_size = ClassBytes(k);
     s.slabs = cs.slabs;
-    s.objects_in_use = cs.out - cached[k] - uint64_t{cs.full_count} * kTransfer;
+    s.objects_in_use = cs.out - cached[k] - uint64_t{cs.full_count} * kMagazineCapacity;
     s.allocations += cs.retired_allocations;
     s.fast_allocations = s.allocations - allocation_misses[k] - cs.retired_allocation_misses;
     s.frees = s.allocations - s.objects_in_use;
     s.fast_frees = s.frees - free_misses[k] - cs.retired_free_misses;
     stats.slab_bytes += cs.slabs * kSlabBytes;
     stats.metadata_bytes +=
-        cs.slabs * SlabMetadataBytes(k) +
-        cs.magazines * (sizeof(internal::DepotMagazine) + kTransfer * sizeof(void*));
+        cs.slabs * SlabMetadataBytes(k) + cs.magazines * sizeof(internal::MagazineBuffer);
   }
   std::lock_guard lock(page_mu_);
   stats.large_blocks = large_blocks_;

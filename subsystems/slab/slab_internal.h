@@ -34,20 +34,41 @@ struct Slab {
   std::atomic<uint64_t>* live;  // 1 = held by a caller; debug checks only
 };
 
-// Per class: the count and counters share a cache line with the top of
-// the stack.
-struct alignas(64) Magazine {
-  // Written only by the owning thread; atomic so Stats() may read them.
-  std::atomic<uint32_t> count{0};
-  // Frees are not counted on the fast path: all frees = all allocations -
-  // objects in use, which Stats() knows.
-  std::atomic<uint64_t> allocations{0};
-  std::atomic<uint64_t> allocation_misses{0};  // had to visit the depot or slabs
-  std::atomic<uint64_t> free_misses{0};
-  // A LIFO stack: the last object freed is the next one handed out. Inline,
-  // so the fast path does not load a pointer to it first.
+// One magazine's worth of objects: a thread's loaded or previous magazine,
+// or one in the depot; the three trade them by pointer, never by copying.
+struct MagazineBuffer {
+  MagazineBuffer* next;  // in the depot's lists
   void* items[SlabAllocator::kMagazineCapacity];
 };
+
+constexpr int kCountBits = 16;
+constexpr uint64_t kCountMask = (uint64_t{1} << kCountBits) - 1;
+constexpr uint64_t kOneAllocation = uint64_t{1} << kCountBits;
+// A count above the capacity fails both fast paths' tests: a thread that has
+// no magazine for the class yet, or whose allocator is gone, or the
+// placeholder cache every thread starts with.
+constexpr uint64_t kNoMagazine = kCountMask;
+static_assert(SlabAllocator::kMagazineCapacity < kNoMagazine);
+
+// One per thread and class (Bonwick's loaded and previous magazines).
+struct alignas(64) Magazine {
+  // The loaded magazine's count in the low 16 bits and the allocations made
+  // (modulo 2^48) above them: one load and one store per allocation, where a
+  // separate counter was a second load-add-store chain. Written only by the
+  // owning thread; atomic so that Stats() may read it.
+  std::atomic<uint64_t> state{kNoMagazine};
+  MagazineBuffer* loaded = nullptr;  // a stack: the last object freed goes out first
+  MagazineBuffer* previous = nullptr;
+  std::atomic<uint32_t> previous_count{0};  // 0 or kMagazineCapacity
+  // Frees are not counted on the fast path: all frees = all allocations -
+  // objects in use, which Stats() knows.
+  std::atomic<uint64_t> allocation_misses{0};  // had to swap or visit the depot or slabs
+  std::atomic<uint64_t> free_misses{0};
+};
+
+inline uint32_t CountOf(uint64_t state) { return static_cast<uint32_t>(state & kCountMask); }
+inline uint64_t AllocationsOf(uint64_t state) { return state >> kCountBits; }
+inline uint64_t WithCount(uint64_t state, uint64_t count) { return (state & ~kCountMask) | count; }
 
 struct ThreadCache {
   std::array<Magazine, kNumClasses> magazines;
@@ -57,8 +78,9 @@ struct ThreadCache {
   ThreadCache* next = nullptr;
 };
 
-// What a thread keeps per allocator id. `generation` tells a cache of the
-// current allocator from one left by an earlier allocator with the same id.
+// What a thread keeps per allocator id for the slow paths. `generation`
+// tells a cache of the current allocator from one left by an earlier
+// allocator with the same id.
 struct CacheSlot {
   ThreadCache* cache;
   uint64_t generation;

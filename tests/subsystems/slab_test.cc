@@ -15,6 +15,7 @@
 #include <mutex>
 #include <random>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "subsystems/slab/buddy.h"
@@ -194,11 +195,12 @@ TEST(BuddyDeathTest, DoubleFreeAborts) {
   EXPECT_DEATH((*buddy)->Free(p, 32), "buddy: double free");
 }
 
-class SlabTrace : public ::testing::TestWithParam<Order> {};
+// With debug checks every call takes the slow path; without, the fast paths.
+class SlabTrace : public ::testing::TestWithParam<std::tuple<Order, bool>> {};
 
 TEST_P(SlabTrace, SingleThreadKeepsBlocksApartAndIntact) {
-  auto slab = NewSlab();
-  for (unsigned seed = 1; seed <= 3; ++seed) RunTrace(*slab, GetParam(), seed);
+  auto slab = NewSlab(std::get<1>(GetParam()));
+  for (unsigned seed = 1; seed <= 3; ++seed) RunTrace(*slab, std::get<0>(GetParam()), seed);
   slab->FlushThreadCache();
   slab->Trim();
   const SlabStats stats = slab->Stats();
@@ -209,10 +211,14 @@ TEST_P(SlabTrace, SingleThreadKeepsBlocksApartAndIntact) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Orders, SlabTrace,
-                         ::testing::Values(Order::kLifo, Order::kFifo, Order::kRandom));
+                         ::testing::Combine(::testing::Values(Order::kLifo, Order::kFifo,
+                                                              Order::kRandom),
+                                            ::testing::Bool()));
 
-TEST(Slab, ThreadsWithCrossThreadFrees) {
-  auto slab = NewSlab();
+class SlabThreads : public ::testing::TestWithParam<bool> {};
+
+TEST_P(SlabThreads, CrossThreadFrees) {
+  auto slab = NewSlab(GetParam());
   constexpr int kThreads = 4;
   // Each thread allocates, checks and hands half of its blocks to the next
   // thread, which frees them after checking the pattern.
@@ -267,6 +273,49 @@ TEST(Slab, ThreadsWithCrossThreadFrees) {
     allocations += c.allocations;
   }
   EXPECT_EQ(allocations, uint64_t{kThreads} * 20000);
+}
+
+INSTANTIATE_TEST_SUITE_P(DebugChecks, SlabThreads, ::testing::Bool());
+
+// A thread that used an allocator keeps its cache after the allocator is
+// destroyed; a new allocator that gets the same id must not be served from it.
+TEST(Slab, AThreadOutlivesItsAllocator) {
+  std::mutex mu;
+  std::condition_variable cv;
+  SlabAllocator* current = nullptr;
+  int round = 0;
+  int done = 0;
+  std::thread user([&] {
+    for (int r = 1; r <= 3; ++r) {
+      std::unique_lock lock(mu);
+      cv.wait(lock, [&] { return round == r; });
+      std::vector<void*> objects;
+      for (int i = 0; i < 600; ++i) {
+        objects.push_back(current->Allocate(32));
+        ASSERT_NE(objects.back(), nullptr);
+        std::memset(objects.back(), r, 32);
+      }
+      for (void* p : objects) current->Free(p);
+      for (int i = 0; i < 300; ++i) objects[i] = current->Allocate(32);  // left cached
+      for (int i = 0; i < 300; ++i) current->Free(objects[i]);
+      done = r;
+      cv.notify_all();
+    }
+  });
+  for (int r = 1; r <= 3; ++r) {
+    auto slab = NewSlab(/*debug=*/false);
+    {
+      std::unique_lock lock(mu);
+      current = slab.get();
+      round = r;
+      cv.notify_all();
+      cv.wait(lock, [&] { return done == r; });
+    }
+    const ClassStats c = slab->Stats().classes[1];
+    EXPECT_EQ(c.allocations, 900u);
+    EXPECT_EQ(c.objects_in_use, 0u);
+  }
+  user.join();
 }
 
 TEST(Slab, ZeroAndLargeRequests) {
