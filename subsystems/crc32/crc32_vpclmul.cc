@@ -72,6 +72,39 @@ template <Kind kind>
   return TailRaw<kind>(Reduce128<kind>(x), p, n);
 }
 
+// The multipliers that carry two 128-bit lanes, `lanes_after` and one more
+// lanes before the last, to where the reduction's first step would put it.
+__m256i LaneConstants(int lanes_after) {
+  const Fold& hi = kFoldCrc32.d64_plus_128[lanes_after];
+  const Fold& lo = kFoldCrc32.d64_plus_128[lanes_after + 1];
+  return _mm256_set_epi64x(static_cast<long long>(hi.hi), static_cast<long long>(hi.lo),
+                           static_cast<long long>(lo.hi), static_cast<long long>(lo.lo));
+}
+
+// CRC-32 from 64 to 255 B: two ymm accumulators, 64 bytes a step; with no
+// 16-byte block left, their four lanes go straight to the reduction's second
+// step (64 B: 6.3 ns through four xmm accumulators, narrowed and reduced).
+[[gnu::noinline]] uint32_t Crc32Below256(uint32_t reg, const uint8_t* p, size_t n) {
+  __m256i y0 = _mm256_xor_si256(Load256(p),
+                                _mm256_zextsi128_si256(_mm_cvtsi32_si128(static_cast<int>(reg))));
+  __m256i y1 = Load256(p + 32);
+  const __m256i k512 = Broadcast(kFoldCrc32.d512);
+  for (p += 64, n -= 64; n >= 64; p += 64, n -= 64) {
+    y0 = _mm256_xor_si256(Fold256(y0, k512), Load256(p));
+    y1 = _mm256_xor_si256(Fold256(y1, k512), Load256(p + 32));
+  }
+  if (n < 16) {
+    const __m256i y =
+        _mm256_xor_si256(Fold256(y0, LaneConstants(2)), Fold256(y1, LaneConstants(0)));
+    const __m128i x = _mm_xor_si128(_mm256_castsi256_si128(y), _mm256_extracti128_si256(y, 1));
+    return TailRaw<Kind::kCrc32>(Reduce96Crc32(x), p, n);
+  }
+  __m128i x = Narrow(_mm256_xor_si256(Fold256(y0, Broadcast(kFoldCrc32.d256)), y1), kFoldCrc32);
+  const __m128i k128 = LoadConstant(kFoldCrc32.d128);
+  for (; n >= 16; p += 16, n -= 16) x = _mm_xor_si128(Fold128(x, k128), Load128(p));
+  return TailRaw<Kind::kCrc32>(Reduce128<Kind::kCrc32>(x), p, n);
+}
+
 struct HybridFolds {
   static constexpr size_t kBytes = 128;
   Accumulators acc;
@@ -92,7 +125,10 @@ constexpr auto HybridC = HybridRaw<HybridFolds, 6, Crc32cAny>;
 template <Kind kind>
 uint32_t Vpclmul(uint32_t crc, const void* data, size_t size) {
   const auto* p = static_cast<const uint8_t*>(data);
-  if (size < kWideFoldsFrom) return ~BelowWideFoldsRaw<kind>(~crc, p, size);
+  if (size < kWideFoldsFrom) {
+    if (kind == Kind::kCrc32 && size >= 64) return ~Crc32Below256(~crc, p, size);
+    return ~BelowWideFoldsRaw<kind>(~crc, p, size);
+  }
   return ~Fold256Raw<kind>(~crc, p, size);
 }
 

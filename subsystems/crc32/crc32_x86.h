@@ -114,20 +114,23 @@ uint32_t TailRaw(uint32_t reg, const uint8_t* p, size_t n) {
   }
 }
 
+// CRC-32 below 64 bytes: one accumulator from 16 bytes (the table would
+// take 8 lookups a word). Always inline: as a call from the AVX-512 entry
+// point, 16 B took 3.97 against 3.29 ns inlined (Zen 4).
+[[gnu::always_inline]] inline uint32_t Below64Crc32Raw(uint32_t reg, const uint8_t* p, size_t n) {
+  if (n < 16) return TailRaw<Kind::kCrc32>(reg, p, n);
+  const __m128i k128 = LoadConstant(kFoldCrc32.d128);
+  __m128i x = _mm_xor_si128(Load128(p), _mm_cvtsi32_si128(static_cast<int>(reg)));
+  for (p += 16, n -= 16; n >= 16; p += 16, n -= 16) {
+    x = _mm_xor_si128(Fold128(x, k128), Load128(p));
+  }
+  return TailRaw<Kind::kCrc32>(Reduce128<Kind::kCrc32>(x), p, n);
+}
+
 // Four 128-bit accumulators folded 64 bytes at a time.
 template <Kind kind>
 uint32_t Fold128Raw(uint32_t reg, const uint8_t* p, size_t n) {
-  if constexpr (kind == Kind::kCrc32) {
-    // One accumulator from 16 bytes: the table would take 8 lookups a word.
-    if (n >= 16 && n < 64) {
-      const __m128i k128 = LoadConstant(GetFoldConstants(kind).d128);
-      __m128i x = _mm_xor_si128(Load128(p), _mm_cvtsi32_si128(static_cast<int>(reg)));
-      for (p += 16, n -= 16; n >= 16; p += 16, n -= 16) {
-        x = _mm_xor_si128(Fold128(x, k128), Load128(p));
-      }
-      return TailRaw<kind>(Reduce128<kind>(x), p, n);
-    }
-  }
+  if (kind == Kind::kCrc32 && n < 64) return Below64Crc32Raw(reg, p, n);
   if (n < 64) return TailRaw<kind>(reg, p, n);
   const FoldConstants& k = GetFoldConstants(kind);
   __m128i x0 = _mm_xor_si128(Load128(p), _mm_cvtsi32_si128(static_cast<int>(reg)));

@@ -34,6 +34,11 @@ TEST(EndToEnd, QuickCrc32BenchIntoAFreshDatabaseAndExport) {
   // Every engine and peer was checked against the reference before it was timed.
   EXPECT_EQ((bench.out + bench.err).find("gives wrong CRCs"), std::string::npos) << bench.err;
   EXPECT_NE(bench.out.find("crc32/crc32/isal/4096"), std::string::npos);
+#if defined(__x86_64__)
+  if (__builtin_cpu_supports("avx") && __builtin_cpu_supports("pclmul")) {
+    EXPECT_NE(bench.out.find("crc32/crc32/isal-avx/4096"), std::string::npos) << bench.err;
+  }
+#endif
 
   auto exported = RunCommand({PerfkitBinary(), "export", "latest", "--db", db});
   ASSERT_EQ(exported.exit_code, 0) << exported.err;
