@@ -58,15 +58,19 @@ uint32_t IsalCrc32c(uint32_t crc, const void* p, size_t n) {
   return ~crc32_iscsi(static_cast<unsigned char*>(const_cast<void*>(p)), static_cast<int>(n), ~crc);
 }
 
-// ISA-L's 128-bit AVX kernel for the gzip CRC, which its dispatcher runs on
-// CPUs without AVX-512: beside it, a run on an AVX-512 machine also shows our
-// 256-bit engines against what they would meet elsewhere. libisal exports
-// it without declaring it; on CPUs without AVX-512 its `crc32_iscsi` is
-// already the kernel it always is.
-using IsalKernel = uint32_t (*)(uint32_t, const unsigned char*, uint64_t);
-IsalKernel g_isal_crc32_avx;
-uint32_t IsalCrc32Avx(uint32_t crc, const void* p, size_t n) {
-  return g_isal_crc32_avx(crc, static_cast<const unsigned char*>(p), n);
+// ISA-L's kernels for CPUs without AVX-512 ("isal-128"), called directly:
+// its dispatcher never picks them on an AVX-512 machine, so beside them a run
+// there also shows our 256-bit engines against what they meet elsewhere.
+// libisal exports them without declaring them.
+using IsalGzipKernel = uint32_t (*)(uint32_t, const unsigned char*, uint64_t);
+using IsalIscsiKernel = uint32_t (*)(const unsigned char*, int, uint32_t);
+IsalGzipKernel g_isal_crc32_128;
+IsalIscsiKernel g_isal_crc32c_128;
+uint32_t Isal128Crc32(uint32_t crc, const void* p, size_t n) {
+  return g_isal_crc32_128(crc, static_cast<const unsigned char*>(p), n);
+}
+uint32_t Isal128Crc32c(uint32_t crc, const void* p, size_t n) {
+  return ~g_isal_crc32c_128(static_cast<const unsigned char*>(p), static_cast<int>(n), ~crc);
 }
 
 // Why `fn` is not a CRC of `kind` (empty when it is): its results against
@@ -118,22 +122,34 @@ void Add(SuiteSpec& suite, Kind kind, const std::string& impl, Role role, CrcFn 
   }
 }
 
-void AddIsalAvx(SuiteSpec& suite) {
+// `kernel` is what ISA-L runs for `kind` on a CPU without AVX-512 that has
+// PCLMULQDQ and `feature`.
+template <typename Kernel>
+void AddIsal128(SuiteSpec& suite, Kind kind, const char* kernel, bool cpu_has, const char* feature,
+                Kernel* slot, CrcFn fn) {
+  const std::string name = "crc32/" + std::string(crc32::KindName(kind)) + "/isal-128: ";
+  if (!cpu_has) {
+    suite.skipped.push_back(name + "this CPU has no PCLMULQDQ or " + feature);
+    return;
+  }
+  *slot = reinterpret_cast<Kernel>(dlsym(RTLD_DEFAULT, kernel));
+  if (*slot == nullptr) {
+    suite.skipped.push_back(name + "this libisal has no " + kernel);
+    return;
+  }
+  Add(suite, kind, "isal-128", Role::kPeer, fn);
+}
+
+void AddIsal128s(SuiteSpec& suite) {
 #if PERFKIT_X86_64
-  const bool avx = __builtin_cpu_supports("avx") && __builtin_cpu_supports("pclmul");
+  const bool pclmul = __builtin_cpu_supports("pclmul");
+  AddIsal128(suite, Kind::kCrc32, "crc32_gzip_refl_by8_02", pclmul && __builtin_cpu_supports("avx"),
+             "AVX", &g_isal_crc32_128, &Isal128Crc32);
+  AddIsal128(suite, Kind::kCrc32c, "crc32_iscsi_01", pclmul && __builtin_cpu_supports("sse4.2"),
+             "SSE4.2", &g_isal_crc32c_128, &Isal128Crc32c);
 #else
-  const bool avx = false;
+  suite.skipped.push_back("crc32/isal-128: ISA-L's kernels for x86-64 CPUs without AVX-512");
 #endif
-  if (!avx) {
-    suite.skipped.push_back("crc32/isal-avx: this CPU has no AVX or PCLMULQDQ");
-    return;
-  }
-  g_isal_crc32_avx = reinterpret_cast<IsalKernel>(dlsym(RTLD_DEFAULT, "crc32_gzip_refl_by8_02"));
-  if (g_isal_crc32_avx == nullptr) {
-    suite.skipped.push_back("crc32/isal-avx: this libisal has no crc32_gzip_refl_by8_02");
-    return;
-  }
-  Add(suite, Kind::kCrc32, "isal-avx", Role::kPeer, &IsalCrc32Avx);
 }
 
 }  // namespace
@@ -151,8 +167,8 @@ SuiteSpec MakeCrc32Suite() {
   Add(suite, Kind::kCrc32, "zlib", Role::kPeer, &ZlibCrc32);
   Add(suite, Kind::kCrc32, "libdeflate", Role::kPeer, &LibdeflateCrc32);
   Add(suite, Kind::kCrc32, "isal", Role::kPeer, &IsalCrc32);
-  AddIsalAvx(suite);
   Add(suite, Kind::kCrc32c, "isal", Role::kPeer, &IsalCrc32c);
+  AddIsal128s(suite);
   for (const EngineChoice& c : EngineChoices()) {
     if (c.what != "memops")
       suite.chosen.push_back(c.what + ": " + c.engine + " (" + c.by_size + ")");
