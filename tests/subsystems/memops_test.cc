@@ -132,6 +132,28 @@ TEST(Memops, CompareSignAndEveryDifferencePosition) {
   }
 }
 
+// With two differences of opposite sign, the first decides, wherever the two
+// fall among the overlapping head and tail vectors.
+TEST(Memops, CompareTheFirstOfTwoDifferencesDecides) {
+  const auto a = Random(700, 5);
+  for (const Engine* e : Engines()) {
+    for (size_t n = 2; n <= 600; ++n) {
+      for (size_t first : {size_t{0}, n / 3, n / 2, n - 2}) {
+        for (size_t second = first + 1; second < n; second += (second + 8 < n ? 7 : 1)) {
+          std::vector<uint8_t> x(a.begin(), a.begin() + static_cast<std::ptrdiff_t>(n));
+          std::vector<uint8_t> y(x);
+          x[first] = 0x80;
+          y[first] = 0x7f;
+          x[second] = 0x00;
+          y[second] = 0xff;
+          ASSERT_EQ(Sign(e->compare(x.data(), y.data(), n)), 1)
+              << e->name << " n=" << n << " first=" << first << " second=" << second;
+        }
+      }
+    }
+  }
+}
+
 TEST(Memops, LargeSizesAgainstGlibc) {
   const size_t max = size_t{16} << 20;
   const auto src = Random(max + 64, 4);
