@@ -71,33 +71,32 @@ inline int ByteDiff(const uint8_t* a, const uint8_t* b, size_t i) {
 }
 
 // Big-endian words compare like bytes in memory order.
-template <typename T>
 inline int CompareWord(const uint8_t* a, const uint8_t* b) {
-  T x = LoadU<T>(a), y = LoadU<T>(b);
+  const uint64_t x = LoadU<uint64_t>(a), y = LoadU<uint64_t>(b);
   if (x == y) return 0;
-  if constexpr (sizeof(T) == 8) {
-    x = __builtin_bswap64(x);
-    y = __builtin_bswap64(y);
-  } else {
-    x = __builtin_bswap32(x);
-    y = __builtin_bswap32(y);
-  }
-  return x < y ? -1 : 1;
+  return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
 }
 
 inline int CompareUnder16(const uint8_t* a, const uint8_t* b, size_t n) {
   if (n >= 8) {
-    if (int r = CompareWord<uint64_t>(a, b)) return r;
-    return CompareWord<uint64_t>(a + n - 8, b + n - 8);
+    if (int r = CompareWord(a, b)) return r;
+    return CompareWord(a + n - 8, b + n - 8);
   }
+  // Below 8 bytes, the bytes in memory order make one big-endian number per
+  // side, and one subtraction or comparison decides, with no branch on the
+  // data: 4-6 B had taken 3.2-3.6 ns against glibc's 3.0 (Zen 4).
   if (n >= 4) {
-    if (int r = CompareWord<uint32_t>(a, b)) return r;
-    return CompareWord<uint32_t>(a + n - 4, b + n - 4);
+    const uint64_t x = uint64_t{__builtin_bswap32(LoadU<uint32_t>(a))} << 32 |
+                       __builtin_bswap32(LoadU<uint32_t>(a + n - 4));
+    const uint64_t y = uint64_t{__builtin_bswap32(LoadU<uint32_t>(b))} << 32 |
+                       __builtin_bswap32(LoadU<uint32_t>(b + n - 4));
+    return (x > y) - (x < y);
   }
-  for (size_t i = 0; i < n; ++i) {
-    if (a[i] != b[i]) return ByteDiff(a, b, i);
-  }
-  return 0;
+  if (n == 0) return 0;
+  // Bytes 0, n/2 and n-1 are every byte of 1-3, in order.
+  const int x = a[0] << 16 | a[n / 2] << 8 | a[n - 1];
+  const int y = b[0] << 16 | b[n / 2] << 8 | b[n - 1];
+  return x - y;
 }
 
 // V: a traits type with Vec, kSize, Load, Store, StoreAligned, Stream,
