@@ -45,7 +45,7 @@ std::vector<Engine> MakeEngines() {
   constexpr std::string_view kPclmulC =
       "< 64 B: the crc32 instruction; >= 64 B: four 128-bit folds";
   constexpr std::string_view kVpclmul =
-      "< 16 B: slice8; 16-63 B: one 128-bit fold; 64-255 B: four 128-bit folds; "
+      "< 16 B: slice8; 16-63 B: one 128-bit fold; 64-255 B: two 256-bit folds; "
       ">= 256 B: four 256-bit folds";
   constexpr std::string_view kVpclmulC =
       "< 256 B: the crc32 instruction; >= 256 B: four 256-bit folds";
