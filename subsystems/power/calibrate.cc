@@ -29,6 +29,28 @@ CalibrationPlan MakePlan(bool quick) {
   return plan;
 }
 
+namespace {
+
+// The joules at the moment the source next moves. A counter that updates
+// in steps (every millisecond for RAPL, slower for some firmware, and at the
+// whim of a starved writer) read at an arbitrary moment is stale by up to a
+// step; read on its update, it is current, so an interval timed between two
+// updates holds the energy of exactly its own time. A source that does not
+// move within a second is taken as it is.
+Result<double> JoulesOnUpdate(EnergySource* source) {
+  auto first = source->Joules();
+  if (!first.ok()) return first;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::microseconds(500));
+    auto j = source->Joules();
+    if (!j.ok() || *j != *first) return j;
+  }
+  return first;
+}
+
+}  // namespace
+
 Result<Interval> MeasureLoad(const LoadSpec& spec, double warmup_s, double seconds,
                              EnergySource* source, const std::function<bool()>& interrupted) {
   Load load(spec);
@@ -39,15 +61,15 @@ Result<Interval> MeasureLoad(const LoadSpec& spec, double warmup_s, double secon
   }
   Interval in;
   in.observation.load = spec.Describe();
-  auto ticks0 = ReadCpuTicks();
-  if (!ticks0.ok()) return ticks0.status();
-  const uint64_t bytes0 = load.bytes();
   double joules0 = 0;
   if (source != nullptr) {
-    auto j = source->Joules();
+    auto j = JoulesOnUpdate(source);
     if (!j.ok()) return j.status();
     joules0 = *j;
   }
+  auto ticks0 = ReadCpuTicks();
+  if (!ticks0.ok()) return ticks0.status();
+  const uint64_t bytes0 = load.bytes();
   const auto t0 = std::chrono::steady_clock::now();
   in.unix_from = UnixSeconds();
   const auto end = t0 + std::chrono::duration<double>(seconds);
@@ -60,6 +82,12 @@ Result<Interval> MeasureLoad(const LoadSpec& spec, double warmup_s, double secon
       if (auto j = source->Joules(); !j.ok()) return j.status();
     }
   }
+  double joules1 = 0;
+  if (source != nullptr) {
+    auto j = JoulesOnUpdate(source);
+    if (!j.ok()) return j.status();
+    joules1 = *j;
+  }
   const auto t1 = std::chrono::steady_clock::now();
   in.unix_to = UnixSeconds();
   auto ticks1 = ReadCpuTicks();
@@ -68,11 +96,7 @@ Result<Interval> MeasureLoad(const LoadSpec& spec, double warmup_s, double secon
   o.seconds = std::chrono::duration<double>(t1 - t0).count();
   o.u = Utilisation(*ticks0, *ticks1);
   o.bw_gbps = static_cast<double>(load.bytes() - bytes0) / o.seconds / 1e9;
-  if (source != nullptr) {
-    auto j = source->Joules();
-    if (!j.ok()) return j.status();
-    o.joules = *j - joules0;
-  }
+  o.joules = joules1 - joules0;
   return in;
 }
 
