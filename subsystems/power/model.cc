@@ -1,5 +1,7 @@
 #include "subsystems/power/model.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cmath>
 #include <limits>
@@ -64,8 +66,11 @@ Result<PowerModel> Fit(const std::vector<Observation>& observations) {
     u_max = std::max(u_max, o.u);
   }
   if (u_max - u_min < 0.05) {
-    return Status::Error("the utilisation hardly varied across the loads (" +
-                         std::to_string(u_min) + " to " + std::to_string(u_max) + ")");
+    return Status::Error(
+        fmt::format("the utilisation hardly varied across the loads ({:.1f}% to {:.1f}%): {}",
+                    u_min * 100, u_max * 100,
+                    u_min > 0.5 ? "something else kept the CPUs busy; calibrate on a quiet machine"
+                                : "the loads did not get the CPUs (a CPU quota?)"));
   }
   double best_residual = std::numeric_limits<double>::infinity();
   std::array<double, 3> best{};
