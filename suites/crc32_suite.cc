@@ -14,6 +14,7 @@
 #include "subsystems/base/cpu_features.h"
 #include "subsystems/crc32/crc32.h"
 #include "subsystems/crc32/crc32_internal.h"
+#include "suites/crc32_bound.h"
 #include "suites/engine_choice.h"
 #include "suites/suite.h"
 
@@ -169,6 +170,7 @@ SuiteSpec MakeCrc32Suite() {
   Add(suite, Kind::kCrc32, "isal", Role::kPeer, &IsalCrc32);
   Add(suite, Kind::kCrc32c, "isal", Role::kPeer, &IsalCrc32c);
   AddIsal128s(suite);
+  AddClmulBounds(suite);
   for (const EngineChoice& c : EngineChoices()) {
     if (c.what != "memops")
       suite.chosen.push_back(c.what + ": " + c.engine + " (" + c.by_size + ")");

@@ -38,6 +38,10 @@ TEST(EndToEnd, QuickCrc32BenchIntoAFreshDatabaseAndExport) {
   if (__builtin_cpu_supports("avx") && __builtin_cpu_supports("pclmul")) {
     EXPECT_NE(bench.out.find("crc32/crc32/isal-128/4096"), std::string::npos) << bench.err;
     EXPECT_NE(bench.out.find("crc32/crc32c/isal-128/4096"), std::string::npos) << bench.err;
+    // The 128-bit folds against the multiplies alone at their width.
+    EXPECT_NE(bench.out.find("crc32/bound/clmul-128/65536"), std::string::npos) << bench.err;
+    EXPECT_NE(bench.out.find("CRC-32, 128-bit folds (pclmul) at 64 KiB: "), std::string::npos)
+        << bench.out;
   }
 #endif
 
