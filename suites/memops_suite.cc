@@ -4,17 +4,23 @@
 // on the first n bytes of fixed buffers, so it stays in the cache level n
 // fits; "cold" rotates through buffers larger than the LLC, so every call
 // misses; "mixed" draws sizes 1..256 from a skewed distribution so the branch
-// predictor cannot learn the size; "fixed" is CopyFixed<N> inlined.
+// predictor cannot learn the size; "fixed" is CopyFixed<N> inlined;
+// "stores" checks the streaming threshold against a measured crossover.
 #include <dlfcn.h>
+#include <fmt/format.h>
 
+#include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "subsystems/base/bytes.h"
 #include "subsystems/memops/memops.h"
 #include "subsystems/memops/memops_fixed.h"
+#include "suites/claims.h"
 #include "suites/engine_choice.h"
 #include "suites/suite.h"
 
@@ -33,7 +39,19 @@ struct Impl {
   SetFn set;
 };
 
-size_t LastLevelCache() { return memops::NonTemporalThreshold() * 2; }
+// The sizes scale with the last-level cache. With its size unknown perfkit
+// never streams, and the suite assumes 32 MiB (said in its "used here" line).
+// Both are read once, before a crossover benchmark moves the threshold.
+constexpr size_t kAssumedLastLevelCache = size_t{32} << 20;
+bool CacheKnown() {
+  static const bool known = memops::NonTemporalThreshold() != SIZE_MAX;
+  return known;
+}
+size_t LastLevelCache() {
+  static const size_t llc =
+      CacheKnown() ? memops::NonTemporalThreshold() * 2 : kAssumedLastLevelCache;
+  return llc;
+}
 size_t BufferBytes() { return 4 * LastLevelCache(); }
 
 // Two buffers with identical random contents, 4x the LLC each, faulted in
@@ -201,12 +219,102 @@ void AddFixed(SuiteSpec& suite, CopyFn glibc) {
                               [glibc](benchmark::State& s) { RunFixedPeer(s, glibc, N); }});
 }
 
+// Where streaming stores start to win, measured rather than derived: the
+// best engine's copy and set with the threshold moved to "never" and to
+// "always", at 1/8 to 4x the last-level cache.
+std::vector<size_t> CrossoverSizes() {
+  std::vector<size_t> sizes;
+  for (size_t n = LastLevelCache() / 8; n <= BufferBytes(); n *= 2) sizes.push_back(n);
+  return sizes;
+}
+
+void RunStores(benchmark::State& state, Op op, size_t n, bool streaming) {
+  const memops::Engine& e = memops::BestEngine();
+  const Impl best{std::string(e.name), Role::kOurs, e.copy, e.move, e.compare, e.set};
+  memops::ScopedNonTemporalThreshold moved(streaming ? 0 : SIZE_MAX);
+  RunHot(state, best, op, n, false);
+}
+
+// "copy, streaming against cached stores: 4 MiB 0.45x, ...: streaming wins
+// from 32 MiB; perfkit streams copies from 16 MiB, where cached stores
+// still win". `streams(n)` is whether perfkit's threshold streams n bytes.
+Claim StreamingCrossover(const std::string& op, bool (*streams)(size_t)) {
+  return [op, streams](const Measured& m) -> std::string {
+    const std::string topic = op + ", streaming against cached stores";
+    std::string ratios;
+    std::vector<std::pair<size_t, double>> measured;
+    for (size_t n : CrossoverSizes()) {
+      const std::string cached = "memops/" + op + "-stores/cached/" + std::to_string(n);
+      const std::string streamed = "memops/" + op + "-stores/streaming/" + std::to_string(n);
+      if (const std::string error = FirstError(m, {cached, streamed}); !error.empty()) {
+        return fmt::format("{}: not measured: {}", topic, error);
+      }
+      const auto c = m.medians.find(cached), s = m.medians.find(streamed);
+      if (c == m.medians.end() || s == m.medians.end() || !(s->second > 0)) continue;
+      measured.emplace_back(n, c->second / s->second);
+      ratios += fmt::format("{}{} {:.2f}x", ratios.empty() ? "" : ", ",
+                            FormatBytes(static_cast<int64_t>(n)), c->second / s->second);
+    }
+    if (measured.empty()) return "";
+    // The smallest size from which streaming won at every size measured.
+    std::optional<size_t> wins;
+    for (auto it = measured.rbegin(); it != measured.rend() && it->second > 1; ++it) {
+      wins = it->first;
+    }
+    std::optional<size_t> ours;
+    for (const auto& [n, ratio] : measured) {
+      if (streams(n)) {
+        ours = n;
+        break;
+      }
+    }
+    const std::string won = wins ? "streaming wins from " + FormatBytes(static_cast<int64_t>(*wins))
+                                 : "streaming did not win at the largest size";
+    std::string verdict;
+    if (!CacheKnown()) {
+      verdict = "perfkit never streams here (the cache size is unknown)";
+    } else if (ours == wins) {
+      verdict = "perfkit's threshold agrees";
+    } else if (!ours) {
+      verdict = "perfkit does not stream at any of these sizes";
+    } else {
+      verdict = fmt::format(
+          "perfkit streams {} from {}, {}", op == "copy" ? "copies" : "sets",
+          FormatBytes(static_cast<int64_t>(*ours)),
+          !wins || *ours < *wins ? "where cached stores still win" : "later than the crossover");
+    }
+    return fmt::format("{}: {}: {}; {}", topic, ratios, won, verdict);
+  };
+}
+
+void AddStoreCrossover(SuiteSpec& suite) {
+  const std::pair<const char*, Op> ops[] = {{"copy", Op::kCopy}, {"set", Op::kSet}};
+  for (const auto& [op_name, op] : ops) {
+    for (size_t n : CrossoverSizes()) {
+      for (const bool streaming : {false, true}) {
+        suite.benchmarks.push_back(
+            {fmt::format("memops/{}-stores/{}/{}", op_name, streaming ? "streaming" : "cached", n),
+             Role::kOurs,
+             [op = op, n, streaming](benchmark::State& s) { RunStores(s, op, n, streaming); }});
+      }
+    }
+  }
+  // What memops_vector.h streams: copies from the threshold, sets past twice it.
+  suite.claims.push_back(
+      StreamingCrossover("copy", [](size_t n) { return n >= memops::NonTemporalThreshold(); }));
+  suite.claims.push_back(
+      StreamingCrossover("set", [](size_t n) { return n / 2 > memops::NonTemporalThreshold(); }));
+}
+
 }  // namespace
 
 SuiteSpec MakeMemopsSuite() {
   SuiteSpec suite{"memops", "memcpy/memmove/memcmp/memset engines against glibc", {}, {}};
   for (const EngineChoice& c : EngineChoices()) {
     if (c.what == "memops") suite.chosen.push_back(c.engine + " (" + c.by_size + ")");
+  }
+  if (!CacheKnown()) {
+    suite.chosen.push_back("sizes up to 4x an assumed 32 MiB last-level cache (unknown here)");
   }
   const std::vector<Impl> impls = Impls(suite);
   const std::pair<const char*, Op> ops[] = {
@@ -241,6 +349,7 @@ SuiteSpec MakeMemopsSuite() {
   AddFixed<16>(suite, glibc);
   AddFixed<32>(suite, glibc);
   AddFixed<64>(suite, glibc);
+  AddStoreCrossover(suite);
   return suite;
 }
 

@@ -84,6 +84,13 @@ size_t NonTemporalThreshold() {
   return g_non_temporal_threshold;
 }
 
+ScopedNonTemporalThreshold::ScopedNonTemporalThreshold(size_t bytes)
+    : saved_(NonTemporalThreshold()) {
+  g_non_temporal_threshold = bytes;
+}
+
+ScopedNonTemporalThreshold::~ScopedNonTemporalThreshold() { g_non_temporal_threshold = saved_; }
+
 void* Copy(void* dst, const void* src, size_t n) {
   static const CopyFn fn = BestEngine().copy;
   return fn(dst, src, n);

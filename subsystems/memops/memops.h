@@ -41,4 +41,17 @@ void* Set(void* dst, int c, size_t n);
 // from the machine; SIZE_MAX (never) when it is unknown.
 size_t NonTemporalThreshold();
 
+// Moves that threshold for as long as it lives: the memops suite measures
+// where streaming starts to win with it. Not while other threads copy.
+class ScopedNonTemporalThreshold {
+ public:
+  explicit ScopedNonTemporalThreshold(size_t bytes);
+  ~ScopedNonTemporalThreshold();
+  ScopedNonTemporalThreshold(const ScopedNonTemporalThreshold&) = delete;
+  ScopedNonTemporalThreshold& operator=(const ScopedNonTemporalThreshold&) = delete;
+
+ private:
+  size_t saved_;
+};
+
 }  // namespace perfkit::memops

@@ -68,14 +68,20 @@ TEST(EndToEnd, QuickCrc32BenchIntoAFreshDatabaseAndExport) {
 
 TEST(EndToEnd, QuickMemopsBench) {
   TempDir dir;
-  auto bench =
-      RunCommand({PerfkitBinary(), "bench", "--suite", "memops", "--quick", "--filter",
-                  "/(copy|compare|copy-fixed|set-mixed)/(avx2|sse2|glibc|inline)/(8|64|4096|256)$",
-                  "--db", dir.File("p.db")});
+  const std::string filter =
+      "/(copy|compare|copy-fixed|set-mixed)/(avx2|sse2|glibc|inline)/(8|64|4096|256)$"
+      "|/(copy|set)-stores/";
+  auto bench = RunCommand({PerfkitBinary(), "bench", "--suite", "memops", "--quick", "--filter",
+                           filter, "--db", dir.File("p.db")});
   ASSERT_EQ(bench.exit_code, 0) << bench.err;
   EXPECT_NE(bench.out.find("memops/copy/glibc/4096"), std::string::npos) << bench.out;
   EXPECT_NE(bench.out.find("memops/copy-fixed/inline/8"), std::string::npos);
   EXPECT_NE(bench.out.find("memops/copy/*/4096"), std::string::npos);  // ours vs glibc summary
+  // Where streaming stores start to win, against where perfkit starts them.
+  for (const char* op : {"copy", "set"}) {
+    const std::string line = std::string(op) + ", streaming against cached stores: ";
+    EXPECT_NE(bench.out.find(line), std::string::npos) << line << "\n" << bench.out;
+  }
 }
 
 // Every peer loads (jemalloc only after the static-TLS re-exec), every op

@@ -86,6 +86,35 @@ TEST(Memops, SetAllSizesAndAlignments) {
   }
 }
 
+// Streaming stores take the same loop with other stores: with the threshold
+// moved to 0 every size that reaches the loop streams.
+TEST(Memops, StreamingStoresAtSmallSizesAndEveryAlignment) {
+  const size_t threshold = NonTemporalThreshold();
+  const auto src = Random(1024 + 64, 6);
+  std::vector<uint8_t> dst(kGuard + 64 + 1024 + kGuard, kPattern);
+  const std::vector<uint8_t> want(1024, 0x3c);
+  {
+    ScopedNonTemporalThreshold always(0);
+    EXPECT_EQ(NonTemporalThreshold(), 0u);
+    for (const Engine* e : Engines()) {
+      for (size_t n = 0; n <= 1024; ++n) {
+        for (size_t sa : {0, 1, 31, 63}) {
+          for (size_t da : {0, 1, 17, 63}) {
+            const size_t at = kGuard + da;
+            e->copy(dst.data() + at, src.data() + sa, n);
+            ASSERT_TRUE(Intact(dst, at, src.data() + sa, n))
+                << e->name << " copy n=" << n << " sa=" << sa << " da=" << da;
+            e->set(dst.data() + at, 0x3c, n);
+            ASSERT_TRUE(Intact(dst, at, want.data(), n)) << e->name << " set n=" << n;
+            std::memset(dst.data() + at, kPattern, n);
+          }
+        }
+      }
+    }
+  }
+  EXPECT_EQ(NonTemporalThreshold(), threshold);
+}
+
 TEST(Memops, MoveOverlapsInBothDirections) {
   const auto data = Random(4096, 2);
   for (const Engine* e : Engines()) {
