@@ -2,6 +2,7 @@
 // sizes from 16 B (call overhead dominates) through 1 MiB (L2/L3) to 16 MiB
 // (beyond a Zen 3 CCX's L3 share on these VMs: memory bandwidth).
 #include <dlfcn.h>
+#include <fmt/format.h>
 #include <isa-l/crc.h>
 #include <libdeflate.h>
 #include <zlib.h>
@@ -11,9 +12,11 @@
 #include <random>
 #include <string>
 
+#include "subsystems/base/bytes.h"
 #include "subsystems/base/cpu_features.h"
 #include "subsystems/crc32/crc32.h"
 #include "subsystems/crc32/crc32_internal.h"
+#include "suites/claims.h"
 #include "suites/crc32_bound.h"
 #include "suites/engine_choice.h"
 #include "suites/suite.h"
@@ -26,6 +29,10 @@ using crc32::Kind;
 
 constexpr size_t kSizes[] = {16, 64, 256, 1024, 4096, 65536, 1 << 20, 16 << 20};
 constexpr size_t kMaxSize = 16 << 20;
+
+std::string BenchmarkName(Kind kind, std::string_view impl, size_t size) {
+  return fmt::format("crc32/{}/{}/{}", crc32::KindName(kind), impl, size);
+}
 
 // One random buffer shared by all benchmarks, filled once: filling 16 MiB per
 // repetition would dominate a short run.
@@ -117,9 +124,8 @@ void Add(SuiteSpec& suite, Kind kind, const std::string& impl, Role role, CrcFn 
     return;
   }
   for (size_t size : kSizes) {
-    suite.benchmarks.push_back(
-        {"crc32/" + std::string(crc32::KindName(kind)) + "/" + impl + "/" + std::to_string(size),
-         role, [fn, size](benchmark::State& s) { RunCrc(s, fn, size); }});
+    suite.benchmarks.push_back({BenchmarkName(kind, impl, size), role,
+                                [fn, size](benchmark::State& s) { RunCrc(s, fn, size); }});
   }
 }
 
@@ -153,6 +159,38 @@ void AddIsal128s(SuiteSpec& suite) {
 #endif
 }
 
+// Whether the engine dispatch picks by capability was the fastest of ours at
+// every size: what a choice made without measuring has to hold to.
+Claim ChoiceHolds(Kind kind) {
+  return [kind](const Measured& m) -> std::string {
+    const std::string_view chosen = crc32::BestEngine(kind).name;
+    std::string faster;
+    int compared = 0;
+    for (size_t size : kSizes) {
+      const auto mine = m.medians.find(BenchmarkName(kind, chosen, size));
+      if (mine == m.medians.end()) continue;
+      for (const crc32::Engine& e : crc32::AllEngines()) {
+        if (e.kind != kind || !e.available() || e.name == chosen) continue;
+        const auto other = m.medians.find(BenchmarkName(kind, e.name, size));
+        if (other == m.medians.end() || !(other->second > 0)) continue;
+        ++compared;
+        if (other->second * 1.05 < mine->second) {
+          faster +=
+              fmt::format("{}{} at {} ({:.2f}x)", faster.empty() ? "" : ", ", e.name,
+                          FormatBytes(static_cast<int64_t>(size)), mine->second / other->second);
+        }
+      }
+    }
+    if (compared == 0) return "";
+    const std::string topic = fmt::format("{}, the engine perfkit picks ({})",
+                                          kind == Kind::kCrc32 ? "CRC-32" : "CRC-32C", chosen);
+    if (faster.empty()) {
+      return topic + ": the fastest of ours at every size measured (none other 5% faster)";
+    }
+    return topic + ": more than 5% slower than " + faster;
+  };
+}
+
 }  // namespace
 
 SuiteSpec MakeCrc32Suite() {
@@ -171,6 +209,8 @@ SuiteSpec MakeCrc32Suite() {
   Add(suite, Kind::kCrc32c, "isal", Role::kPeer, &IsalCrc32c);
   AddIsal128s(suite);
   AddClmulBounds(suite);
+  suite.claims.push_back(ChoiceHolds(Kind::kCrc32));
+  suite.claims.push_back(ChoiceHolds(Kind::kCrc32c));
   for (const EngineChoice& c : EngineChoices()) {
     if (c.what != "memops")
       suite.chosen.push_back(c.what + ": " + c.engine + " (" + c.by_size + ")");

@@ -11,7 +11,9 @@ namespace {
 
 __m512i Load512(const uint8_t* p) { return _mm512_loadu_si512(p); }
 
-__m512i Broadcast(const Fold& f) { return _mm512_broadcast_i32x4(LoadConstant(f)); }
+// The zero-masking form: GCC 12's unmasked one passes an undefined vector
+// and then warns about it (-Wuninitialized); both give one vbroadcasti32x4.
+__m512i Broadcast(const Fold& f) { return _mm512_maskz_broadcast_i32x4(0xFFFF, LoadConstant(f)); }
 
 // z * x^D + data, the three terms xor-ed in one instruction.
 __m512i FoldIn(__m512i z, __m512i k, __m512i data) {

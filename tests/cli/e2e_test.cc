@@ -34,6 +34,8 @@ TEST(EndToEnd, QuickCrc32BenchIntoAFreshDatabaseAndExport) {
   // Every engine and peer was checked against the reference before it was timed.
   EXPECT_EQ((bench.out + bench.err).find("gives wrong CRCs"), std::string::npos) << bench.err;
   EXPECT_NE(bench.out.find("crc32/crc32/isal/4096"), std::string::npos);
+  // The engine chosen by capability, against the others of ours at each size.
+  EXPECT_NE(bench.out.find("CRC-32C, the engine perfkit picks ("), std::string::npos) << bench.out;
 #if defined(__x86_64__)
   if (__builtin_cpu_supports("avx") && __builtin_cpu_supports("pclmul")) {
     EXPECT_NE(bench.out.find("crc32/crc32/isal-128/4096"), std::string::npos) << bench.err;
