@@ -19,10 +19,10 @@ Registry& GlobalRegistry() {
 thread_local CacheSlot t_slots[kMaxAllocators];
 
 // The fast paths' view of the same: the thread's cache per allocator id, or
-// a placeholder whose magazines send every call to the slow path. No
-// generation check is needed: a destroyed allocator marks the caches it
+// g_no_cache, a sentinel whose magazines send every call to the slow path.
+// No generation check is needed: a destroyed allocator marks the caches it
 // leaves behind as having no magazines, and with debug checks on the thread's
-// entry stays the placeholder.
+// entry stays the sentinel.
 constinit ThreadCache g_no_cache;
 constexpr std::array<ThreadCache*, kMaxAllocators> NoCaches() {
   std::array<ThreadCache*, kMaxAllocators> caches{};

@@ -46,7 +46,7 @@ constexpr uint64_t kCountMask = (uint64_t{1} << kCountBits) - 1;
 constexpr uint64_t kOneAllocation = uint64_t{1} << kCountBits;
 // A count above the capacity fails both fast paths' tests: a thread that has
 // no magazine for the class yet, or whose allocator is gone, or the
-// placeholder cache every thread starts with.
+// sentinel cache (g_no_cache) every thread starts with.
 constexpr uint64_t kNoMagazine = kCountMask;
 static_assert(SlabAllocator::kMagazineCapacity < kNoMagazine);
 
