@@ -299,11 +299,8 @@ void AddStoreCrossover(SuiteSpec& suite) {
       }
     }
   }
-  // What memops_vector.h streams: copies from the threshold, sets past twice it.
-  suite.claims.push_back(
-      StreamingCrossover("copy", [](size_t n) { return n >= memops::NonTemporalThreshold(); }));
-  suite.claims.push_back(
-      StreamingCrossover("set", [](size_t n) { return n / 2 > memops::NonTemporalThreshold(); }));
+  suite.claims.push_back(StreamingCrossover("copy", &memops::CopyStreams));
+  suite.claims.push_back(StreamingCrossover("set", &memops::SetStreams));
 }
 
 }  // namespace

@@ -84,6 +84,16 @@ size_t NonTemporalThreshold() {
   return g_non_temporal_threshold;
 }
 
+bool CopyStreams(size_t n) {
+  Engines();
+  return internal::CopyStreams(n);
+}
+
+bool SetStreams(size_t n) {
+  Engines();
+  return internal::SetStreams(n);
+}
+
 ScopedNonTemporalThreshold::ScopedNonTemporalThreshold(size_t bytes)
     : saved_(NonTemporalThreshold()) {
   g_non_temporal_threshold = bytes;

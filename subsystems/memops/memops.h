@@ -40,6 +40,9 @@ void* Set(void* dst, int c, size_t n);
 // set) would pass the last-level cache. Half the last-level cache, read once
 // from the machine; SIZE_MAX (never) when it is unknown.
 size_t NonTemporalThreshold();
+// Whether a copy (or a set) of n bytes streams, by that threshold.
+bool CopyStreams(size_t n);
+bool SetStreams(size_t n);
 
 // Moves that threshold for as long as it lives: the memops suite measures
 // where streaming starts to win with it. Not while other threads copy.

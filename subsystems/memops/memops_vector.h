@@ -144,7 +144,7 @@ struct Algorithms {
 
   // Forward copy of n > 8W bytes; safe for memmove when d <= s.
   [[gnu::noinline]] static void* Forward(uint8_t* d, const uint8_t* s, size_t n, bool may_stream) {
-    const bool stream = may_stream && n >= CachedNonTemporalThreshold();
+    const bool stream = may_stream && CopyStreams(n);
     const Vec head = V::Load(s);
     const Vec t0 = V::Load(s + n - 4 * W), t1 = V::Load(s + n - 3 * W), t2 = V::Load(s + n - 2 * W),
               t3 = V::Load(s + n - W);
@@ -316,11 +316,7 @@ struct Algorithms {
   [[gnu::noinline]] static void* SetLoop(uint8_t* d, Vec v, size_t n) {
     uint8_t* p = d + 4 * W - (reinterpret_cast<uintptr_t>(d + 4 * W) & (W - 1));
     uint8_t* end = d + n - 4 * W;
-    // A set touches n bytes, a copy 2n: it streams above twice the copy's
-    // threshold, once its bytes pass the last-level cache (below that,
-    // cached stores won by 2.5x at 16 MiB on a 32 MiB L3, and at exactly
-    // 32 MiB 1.50x glibc where streaming gave 0.95x; Zen 4).
-    if (n / 2 > CachedNonTemporalThreshold()) {
+    if (SetStreams(n)) {
       for (; p < end; p += 4 * W) {
         V::Stream(p, v);
         V::Stream(p + W, v);
