@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "app/database.h"
+#include "baselines/location.h"
 #include "suites/harness/counters.h"
 
 namespace perfkit::app {
@@ -94,9 +95,14 @@ std::vector<std::string> BenchRequest::ToArgv() const {
     argv.push_back("--counters=" + list);
   }
   for (const auto& [key, value] : tags) argv.insert(argv.end(), {"--tag", key + "=" + value});
-  argv.insert(argv.end(), {"--db", db});
+  if (!store::IsPostgresUri(db)) argv.insert(argv.end(), {"--db", db});
   if (!json_out.empty()) argv.insert(argv.end(), {"--json", json_out});
   return argv;
+}
+
+std::map<std::string, std::optional<std::string>> BenchRequest::ChildEnv() const {
+  if (!store::IsPostgresUri(db)) return {};
+  return {{"PERFKIT_DB", db}};
 }
 
 }  // namespace perfkit::app

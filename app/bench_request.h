@@ -37,8 +37,13 @@ struct BenchRequest {
   std::string json_out;
 
   // `bench` and the flags that reproduce this request, for a child perfkit
-  // (without the program name).
+  // (without the program name). A PostgreSQL location is not among them: it
+  // may hold a password, and any local user can read a command line
+  // (/proc/PID/cmdline); the child gets it from ChildEnv().
   std::vector<std::string> ToArgv() const;
+  // The environment a child perfkit started with ToArgv() needs: the store's
+  // location where the argv leaves it out (/proc/PID/environ is the owner's).
+  std::map<std::string, std::optional<std::string>> ChildEnv() const;
 };
 
 // Fails (an invalid argument) on an unknown suite, a bad tag, an empty

@@ -8,14 +8,22 @@
 namespace perfkit::app {
 
 std::string DatabasePath(const std::string& flag) {
-  if (!flag.empty()) return flag;
-  if (const char* env = std::getenv("PERFKIT_DB"); env && *env) return env;
-  return "perfkit.db";
+  std::string location = "perfkit.db";
+  if (!flag.empty()) {
+    location = flag;
+  } else if (const char* env = std::getenv("PERFKIT_DB"); env && *env) {
+    location = env;
+  }
+  // Read once here, so its passwords are masked in whatever is printed later.
+  (void)store::ShownLocation(location);
+  return location;
 }
 
 std::string DatabaseName(const std::string& flag) {
-  return store::RedactPassword(DatabasePath(flag));
+  return store::ShownLocation(DatabasePath(flag));
 }
+
+std::string Redacted(const std::string& text) { return store::RedactPassword(text); }
 
 bool DatabaseExists(const std::string& flag) {
   const std::string location = DatabasePath(flag);

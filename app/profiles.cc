@@ -78,7 +78,7 @@ Result<SuiteProfile> ProfileSuite(const SuiteProfileRequest& request) {
     sampler.stack_bytes = 65528;
   }
   if (!request.buffer_pages_given) sampler.buffer_pages = 1024;
-  auto run = profiler::ProfileCommand(argv, sampler);
+  auto run = profiler::ProfileCommand(argv, sampler, SystemLauncher(), tagged.ChildEnv());
   if (!run.ok()) return run.status();
   SuiteProfile out;
   out.exit_status = run->exit_status;

@@ -6,11 +6,15 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <set>
+#include <vector>
 
 #include "app/files.h"
 #include "app/run_record.h"
@@ -100,12 +104,38 @@ std::vector<report::PlotJob> MakePlots(const report::ReportPlan& plan, const fs:
   return made;
 }
 
-bool IsReportFile(const fs::path& p) {
-  const std::string ext = p.extension().string();
-  return p.filename() == "report.md" || ext == ".csv" || ext == ".png" || ext == ".svg";
+// perfkit's mark on a directory it wrote: the list of the files it put
+// there. Only a directory with the mark, holding nothing but what the mark
+// lists, is ever replaced; a user's files never count as a report's.
+constexpr char kManifest[] = ".perfkit-report";
+constexpr char kManifestHeader[] = "perfkit report directory; files:";
+
+std::string ManifestText(const fs::path& dir) {
+  std::error_code ec;
+  std::string text = std::string(kManifestHeader) + "\n";
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    if (entry.path().filename() != kManifest) names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  for (const auto& n : names) text += n + "\n";
+  return text;
 }
 
-// What is already in out_dir must be an earlier report: the whole
+// The files the mark in `dir` lists, or nullopt when there is no mark.
+std::optional<std::set<std::string>> ReadManifest(const fs::path& dir) {
+  auto text = ReadFile((dir / kManifest).string());
+  if (!text.ok() || text->rfind(kManifestHeader, 0) != 0) return std::nullopt;
+  std::set<std::string> names;
+  for (size_t from = text->find('\n'); from != std::string::npos && from + 1 < text->size();) {
+    const size_t end = text->find('\n', from + 1);
+    names.insert(text->substr(from + 1, end - from - 1));
+    from = end;
+  }
+  return names;
+}
+
+// What is already in out_dir must be a report perfkit wrote: the whole
 // directory is replaced, and nothing else may be lost with it.
 Status CheckOutputDir(const fs::path& out_dir) {
   std::error_code ec;
@@ -113,11 +143,19 @@ Status CheckOutputDir(const fs::path& out_dir) {
   if (!fs::is_directory(out_dir, ec)) {
     return Status::Error("'" + out_dir.string() + "' is not a directory");
   }
+  const auto listed = ReadManifest(out_dir);
   for (const auto& entry : fs::directory_iterator(out_dir, ec)) {
-    if (!entry.is_regular_file() || !IsReportFile(entry.path())) {
-      return Status::Error("'" + out_dir.string() + "' holds " + entry.path().filename().string() +
-                           ", which is not part of a perfkit report; give a new or empty "
-                           "directory (the report replaces the directory's contents)");
+    const std::string name = entry.path().filename().string();
+    if (name == kManifest && listed) continue;
+    if (!listed) {
+      return Status::Error("'" + out_dir.string() + "' holds " + name +
+                           " and is not a report perfkit wrote (no " + kManifest +
+                           "); give a new or empty directory (a report replaces its directory)");
+    }
+    if (!entry.is_regular_file() || listed->count(name) == 0) {
+      return Status::Error("'" + out_dir.string() + "' holds " + name +
+                           ", which is not part of the perfkit report there; move it or give "
+                           "another directory (a report replaces its directory)");
     }
   }
   return OkStatus();
@@ -136,7 +174,8 @@ void RemoveAbandonedStaging(const fs::path& out_dir) {
     const std::string name = entry.path().filename().string();
     if (name.rfind(prefix, 0) != 0) continue;
     const long pid = std::strtol(name.c_str() + prefix.size(), nullptr, 10);
-    if (pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+    if (pid > 0 && kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH &&
+        ReadManifest(entry.path())) {
       fs::remove_all(entry.path(), ec);
     }
   }
@@ -188,8 +227,10 @@ Status WriteReportFiles(const report::ReportInput& in, const std::string& out_di
                                                 "-" + NewUuid().substr(0, 8));
   fs::create_directories(staging, ec);
   if (ec) return Status::Error("cannot write beside '" + out_dir + "': " + ec.message());
+  // Marked first, so a report killed midway leaves staging the next one
+  // knows to be perfkit's.
+  Status written = WriteFileAtomically((staging / kManifest).string(), ManifestText(staging));
   const report::ReportPlan plan = report::PlanReport(in);
-  Status written;
   for (const auto& [name, content] : plan.files) {
     if (written.ok()) written = WriteFileAtomically((staging / name).string(), content);
   }
@@ -197,6 +238,9 @@ Status WriteReportFiles(const report::ReportInput& in, const std::string& out_di
     const auto made = MakePlots(plan, staging, launcher, note);
     written = WriteFileAtomically((staging / "report.md").string(),
                                   report::RenderMarkdown(in, made, *note));
+  }
+  if (written.ok()) {
+    written = WriteFileAtomically((staging / kManifest).string(), ManifestText(staging));
   }
   if (written.ok()) written = publish(staging.string(), dir.string());
   fs::remove_all(staging, ec);  // the old report after a swap, or the unused new one

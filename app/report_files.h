@@ -17,9 +17,10 @@ namespace perfkit::app {
 Status PublishDirectory(const std::string& staging, const std::string& out_dir);
 using Publisher = Status (*)(const std::string& staging, const std::string& out_dir);
 
-// `note` says which plots could not be made and why. Refuses an out_dir
-// holding files perfkit does not write there, and removes staging
-// directories that killed reports left behind.
+// `note` says which plots could not be made and why. Replaces out_dir only
+// when it is new, empty, or a report perfkit wrote (it carries perfkit's
+// list of its files, and holds nothing else); refuses anything else. Removes
+// staging directories that killed reports left behind.
 Status WriteReportFiles(const report::ReportInput& in, const std::string& out_dir,
                         Launcher& launcher, std::string* note,
                         Publisher publish = &PublishDirectory);

@@ -23,7 +23,9 @@ const Libpq* LoadLibpq(std::string* why) {
           so.Resolve("PQclear", &p.clear) && so.Resolve("PQntuples", &p.ntuples) &&
           so.Resolve("PQgetvalue", &p.getvalue) && so.Resolve("PQgetlength", &p.getlength) &&
           so.Resolve("PQgetisnull", &p.getisnull) &&
-          so.Resolve("PQsetNoticeProcessor", &p.set_notice_processor);
+          so.Resolve("PQsetNoticeProcessor", &p.set_notice_processor) &&
+          so.Resolve("PQconninfoParse", &p.conninfo_parse) &&
+          so.Resolve("PQconninfoFree", &p.conninfo_free) && so.Resolve("PQfreemem", &p.freemem);
       if (!ok) why = "a PostgreSQL store needs libpq: " + so.why();
     }
   } loaded;

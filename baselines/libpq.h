@@ -26,6 +26,9 @@ struct Libpq {
   decltype(&PQgetlength) getlength;
   decltype(&PQgetisnull) getisnull;
   decltype(&PQsetNoticeProcessor) set_notice_processor;
+  decltype(&PQconninfoParse) conninfo_parse;
+  decltype(&PQconninfoFree) conninfo_free;
+  decltype(&PQfreemem) freemem;
 };
 
 // The library, loaded once; nullptr with the reason in *why when it is

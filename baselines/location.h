@@ -1,16 +1,31 @@
 // Where a store lives: a SQLite file path, or a PostgreSQL URI
 // (postgresql://user@host/db, postgres://...). A password in a URI is
-// never shown, logged or stored.
+// never shown, logged, stored or put on a child's command line.
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace perfkit::store {
 
 bool IsPostgresUri(const std::string& location);
 
-// The text with any PostgreSQL URI in it stripped of its password (both
-// user:password@ and ?password=); anything else unchanged.
+// A PostgreSQL URI read as libpq reads it (PQconninfoParse): a form to show
+// without any password, however it was written (user:password@, ?password=,
+// a percent-encoded or mistyped key, spaces), and the passwords themselves.
+struct ParsedUri {
+  std::string shown;
+  std::vector<std::string> passwords;
+};
+ParsedUri ParsePostgresUri(const std::string& uri);
+
+// The location as it may be shown: a URI without its passwords (which are
+// remembered, so RedactPassword masks them wherever else they appear); any
+// other location unchanged.
+std::string ShownLocation(const std::string& location);
+
+// Free text (an error, a command line): every URI in it shown without its
+// passwords, and every password ShownLocation has seen masked.
 std::string RedactPassword(const std::string& text);
 
 }  // namespace perfkit::store

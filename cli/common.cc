@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "app/database.h"
+
 namespace perfkit::cli {
 
 bool UseColor(std::FILE* stream) {
@@ -14,7 +16,7 @@ bool UseColor(std::FILE* stream) {
 }
 
 int Fail(int code, const std::string& message) {
-  std::fprintf(stderr, "perfkit: %s\n", message.c_str());
+  std::fprintf(stderr, "perfkit: %s\n", app::Redacted(message).c_str());
   return code;
 }
 

@@ -5,6 +5,7 @@
 #include <exception>
 #include <memory>
 
+#include "app/database.h"
 #include "app/exit_status.h"
 #include "app/run_record.h"
 #include "build_info.h"
@@ -129,7 +130,7 @@ int PerfkitMain(const std::vector<std::string>& args) {
   } catch (const CLI::CallForVersion& e) {
     return root.exit(e);
   } catch (const CLI::ParseError& e) {
-    std::fprintf(stderr, "perfkit: %s (see 'perfkit --help')\n", e.what());
+    std::fprintf(stderr, "perfkit: %s (see 'perfkit --help')\n", app::Redacted(e.what()).c_str());
     return app::kExitUsage;
   }
   try {
@@ -137,7 +138,7 @@ int PerfkitMain(const std::vector<std::string>& args) {
       if (sub->parsed()) return run();
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "perfkit: %s\n", e.what());
+    std::fprintf(stderr, "perfkit: %s\n", app::Redacted(e.what()).c_str());
     return app::kExitFailure;
   }
   return app::kExitUsage;

@@ -16,6 +16,7 @@ void NoteFallback(const RawProfile& profile, const SamplerOptions& options) {
   if (!profile.fallback_reason.empty() && options.note_fallback) {
     std::fprintf(stderr, "perfkit: %s\n", profile.fallback_reason.c_str());
   }
+  if (!profile.rate_note.empty()) std::fprintf(stderr, "perfkit: %s\n", profile.rate_note.c_str());
 }
 
 }  // namespace
@@ -48,10 +49,12 @@ Result<RawProfile> ProfilePid(int pid, double seconds, const SamplerOptions& opt
 }
 
 Result<CommandResult> ProfileCommand(const std::vector<std::string>& argv,
-                                     const SamplerOptions& options, Launcher& launcher) {
+                                     const SamplerOptions& options, Launcher& launcher,
+                                     const std::map<std::string, std::optional<std::string>>& env) {
   if (argv.empty()) return Status::InvalidArgument("no command to profile");
   SpawnOptions spawn;
   spawn.argv = argv;
+  spawn.env = env;
   spawn.hold = true;  // the events must exist before the exec they enable on
   auto child = launcher.Spawn(spawn);
   if (!child.ok()) return child.status();

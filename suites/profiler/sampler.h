@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,9 +40,11 @@ struct CommandResult {
 // samples until it exits. If the events cannot be opened the command never
 // runs (it exits at once; nothing hangs). Notes on stderr: a fallback from
 // an event that cannot be opened here to task-clock.
-Result<CommandResult> ProfileCommand(const std::vector<std::string>& argv,
-                                     const SamplerOptions& options,
-                                     Launcher& launcher = SystemLauncher());
+// `env` is set on top of ours in the command's environment.
+Result<CommandResult> ProfileCommand(
+    const std::vector<std::string>& argv, const SamplerOptions& options,
+    Launcher& launcher = SystemLauncher(),
+    const std::map<std::string, std::optional<std::string>>& env = {});
 
 // Samples a running process (and threads it starts from now on) for
 // `seconds`, or until it exits. Fails on a PID that does not exist.

@@ -110,6 +110,30 @@ TEST(BenchRequest, QuickDefaultsTagsCountersAndTheResolvedDatabase) {
   EXPECT_FALSE(MakeBenchRequest(flags).ok());
 }
 
+// Every local user can read a process's command line: a child perfkit gets
+// a PostgreSQL location, password and all, in its environment instead.
+TEST(BenchRequest, AChildNeverSeesAPasswordOnItsCommandLine) {
+  for (const std::string uri :
+       {"postgresql://ci:s3cret@db/perf", "postgresql://ci@/perf?host=/tmp&password=s3cret",
+        "postgres://ci:s3cret PW@/perf", "postgresql:///perf?pass%77ord=s3cret"}) {
+    BenchFlags flags;
+    flags.suites = {"crc32"};
+    flags.db = uri;
+    auto r = MakeBenchRequest(flags);
+    ASSERT_TRUE(r.ok()) << r.error();
+    for (const std::string& a : r->ToArgv()) {
+      EXPECT_EQ(a.find("s3cret"), std::string::npos) << a;
+      EXPECT_EQ(a.find("postgres"), std::string::npos) << a;
+    }
+    const auto env = r->ChildEnv();
+    ASSERT_EQ(env.count("PERFKIT_DB"), 1u) << uri;
+    EXPECT_EQ(env.at("PERFKIT_DB"), uri);
+  }
+  BenchFlags flags;
+  flags.db = "x.db";
+  EXPECT_TRUE(MakeBenchRequest(flags)->ChildEnv().empty());
+}
+
 // What a child perfkit is given is what it stores.
 TEST(BenchRequest, ToArgvIsWhatBenchAccepts) {
   TempDir dir;
@@ -204,13 +228,19 @@ TEST(ReportFiles, StagingOfAKilledReportIsRemovedByTheNext) {
   TempDir dir;
   const std::string stale = dir.File(".r.staging-999999999-deadbeef");
   std::filesystem::create_directories(stale);
+  testing::WriteFileOrDie(stale + "/.perfkit-report", "perfkit report directory; files:\n");
   testing::WriteFileOrDie(stale + "/report.md", "half");
+  // A directory of that form without perfkit's mark is not perfkit's.
+  const std::string foreign = dir.File(".r.staging-999999998-cafebabe");
+  std::filesystem::create_directories(foreign);
+  testing::WriteFileOrDie(foreign + "/mine.csv", "keep");
   report::ReportInput in;
   in.runs = {{"run", RunOn("Linux 6.1", 1)}};
   FailingLauncher launcher;
   std::string note;
   ASSERT_TRUE(WriteReportFiles(in, dir.File("r"), launcher, &note).ok());
   EXPECT_FALSE(std::filesystem::exists(stale));
+  EXPECT_EQ(testing::ReadFileOrDie(foreign + "/mine.csv"), "keep");
 }
 
 TEST(ReportFiles, RefusesADirectoryWithFilesItDidNotWrite) {
@@ -225,6 +255,40 @@ TEST(ReportFiles, RefusesADirectoryWithFilesItDidNotWrite) {
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find("holds notes.txt"), std::string::npos) << s.message();
   EXPECT_EQ(testing::ReadFileOrDie(dir.File("r/notes.txt")), "mine");
+}
+
+// Files with a report's extensions are not a report: only a directory
+// perfkit marked as its own, holding nothing it did not write, is replaced.
+TEST(ReportFiles, NeverReplacesAUsersFilesThatLookLikeAReport) {
+  TempDir dir;
+  report::ReportInput in;
+  in.runs = {{"run", RunOn("Linux 6.1", 1)}};
+  FailingLauncher launcher;
+  std::string note;
+  std::filesystem::create_directories(dir.File("userdata"));
+  testing::WriteFileOrDie(dir.File("userdata/experiment-results.csv"), "irreplaceable,1\n");
+  testing::WriteFileOrDie(dir.File("userdata/logo.svg"), "<svg/>");
+  testing::WriteFileOrDie(dir.File("userdata/report.md"), "my notes");
+  Status s = WriteReportFiles(in, dir.File("userdata"), launcher, &note);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("not a report perfkit wrote"), std::string::npos) << s.message();
+  EXPECT_EQ(testing::ReadFileOrDie(dir.File("userdata/experiment-results.csv")),
+            "irreplaceable,1\n");
+  EXPECT_EQ(testing::ReadFileOrDie(dir.File("userdata/logo.svg")), "<svg/>");
+  EXPECT_EQ(testing::ReadFileOrDie(dir.File("userdata/report.md")), "my notes");
+
+  // A report perfkit wrote is replaced; once a user adds a file to it, not.
+  ASSERT_TRUE(WriteReportFiles(in, dir.File("r"), launcher, &note).ok());
+  ASSERT_TRUE(std::filesystem::exists(dir.File("r/.perfkit-report")));
+  ASSERT_TRUE(WriteReportFiles(in, dir.File("r"), launcher, &note).ok());
+  testing::WriteFileOrDie(dir.File("r/extra.csv"), "mine");
+  s = WriteReportFiles(in, dir.File("r"), launcher, &note);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("holds extra.csv"), std::string::npos) << s.message();
+  EXPECT_EQ(testing::ReadFileOrDie(dir.File("r/extra.csv")), "mine");
+  // An empty directory is the user's invitation.
+  std::filesystem::create_directories(dir.File("empty"));
+  EXPECT_TRUE(WriteReportFiles(in, dir.File("empty"), launcher, &note).ok());
 }
 
 }  // namespace

@@ -42,6 +42,39 @@ TEST(Location, PasswordsAreRemovedWhereverAUriAppears) {
   }
 }
 
+// Every form libpq accepts a password in, as libpq reads it: none of it is
+// ever shown, and what is shown still says where the store is.
+TEST(Location, NoFormOfAPasswordIsEverShown) {
+  struct Case {
+    const char* in;
+    const char* shown;
+    const char* secret;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"postgresql://u:S3cret PW@/db?host=/run/pg", "postgresql://u@/db?host=/run/pg",
+            "S3cret"},
+           {"postgresql:///db?pass%77ord=t0psecret&host=/run/pg", "postgresql:///db?host=/run/pg",
+            "t0psecret"},
+           {"postgresql:///db?%70assword=t0psecret", "postgresql:///db", "t0psecret"},
+           {"postgresql://u@/db?PassWord=t0psecret&host=/run/pg", "postgresql://u@/db?host=/run/pg",
+            "t0psecret"},
+           {"postgresql://u:p%40ss%20w@h:5433/db", "postgresql://u@h:5433/db", "ss"},
+           {"postgres://ci:p@ss:w@rd@db/perf", "postgres://ci@db/perf", "rd"},
+           {"postgresql://u:a?b=c@h/db", "postgresql://u@h/db", "a?b"},
+       }) {
+    const std::string shown = ShownLocation(c.in);
+    EXPECT_EQ(shown, c.shown) << c.in;
+    EXPECT_EQ(shown.find(c.secret), std::string::npos) << c.in << " -> " << shown;
+    const std::string line = RedactPassword(std::string("stored run 1 in ") + c.in);
+    EXPECT_EQ(line.find(c.secret), std::string::npos) << c.in << " -> " << line;
+  }
+  // Once a location has been read, its password is masked wherever it turns
+  // up, in any text.
+  (void)ShownLocation("postgresql://u:Wh0le secret@/db");
+  EXPECT_EQ(RedactPassword("auth failed for 'Wh0le secret'"), "auth failed for '***'");
+  EXPECT_EQ(ShownLocation("perfkit.db"), "perfkit.db");
+}
+
 TEST(PostgresDialect, PlaceholdersBecomeNumberedOutsideQuotes) {
   int n = 0;
   EXPECT_EQ(internal::ToDollarPlaceholders("INSERT INTO t VALUES(?, ?, '?')", &n),
