@@ -281,6 +281,28 @@ TEST(EndToEnd, ProfileReportsLostSamples) {
   EXPECT_NE(r.err.find("raise --buffer-pages"), std::string::npos) << r.err;
 }
 
+// A clock's period is a rate: -c 1000 on task-clock would be a million
+// samples a second, and the command would do little but be sampled. It is
+// held to the same ceiling as -F, and perfkit says so.
+TEST(EndToEnd, ProfileCapsTheRateOfASmallPeriod) {
+  const std::string workload =
+      std::filesystem::path(PerfkitBinary()).parent_path() / "profile_workload";
+  for (const std::vector<std::string>& rate :
+       {std::vector<std::string>{"-c", "1000"}, std::vector<std::string>{"-F", "100000"}}) {
+    std::vector<std::string> argv = {PerfkitBinary(), "profile", "-e", "task-clock"};
+    argv.insert(argv.end(), rate.begin(), rate.end());
+    argv.insert(argv.end(), {"--", workload, "50"});
+    auto r = RunCommand(argv);
+    if (r.exit_code != 0 && r.err.find("perf_event_open") != std::string::npos) {
+      GTEST_SKIP() << "this machine does not allow perf_event_open: " << r.err;
+    }
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(std::regex_search(r.err, std::regex("allowed here; sampling (every [0-9]+ ns|at "
+                                                    "[0-9]+)")))
+        << r.err;
+  }
+}
+
 // perf_event_paranoid 2 lets an unprivileged user sample user space.
 TEST(EndToEnd, ProfileWorksAsAnUnprivilegedUser) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to switch to an unprivileged user";
