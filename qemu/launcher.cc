@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -35,14 +36,17 @@ double Number(const std::map<std::string, std::string>& f, const std::string& ke
   return it == f.end() ? 0 : std::strtod(it->second.c_str(), nullptr);
 }
 
+// The last `lines` lines of a console log (of any length, empty included:
+// a guest that hangs in its firmware prints nothing).
 std::string Tail(std::string_view log, int lines) {
-  size_t at = log.size();
-  for (int n = 0; n <= lines && at > 0; ++n) {
-    const size_t nl = log.rfind('\n', at - 1);
-    if (nl == std::string_view::npos) return std::string(log);
-    at = nl;
+  while (!log.empty() && log.back() == '\n') log.remove_suffix(1);
+  size_t start = log.size();
+  for (int n = 0; n < lines && start > 0; ++n) {
+    const size_t nl = log.rfind('\n', start - 1);
+    start = nl == std::string_view::npos ? 0 : nl;
   }
-  return std::string(log.substr(at + 1));
+  if (start > 0 || (!log.empty() && log[0] == '\n')) ++start;
+  return std::string(log.substr(std::min(start, log.size())));
 }
 
 }  // namespace
@@ -187,20 +191,40 @@ Result<GuestRun> RunGuest(Launcher& launcher, const GuestConfig& config, double 
   return run;
 }
 
-AccelChoice ChooseAccel(Launcher& launcher, const GuestConfig& base, double timeout_s) {
+AccelChoice ChooseAccel(Launcher& launcher, const GuestConfig& base, double timeout_s,
+                        const std::string& kvm_device) {
   if (const char* forced = std::getenv("PERFKIT_QEMU_ACCEL"); forced != nullptr) {
     if (std::string(forced) == "kvm") return {Accel::kKvm, "PERFKIT_QEMU_ACCEL=kvm"};
     if (std::string(forced) == "tcg") return {Accel::kTcg, "PERFKIT_QEMU_ACCEL=tcg"};
   }
-  const int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-  if (fd < 0) return {Accel::kTcg, "no usable /dev/kvm"};
+  const int fd = open(kvm_device.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return {Accel::kTcg, "no usable " + kvm_device};
   close(fd);
   GuestConfig smoke = base;
   smoke.accel = Accel::kKvm;
   smoke.smoke = true;
-  auto run = RunGuest(launcher, smoke, timeout_s);
-  if (run.ok()) return {Accel::kKvm, "KVM booted the guest"};
-  std::string why = run.status().message();
+  SpawnOptions spawn;
+  spawn.argv = BuildArgv(smoke);
+  spawn.out = Redirect::kCapture;
+  spawn.err = Redirect::kCapture;
+  auto exit = RunProcess(launcher, spawn, timeout_s);
+  if (!exit.ok()) return {Accel::kTcg, "KVM smoke boot: " + exit.status().message()};
+  const std::string seconds = std::to_string(static_cast<int>(timeout_s)) + " s";
+  // Some hypervisors (kvm_pvm) give a /dev/kvm whose stock guests hang in
+  // their firmware: the console stays empty, or shows only SeaBIOS.
+  if (exit->timed_out && exit->out.find_first_not_of(" \r\n") == std::string::npos) {
+    return {Accel::kTcg, "the KVM guest printed nothing in " + seconds};
+  }
+  if (exit->timed_out && exit->out.find("PERFKIT-UP") == std::string::npos) {
+    return {Accel::kTcg, "the KVM guest did not reach its init in " + seconds};
+  }
+  if (!exit->Success()) {
+    std::string err = Tail(exit->err, 1);
+    return {Accel::kTcg, "QEMU under KVM " + exit->Describe() + (err.empty() ? "" : ": " + err)};
+  }
+  auto report = ParseSerialLog(exit->out, /*smoke=*/true);
+  if (report.ok()) return {Accel::kKvm, "KVM booted the guest"};
+  std::string why = report.status().message();
   if (const size_t nl = why.find('\n'); nl != std::string::npos) why.resize(nl);
   return {Accel::kTcg, "/dev/kvm exists but KVM did not boot the guest: " + why};
 }

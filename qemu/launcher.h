@@ -108,7 +108,8 @@ struct AccelChoice {
   Accel accel = Accel::kTcg;
   std::string reason;
 };
-AccelChoice ChooseAccel(Launcher& launcher, const GuestConfig& base, double timeout_s = 8);
+AccelChoice ChooseAccel(Launcher& launcher, const GuestConfig& base, double timeout_s = 8,
+                        const std::string& kvm_device = "/dev/kvm");
 
 // "7.2.22", from `qemu --version`; empty when it cannot run.
 std::string QemuVersion(Launcher& launcher, const std::string& qemu);

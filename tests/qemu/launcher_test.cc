@@ -1,11 +1,15 @@
 // QEMU's argv built from a config, and serial console logs parsed: canned
-// logs of a good run, a guest error, a kernel that died, and a smoke boot.
+// logs of a good run, a guest error, a kernel that died, a smoke boot, and
+// a KVM whose guests hang.
 #include "qemu/launcher.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <optional>
 
 namespace perfkit::qemu {
 namespace {
@@ -127,6 +131,78 @@ TEST(ChooseAccel, TheEnvironmentDecidesWithoutAProbe) {
   setenv("PERFKIT_QEMU_ACCEL", "kvm", 1);
   EXPECT_EQ(ChooseAccel(SystemLauncher(), Base()).accel, Accel::kKvm);
   unsetenv("PERFKIT_QEMU_ACCEL");
+}
+
+// A QEMU that ends as `exit` says, without running anything.
+class CannedLauncher : public Launcher {
+ public:
+  explicit CannedLauncher(ExitInfo exit) : exit_(std::move(exit)) {}
+  Result<std::unique_ptr<Process>> Spawn(const SpawnOptions&) override {
+    class Done : public Process {
+     public:
+      explicit Done(ExitInfo e) : e_(std::move(e)) {}
+      pid_t pid() const override { return 1; }
+      Status Release() override { return OkStatus(); }
+      Result<std::optional<ExitInfo>> Poll() override { return std::optional<ExitInfo>(e_); }
+      Result<ExitInfo> Wait(double) override { return e_; }
+      void Signal(int) override {}
+
+     private:
+      ExitInfo e_;
+    };
+    return std::unique_ptr<Process>(new Done(exit_));
+  }
+
+ private:
+  ExitInfo exit_;
+};
+
+TEST(ParseSerialLog, AnEmptyConsoleIsAReasonNotACrash) {
+  auto r = ParseSerialLog("");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("never reached its init"), std::string::npos);
+  EXPECT_FALSE(ParseSerialLog("\n", /*smoke=*/true).ok());
+  EXPECT_FALSE(ParseSerialLog("\n\n\n").ok());
+}
+
+// A /dev/kvm whose guests hang (kvm_pvm): the smoke boot times out with
+// nothing, or only the firmware, on the console. TCG, and why.
+TEST(ChooseAccel, AKvmGuestThatHangsFallsBackToTcgWithTheReason) {
+  unsetenv("PERFKIT_QEMU_ACCEL");
+  const std::string device = ::testing::TempDir() + "/fake-kvm";
+  FILE* f = fopen(device.c_str(), "w");
+  ASSERT_NE(f, nullptr);
+  fclose(f);
+  struct Case {
+    std::string out;
+    bool timed_out;
+    int exit_code;
+    std::string reason;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"", true, 137, "the KVM guest printed nothing in 8 s"},
+           {"\r\n", true, 137, "the KVM guest printed nothing in 8 s"},
+           {"SeaBIOS (version 1.16.2)\nBooting from ROM..\n", true, 137,
+            "the KVM guest did not reach its init in 8 s"},
+           {"", false, 1, "QEMU under KVM exited with status 1"},
+           {"[ 0.1] Kernel panic\n", false, 0, "KVM did not boot the guest: the guest never"},
+       }) {
+    ExitInfo exit;
+    exit.out = c.out;
+    exit.timed_out = c.timed_out;
+    exit.exit_code = c.exit_code;
+    CannedLauncher launcher(exit);
+    const AccelChoice choice = ChooseAccel(launcher, Base(), 8, device);
+    EXPECT_EQ(choice.accel, Accel::kTcg) << c.out;
+    EXPECT_NE(choice.reason.find(c.reason), std::string::npos) << choice.reason;
+  }
+  ExitInfo up;
+  up.out = "PERFKIT-UP kernel=x\n";
+  CannedLauncher booted(up);
+  EXPECT_EQ(ChooseAccel(booted, Base(), 8, device).accel, Accel::kKvm);
+  EXPECT_EQ(ChooseAccel(booted, Base(), 8, "/nonexistent/kvm").reason,
+            "no usable /nonexistent/kvm");
+  std::remove(device.c_str());
 }
 
 TEST(FindGuestImage, SaysWhereTheKernelComesFrom) {
