@@ -161,6 +161,14 @@ Result<CalibrateOutcome> CalibratePower(const PowerCalibrateRequest& r) {
   for (const auto& o : c->ladder) j["ladder"].push_back(ObservationJson(o, m));
   for (const auto& o : c->held_out) j["held_out"].push_back(ObservationJson(o, m));
   out.json = j.dump(2);
+  // A model this far off on loads it never saw would price every later
+  // estimate wrongly: it is shown, never kept.
+  if (!c->validated) {
+    return Status::Error(fmt::format(
+        "the fitted model missed the held-out loads by {:.1f}% on average (at most {:.0f}% is "
+        "accepted): not stored; calibrate on a quiet machine, or import a profile",
+        c->validation.mape_pct, power::kValidatedMapePct));
+  }
   store::PowerProfile p{HostFingerprint(),  NowIso8601(),       out.source,   m.p_idle_w,
                         m.c_cpu_w_per_util, m.c_mem_w_per_gbps, c->validated, out.json};
   if (Status s = (*store)->SavePowerProfile(p); !s.ok()) return s;

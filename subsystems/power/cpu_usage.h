@@ -11,7 +11,8 @@
 
 namespace perfkit::power {
 
-// The aggregate "cpu" line of /proc/stat, in clock ticks.
+// The aggregate "cpu" line of /proc/stat (of $PERFKIT_SYSFS_ROOT/proc/stat
+// where the fake tree has one), in clock ticks.
 struct CpuTicks {
   uint64_t busy = 0;
   uint64_t total = 0;

@@ -1,18 +1,23 @@
 // `perfkit power` as a user runs it. This machine has no energy counter, so
-// calibration runs against a fake powercap tree (or a fake meter's log)
-// that this test drives from the machine's real utilisation through a known
-// model, P = 40 W + 60 W x u; the quick calibration must find it again.
+// calibration runs against a fake powercap tree (or a fake meter's log) and
+// a fake /proc/stat, which this test drives from the CPU time of the
+// perfkit it runs through a known model, P = 40 W + 60 W x u; the quick
+// calibration must find it again, however busy the real machine is.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
+#include "subsystems/base/subprocess.h"
 #include "subsystems/power/cpu_usage.h"
 #include "tests/test_util.h"
 
@@ -21,16 +26,30 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Writes the energy a known model of the real utilisation would use, every
-// 20 ms: into powercap's energy_uj (starting near its wrap), or as a
-// meter's CSV log. The powercap writer is late on purpose every 50th time
-// (400 ms), as a writer starved by the calibration's loads and other tests
-// is: read at an arbitrary moment, such a counter is stale.
+// A fake machine whose only work is the perfkit it watches: every 20 ms it
+// adds that process's CPU time to a fake /proc/stat and the energy a known
+// model of that utilisation would use, into powercap's energy_uj (starting
+// near its wrap) or a meter's CSV log. Other work on the real CPUs (other
+// tests, a busy CI machine) only slows the calibration's loads; the fake
+// machine never sees it, so the model is there to be found on any machine.
+// The powercap writer is late on purpose every 50th time (400 ms), as a
+// writer starved by the calibration's loads is: read at an arbitrary
+// moment, such a counter is stale.
 class FakeMeter {
  public:
   enum class Kind { kPowercap, kCsv };
-  FakeMeter(Kind kind, std::string where, double idle_w, double cpu_w)
-      : kind_(kind), where_(std::move(where)), idle_w_(idle_w), cpu_w_(cpu_w) {
+  // P = idle_w + cpu_w x u, or with `step`, idle_w below u = 0.55 and
+  // idle_w + cpu_w above it: a machine no linear model describes.
+  FakeMeter(Kind kind, const std::string& root, std::string where, double idle_w, double cpu_w,
+            bool step = false)
+      : kind_(kind),
+        stat_(root + "/proc/stat"),
+        where_(std::move(where)),
+        idle_w_(idle_w),
+        cpu_w_(cpu_w),
+        step_(step) {
+    fs::create_directories(root + "/proc");
+    WriteStat();
     if (kind_ == Kind::kPowercap) {
       fs::create_directories(where_);
       std::ofstream(where_ + "/name") << "package-0\n";
@@ -43,31 +62,66 @@ class FakeMeter {
     stop_ = true;
     thread_.join();
   }
+  void Watch(pid_t pid) { pid_ = pid; }
 
  private:
   static constexpr uint64_t kRange = 262143328850;
 
-  void Publish(uint64_t uj) const {
-    const std::string tmp = where_ + "/energy_uj.tmp";
-    std::ofstream(tmp) << uj << "\n";
-    fs::rename(tmp, where_ + "/energy_uj");  // readers never see half a number
+  static void Replace(const std::string& path, const std::string& text) {
+    const std::string tmp = path + ".tmp";
+    std::ofstream(tmp) << text;
+    fs::rename(tmp, path);  // readers never see half a file
+  }
+  void Publish(uint64_t uj) const { Replace(where_ + "/energy_uj", std::to_string(uj) + "\n"); }
+  void WriteStat() const {
+    Replace(stat_, "cpu  " + std::to_string(busy_) + " 0 0 " + std::to_string(total_ - busy_) +
+                       " 0 0 0 0 0 0\n");
+  }
+
+  // utime + stime + cutime + cstime of the watched process, in ticks.
+  uint64_t WatchedTicks() const {
+    if (pid_ == 0) return 0;
+    std::ifstream in("/proc/" + std::to_string(pid_.load()) + "/stat");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const size_t paren = text.rfind(')');
+    if (paren == std::string::npos) return 0;
+    std::istringstream fields(text.substr(paren + 2));
+    std::string field;
+    uint64_t ticks = 0;
+    for (int i = 3; i <= 17 && fields >> field; ++i) {
+      if (i >= 14) ticks += std::stoull(field);
+    }
+    return ticks;
   }
 
   void Drive() {
-    auto ticks = power::ReadCpuTicks();
+    const double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
+    const double cpus = static_cast<double>(power::OnlineCpus());
     double uj = static_cast<double>(kRange - 3'000'000);
     auto last = std::chrono::steady_clock::now();
+    uint64_t last_ticks = 0;
+    pid_t last_pid = 0;
+    double total = 0;
     std::ofstream csv;
     if (kind_ == Kind::kCsv) csv.open(where_);
     for (int i = 1; !stop_; ++i) {
       const bool late = kind_ == Kind::kPowercap && i % 50 == 0;
       std::this_thread::sleep_for(std::chrono::milliseconds(late ? 400 : 20));
-      auto now_ticks = power::ReadCpuTicks();
       const auto now = std::chrono::steady_clock::now();
-      const double watts = idle_w_ + cpu_w_ * power::Utilisation(*ticks, *now_ticks);
-      ticks = now_ticks;
+      const double dt = std::chrono::duration<double>(now - last).count();
+      const uint64_t ticks = WatchedTicks();
+      // A process that ended reads as none: it used nothing since.
+      const uint64_t used = pid_ == last_pid && ticks >= last_ticks ? ticks - last_ticks : 0;
+      last_pid = pid_;
+      last_ticks = ticks;
+      total += dt * cpus * hz;
+      busy_ = std::min<uint64_t>(busy_ + used, static_cast<uint64_t>(total));
+      total_ = static_cast<uint64_t>(total);
+      const double u = std::min(1.0, static_cast<double>(used) / (dt * cpus * hz));
+      const double watts = step_ ? idle_w_ + (u > 0.55 ? cpu_w_ : 0) : idle_w_ + cpu_w_ * u;
+      WriteStat();  // before the energy: a reader that saw the energy sees its utilisation
       if (kind_ == Kind::kPowercap) {
-        uj += watts * std::chrono::duration<double>(now - last).count() * 1e6;
+        uj += watts * dt * 1e6;
         Publish(static_cast<uint64_t>(uj) % (kRange + 1));
       } else {
         const double unix_now =
@@ -80,16 +134,39 @@ class FakeMeter {
   }
 
   Kind kind_;
+  std::string stat_;
   std::string where_;
   double idle_w_, cpu_w_;
+  bool step_;
+  uint64_t busy_ = 0, total_ = 0;
+  std::atomic<pid_t> pid_{0};
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
 
-CommandResult Perfkit(const std::string& root, std::vector<std::string> args) {
+std::vector<std::string> PerfkitArgv(const std::string& root, std::vector<std::string> args) {
   std::vector<std::string> argv = {"env", "PERFKIT_SYSFS_ROOT=" + root, PerfkitBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
-  return RunCommand(argv);
+  return argv;
+}
+
+CommandResult Perfkit(const std::string& root, std::vector<std::string> args) {
+  return RunCommand(PerfkitArgv(root, std::move(args)));
+}
+
+// Perfkit, with `meter` watching it (env execs perfkit in the same process).
+CommandResult Perfkit(const std::string& root, std::vector<std::string> args, FakeMeter& meter) {
+  SpawnOptions spawn;
+  spawn.argv = PerfkitArgv(root, std::move(args));
+  spawn.out = Redirect::kCapture;
+  spawn.err = Redirect::kCapture;
+  auto child = SystemLauncher().Spawn(spawn);
+  if (!child.ok()) return {-1, "", child.status().message()};
+  meter.Watch((*child)->pid());
+  auto exit = (*child)->Wait(600);
+  meter.Watch(0);
+  if (!exit.ok()) return {-1, "", exit.status().message()};
+  return {exit->exit_code, exit->out, exit->err};
 }
 
 void ExpectWithinPct(double got, double want, double pct, const char* what) {
@@ -112,10 +189,10 @@ TEST(Power, StatusWithoutASourceSaysWhyAndCreatesNothing) {
 
 TEST(Power, CalibrationFindsTheModelBehindAFakePowercapTree) {
   TempDir dir;
-  FakeMeter meter(FakeMeter::Kind::kPowercap, dir.path() + "/sys/class/powercap/intel-rapl:0", 40,
-                  60);
-  auto r =
-      Perfkit(dir.path(), {"power", "calibrate", "--quick", "--json", "--db", dir.File("p.db")});
+  FakeMeter meter(FakeMeter::Kind::kPowercap, dir.path(),
+                  dir.path() + "/sys/class/powercap/intel-rapl:0", 40, 60);
+  auto r = Perfkit(dir.path(),
+                   {"power", "calibrate", "--quick", "--json", "--db", dir.File("p.db")}, meter);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["source"], "powercap (package-0)");
@@ -142,14 +219,31 @@ TEST(Power, CalibrationFindsTheModelBehindAFakePowercapTree) {
 TEST(Power, CalibrationAgainstAMetersLog) {
   TempDir dir;
   const std::string log = dir.File("meter.csv");
-  FakeMeter meter(FakeMeter::Kind::kCsv, log, 30, 50);
-  auto r = Perfkit(dir.path(), {"power", "calibrate", "--quick", "--json", "--reference", log,
-                                "--db", dir.File("p.db")});
+  FakeMeter meter(FakeMeter::Kind::kCsv, dir.path(), log, 30, 50);
+  auto r = Perfkit(
+      dir.path(),
+      {"power", "calibrate", "--quick", "--json", "--reference", log, "--db", dir.File("p.db")},
+      meter);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["source"], "reference meter " + log);
   ExpectWithinPct(j["p_idle_w"].get<double>(), 30, 10, "p_idle_w");
   ExpectWithinPct(j["c_cpu_w_per_util"].get<double>(), 50, 10, "c_cpu_w_per_util");
+}
+
+// A machine no linear model describes: the held-out loads show it, and the
+// model is refused rather than kept to price every later estimate wrongly.
+TEST(Power, ACalibrationThatMissesItsHeldOutLoadsIsNotStored) {
+  TempDir dir;
+  FakeMeter meter(FakeMeter::Kind::kPowercap, dir.path(),
+                  dir.path() + "/sys/class/powercap/intel-rapl:0", 40, 60, /*step=*/true);
+  auto r = Perfkit(dir.path(), {"power", "calibrate", "--quick", "--db", dir.File("p.db")}, meter);
+  EXPECT_EQ(r.exit_code, 3) << r.out;
+  EXPECT_NE(r.err.find("missed the held-out loads by"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("not stored"), std::string::npos) << r.err;
+  auto status = Perfkit(dir.path(), {"power", "status", "--db", dir.File("p.db")});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_NE(status.out.find("profile    none"), std::string::npos) << status.out;
 }
 
 TEST(Power, AnImportedProfileDrivesBudgetsEnergyAndHistory) {
