@@ -8,6 +8,7 @@
 #include <map>
 #include <random>
 #include <regex>
+#include <set>
 #include <sstream>
 
 #include "suites/harness/interrupt.h"
@@ -158,6 +159,20 @@ std::function<void(benchmark::State&)> WithCounters(const suites::BenchmarkSpec&
   };
 }
 
+// Whether a skipped engine ("crc32c/avx512: why") is one the filter
+// selects: its name, or its name with a size the suite measures, matches.
+// A note about engines the user filtered out is noise.
+bool SkipMatches(const suites::SuiteSpec& spec, const std::string& skip, const std::regex& filter) {
+  const std::string family = spec.name + "/" + skip.substr(0, skip.find(':'));
+  if (std::regex_search(family, filter)) return true;
+  std::set<std::string> sizes;
+  for (const auto& b : spec.benchmarks) sizes.insert(b.name.substr(b.name.rfind('/') + 1));
+  for (const std::string& size : sizes) {
+    if (std::regex_search(family + "/" + size, filter)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<Selection> Select(const RunOptions& options) {
@@ -186,7 +201,11 @@ Result<Selection> Select(const RunOptions& options) {
   for (const suites::SuiteEntry* entry : options.suites) {
     suites::SuiteSpec spec = entry->make();
     selection.suite_names.push_back(entry->name);
-    for (auto& s : spec.skipped) selection.skipped.push_back(spec.name + "/" + s);
+    for (auto& s : spec.skipped) {
+      if (options.filter.empty() || SkipMatches(spec, s, filter)) {
+        selection.skipped.push_back(spec.name + "/" + s);
+      }
+    }
     for (auto& c : spec.claims) selection.claims.push_back(std::move(c));
     for (auto& b : spec.benchmarks) {
       if (!std::regex_search(b.name, filter)) continue;
