@@ -86,4 +86,21 @@ void WriteFileOrDie(const std::string& path, const std::string& content) {
   PERFKIT_CHECK(static_cast<bool>(out));
 }
 
+std::unique_ptr<Process> ServeBlk(const std::string& socket, const std::string& disk) {
+  int ready[2];
+  EXPECT_EQ(pipe2(ready, O_CLOEXEC), 0);
+  SpawnOptions spawn;
+  spawn.argv = {PerfkitBinary(),          "virtio", "serve-blk", "--socket", socket, "--ready-fd",
+                std::to_string(ready[1]), disk};
+  spawn.keep_fds = {ready[1]};
+  spawn.err = Redirect::kCapture;
+  auto p = SystemLauncher().Spawn(spawn);
+  close(ready[1]);
+  char line[8] = {};
+  const bool ok = p.ok() && read(ready[0], line, sizeof line) > 0;
+  close(ready[0]);
+  EXPECT_TRUE(ok) << "serve-blk did not start listening";
+  return ok ? std::move(*p) : nullptr;
+}
+
 }  // namespace perfkit::testing

@@ -2,8 +2,11 @@
 // as a user would, and running it in-process with captured output.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "subsystems/base/subprocess.h"
 
 namespace perfkit::testing {
 
@@ -34,6 +37,10 @@ CommandResult RunCommand(const std::vector<std::string>& argv, const std::string
 
 // PerfkitMain in this process with stdout/stderr captured.
 CommandResult RunInProcess(const std::vector<std::string>& args);
+
+// `perfkit virtio serve-blk` serving `disk` on `socket`, started and
+// listening (its stderr captured); nullptr, with a test failure, otherwise.
+std::unique_ptr<Process> ServeBlk(const std::string& socket, const std::string& disk);
 
 std::string ReadFileOrDie(const std::string& path);
 void WriteFileOrDie(const std::string& path, const std::string& content);

@@ -33,9 +33,21 @@ class GuestMemory {
   // addresses are `guest_phys`-based, and nothing is unmapped.
   void AddBorrowed(const MemoryRegion& region);
   // Maps `size` bytes at `mmap_offset` of `fd` (shared) and owns the
-  // mapping. Refuses overlapping or empty regions.
+  // mapping. Refuses overlapping or empty regions, and regions past the end
+  // of their file. A front end that could shrink the file later (it is not
+  // sealed against it, and cannot be) would turn the next access into
+  // SIGBUS: such a mapping is guarded, and a fault in it replaces it with
+  // zeros and marks the memory broken() instead.
   Status AddMapped(int fd, uint64_t guest_phys, uint64_t size, uint64_t user_addr,
                    uint64_t mmap_offset);
+  // Whether a guarded region lost its backing: nothing read from it since
+  // can be trusted, and nothing more may be served.
+  bool broken() const;
+  // Touches every page of `len` bytes at `data` (inside a region) so that a
+  // shrunk backing faults here, in the open, not inside a system call that
+  // would half-complete; then says whether the memory is still whole.
+  bool StillBacked(const uint8_t* data, size_t len) const;
+  bool guarded() const { return guarded_; }
 
   // Host pointer to `len` bytes at guest address `addr`, or nullptr when
   // they are not all inside one region.
@@ -49,10 +61,12 @@ class GuestMemory {
   struct Mapping {
     void* base;
     size_t bytes;
+    void* guard;  // its slot in the SIGBUS guard, or nullptr when sealed
   };
   void Unmap();
   std::vector<MemoryRegion> regions_;
   std::vector<Mapping> mappings_;
+  bool guarded_ = false;
 };
 
 }  // namespace perfkit::virtio

@@ -1,5 +1,6 @@
 #include "subsystems/virtio/vhost_user_blk.h"
 
+#include <fcntl.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -62,6 +63,16 @@ void CloseFd(int* fd) {
   *fd = -1;
 }
 
+// Every descriptor a front end hands over may be a blocking eventfd or a
+// pipe: a read or write on it must never hold the server (nor SIGTERM).
+void SetNonBlocking(int fd) {
+  const int flags = fcntl(fd, F_GETFL);
+  if (flags >= 0) fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+// A front end that sends part of a message and stalls is dropped after this.
+constexpr int kMessageTimeoutS = 5;
+
 // One front end's session: its memory, its rings, its descriptors.
 class Session {
  public:
@@ -90,6 +101,8 @@ class Session {
 
   // An error ends the connection.
   Status OnMessage(VhostUserMessage& m);
+  // A kick descriptor is ready (`events` from epoll): drain it, serve the ring.
+  void OnKickEvent(size_t index, uint32_t events);
   void OnKick(size_t index);
 
  private:
@@ -100,6 +113,15 @@ class Session {
   Status SetVringFd(VhostUserMessage& m);
   Status StartRing(size_t index);
   void StopRing(size_t index);
+  // Whether the chain's buffers (and the ring it came from) still have
+  // their memory: always, unless the front end could shrink it.
+  bool Backed(const Chain& chain) const {
+    if (!memory_.guarded()) return true;
+    for (const Segment& s : chain.segments) {
+      if (!memory_.StillBacked(s.data, s.len)) return false;
+    }
+    return !memory_.broken();
+  }
   void Note(std::string error) {
     if (report_->errors.size() < kMaxErrors) report_->errors.push_back(std::move(error));
   }
@@ -182,6 +204,7 @@ Status Session::SetVringFd(VhostUserMessage& m) {
                          std::to_string(options_.max_queues) + " offered");
   }
   const int fd = (u & kVringNoFd) ? -1 : m.TakeFd(0);
+  if (fd >= 0) SetNonBlocking(fd);
   Vring& v = vrings_[index];
   if (m.request == kSetVringCall) {
     CloseFd(&v.call);
@@ -298,14 +321,31 @@ Status Session::OnMessage(VhostUserMessage& m) {
   }
 }
 
+void Session::OnKickEvent(size_t index, uint32_t events) {
+  Vring& v = vrings_[index];
+  if (v.kick < 0) return;
+  bool hung_up = (events & (EPOLLHUP | EPOLLERR)) != 0;
+  // An eventfd reads as one counter; a pipe may hold several writes.
+  for (;;) {
+    uint64_t count;
+    const ssize_t n = read(v.kick, &count, sizeof count);
+    if (n > 0) continue;
+    if (n < 0 && errno == EINTR) continue;
+    hung_up |= n == 0;  // a pipe whose writer closed
+    break;
+  }
+  ++report_->kicks;
+  OnKick(index);
+  if (hung_up) {
+    // Polled further, it would wake the server millions of times a second.
+    epoll_ctl(epoll_, EPOLL_CTL_DEL, v.kick, nullptr);
+    CloseFd(&v.kick);
+    Note("ring " + std::to_string(index) + ": its kick descriptor hung up; no longer polled");
+  }
+}
+
 void Session::OnKick(size_t index) {
   Vring& v = vrings_[index];
-  if (v.kick >= 0) {
-    uint64_t count;
-    while (read(v.kick, &count, sizeof count) < 0 && errno == EINTR) {
-    }
-    ++report_->kicks;
-  }
   if (!v.queue || !v.enabled) return;
   DeviceQueue& q = *v.queue;
   Chain chain;
@@ -319,11 +359,24 @@ void Session::OnKick(size_t index) {
         Note("ring " + std::to_string(index) + ": " + chain.error);
       }
       if (!chain.head_valid) continue;  // no id to hand back
+      if (!Backed(chain)) {
+        // The disk is never touched by a request whose buffers are gone.
+        Note("ring " + std::to_string(index) +
+             " is broken: the front end shrank the guest's memory under it");
+        v.queue.reset();
+        return;
+      }
       q.Push(chain.head, blk_->Handle(chain));
       q.Publish();
     }
     if (!q.broken().empty()) {
       Note("ring " + std::to_string(index) + " is broken: " + q.broken());
+      return;
+    }
+    if (memory_.broken()) {  // the ring itself read as zeros
+      Note("ring " + std::to_string(index) +
+           " is broken: the front end shrank the guest's memory under it");
+      v.queue.reset();
       return;
     }
     if (any && q.ShouldNotify() && v.call >= 0) {
@@ -411,6 +464,9 @@ Result<VhostUserBlkReport> VhostUserBlkServer::Serve(int stop_fd) {
     if (!accept_now) continue;
     const int conn = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (conn < 0) continue;
+    const timeval timeout{kMessageTimeoutS, 0};
+    setsockopt(conn, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
     {
       Session session(options_, &blk_, conn, epoll, &report);
       e.data.u64 = kSocketTag;
@@ -428,14 +484,16 @@ Result<VhostUserBlkReport> VhostUserBlkServer::Serve(int stop_fd) {
             options_.keep_listening = false;
           } else if (tag == kSocketTag) {
             VhostUserMessage m;
-            Status s = ReceiveMessage(conn, &m);
+            Status s = ReceiveMessage(conn, &m, stop_fd);
             if (s.ok()) s = session.OnMessage(m);
-            if (!s.ok()) {
-              if (s.message() != "disconnected") report.errors.push_back(s.message());
-              open = false;
+            if (!s.ok() && s.message() == "stopped") {
+              options_.keep_listening = false;
+            } else if (!s.ok() && s.message() != "disconnected") {
+              report.errors.push_back(s.message());
             }
+            open = s.ok();
           } else {
-            session.OnKick(tag);
+            session.OnKickEvent(tag, events[i].events);
           }
         }
       }

@@ -1,13 +1,12 @@
 #include "subsystems/virtio/vhost_user_message.h"
 
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <string>
-
-#include "subsystems/base/fd_io.h"
 
 namespace perfkit::virtio {
 
@@ -24,7 +23,37 @@ int VhostUserMessage::TakeFd(size_t i) {
   return fd;
 }
 
-Status ReceiveMessage(int socket, VhostUserMessage* message) {
+namespace {
+
+// Whether SIGTERM (or SIGINT) asked the server to stop: its handler makes
+// `stop_fd` readable, and a read it interrupted returns EINTR.
+bool Stopped(int stop_fd) {
+  if (stop_fd < 0) return false;
+  pollfd p{stop_fd, POLLIN, 0};
+  return poll(&p, 1, 0) == 1;
+}
+
+// The rest of a message; a front end that sends part of one and stalls
+// runs into the socket's receive timeout instead of holding the server.
+Status ReceiveRest(int socket, uint8_t* data, size_t size, int stop_fd) {
+  for (size_t got = 0; got < size;) {
+    const ssize_t n = recv(socket, data + got, size - got, 0);
+    if (n > 0) {
+      got += static_cast<size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      if (Stopped(stop_fd)) return Status::Error("stopped");
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      return Status::Error("vhost-user: the front end stopped in the middle of a message");
+    } else {
+      return Status::Error("disconnected");
+    }
+  }
+  return OkStatus();
+}
+
+}  // namespace
+
+Status ReceiveMessage(int socket, VhostUserMessage* message, int stop_fd) {
   uint32_t header[3];
   iovec iov{header, sizeof header};
   alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * kMaxFds)];
@@ -36,6 +65,7 @@ Status ReceiveMessage(int socket, VhostUserMessage* message) {
   ssize_t n;
   do {
     n = recvmsg(socket, &msg, MSG_CMSG_CLOEXEC | MSG_WAITALL);
+    if (n < 0 && errno == EINTR && Stopped(stop_fd)) return Status::Error("stopped");
   } while (n < 0 && errno == EINTR);
   if (n == 0 || (n < 0 && errno == ECONNRESET)) return Status::Error("disconnected");
   if (n < 0) return Status::Error(std::string("vhost-user socket: ") + std::strerror(errno));
@@ -56,10 +86,7 @@ Status ReceiveMessage(int socket, VhostUserMessage* message) {
     return Status::Error("vhost-user: a payload of " + std::to_string(header[2]) + " bytes");
   }
   message->payload.resize(header[2]);
-  if (header[2] > 0 && !ReadFull(socket, message->payload.data(), header[2])) {
-    return Status::Error("disconnected");
-  }
-  return OkStatus();
+  return ReceiveRest(socket, message->payload.data(), header[2], stop_fd);
 }
 
 Status SendReply(int socket, uint32_t request, const void* payload, uint32_t size) {

@@ -62,8 +62,9 @@ struct VhostUserMessage {
   int TakeFd(size_t i);
 };
 
-// One message, or the error "disconnected" when the front end has gone.
-Status ReceiveMessage(int socket, VhostUserMessage* message);
+// One message, or the error "disconnected" when the front end has gone, or
+// "stopped" when a signal interrupted the wait and made `stop_fd` readable.
+Status ReceiveMessage(int socket, VhostUserMessage* message, int stop_fd = -1);
 Status SendReply(int socket, uint32_t request, const void* payload, uint32_t size);
 
 }  // namespace perfkit::virtio

@@ -80,24 +80,6 @@ qemu::GuestConfig GuestOn(const std::string& socket) {
   return c;
 }
 
-// `perfkit virtio serve-blk`, started and listening.
-std::unique_ptr<Process> Serve(const std::string& socket, const std::string& disk) {
-  int ready[2];
-  EXPECT_EQ(pipe2(ready, O_CLOEXEC), 0);
-  SpawnOptions spawn;
-  spawn.argv = {PerfkitBinary(),          "virtio", "serve-blk", "--socket", socket, "--ready-fd",
-                std::to_string(ready[1]), disk};
-  spawn.keep_fds = {ready[1]};
-  spawn.err = Redirect::kCapture;
-  auto p = SystemLauncher().Spawn(spawn);
-  close(ready[1]);
-  char line[8] = {};
-  const bool ok = p.ok() && read(ready[0], line, sizeof line) > 0;
-  close(ready[0]);
-  EXPECT_TRUE(ok) << "serve-blk did not start listening";
-  return ok ? std::move(*p) : nullptr;
-}
-
 uint64_t BytesRead(pid_t pid) {
   std::ifstream io("/proc/" + std::to_string(pid) + "/io");
   std::string key;
@@ -112,7 +94,7 @@ TEST(VirtioBlk, WhatTheHostWroteTheGuestReadsAndTheOtherWayRound) {
   TempDir dir;
   const std::string disk = MakeDisk(dir), socket = dir.File("blk.sock");
   WritePattern(disk, 0, 2048, kHostTag);
-  auto server = Serve(socket, disk);
+  auto server = ServeBlk(socket, disk);
   ASSERT_NE(server, nullptr);
   qemu::GuestConfig c = GuestOn(socket);
   ASSERT_FALSE(c.image.kernel.empty());
@@ -141,7 +123,7 @@ TEST(VirtioBlk, WhatTheHostWroteTheGuestReadsAndTheOtherWayRound) {
 TEST(VirtioBlk, AKilledQemuEndsTheDevice) {
   TempDir dir;
   const std::string disk = MakeDisk(dir), socket = dir.File("blk.sock");
-  auto server = Serve(socket, disk);
+  auto server = ServeBlk(socket, disk);
   ASSERT_NE(server, nullptr);
   qemu::GuestConfig c = GuestOn(socket);
   ASSERT_FALSE(c.image.kernel.empty());
