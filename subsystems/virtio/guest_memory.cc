@@ -41,8 +41,8 @@ void OnBus(int sig, siginfo_t* info, void* context) {
     const size_t bytes = g.bytes.load();
     if (base != 0 && addr >= base && addr - base < bytes) {
       // Zeros where the front end's memory was; the access retries on them.
-      mmap(reinterpret_cast<void*>(base), bytes, PROT_READ | PROT_WRITE,
-           MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      (void)mmap(reinterpret_cast<void*>(base), bytes, PROT_READ | PROT_WRITE,
+                 MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
       g.lost = true;
       return;
     }

@@ -134,7 +134,7 @@ class FrontEnd {
 };
 
 std::string MakeZeroDisk(const TempDir& dir) {
-  const std::string disk = dir.File("disk.img");
+  std::string disk = dir.File("disk.img");
   std::ofstream(disk).close();
   EXPECT_EQ(truncate(disk.c_str(), 1 << 20), 0);
   return disk;
