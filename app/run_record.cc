@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <random>
@@ -24,15 +23,8 @@ std::string& InvocationStorage() {
 
 void SetInvocation(const std::vector<std::string>& args) {
   std::string s;
-  // Stored with every run: a database URI's password must not be. An
-  // argument holding a URI holds it to its end, blanks and all.
-  for (const auto& a : args) {
-    size_t uri = std::min(a.find("postgresql://"), a.find("postgres://"));
-    const std::string shown = uri == std::string::npos ? store::RedactPassword(a)
-                                                       : store::RedactPassword(a.substr(0, uri)) +
-                                                             store::ShownLocation(a.substr(uri));
-    s += (s.empty() ? "" : " ") + shown;
-  }
+  // Stored with every run: a database URI's password must not be.
+  for (const auto& a : args) s += (s.empty() ? "" : " ") + store::RedactArgument(a);
   InvocationStorage() = s;
 }
 

@@ -189,4 +189,13 @@ std::string RedactPassword(const std::string& text) {
   return out;
 }
 
+std::string RedactArgument(const std::string& arg) {
+  for (size_t at = 0; at < arg.size(); ++at) {
+    if (SchemeLength(arg, at) > 0) {
+      return RedactPassword(arg.substr(0, at)) + ShownLocation(arg.substr(at));
+    }
+  }
+  return RedactPassword(arg);
+}
+
 }  // namespace perfkit::store

@@ -27,5 +27,8 @@ std::string ShownLocation(const std::string& location);
 // Free text (an error, a command line): every URI in it shown without its
 // passwords, and every password ShownLocation has seen masked.
 std::string RedactPassword(const std::string& text);
+// One command-line argument: a URI in it runs to the argument's end, blanks
+// and all (`--db=postgresql://u:a b@/db`).
+std::string RedactArgument(const std::string& arg);
 
 }  // namespace perfkit::store

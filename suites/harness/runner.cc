@@ -162,11 +162,10 @@ std::function<void(benchmark::State&)> WithCounters(const suites::BenchmarkSpec&
 // Whether a skipped engine ("crc32c/avx512: why") is one the filter
 // selects: its name, or its name with a size the suite measures, matches.
 // A note about engines the user filtered out is noise.
-bool SkipMatches(const suites::SuiteSpec& spec, const std::string& skip, const std::regex& filter) {
-  const std::string family = spec.name + "/" + skip.substr(0, skip.find(':'));
+bool SkipMatches(const std::string& suite, const std::set<std::string>& sizes,
+                 const std::string& skip, const std::regex& filter) {
+  const std::string family = suite + "/" + skip.substr(0, skip.find(':'));
   if (std::regex_search(family, filter)) return true;
-  std::set<std::string> sizes;
-  for (const auto& b : spec.benchmarks) sizes.insert(b.name.substr(b.name.rfind('/') + 1));
   for (const std::string& size : sizes) {
     if (std::regex_search(family + "/" + size, filter)) return true;
   }
@@ -201,8 +200,10 @@ Result<Selection> Select(const RunOptions& options) {
   for (const suites::SuiteEntry* entry : options.suites) {
     suites::SuiteSpec spec = entry->make();
     selection.suite_names.push_back(entry->name);
+    std::set<std::string> sizes;
+    for (const auto& b : spec.benchmarks) sizes.insert(b.name.substr(b.name.rfind('/') + 1));
     for (auto& s : spec.skipped) {
-      if (options.filter.empty() || SkipMatches(spec, s, filter)) {
+      if (options.filter.empty() || SkipMatches(spec.name, sizes, s, filter)) {
         selection.skipped.push_back(spec.name + "/" + s);
       }
     }
