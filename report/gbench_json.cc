@@ -1,5 +1,7 @@
 #include "report/gbench_json.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -282,6 +284,21 @@ struct EntryReader {
     return run.benchmarks[it->second];
   }
 
+  // A name is printed in terminal tables and reports: control bytes in it
+  // (an escape sequence, BEL) would act on the reader's terminal.
+  Status CheckName(const std::string& name) const {
+    if (name.empty()) return Status::Error(origin + ": a benchmark has an empty \"name\"");
+    for (const char c : name) {
+      const auto u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) {
+        return Status::Error(
+            fmt::format("{}: benchmark name {} holds a control byte (0x{:02x})", origin,
+                        json(name).dump(-1, ' ', false, json::error_handler_t::replace), u));
+      }
+    }
+    return OkStatus();
+  }
+
   Status Add(const json& e) {
     if (!e.is_object() || !e.contains("name") || !e["name"].is_string()) {
       return Status::Error(origin + ": a benchmark entry has no \"name\"");
@@ -291,6 +308,7 @@ struct EntryReader {
       return OkStatus();
     }
     const std::string name = e.value("run_name", e["name"].get<std::string>());
+    if (Status s = CheckName(name); !s.ok()) return s;
     BenchmarkResult& b = Benchmark(e, name);
     if (e.value("error_occurred", false)) {
       b.error = e.value("error_message", "error");
@@ -412,6 +430,12 @@ Result<RunRecord> ReadGbenchJson(const std::string& text, const std::string& ori
     if (Status s = reader.Add(e); !s.ok()) return s;
   }
   reader.SortByRegistration();
+  const bool any_sample = std::any_of(run.benchmarks.begin(), run.benchmarks.end(),
+                                      [](const BenchmarkResult& b) { return !b.samples.empty(); });
+  if (!run.benchmarks.empty() && !any_sample) {
+    return Status::Error(origin + ": every benchmark in it failed (error_occurred): " +
+                         run.benchmarks[0].name + ": " + run.benchmarks[0].error);
+  }
   if (run.benchmarks.empty()) {
     return Status::Error(origin + (reader.saw_aggregate ? " holds only aggregates; re-run without "
                                                           "--benchmark_report_aggregates_only"

@@ -129,5 +129,30 @@ TEST(GbenchJson, RefusesOtherJson) {
   EXPECT_NE(aggregates.error().find("only aggregates"), std::string::npos);
 }
 
+// A file from elsewhere is hostile: a name that would act on the terminal
+// it is printed on, an empty name, or nothing but failures is refused whole.
+TEST(GbenchJson, RefusesNamesWithControlBytesEmptyNamesAndOnlyFailures) {
+  const std::string entry =
+      R"(, "iterations": 10, "real_time": 5, "cpu_time": 5, "time_unit": "ns"})";
+  struct Case {
+    std::string json;
+    std::string error;
+  };
+  for (
+      const Case& c : std::vector<Case>{
+          // JSON's own escapes: the file is valid JSON, the name is not.
+          {"{\"benchmarks\": [{\"name\": \"BM_\\u001b[2Jwipe\"" + entry + "]}",
+           "x.json: benchmark name \"BM_\\u001b[2Jwipe\" holds a control byte (0x1b)"},
+          {"{\"benchmarks\": [{\"name\": \"BM_\\u0007\"" + entry + "]}", "control byte (0x07)"},
+          {R"({"benchmarks": [{"name": "")" + entry + "]}", "x.json: a benchmark has an empty"},
+          {R"({"benchmarks": [{"name": "BM_a", "error_occurred": true, "error_message": "boom"}]})",
+           "x.json: every benchmark in it failed (error_occurred): BM_a: boom"},
+      }) {
+    auto run = FromGbenchJson(c.json, "x.json");
+    ASSERT_FALSE(run.ok()) << c.json;
+    EXPECT_NE(run.error().find(c.error), std::string::npos) << run.error();
+  }
+}
+
 }  // namespace
 }  // namespace perfkit::report
