@@ -1,5 +1,6 @@
 #include "app/gate.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 
@@ -8,14 +9,26 @@
 namespace perfkit::app {
 namespace {
 
+// A plain decimal: no sign, exponent, hex or blanks (strtod takes "0x10"
+// as 16). Without '%', a number below 1 reads as a fraction to some and a
+// percentage to others: it is refused rather than guessed.
 Result<double> ParsePercent(const std::string& spec, const std::string& text) {
   std::string t = text;
-  if (!t.empty() && t.back() == '%') t.pop_back();
-  char* end = nullptr;
-  const double v = std::strtod(t.c_str(), &end);
-  if (t.empty() || end == nullptr || *end != '\0' || !std::isfinite(v) || v < 0 || v > 1000) {
+  const bool percent = !t.empty() && t.back() == '%';
+  if (percent) t.pop_back();
+  const bool decimal = !t.empty() && t.find_first_not_of("0123456789.") == std::string::npos &&
+                       std::count(t.begin(), t.end(), '.') <= 1 && t.front() != '.' &&
+                       t.back() != '.';
+  const double v = decimal ? std::strtod(t.c_str(), nullptr) : -1;
+  if (!decimal || v > 1000) {
     return Status::InvalidArgument("--threshold '" + spec +
                                    "' is not a percentage like 5% (0 to 1000)");
+  }
+  if (!percent && v > 0 && v < 1) {
+    return Status::InvalidArgument("--threshold '" + spec + "' is ambiguous: write " +
+                                   std::to_string(static_cast<int>(std::lround(v * 100))) +
+                                   "% for that fraction, or " + t + "% if you mean " + t +
+                                   " percent");
   }
   return v / 100;
 }

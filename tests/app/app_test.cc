@@ -28,10 +28,17 @@ TEST(GateRequest, ThresholdsAreParsedOnceIntoOverrides) {
   EXPECT_DOUBLE_EQ(report::ThresholdFor(r->compare, "crc32/crc32c/fast/64"), 0.02);
   EXPECT_DOUBLE_EQ(report::ThresholdFor(r->compare, "memops/copy/avx2/64"), 0.10);
   EXPECT_DOUBLE_EQ(report::ThresholdFor(r->compare, "slab/pair/slab/64"), 0.03);
+  flags.thresholds = {"0.05"};
+  EXPECT_NE(MakeGateRequest(flags).error().find("write 5% for that fraction, or 0.05%"),
+            std::string::npos)
+      << MakeGateRequest(flags).error();
+  flags.thresholds = {"0.5%"};
+  EXPECT_DOUBLE_EQ(MakeGateRequest(flags)->compare.threshold, 0.005);
 }
 
 TEST(GateRequest, RefusesWhatWouldSwitchTheGateOff) {
-  for (const char* bad : {"=50%", "abc", "5%%", "nan", "inf", "-1%", "crc32/*=", "1e999"}) {
+  for (const char* bad : {"=50%", "abc", "5%%", "nan", "inf", "-1%", "crc32/*=", "1e999", "0x10%",
+                          "1e1%", " 5%", "0.05", "crc32/*=0.5", ".5%", "5.%"}) {
     GateFlags flags;
     flags.thresholds = {bad};
     auto r = MakeGateRequest(flags);
