@@ -35,9 +35,12 @@ Result<double> Coefficient(const json& j, const char* key, const std::string& fi
     return Status::Error(file + ": '" + key + "' is missing or not a number");
   }
   const double v = j[key].get<double>();
-  if (!std::isfinite(v) || v < 0) {
-    return Status::Error(
-        fmt::format("{}: '{}' must be a finite number >= 0, not {}", file, key, v));
+  // No single machine draws 100 kW: a larger coefficient is a broken file,
+  // and it would make every budget and estimate meaningless.
+  constexpr double kMaxWatts = 100000;
+  if (!std::isfinite(v) || v < 0 || v > kMaxWatts) {
+    return Status::Error(fmt::format("{}: '{}' must be a finite number >= 0 and at most {}, not {}",
+                                     file, key, kMaxWatts, v));
   }
   return v;
 }

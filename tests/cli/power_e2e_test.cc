@@ -260,6 +260,14 @@ TEST(Power, AnImportedProfileDrivesBudgetsEnergyAndHistory) {
   EXPECT_NE(bad.err.find("'c_cpu_w_per_util' must be a finite number >= 0"), std::string::npos)
       << bad.err;
   EXPECT_FALSE(fs::exists(db));
+  WriteFileOrDie(dir.File("huge.json"),
+                 R"({"p_idle_w": 1e308, "c_cpu_w_per_util": 60, "c_mem_w_per_gbps": 0})");
+  auto huge = Perfkit(root, {"power", "profile", "import", dir.File("huge.json"), "--db", db});
+  EXPECT_EQ(huge.exit_code, 3);
+  EXPECT_NE(huge.err.find("'p_idle_w' must be a finite number >= 0 and at most 100000"),
+            std::string::npos)
+      << huge.err;
+  EXPECT_FALSE(fs::exists(db));
 
   WriteFileOrDie(dir.File("p.json"),
                  R"({"source": "a bench meter", "p_idle_w": 40, "c_cpu_w_per_util": 60,)"
