@@ -14,8 +14,17 @@
 namespace perfkit::store::internal {
 namespace {
 
+// A full disk or a failing one is about the file, not the statement: the
+// message names the database so the user knows which disk to free.
+std::string Where(sqlite3* db) {
+  const int code = sqlite3_errcode(db) & 0xff;
+  const char* file = sqlite3_db_filename(db, "main");
+  if ((code != SQLITE_FULL && code != SQLITE_IOERR) || file == nullptr || *file == '\0') return "";
+  return std::string(" (database '") + file + "')";
+}
+
 Status Error(sqlite3* db, const std::string& what) {
-  return Status::Error(what + ": " + sqlite3_errmsg(db));
+  return Status::Error(what + ": " + sqlite3_errmsg(db) + Where(db));
 }
 
 class SqliteQuery : public sql::Query {
@@ -79,7 +88,7 @@ class SqliteConnection : public sql::Connection {
   Status Exec(const std::string& sql) override {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string message = err ? err : sqlite3_errmsg(db_);
+      std::string message = std::string(err ? err : sqlite3_errmsg(db_)) + Where(db_);
       sqlite3_free(err);
       return Status::Error(message);
     }

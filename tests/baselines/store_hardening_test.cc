@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "baselines/run_ref.h"
+#include "baselines/sqlite_connection.h"
 #include "baselines/store.h"
 #include "tests/baselines/store_backends.h"
 #include "tests/test_util.h"
@@ -116,6 +117,26 @@ TEST(StoreHardening, ReadOnlyNeverCreatesOrChangesAFile) {
   EXPECT_FALSE((*store)->SaveRun(another).ok());
   store->reset();
   EXPECT_EQ(ReadFileOrDie(path), before);
+}
+
+// A full disk is the file's trouble, not the statement's: the error says
+// which database, so the user knows what to free or move.
+TEST(StoreHardening, AFullDiskNamesTheDatabase) {
+  TempDir dir;
+  const std::string path = dir.File("full.db");
+  auto db = internal::OpenSqlite(path, OpenMode::kReadWrite);
+  ASSERT_TRUE(db.ok()) << db.error();
+  ASSERT_TRUE((*db)->Exec("CREATE TABLE t(x BLOB); PRAGMA max_page_count = 8").ok());
+  Status full;
+  for (int i = 0; i < 64 && full.ok(); ++i) {
+    full = (*db)->Exec("INSERT INTO t VALUES(zeroblob(4096))");
+  }
+  ASSERT_FALSE(full.ok());
+  EXPECT_NE(full.message().find("full"), std::string::npos) << full.message();
+  EXPECT_NE(full.message().find("(database '" + path + "')"), std::string::npos) << full.message();
+  auto insert = (*db)->Prepare("INSERT INTO t VALUES(zeroblob(4096))");
+  EXPECT_FALSE(insert->Next());
+  EXPECT_NE(insert->status().message().find(path), std::string::npos) << insert->status().message();
 }
 
 TEST(StoreHardening, RunReferencesNeverGuess) {
