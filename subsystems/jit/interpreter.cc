@@ -450,7 +450,9 @@ bad:
   PERFKIT_CHECK(false && "unverified program");
 
 fail:
-  return Status::Error(DescribeFault(fault, PC, address, bytes));
+  return Status::Error(
+      DescribeFault(fault, PC, address, bytes,
+                    {mem_lo, memory.size, reinterpret_cast<uintptr_t>(stack + kStackRegionBytes)}));
 #undef PC
 #undef NEXT
 #undef DST

@@ -27,7 +27,8 @@ void InitContext(Context& ctx, Memory memory, const RunOptions& options) {
 
 Status FaultOf(const Context& ctx) {
   return Status::Error(DescribeFault(static_cast<Fault>(ctx.fault), ctx.fault_pc, ctx.fault_address,
-                                     static_cast<int>(ctx.fault_bytes)));
+                                     static_cast<int>(ctx.fault_bytes),
+                                     {ctx.mem_lo, ctx.mem_size, ctx.stack_top}));
 }
 
 // Two copies of the code when the range analysis proved something: one

@@ -255,8 +255,9 @@ Status Verifier::CheckMemory(size_t pc) {
   if (base == 10) {
     const int bytes = SizeBytes(in.opcode);
     if (in.offset < -kStackBytes || in.offset + bytes > 0) {
-      return Reject(pc, "stack access at r10" + std::to_string(in.offset) + " of " +
-                            std::to_string(bytes) + " bytes is outside the 512-byte frame");
+      return Reject(pc, std::string("stack access at r10") + (in.offset >= 0 ? "+" : "") +
+                            std::to_string(in.offset) + " of " + std::to_string(bytes) +
+                            " bytes is outside the 512-byte frame");
     }
   }
   return OkStatus();

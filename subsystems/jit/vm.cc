@@ -1,5 +1,6 @@
 #include "subsystems/jit/vm.h"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -60,14 +61,43 @@ void internal::ZeroFrame(uint8_t* frame) {
 #endif
 }
 
-std::string DescribeFault(Fault fault, uint32_t pc, uint64_t address, int bytes) {
-  char buf[160];
+namespace {
+
+// How far `address` is from [lo, hi): 0 inside.
+uint64_t Distance(uint64_t address, uint64_t lo, uint64_t hi) {
+  return address < lo ? lo - address : address >= hi ? address - hi + 1 : 0;
+}
+
+// "memory+4096" or "r10-520", whichever region the address is nearer, or
+// no number at all when it is far from both (a pointer the program made up).
+std::string Place(uint64_t address, const RunSpace& space) {
+  constexpr uint64_t kNear = uint64_t{1} << 20;
+  const uint64_t to_mem = Distance(address, space.mem_lo, space.mem_lo + space.mem_size);
+  const uint64_t to_stack = Distance(address, space.stack_top - kStackRegionBytes, space.stack_top);
+  char buf[96];
+  if (std::min(to_mem, to_stack) >= kNear) {
+    std::snprintf(buf, sizeof buf, "an address far from the memory and the stack");
+  } else if (to_mem <= to_stack) {
+    std::snprintf(buf, sizeof buf, "memory%+" PRId64 " (the memory is %" PRIu64 " bytes)",
+                  static_cast<int64_t>(address - space.mem_lo), space.mem_size);
+  } else {
+    std::snprintf(buf, sizeof buf, "r10%+" PRId64 " of the first frame",
+                  static_cast<int64_t>(address - space.stack_top));
+  }
+  return buf;
+}
+
+}  // namespace
+
+std::string DescribeFault(Fault fault, uint32_t pc, uint64_t address, int bytes,
+                          const RunSpace& space) {
+  char buf[256];
   switch (fault) {
     case Fault::kOutOfBounds:
       std::snprintf(buf, sizeof buf,
-                    "insn %u: out-of-bounds access of %d bytes at 0x%" PRIx64
-                    " (outside the memory and the stack)",
-                    pc, bytes, address);
+                    "insn %u: out-of-bounds access of %d bytes at %s (outside the memory and the "
+                    "stack)",
+                    pc, bytes, Place(address, space).c_str());
       break;
     case Fault::kBudget:
       std::snprintf(buf, sizeof buf, "insn %u: work budget exhausted (runaway loop?)", pc);
@@ -85,8 +115,8 @@ std::string DescribeFault(Fault fault, uint32_t pc, uint64_t address, int bytes)
       }
       break;
     case Fault::kMisaligned:
-      std::snprintf(buf, sizeof buf, "insn %u: misaligned atomic access of %d bytes at 0x%" PRIx64,
-                    pc, bytes, address);
+      std::snprintf(buf, sizeof buf, "insn %u: misaligned atomic access of %d bytes at %s", pc,
+                    bytes, Place(address, space).c_str());
       break;
     case Fault::kNone:
       return "";

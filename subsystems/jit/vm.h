@@ -64,7 +64,16 @@ enum class Fault : uint32_t {
   kBadHelper,
   kMisaligned,  // an atomic that would straddle its natural alignment
 };
-std::string DescribeFault(Fault fault, uint32_t pc, uint64_t address, int bytes);
+// Where a run's memory and stack were, so a fault's address is told
+// relative to them: a host address in a message would tell a program's
+// author where perfkit's heap is, and nothing they could use.
+struct RunSpace {
+  uint64_t mem_lo = 0;
+  uint64_t mem_size = 0;
+  uint64_t stack_top = 0;  // the first frame's r10
+};
+std::string DescribeFault(Fault fault, uint32_t pc, uint64_t address, int bytes,
+                          const RunSpace& space);
 
 namespace internal {
 // Zeroes one 512-byte frame with vector stores (a constant-size memset
