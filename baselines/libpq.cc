@@ -20,6 +20,7 @@ const Libpq* LoadLibpq(std::string* why) {
           so.Resolve("PQexecPrepared", &p.exec_prepared) &&
           so.Resolve("PQresultStatus", &p.result_status) &&
           so.Resolve("PQresultErrorMessage", &p.result_error_message) &&
+          so.Resolve("PQresultErrorField", &p.result_error_field) &&
           so.Resolve("PQclear", &p.clear) && so.Resolve("PQntuples", &p.ntuples) &&
           so.Resolve("PQgetvalue", &p.getvalue) && so.Resolve("PQgetlength", &p.getlength) &&
           so.Resolve("PQgetisnull", &p.getisnull) &&

@@ -20,6 +20,7 @@ struct Libpq {
   decltype(&PQexecPrepared) exec_prepared;
   decltype(&PQresultStatus) result_status;
   decltype(&PQresultErrorMessage) result_error_message;
+  decltype(&PQresultErrorField) result_error_field;
   decltype(&PQclear) clear;
   decltype(&PQntuples) ntuples;
   decltype(&PQgetvalue) getvalue;

@@ -181,11 +181,22 @@ class PostgresConnection : public sql::Connection {
   bool Lost() const override { return lost_; }
   Status Reconnect() override;
 
+  // Whether a failed result means the connection is gone, though libpq may
+  // not say so yet: an error libpq made itself (no SQLSTATE: "server closed
+  // the connection unexpectedly" after an immediate shutdown), a connection
+  // exception (08) or an operator's or a crash's shutdown (57P01-57P03).
+  bool LostConnection(PGresult* r) const {
+    if (r == nullptr) return true;
+    const char* state = pq_.result_error_field(r, PG_DIAG_SQLSTATE);
+    if (state == nullptr || *state == '\0') return true;
+    const std::string code = state;
+    return code.rfind("08", 0) == 0 || code == "57P01" || code == "57P02" || code == "57P03";
+  }
   // A result's failure as a Status; notes a lost connection.
   Status Check(PGresult* r) {
     const ExecStatusType st = pq_.result_status(r);
     if (r != nullptr && (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)) return OkStatus();
-    if (pq_.status(conn_) == CONNECTION_BAD) lost_ = true;
+    if (pq_.status(conn_) == CONNECTION_BAD || LostConnection(r)) lost_ = true;
     return Status::Error(
         OneLine(r != nullptr ? pq_.result_error_message(r) : pq_.error_message(conn_)));
   }

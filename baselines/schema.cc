@@ -226,7 +226,8 @@ Status Store::MigrateLocked() {
   return OkStatus();
 }
 
-Status Store::InTransaction(const std::function<Status()>& body) {
+Status Store::InTransaction(const std::function<Status()>& body,
+                            const std::function<Result<bool>()>& landed) {
   Status s;
   for (int attempt = 0; attempt < 3; ++attempt) {
     {
@@ -237,6 +238,11 @@ Status Store::InTransaction(const std::function<Status()>& body) {
     }
     if (s.ok() || !db_->Lost()) return s;
     if (Status back = db_->Reconnect(); !back.ok()) return back;
+    if (landed) {
+      auto done = landed();
+      if (!done.ok()) return done.status();
+      if (*done) return OkStatus();
+    }
   }
   return s;
 }

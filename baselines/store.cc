@@ -104,7 +104,18 @@ Status Store::BeginRun(RunRecord& run) {
 }
 
 Status Store::AddResult(int64_t run_id, const BenchmarkResult& result) {
-  return InTransaction([&] { return InsertResult(run_id, result); });
+  // Repetitions are added one at a time: the first one's key tells.
+  auto landed = [&]() -> Result<bool> {
+    if (result.samples.empty()) return false;  // the benchmark's upsert repeats harmlessly
+    Statement q(*db_,
+                "SELECT 1 FROM samples s JOIN benchmarks b ON b.id = s.benchmark_id "
+                "WHERE b.run_id = ? AND b.name = ? AND s.repetition_index = ?");
+    q.Bind(1, run_id).Bind(2, result.name).Bind(3, result.samples[0].repetition_index);
+    const bool found = q.Next();
+    if (Status s = q.status(); !s.ok()) return s;
+    return found;
+  };
+  return InTransaction([&] { return InsertResult(run_id, result); }, landed);
 }
 
 Status Store::FinishRun(int64_t run_id, RunStatus status, const std::string& ended_at) {
@@ -116,17 +127,27 @@ Status Store::FinishRun(int64_t run_id, RunStatus status, const std::string& end
 }
 
 Status Store::SaveRun(RunRecord& run, const std::vector<StoredProfile>& profiles) {
-  return InTransaction([&] {
-    if (Status s = InsertRun(run); !s.ok()) return s;
-    for (const BenchmarkResult& b : run.benchmarks) {
-      if (Status s = InsertResult(run.id, b); !s.ok()) return s;
-    }
-    for (StoredProfile profile : profiles) {
-      profile.run_id = run.id;
-      if (Status s = InsertProfile(profile); !s.ok()) return s;
-    }
-    return OkStatus();
-  });
+  // A run is saved whole or not at all, and its uuid is its own.
+  auto landed = [&]() -> Result<bool> {
+    Statement q(*db_, "SELECT id FROM runs WHERE uuid = ?");
+    q.Bind(1, run.uuid);
+    if (!q.Next()) return q.status().ok() ? Result<bool>(false) : Result<bool>(q.status());
+    run.id = q.Int(0);
+    return true;
+  };
+  return InTransaction(
+      [&] {
+        if (Status s = InsertRun(run); !s.ok()) return s;
+        for (const BenchmarkResult& b : run.benchmarks) {
+          if (Status s = InsertResult(run.id, b); !s.ok()) return s;
+        }
+        for (StoredProfile profile : profiles) {
+          profile.run_id = run.id;
+          if (Status s = InsertProfile(profile); !s.ok()) return s;
+        }
+        return OkStatus();
+      },
+      landed);
 }
 
 }  // namespace perfkit::store

@@ -158,8 +158,11 @@ class Store {
   Store(std::unique_ptr<sql::Connection> db, OpenMode mode);
   Status CheckIdentity(const std::string& location);
   // `body` in one transaction; once more if the server went away and came
-  // back while it ran.
-  Status InTransaction(const std::function<Status()>& body);
+  // back while it ran. A commit whose answer was lost may have landed:
+  // before a retry, `landed` (when given) looks for the transaction's own
+  // rows, and if they are there the work is done.
+  Status InTransaction(const std::function<Status()>& body,
+                       const std::function<Result<bool>()>& landed = nullptr);
   Result<int64_t> ResolveRunId(const std::string& ref);
   Result<int64_t> UpsertHost(const HostContext& host);
   Status InsertRun(RunRecord& run);

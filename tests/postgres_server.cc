@@ -129,11 +129,12 @@ bool PostgresServer::Start() {
   return running_;
 }
 
-bool PostgresServer::Stop() {
+bool PostgresServer::Stop(bool immediate) {
   if (!running_) return true;
   const pid_t pid = PostmasterPid(dir_ + "/data");
   if (pid <= 0) return false;
-  kill(pid, SIGINT);  // a fast shutdown: sessions are ended, nothing is lost
+  // SIGINT: a fast shutdown, sessions are ended and nothing is lost.
+  kill(pid, immediate ? SIGQUIT : SIGINT);
   for (int i = 0; i < 600 && kill(pid, 0) == 0; ++i) usleep(50000);
   running_ = kill(pid, 0) == 0;
   return !running_;

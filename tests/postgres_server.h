@@ -29,7 +29,9 @@ class PostgresServer {
   std::string UriWithPassword(const std::string& database, const std::string& password);
 
   // Stop (by the PID in postmaster.pid) and start again, as a restart.
-  bool Stop();
+  // `immediate`: as `pg_ctl stop -m immediate`, a crash for the sessions:
+  // nothing is flushed and the next start recovers.
+  bool Stop(bool immediate = false);
   bool Start();
   const std::string& socket_dir() const { return dir_; }
 

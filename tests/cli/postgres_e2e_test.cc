@@ -131,6 +131,32 @@ TEST_F(PostgresE2e, ARunOutlivesAServerRestart) {
   for (const auto& b : loaded->benchmarks) EXPECT_EQ(b.samples.size(), 40u) << b.name;
 }
 
+// The same with the server crashing (an immediate shutdown) three times in
+// a run: a commit whose answer was lost may have landed, and the retry must
+// neither fail on the connection's last words nor write a repetition twice.
+TEST_F(PostgresE2e, ARunOutlivesImmediateRestarts) {
+  CommandResult bench;
+  std::thread run([&] {
+    bench = Perfkit({"bench", "--suite", "crc32", "--filter", "crc32c/(sse42|isal)/(64|4096)$",
+                     "--repetitions", "40", "--min-time", "0.02"},
+                    uri_);
+  });
+  for (int i = 0; i < 3; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    ASSERT_TRUE(server_->Stop(/*immediate=*/true));
+    ASSERT_TRUE(server_->Start());
+  }
+  run.join();
+  EXPECT_EQ(bench.exit_code, 0) << bench.err;
+  auto store = store::Store::Open(uri_, store::OpenMode::kReadOnly);
+  ASSERT_TRUE(store.ok()) << store.error();
+  auto loaded = (*store)->LoadRun("latest");
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  EXPECT_EQ(loaded->status, RunStatus::kComplete);
+  ASSERT_EQ(loaded->benchmarks.size(), 4u);
+  for (const auto& b : loaded->benchmarks) EXPECT_EQ(b.samples.size(), 40u) << b.name;
+}
+
 // And when it does not come back in time: exit 3 in one line, and the
 // repetitions already committed stay, in a run that reads back abandoned.
 TEST_F(PostgresE2e, AServerThatStaysAwayStopsTheRunKeepingWhatItWrote) {
