@@ -1,5 +1,7 @@
 #include "app/gate.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -25,10 +27,10 @@ Result<double> ParsePercent(const std::string& spec, const std::string& text) {
                                    "' is not a percentage like 5% (0 to 1000)");
   }
   if (!percent && v > 0 && v < 1) {
-    return Status::InvalidArgument("--threshold '" + spec + "' is ambiguous: write " +
-                                   std::to_string(static_cast<int>(std::lround(v * 100))) +
-                                   "% for that fraction, or " + t + "% if you mean " + t +
-                                   " percent");
+    return Status::InvalidArgument(
+        fmt::format("--threshold '{}' is ambiguous: write {:g}% for that fraction, or {}% if you "
+                    "mean {} percent",
+                    spec, v * 100, t, t));
   }
   return v / 100;
 }
