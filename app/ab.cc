@@ -35,7 +35,7 @@ Result<Values> RunOnce(const Side& side, const std::string& program, const std::
     json = harness::RunForJson(
         [&](const std::string& dir) {
           BenchRequest bench = side.bench;
-          bench.db = dir + "/perfkit.db";
+          bench.db = store::StoreLocation(dir + "/perfkit.db");
           bench.json_out = dir + "/out.json";
           std::vector<std::string> argv = bench.ToArgv();
           argv.insert(argv.begin(), program);

@@ -10,6 +10,7 @@
 #include "app/gate.h"
 #include "subsystems/base/status.h"
 #include "subsystems/base/subprocess.h"
+#include "suites/harness/defaults.h"
 
 namespace perfkit::app {
 
@@ -19,7 +20,7 @@ struct AbRequest {
   std::vector<std::string> suites;  // for perfkit builds
   std::string filter;
   int rounds = 16;
-  double min_time_s = 0.05;
+  double min_time_s = harness::kUsualDefaults.min_time_s;
   GateRequest gate;
   std::vector<std::string> args;  // for Google Benchmark executables
 };

@@ -54,11 +54,11 @@ Result<BenchRequest> MakeBenchRequest(const BenchFlags& flags) {
     all_fix &= s->repetitions > 0;
     suite_default = std::max(suite_default, s->repetitions);
   }
-  const int usual = flags.quick ? 3 : 10;
+  const int usual = harness::DefaultsFor(flags.quick).repetitions;
   r.run.repetitions = flags.repetitions.value_or(all_fix ? suite_default : usual);
   r.run.quick = flags.quick;
   r.run.energy = flags.energy;
-  r.run.min_time_s = flags.min_time_s.value_or(flags.quick ? 0.01 : 0.05);
+  r.run.min_time_s = flags.min_time_s.value_or(harness::DefaultsFor(flags.quick).min_time_s);
   if (r.run.repetitions < 1 || r.run.repetitions > 1000) {
     return Status::InvalidArgument("--repetitions must be from 1 to 1000");
   }
@@ -75,7 +75,7 @@ Result<BenchRequest> MakeBenchRequest(const BenchFlags& flags) {
   auto tags = ParseTags(flags.tags);
   if (!tags.ok()) return tags.status();
   r.tags = std::move(*tags);
-  r.db = DatabasePath(flags.db);
+  r.db = ResolveStore(flags.db);
   r.json_out = flags.json_out;
   return r;
 }
@@ -95,14 +95,14 @@ std::vector<std::string> BenchRequest::ToArgv() const {
     argv.push_back("--counters=" + list);
   }
   for (const auto& [key, value] : tags) argv.insert(argv.end(), {"--tag", key + "=" + value});
-  if (!store::IsPostgresUri(db)) argv.insert(argv.end(), {"--db", db});
+  if (!db.postgres()) argv.insert(argv.end(), {"--db", db.full()});
   if (!json_out.empty()) argv.insert(argv.end(), {"--json", json_out});
   return argv;
 }
 
 std::map<std::string, std::optional<std::string>> BenchRequest::ChildEnv() const {
-  if (!store::IsPostgresUri(db)) return {};
-  return {{"PERFKIT_DB", db}};
+  if (!db.postgres()) return {};
+  return {{"PERFKIT_DB", db.full()}};
 }
 
 }  // namespace perfkit::app

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "baselines/location.h"
 #include "subsystems/base/status.h"
 #include "suites/harness/runner.h"
 
@@ -18,14 +19,14 @@ namespace perfkit::app {
 struct BenchFlags {
   std::vector<std::string> suites;
   std::string filter;
-  std::optional<int> repetitions;    // unset: 10, or 3 with --quick
-  std::optional<double> min_time_s;  // unset: 0.05, or 0.01 with --quick
+  std::optional<int> repetitions;    // unset: harness::DefaultsFor(quick)
+  std::optional<double> min_time_s;  // unset: harness::DefaultsFor(quick)
   bool quick = false;
   bool no_interleave = false;
   std::optional<std::string> counters;  // set: --counters given; empty: the default set
   bool energy = false;
   std::vector<std::string> tags;
-  std::string db;
+  std::string db;  // --db as given
   std::string json_out;
   bool progress = false;
 };
@@ -33,7 +34,7 @@ struct BenchFlags {
 struct BenchRequest {
   harness::RunOptions run;
   std::map<std::string, std::string> tags;
-  std::string db;  // the resolved path
+  store::StoreLocation db;
   std::string json_out;
 
   // `bench` and the flags that reproduce this request, for a child perfkit

@@ -1,5 +1,6 @@
-// Where the result store is and opening it: --db, else $PERFKIT_DB, else
-// ./perfkit.db. A location is a SQLite file or a postgresql:// URI.
+// Where the result store is and opening it. The rule for where (--db, else
+// $PERFKIT_DB, else ./perfkit.db) lives here and nowhere else; what it
+// yields travels as a store::StoreLocation.
 #pragma once
 
 #include <memory>
@@ -10,17 +11,14 @@
 
 namespace perfkit::app {
 
-std::string DatabasePath(const std::string& flag);
-// The location as it may be shown: without a password.
-std::string DatabaseName(const std::string& flag);
-// Whether there may be runs there: a file that exists, or any server (only
-// connecting tells).
-bool DatabaseExists(const std::string& flag);
+inline constexpr const char* kDefaultDatabase = "perfkit.db";
+
+store::StoreLocation ResolveStore(const std::string& flag);
 // Text for the user's eyes (an error, a progress line) without any database
 // password in it.
 std::string Redacted(const std::string& text);
 // Commands that only read pass kReadOnly: they never create or change a file.
-Result<std::unique_ptr<store::Store>> OpenStore(const std::string& flag,
+Result<std::unique_ptr<store::Store>> OpenStore(const store::StoreLocation& where,
                                                 store::OpenMode mode = store::OpenMode::kReadWrite);
 
 }  // namespace perfkit::app

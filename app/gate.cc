@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "app/database.h"
 #include "app/exit_status.h"
+#include "app/run_ref.h"
 
 namespace perfkit::app {
 namespace {
@@ -127,6 +129,29 @@ int GateExitCode(const report::Comparison& c) {
   if (c.counts.count(report::Verdict::kRegression)) return kExitRegression;
   if (c.insufficient_data) return kExitInconclusive;
   return kExitSuccess;
+}
+
+Result<GateResult> CompareRuns(const CompareRequest& r) {
+  std::unique_ptr<store::Store> store;
+  const bool files_only = IsFileRef(r.base) && IsFileRef(r.candidate);
+  if (!files_only || r.db.MayHoldRuns()) {
+    auto opened = OpenStore(r.db, store::OpenMode::kReadOnly);
+    if (!opened.ok()) return opened.status();
+    store = std::move(*opened);
+  }
+  // --same-host: BASE depends on CANDIDATE's host; otherwise in order.
+  Result<RunRecord> base = Status::Error("");
+  if (!r.same_host) {
+    base = ResolveRun(store.get(), r.base);
+    if (!base.ok()) return base.status();
+  }
+  auto cand = ResolveRun(store.get(), r.candidate);
+  if (!cand.ok()) return cand.status();
+  if (r.same_host) {
+    base = ResolveRun(store.get(), r.base, cand->host.fingerprint);
+    if (!base.ok()) return base.status();
+  }
+  return JudgeRuns(store.get(), *base, *cand, r.gate);
 }
 
 }  // namespace perfkit::app

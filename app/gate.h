@@ -11,8 +11,8 @@
 #include "report/compare.h"
 #include "report/env_guard.h"
 #include "report/paired.h"
+#include "results/result.h"
 #include "subsystems/base/status.h"
-#include "suites/result.h"
 
 namespace perfkit::app {
 
@@ -48,6 +48,18 @@ struct GateResult {
 // `store` when it is given and the request wants them.
 Result<GateResult> JudgeRuns(store::Store* store, const RunRecord& base, const RunRecord& candidate,
                              const GateRequest& request);
+
+// `perfkit compare BASE CANDIDATE`: each a file, a baseline, a run id or
+// uuid prefix, or "latest". Two files need no database, and none is created.
+struct CompareRequest {
+  std::string base;
+  std::string candidate;
+  GateRequest gate;
+  // BASE, a baseline: its newest save made on CANDIDATE's host.
+  bool same_host = false;
+  store::StoreLocation db;
+};
+Result<GateResult> CompareRuns(const CompareRequest& request);
 
 // Paired rounds of two builds (perfkit ab).
 Result<GateResult> JudgePaired(const std::vector<report::PairedSamples>& samples,

@@ -5,6 +5,7 @@
 #include "app/run_record.h"
 #include "app/static_tls.h"
 #include "report/gbench_json.h"
+#include "subsystems/base/subprocess.h"
 #include "suites/harness/exec_runner.h"
 #include "suites/harness/interrupt.h"
 
@@ -27,9 +28,15 @@ void Accumulate(RunRecord& run, const BenchmarkResult& r) {
 Result<Measurement> PrepareMeasurement(const BenchRequest& request) {
   ReserveStaticTls(request.run.suites);
   harness::RunOptions run = request.run;
-  if (run.energy) {
-    // Without an energy source, energy is estimated from this host's profile.
-    auto profile = LoadHostPowerProfile(request.db);
+  std::unique_ptr<store::Store> store;
+  // Without an energy source, energy is estimated from this host's profile,
+  // read from the store the run goes into (opened once; one that does not
+  // exist yet has no profile, and is created only once the run can start).
+  if (run.energy && request.db.MayHoldRuns()) {
+    auto opened = OpenStore(request.db);
+    if (!opened.ok()) return opened.status();
+    store = std::move(*opened);
+    auto profile = LoadHostPowerProfile(*store);
     if (!profile.ok()) return profile.status();
     if (*profile) {
       run.energy_model = ModelOf(**profile);
@@ -38,9 +45,12 @@ Result<Measurement> PrepareMeasurement(const BenchRequest& request) {
   }
   auto selection = harness::Select(run);
   if (!selection.ok()) return selection.status();
-  auto store = OpenStore(request.db);
-  if (!store.ok()) return store.status();
-  return Measurement{std::move(*selection), std::move(*store)};
+  if (!store) {
+    auto opened = OpenStore(request.db);
+    if (!opened.ok()) return opened.status();
+    store = std::move(*opened);
+  }
+  return Measurement{std::move(*selection), std::move(store)};
 }
 
 Result<MeasuredRun> MeasureIntoStore(store::Store& store, const harness::Selection& selection,
@@ -81,6 +91,35 @@ Result<MeasuredRun> MeasureIntoStore(store::Store& store, const harness::Selecti
   if (!write_error.ok()) return write_error;
   if (!closed.ok()) return closed;
   return m;
+}
+
+Result<ExternalRun> BenchExternal(const BenchFlags& f, const std::string& program,
+                                  const std::vector<std::string>& args) {
+  if (!f.suites.empty() || f.counters || f.energy) {
+    return Status::InvalidArgument(std::string(!f.suites.empty() ? "--suite"
+                                               : f.counters      ? "--counters"
+                                                                 : "--energy") +
+                                   " cannot be used with --exec (it runs the executable's own "
+                                   "benchmarks)");
+  }
+  auto tags = ParseTags(f.tags);
+  if (!tags.ok()) return tags.status();
+  const harness::MeasureDefaults defaults = harness::DefaultsFor(f.quick);
+  const ExecRequest exec{program,
+                         args,
+                         f.repetitions.value_or(defaults.repetitions),
+                         f.min_time_s.value_or(defaults.min_time_s),
+                         f.filter,
+                         !f.no_interleave,
+                         std::move(*tags)};
+  if (auto found = FindProgram(program); !found.ok()) return found.status();
+  ExternalRun out{{}, ResolveStore(f.db)};
+  auto store = OpenStore(out.db);
+  if (!store.ok()) return store.status();
+  auto run = MeasureExternal(**store, exec);
+  if (!run.ok()) return run.status();
+  out.run = std::move(*run);
+  return out;
 }
 
 Result<RunRecord> MeasureExternal(store::Store& store, const ExecRequest& request) {

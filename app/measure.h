@@ -8,9 +8,9 @@
 
 #include "app/bench_request.h"
 #include "baselines/store.h"
+#include "results/result.h"
 #include "subsystems/base/status.h"
 #include "suites/harness/runner.h"
-#include "suites/result.h"
 
 namespace perfkit::app {
 
@@ -38,12 +38,22 @@ Result<MeasuredRun> MeasureIntoStore(store::Store& store, const harness::Selecti
 struct ExecRequest {
   std::string program;
   std::vector<std::string> args;
-  int repetitions = 10;
-  double min_time_s = 0.05;
+  int repetitions = harness::kUsualDefaults.repetitions;
+  double min_time_s = harness::kUsualDefaults.min_time_s;
   std::string filter;
   bool interleave = true;
   std::map<std::string, std::string> tags;
 };
 Result<RunRecord> MeasureExternal(store::Store& store, const ExecRequest& request);
+
+// `bench --exec PROGRAM [-- ARGS]` from bench's flags: refuses the flags
+// that only mean something for perfkit's suites and a program that cannot
+// run (before any database is created), then measures into the store.
+struct ExternalRun {
+  RunRecord run;
+  store::StoreLocation db;
+};
+Result<ExternalRun> BenchExternal(const BenchFlags& flags, const std::string& program,
+                                  const std::vector<std::string>& args);
 
 }  // namespace perfkit::app

@@ -3,17 +3,16 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <thread>
 
 #include "app/database.h"
 #include "app/report_files.h"
 #include "app/run_record.h"
+#include "subsystems/base/clock.h"
 #include "subsystems/power/bandwidth.h"
 #include "subsystems/power/cpu_usage.h"
 #include "subsystems/power/energy_source.h"
@@ -53,19 +52,23 @@ power::PowerModel ModelOf(const store::PowerProfile& p) {
   return {p.p_idle_w, p.c_cpu_w_per_util, p.c_mem_w_per_gbps};
 }
 
-Result<std::optional<store::PowerProfile>> LoadHostPowerProfile(const std::string& db_flag) {
-  if (!DatabaseExists(db_flag)) return std::optional<store::PowerProfile>();
-  auto store = OpenStore(db_flag, store::OpenMode::kReadOnly);
+Result<std::optional<store::PowerProfile>> LoadHostPowerProfile(const store::StoreLocation& db) {
+  if (!db.MayHoldRuns()) return std::optional<store::PowerProfile>();
+  auto store = OpenStore(db, store::OpenMode::kReadOnly);
   if (!store.ok()) return store.status();
-  auto profiles = (*store)->LoadPowerProfiles(HostFingerprint());
+  return LoadHostPowerProfile(**store);
+}
+
+Result<std::optional<store::PowerProfile>> LoadHostPowerProfile(store::Store& store) {
+  auto profiles = store.LoadPowerProfiles(HostFingerprint());
   if (!profiles.ok()) return profiles.status();
   if (profiles->empty()) return std::optional<store::PowerProfile>();
   return std::optional<store::PowerProfile>(profiles->front());
 }
 
-Result<PowerStatus> ReadPowerStatus(const std::string& db_flag, double window_s) {
+Result<PowerStatus> ReadPowerStatus(const store::StoreLocation& db, double window_s) {
   PowerStatus s;
-  auto profile = LoadHostPowerProfile(db_flag);
+  auto profile = LoadHostPowerProfile(db);
   if (!profile.ok()) return profile.status();
   s.profile = *profile;
   power::EnergyProbe probe = power::ProbeEnergy();
@@ -77,10 +80,10 @@ Result<PowerStatus> ReadPowerStatus(const std::string& db_flag, double window_s)
   if (probe.source) {
     if (auto j = probe.source->Joules(); j.ok()) joules0 = *j;
   }
-  const auto t0 = std::chrono::steady_clock::now();
-  std::this_thread::sleep_for(std::chrono::duration<double>(window_s));
-  const double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  Clock& clock = LoopClock();
+  const double t0 = clock.Now();
+  clock.Sleep(window_s);
+  const double seconds = clock.Now() - t0;
   auto ticks1 = power::ReadCpuTicks();
   if (!ticks1.ok()) return ticks1.status();
   s.u = power::Utilisation(*ticks0, *ticks1);
@@ -178,7 +181,7 @@ Result<CalibrateOutcome> CalibratePower(const PowerCalibrateRequest& r) {
   return out;
 }
 
-Result<store::PowerProfile> ImportPowerProfile(const std::string& db_flag,
+Result<store::PowerProfile> ImportPowerProfile(const store::StoreLocation& db,
                                                const std::string& file) {
   std::ifstream in(file);
   if (!in) return Status::Error("cannot read " + file);
@@ -205,7 +208,7 @@ Result<store::PowerProfile> ImportPowerProfile(const std::string& db_flag,
                         *mem,
                         false,
                         provenance.dump()};
-  auto store = OpenStore(db_flag);
+  auto store = OpenStore(db);
   if (!store.ok()) return store.status();
   if (Status s = (*store)->SavePowerProfile(p); !s.ok()) return s;
   return p;
@@ -230,9 +233,9 @@ Result<RecordOutcome> RecordPower(const RecordRequest& r) {
   out.measured = probe.source != nullptr;
   std::vector<store::PowerSampleRow> pending;
   const double cpu0 = power::SelfCpuSeconds();
-  const auto start = std::chrono::steady_clock::now();
-  const auto interval = std::chrono::duration<double>(r.interval_s);
-  auto next = start;
+  Clock& clock = LoopClock();
+  const double start = clock.Now();
+  double next = start;
   auto ticks = power::ReadCpuTicks();
   if (!ticks.ok()) return ticks.status();
   auto mbm = power::ReadMbmTotalBytes();
@@ -244,10 +247,10 @@ Result<RecordOutcome> RecordPower(const RecordRequest& r) {
   }
   auto last = start;
   while (!(r.interrupted && r.interrupted())) {
-    next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(interval);
-    std::this_thread::sleep_until(next);
-    const auto now = std::chrono::steady_clock::now();
-    const double dt = std::chrono::duration<double>(now - last).count();
+    next += r.interval_s;
+    clock.Sleep(next - clock.Now());
+    const double now = clock.Now();
+    const double dt = now - last;
     last = now;
     auto t = power::ReadCpuTicks();
     if (!t.ok()) return t.status();
@@ -280,19 +283,17 @@ Result<RecordOutcome> RecordPower(const RecordRequest& r) {
       if (Status st = (*store)->SavePowerSamples(pending); !st.ok()) return st;
       pending.clear();
     }
-    if (r.duration_s > 0 && std::chrono::duration<double>(now - start).count() >= r.duration_s) {
-      break;
-    }
+    if (r.duration_s > 0 && now - start >= r.duration_s) break;
   }
   if (Status st = (*store)->SavePowerSamples(pending); !st.ok()) return st;
-  out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.seconds = clock.Now() - start;
   out.cpu_seconds = power::SelfCpuSeconds() - cpu0;
   return out;
 }
 
 Result<HistoryOutcome> PowerHistory(const HistoryRequest& r) {
   HistoryOutcome out;
-  if (!DatabaseExists(r.db)) return Status::Error("no database at " + DatabaseName(r.db));
+  if (!r.db.MayHoldRuns()) return Status::Error("no database at " + r.db.shown());
   auto store = OpenStore(r.db, store::OpenMode::kReadOnly);
   if (!store.ok()) return store.status();
   auto samples = (*store)->LoadPowerSamples(power::UnixSeconds() - r.last_s);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "baselines/location.h"
 #include "baselines/store.h"
 #include "subsystems/base/status.h"
 #include "subsystems/power/budget.h"
@@ -20,7 +21,8 @@ std::string HostFingerprint();
 
 // The newest power profile of this host in the database (none when the
 // database does not exist: nothing is created).
-Result<std::optional<store::PowerProfile>> LoadHostPowerProfile(const std::string& db_flag);
+Result<std::optional<store::PowerProfile>> LoadHostPowerProfile(const store::StoreLocation& db);
+Result<std::optional<store::PowerProfile>> LoadHostPowerProfile(store::Store& store);
 power::PowerModel ModelOf(const store::PowerProfile& profile);
 
 struct PowerStatus {
@@ -32,11 +34,11 @@ struct PowerStatus {
   std::optional<store::PowerProfile> profile;
   std::optional<double> estimated_w;
 };
-Result<PowerStatus> ReadPowerStatus(const std::string& db_flag, double window_s = 0.5);
+Result<PowerStatus> ReadPowerStatus(const store::StoreLocation& db, double window_s = 0.5);
 std::string PowerStatusJson(const PowerStatus& status);
 
 struct PowerCalibrateRequest {
-  std::string db;
+  store::StoreLocation db;
   bool quick = false;
   std::string reference;  // a meter's CSV log
   std::function<void(const std::string&)> progress;
@@ -53,10 +55,11 @@ Result<CalibrateOutcome> CalibratePower(const PowerCalibrateRequest& request);
 
 // A profile from a JSON file (the shape `power calibrate --json` prints),
 // stored for this host as not validated.
-Result<store::PowerProfile> ImportPowerProfile(const std::string& db_flag, const std::string& file);
+Result<store::PowerProfile> ImportPowerProfile(const store::StoreLocation& db,
+                                               const std::string& file);
 
 struct RecordRequest {
-  std::string db;
+  store::StoreLocation db;
   double interval_s = 0.1;
   double duration_s = 0;              // 0: until interrupted
   std::function<bool()> interrupted;  // asked to stop (SIGINT)
@@ -70,7 +73,7 @@ struct RecordOutcome {
 Result<RecordOutcome> RecordPower(const RecordRequest& request);
 
 struct HistoryRequest {
-  std::string db;
+  store::StoreLocation db;
   double last_s = 3600;
   std::string plot;  // a PNG to write, or empty
 };
@@ -81,7 +84,7 @@ struct HistoryOutcome {
 Result<HistoryOutcome> PowerHistory(const HistoryRequest& request);
 
 struct BudgetRequest {
-  std::string db;
+  store::StoreLocation db;
   double budget_w = 0;
   std::vector<std::string> argv;
   bool allow_cgroup = true;

@@ -1,13 +1,18 @@
 #include "app/profiles.h"
 
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 
 #include "app/database.h"
 #include "app/files.h"
 #include "app/run_record.h"
+#include "report/flamegraph.h"
 #include "report/profile_format.h"
 #include "subsystems/base/self_path.h"
-#include "suites/profiler/symbolizer.h"
+#include "subsystems/profiler/symbolizer.h"
 
 namespace perfkit::app {
 namespace {
@@ -43,7 +48,7 @@ Status StoreWithRun(const BenchRequest& request, const std::string& token,
     out->run_uuid = listing.run.uuid;
     return OkStatus();
   }
-  return Status::Error("the benchmark run was not found in " + request.db);
+  return Status::Error("the benchmark run was not found in " + request.db.shown());
 }
 
 }  // namespace
@@ -89,7 +94,8 @@ Result<SuiteProfile> ProfileSuite(const SuiteProfileRequest& request) {
   return out;
 }
 
-Result<std::vector<ProfileStack>> LoadProfileStacks(const std::string& ref, const std::string& db) {
+Result<std::vector<ProfileStack>> LoadProfileStacks(const std::string& ref,
+                                                    const store::StoreLocation& db) {
   if (std::filesystem::is_regular_file(ref)) {
     auto text = ReadFile(ref);
     if (!text.ok()) return text.status();
@@ -98,9 +104,9 @@ Result<std::vector<ProfileStack>> LoadProfileStacks(const std::string& ref, cons
     if (stacks->empty()) return Status::Error(ref + ": no samples");
     return stacks;
   }
-  if (!DatabaseExists(db)) {
+  if (!db.MayHoldRuns()) {
     return Status::Error("'" + ref + "' is neither a folded-stack file nor a run (no database " +
-                         DatabaseName(db) + ")");
+                         db.shown() + ")");
   }
   auto store = OpenStore(db, store::OpenMode::kReadOnly);
   if (!store.ok()) return store.status();
@@ -113,6 +119,80 @@ Result<std::vector<ProfileStack>> LoadProfileStacks(const std::string& ref, cons
                          " has no stored profile (record one with `perfkit profile --suite`)");
   }
   return std::move(profiles->back().stacks);
+}
+
+Status ParseCallGraph(const std::string& text, profiler::SamplerOptions* sampler) {
+  if (text == "fp") {
+    sampler->call_graph = profiler::CallGraph::kFramePointers;
+    return OkStatus();
+  }
+  if (text.rfind("dwarf", 0) != 0 || (text.size() > 5 && text[5] != ',')) {
+    return Status::InvalidArgument("--call-graph takes fp, dwarf or dwarf,STACK_BYTES, not '" +
+                                   text + "'");
+  }
+  sampler->call_graph = profiler::CallGraph::kDwarf;
+  if (text.size() == 5) return OkStatus();
+  const std::string size = text.substr(6);
+  char* end = nullptr;
+  const unsigned long long bytes = std::strtoull(size.c_str(), &end, 10);
+  if (size.empty() || *end != '\0') {
+    return Status::InvalidArgument("--call-graph dwarf,SIZE: '" + size + "' is not a number");
+  }
+  sampler->stack_bytes = static_cast<uint32_t>(std::min<unsigned long long>(bytes, 1u << 20));
+  return profiler::CheckStackBytes(bytes);
+}
+
+namespace {
+
+std::string OutputFormat(const ProfileOutput& o) {
+  if (!o.format.empty()) return o.format;
+  auto ends_with = [&](const std::string& suffix) {
+    return o.path.size() >= suffix.size() &&
+           o.path.compare(o.path.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  return ends_with(".svg") ? "svg" : ends_with(".json") ? "speedscope" : "folded";
+}
+
+}  // namespace
+
+Status WriteProfile(const ProfileOutput& o, const profiler::Profile& profile,
+                    const std::string& target) {
+  const std::string format = OutputFormat(o);
+  std::string content;
+  if (format == "svg") {
+    report::FlameGraphOptions svg;
+    svg.title = o.title.empty() ? "perfkit profile: " + target : o.title;
+    svg.subtitle = fmt::format("{} samples of {}", profile.samples, profile.event);
+    svg.min_width_px = o.min_width;
+    svg.inverted = o.inverted;
+    content = report::FlameGraphSvg(profile.stacks, svg);
+  } else if (format == "speedscope") {
+    content = report::SpeedscopeJson(profile.stacks, fmt::format("{} ({})", target, profile.event));
+  } else {
+    content = report::FoldedStacks(profile.stacks);
+  }
+  return WriteFileAtomically(o.path, content);
+}
+
+std::string HotspotText(const profiler::Profile& profile, size_t top) {
+  return report::HotspotTable(profile.stacks, top);
+}
+
+Result<std::string> DiffProfiles(const ProfileDiffRequest& r) {
+  auto before = LoadProfileStacks(r.before, r.db);
+  if (!before.ok()) return before.status();
+  auto after = LoadProfileStacks(r.after, r.db);
+  if (!after.ok()) return after.status();
+  if (!r.svg.path.empty()) {
+    report::FlameGraphOptions svg;
+    svg.title = r.svg.title.empty() ? "perfkit profile diff" : r.svg.title;
+    svg.subtitle =
+        fmt::format("{} -> {}: red spends more, blue less; dashed: gone", r.before, r.after);
+    svg.min_width_px = r.svg.min_width;
+    const std::string content = report::DiffFlameGraphSvg(*before, *after, svg);
+    if (Status s = WriteFileAtomically(r.svg.path, content); !s.ok()) return s;
+  }
+  return report::DiffTable(*before, *after, r.top);
 }
 
 }  // namespace perfkit::app

@@ -8,9 +8,10 @@
 #include <vector>
 
 #include "app/bench_request.h"
+#include "baselines/location.h"
 #include "subsystems/base/status.h"
-#include "suites/profiler/profile.h"
-#include "suites/profiler/sampler.h"
+#include "subsystems/profiler/profile.h"
+#include "subsystems/profiler/sampler.h"
 
 namespace perfkit::app {
 
@@ -45,8 +46,36 @@ struct SuiteProfileRequest {
 // its run when the bench succeeded.
 Result<SuiteProfile> ProfileSuite(const SuiteProfileRequest& request);
 
+// --call-graph: fp, dwarf or dwarf,STACK_BYTES.
+Status ParseCallGraph(const std::string& text, profiler::SamplerOptions* sampler);
+
+// How a profile is written with -o: folded stacks, a flame graph or
+// speedscope JSON (by --format, else by the file's extension).
+struct ProfileOutput {
+  std::string path;
+  std::string format;  // folded, svg, speedscope or empty
+  std::string title;   // empty: "perfkit profile: TARGET"
+  double min_width = 0.1;
+  bool inverted = false;
+};
+Status WriteProfile(const ProfileOutput& out, const profiler::Profile& profile,
+                    const std::string& target);
+// The hotspot table: the TOP functions by self and total share.
+std::string HotspotText(const profiler::Profile& profile, size_t top);
+
+struct ProfileDiffRequest {
+  std::string before;  // folded-stack files or runs with a stored profile
+  std::string after;
+  store::StoreLocation db;
+  ProfileOutput svg;  // path empty: the table only
+  size_t top = 25;
+};
+// Writes the differential flame graph when asked; returns the table.
+Result<std::string> DiffProfiles(const ProfileDiffRequest& request);
+
 // A folded-stack file if one exists by that name, else the newest profile
 // stored with run `ref` in database `db`.
-Result<std::vector<ProfileStack>> LoadProfileStacks(const std::string& ref, const std::string& db);
+Result<std::vector<ProfileStack>> LoadProfileStacks(const std::string& ref,
+                                                    const store::StoreLocation& db);
 
 }  // namespace perfkit::app

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/gate.h"
+#include "baselines/location.h"
 #include "subsystems/base/status.h"
 #include "subsystems/base/subprocess.h"
 
@@ -24,7 +25,7 @@ struct ReportRequest {
   std::string out_dir = "perfkit-report";
   std::string title;
   GateRequest gate;
-  std::string db;
+  store::StoreLocation db;
 };
 
 struct ReportOutcome {

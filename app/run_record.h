@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "suites/result.h"
+#include "results/result.h"
 
 namespace perfkit::app {
 

@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "suites/suite.h"
+#include "suites/registry.h"
 
 namespace perfkit::app {
 

@@ -67,12 +67,12 @@ Status CopyBaselineSaves(store::Store& from, store::Store& to, SyncOutcome& out)
 }  // namespace
 
 Result<SyncOutcome> Sync(const SyncRequest& request) {
-  if (DatabasePath(request.from) == DatabasePath(request.to)) {
-    return Status::InvalidArgument("--from and --to are the same store ('" +
-                                   DatabaseName(request.from) + "')");
+  if (request.from == request.to) {
+    return Status::InvalidArgument("--from and --to are the same store ('" + request.from.shown() +
+                                   "')");
   }
-  if (!DatabaseExists(request.from)) {
-    return Status::Error("no database '" + DatabaseName(request.from) + "' to sync from");
+  if (!request.from.MayHoldRuns()) {
+    return Status::Error("no database '" + request.from.shown() + "' to sync from");
   }
   auto from = OpenStore(request.from, store::OpenMode::kReadOnly);
   if (!from.ok()) return from.status();

@@ -6,13 +6,14 @@
 
 #include <string>
 
+#include "baselines/location.h"
 #include "subsystems/base/status.h"
 
 namespace perfkit::app {
 
 struct SyncRequest {
-  std::string from;  // locations as --db takes them
-  std::string to;
+  store::StoreLocation from;
+  store::StoreLocation to;
 };
 
 struct SyncOutcome {

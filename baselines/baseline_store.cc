@@ -15,8 +15,8 @@ Status ValidateBaselineName(const std::string& name) {
                            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                            "0123456789._-") == std::string::npos;
   if (!charset || digits || name == "latest") {
-    return Status::Error("invalid baseline name '" + name +
-                         "' (letters, digits, '.', '_', '-'; not 'latest' or a number)");
+    return Status::InvalidArgument("invalid baseline name '" + name +
+                                   "' (letters, digits, '.', '_', '-'; not 'latest' or a number)");
   }
   return OkStatus();
 }

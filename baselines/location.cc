@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <mutex>
 
 #include "baselines/libpq.h"
@@ -196,6 +197,16 @@ std::string RedactArgument(const std::string& arg) {
     }
   }
   return RedactPassword(arg);
+}
+
+StoreLocation::StoreLocation(std::string location)
+    : full_(std::move(location)),
+      shown_(ShownLocation(full_)),
+      kind_(IsPostgresUri(full_) ? Kind::kPostgres : Kind::kSqlite) {}
+
+bool StoreLocation::MayHoldRuns() const {
+  std::error_code ec;
+  return postgres() || (!empty() && std::filesystem::exists(full_, ec));
 }
 
 }  // namespace perfkit::store

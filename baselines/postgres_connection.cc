@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -14,6 +13,7 @@
 
 #include "baselines/libpq.h"
 #include "baselines/location.h"
+#include "subsystems/base/clock.h"
 
 namespace perfkit::store::internal {
 namespace {
@@ -240,7 +240,8 @@ Status PostgresConnection::Reconnect() {
   if (const char* env = std::getenv("PERFKIT_DB_RECONNECT_SECONDS"); env && *env) {
     limit = std::strtod(env, nullptr);
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(limit);
+  Clock& clock = LoopClock();
+  const double deadline = clock.Now() + limit;
   for (;;) {
     pq_.reset(conn_);
     if (pq_.status(conn_) == CONNECTION_OK) {
@@ -248,13 +249,13 @@ Status PostgresConnection::Reconnect() {
       lost_ = false;
       return Configure();
     }
-    if (std::chrono::steady_clock::now() >= deadline) {
+    if (clock.Now() >= deadline) {
       std::string why = OneLine(pq_.error_message(conn_));
       why = why.substr(0, why.find("; "));
       return Status::Error("the PostgreSQL server went away and did not come back within " +
                            std::to_string(static_cast<int>(limit)) + " s (" + why + ")");
     }
-    usleep(250000);
+    clock.Sleep(0.25);
   }
 }
 

@@ -147,11 +147,12 @@ Store::~Store() = default;
 
 bool Store::postgres() const { return db_->dialect() == sql::Dialect::kPostgres; }
 
-Result<std::unique_ptr<Store>> Store::Open(const std::string& location, OpenMode mode) {
+Result<std::unique_ptr<Store>> Store::Open(const StoreLocation& location, OpenMode mode) {
   if (location.empty()) return Status::InvalidArgument("the database path is empty");
-  const bool server = IsPostgresUri(location);
-  const std::string shown = ShownLocation(location);
-  auto db = server ? internal::OpenPostgres(location, mode) : internal::OpenSqlite(location, mode);
+  const bool server = location.postgres();
+  const std::string& shown = location.shown();
+  auto db = server ? internal::OpenPostgres(location.full(), mode)
+                   : internal::OpenSqlite(location.full(), mode);
   if (!db.ok()) return server ? db.status().WithPrefix("database '" + shown + "': ") : db.status();
   std::unique_ptr<Store> store(new Store(std::move(*db), mode));
   Status s = store->CheckIdentity(shown);

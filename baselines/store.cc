@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "baselines/sql.h"
-#include "suites/result_json.h"
+#include "results/result_json.h"
 
 namespace perfkit::store {
 

@@ -17,8 +17,9 @@
 #include <string>
 #include <vector>
 
+#include "baselines/location.h"
+#include "results/result.h"
 #include "subsystems/base/status.h"
-#include "suites/result.h"
 
 namespace perfkit::store {
 
@@ -98,8 +99,12 @@ class Store {
   // a schema version this perfkit does not know (newer, or negative).
   // Read-only, a missing file is an error and an older schema is read as it
   // is. Errors name the location without its password.
-  static Result<std::unique_ptr<Store>> Open(const std::string& path,
+  static Result<std::unique_ptr<Store>> Open(const StoreLocation& location,
                                              OpenMode mode = OpenMode::kReadWrite);
+  static Result<std::unique_ptr<Store>> Open(const std::string& location,
+                                             OpenMode mode = OpenMode::kReadWrite) {
+    return Open(StoreLocation(location), mode);
+  }
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;

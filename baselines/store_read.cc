@@ -4,7 +4,7 @@
 #include "baselines/run_ref.h"
 #include "baselines/sql.h"
 #include "baselines/store.h"
-#include "suites/result_json.h"
+#include "results/result_json.h"
 
 namespace perfkit::store {
 namespace {

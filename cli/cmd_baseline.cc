@@ -4,36 +4,28 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/baseline.h"
 #include "app/database.h"
-#include "app/files.h"
-#include "app/run_record.h"
-#include "app/run_ref.h"
 #include "cli/command.h"
 #include "cli/common.h"
-#include "report/gbench_json.h"
 
 namespace perfkit::cli {
 namespace {
 
-int Save(store::Store& store, const BaselineOptions& o) {
-  if (Status s = store::ValidateBaselineName(o.name); !s.ok()) return Fail(kExitUsage, s.message());
-  auto run = store.LoadRun(o.run);
-  if (!run.ok()) return Fail(run.status());
-  if (run->status != RunStatus::kComplete) {
-    fmt::print(stderr, "warning: run {} is {}, not complete\n", run->id,
-               RunStatusName(run->status));
+int Save(const app::BaselineRequest& r) {
+  auto saved = app::SaveBaseline(r);
+  if (!saved.ok()) return Fail(saved.status());
+  if (saved->run.status != RunStatus::kComplete) {
+    fmt::print(stderr, "warning: run {} is {}, not complete\n", saved->run.id,
+               RunStatusName(saved->run.status));
   }
-  if (Status s = store.SaveBaseline(o.name, run->id, app::NowIso8601()); !s.ok()) {
-    return Fail(kExitFailure, s.message());
-  }
-  auto history = store.BaselineHistory(o.name);
-  fmt::print("saved run {} ({}) as baseline '{}' ({} saves)\n", run->id, run->uuid.substr(0, 8),
-             o.name, history.ok() ? history->size() : 1);
+  fmt::print("saved run {} ({}) as baseline '{}' ({} saves)\n", saved->run.id,
+             saved->run.uuid.substr(0, 8), r.name, saved->saves);
   return kExitSuccess;
 }
 
-int List(store::Store& store) {
-  auto list = store.ListBaselines();
+int List(const app::BaselineRequest& r) {
+  auto list = app::ListBaselines(r);
   if (!list.ok()) return Fail(list.status());
   if (list->empty()) {
     fmt::print("no baselines yet (perfkit baseline save NAME [RUN])\n");
@@ -47,10 +39,10 @@ int List(store::Store& store) {
   return kExitSuccess;
 }
 
-int Show(store::Store& store, const BaselineOptions& o) {
-  auto history = store.BaselineHistory(o.name);
+int Show(const app::BaselineRequest& r) {
+  auto history = app::ShowBaseline(r);
   if (!history.ok()) return Fail(history.status());
-  fmt::print("baseline '{}': newest first; the first line is what the name means\n", o.name);
+  fmt::print("baseline '{}': newest first; the first line is what the name means\n", r.name);
   fmt::print("{:>7}  {:<8}  {:<20}  {:<20}\n", "run", "uuid", "run started", "saved");
   for (const auto& s : *history) {
     fmt::print("{:>7}  {:<8}  {:<20}  {:<20}\n", s.run_id, s.run_uuid.substr(0, 8),
@@ -59,49 +51,30 @@ int Show(store::Store& store, const BaselineOptions& o) {
   return kExitSuccess;
 }
 
-int Export(store::Store& store, const BaselineOptions& o) {
-  auto history = store.BaselineHistory(o.name);
-  if (!history.ok()) return Fail(history.status());
-  auto run = store.LoadRun(std::to_string(history->front().run_id));
-  if (!run.ok()) return Fail(run.status());
-  const std::string json = report::ToGbenchJson(*run);
-  if (o.output.empty() || o.output == "-") {
-    fmt::print("{}", json);
-    return kExitSuccess;
-  }
-  if (Status s = app::WriteFileAtomically(o.output, json); !s.ok())
-    return Fail(kExitFailure, s.message());
-  return kExitSuccess;
+int Export(const app::BaselineRequest& r, const std::string& output) {
+  auto json = app::ExportBaseline(r);
+  if (!json.ok()) return Fail(json.status());
+  return WriteOutput(output, *json);
 }
 
-int Import(store::Store& store, const BaselineOptions& o) {
-  if (Status s = store::ValidateBaselineName(o.name); !s.ok()) return Fail(kExitUsage, s.message());
-  auto run = app::LoadGbenchFile(o.file);
+int Import(const app::BaselineRequest& r) {
+  auto run = app::ImportBaseline(r);
   if (!run.ok()) return Fail(run.status());
-  run->tags["baseline"] = o.name;
-  if (Status s = store.SaveRun(*run); !s.ok()) return Fail(kExitFailure, s.message());
-  if (Status s = store.SaveBaseline(o.name, run->id, app::NowIso8601()); !s.ok()) {
-    return Fail(kExitFailure, s.message());
-  }
-  fmt::print("imported {} as run {} and saved it as baseline '{}'\n", o.file, run->id, o.name);
+  fmt::print("imported {} as run {} and saved it as baseline '{}'\n", r.file, run->id, r.name);
   return kExitSuccess;
 }
 
 }  // namespace
 
 int RunBaseline(const BaselineOptions& o) {
-  const bool writes = o.action == "save" || o.action == "delete" || o.action == "import";
-  auto store =
-      app::OpenStore(o.db, writes ? store::OpenMode::kReadWrite : store::OpenMode::kReadOnly);
-  if (!store.ok()) return Fail(store.status());
-  store::Store& s = **store;
-  if (o.action == "save") return Save(s, o);
-  if (o.action == "list") return List(s);
-  if (o.action == "show") return Show(s, o);
-  if (o.action == "export") return Export(s, o);
-  if (o.action == "import") return Import(s, o);
+  app::BaselineRequest r{app::ResolveStore(o.db), o.name, o.run.empty() ? "latest" : o.run, o.file};
+  if (o.action == "save") return Save(r);
+  if (o.action == "list") return List(r);
+  if (o.action == "show") return Show(r);
+  if (o.action == "export") return Export(r, o.output);
+  if (o.action == "import") return Import(r);
   if (o.action == "delete") {
-    if (Status st = s.DeleteBaseline(o.name); !st.ok()) return Fail(kExitFailure, st.message());
+    if (Status st = app::DeleteBaseline(r); !st.ok()) return Fail(st);
     fmt::print("deleted baseline '{}' (its runs are kept)\n", o.name);
     return kExitSuccess;
   }

@@ -6,15 +6,13 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 
-#include "app/database.h"
 #include "app/files.h"
 #include "app/measure.h"
+#include "app/runs.h"
 #include "cli/bench_flags.h"
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/results_output.h"
-#include "report/gbench_json.h"
-#include "subsystems/base/subprocess.h"
 
 namespace perfkit::cli {
 namespace {
@@ -23,7 +21,7 @@ namespace {
 int Finish(const RunRecord& run, const std::string& db, const std::string& json_out,
            bool interrupted) {
   if (!json_out.empty()) {
-    if (Status s = app::WriteFileAtomically(json_out, report::ToGbenchJson(run)); !s.ok()) {
+    if (Status s = app::WriteFileAtomically(json_out, app::GbenchJson(run)); !s.ok()) {
       return Fail(s);
     }
   }
@@ -34,31 +32,10 @@ int Finish(const RunRecord& run, const std::string& db, const std::string& json_
 }
 
 int RunExternal(const BenchOptions& o) {
-  const app::BenchFlags& f = o.flags;
-  if (!f.suites.empty() || f.counters || f.energy) {
-    return Fail(kExitUsage, std::string(!f.suites.empty() ? "--suite"
-                                        : f.counters      ? "--counters"
-                                                          : "--energy") +
-                                " cannot be used with --exec (it runs the executable's own "
-                                "benchmarks)");
-  }
-  auto tags = app::ParseTags(f.tags);
-  if (!tags.ok()) return Fail(tags.status());
-  const app::ExecRequest exec{o.exec,
-                              o.exec_args,
-                              f.repetitions.value_or(f.quick ? 3 : 10),
-                              f.min_time_s.value_or(f.quick ? 0.01 : 0.05),
-                              f.filter,
-                              !f.no_interleave,
-                              std::move(*tags)};
-  // A program that cannot run leaves no database behind.
-  if (auto program = FindProgram(o.exec); !program.ok()) return Fail(program.status());
-  auto store = app::OpenStore(f.db);
-  if (!store.ok()) return Fail(store.status());
-  auto run = app::MeasureExternal(**store, exec);
-  if (!run.ok()) return Fail(run.status());
-  PrintResultsTable(*run, stdout);
-  return Finish(*run, app::DatabaseName(f.db), f.json_out, false);
+  auto external = app::BenchExternal(o.flags, o.exec, o.exec_args);
+  if (!external.ok()) return Fail(external.status());
+  PrintResultsTable(external->run, stdout);
+  return Finish(external->run, external->db.shown(), o.flags.json_out, false);
 }
 
 }  // namespace
@@ -84,8 +61,7 @@ int RunBench(const BenchOptions& o) {
   } else if (request->run.energy) {
     fmt::print("\n{}\n", m->selection.energy_note);
   }
-  return Finish(measured->run, app::DatabaseName(request->db), request->json_out,
-                measured->interrupted);
+  return Finish(measured->run, request->db.shown(), request->json_out, measured->interrupted);
 }
 
 Runner AddBench(CLI::App& app) {

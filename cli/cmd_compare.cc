@@ -1,10 +1,9 @@
 #include "cli/cmd_compare.h"
 
 #include <CLI/CLI.hpp>
-#include <filesystem>
 
 #include "app/database.h"
-#include "app/run_ref.h"
+#include "app/gate.h"
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/gate_flags.h"
@@ -15,27 +14,8 @@ namespace perfkit::cli {
 int RunCompare(const CompareOptions& options) {
   auto gate = app::MakeGateRequest(options.gate);
   if (!gate.ok()) return Fail(gate.status());
-  // Two files need no database; do not create one as a side effect.
-  std::unique_ptr<store::Store> store;
-  const bool files_only = app::IsFileRef(options.base) && app::IsFileRef(options.candidate);
-  if (!files_only || app::DatabaseExists(options.db)) {
-    auto opened = app::OpenStore(options.db, store::OpenMode::kReadOnly);
-    if (!opened.ok()) return Fail(opened.status());
-    store = std::move(*opened);
-  }
-  // --same-host: BASE depends on CANDIDATE's host; otherwise in order.
-  Result<RunRecord> base = Status::Error("");
-  if (!options.same_host) {
-    base = app::ResolveRun(store.get(), options.base);
-    if (!base.ok()) return Fail(base.status());
-  }
-  auto cand = app::ResolveRun(store.get(), options.candidate);
-  if (!cand.ok()) return Fail(cand.status());
-  if (options.same_host) {
-    base = app::ResolveRun(store.get(), options.base, cand->host.fingerprint);
-    if (!base.ok()) return Fail(base.status());
-  }
-  auto judged = app::JudgeRuns(store.get(), *base, *cand, *gate);
+  auto judged = app::CompareRuns({options.base, options.candidate, std::move(*gate),
+                                  options.same_host, app::ResolveStore(options.db)});
   if (!judged.ok()) return Fail(judged.status());
   PrintGateResult(*judged, options.format);
   return judged->exit_code;

@@ -5,19 +5,17 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "app/database.h"
+#include "app/runs.h"
 #include "build_info.h"
 #include "cli/cli_model.h"
 #include "cli/command.h"
 #include "cli/common.h"
 #include "cli/completions.h"
 #include "cli/man_page.h"
-#include "suites/suite.h"
 
 namespace perfkit::cli {
 
@@ -41,33 +39,9 @@ int PrintScript(const std::string& shell) {
 // Quiet on every failure: a shell is asking, mid-word, and an error line
 // would land in the user's command line.
 int PrintWords(const CompletionOptions& o) {
-  if (o.kind == "suites") {
-    for (const suites::SuiteEntry& s : suites::AllSuites()) fmt::print("{}\n", s.name);
-    return kExitSuccess;
-  }
-  if (!app::DatabaseExists(o.db)) return kExitSuccess;
-  // A shared store that does not answer must not hold up a Tab for libpq's
-  // 10 s (a user's own PGCONNECT_TIMEOUT wins).
-  setenv("PGCONNECT_TIMEOUT", "2", 0);
-  auto store = app::OpenStore(o.db, store::OpenMode::kReadOnly);
-  if (!store.ok()) return kExitFailure;
-  if (o.kind == "runs") {
-    auto runs = (*store)->ListRuns(50);
-    if (!runs.ok()) return kExitFailure;
-    if (!runs->empty()) fmt::print("latest\n");
-    for (const auto& r : *runs) fmt::print("{}\n", r.run.id);
-  } else if (o.kind == "hosts") {
-    auto hosts = (*store)->ListHosts();
-    if (!hosts.ok()) return kExitFailure;
-    for (const auto& h : *hosts) {
-      fmt::print("{}\n", h.fingerprint);
-      if (!h.name.empty()) fmt::print("{}\n", h.name);
-    }
-  } else if (o.kind == "baselines") {
-    auto list = (*store)->ListBaselines();
-    if (!list.ok()) return kExitFailure;
-    for (const auto& b : *list) fmt::print("{}\n", b.name);
-  }
+  auto words = app::CompletionWords(o.kind, app::ResolveStore(o.db));
+  if (!words.ok()) return kExitFailure;
+  for (const std::string& w : *words) fmt::print("{}\n", w);
   return kExitSuccess;
 }
 

@@ -7,37 +7,18 @@
 #include <CLI/CLI.hpp>
 
 #include "app/database.h"
-#include "app/files.h"
+#include "app/runs.h"
 #include "cli/command.h"
 #include "cli/common.h"
-#include "report/exports.h"
-#include "report/gbench_json.h"
 
 namespace perfkit::cli {
 
 int RunExport(const ExportOptions& options) {
-  auto store = app::OpenStore(options.db, store::OpenMode::kReadOnly);
-  if (!store.ok()) return Fail(store.status());
-  auto run = (*store)->LoadRun(options.run);
-  if (!run.ok()) return Fail(run.status());
-  std::string text;
-  if (options.format == "bencher") {
-    text = report::ToBencherJson(*run);
-  } else if (options.format == "github-action-benchmark") {
-    text = report::ToGithubActionJson(*run);
-  } else if (options.format == "csv") {
-    text = report::ToRepetitionCsv({&*run}, {std::to_string(run->id)});
-  } else {
-    text = report::ToGbenchJson(*run);
-  }
-  if (options.output.empty() || options.output == "-") {
-    fmt::print("{}", text);
-    return kExitSuccess;
-  }
-  if (Status s = app::WriteFileAtomically(options.output, text); !s.ok()) {
-    return Fail(kExitFailure, s.message());
-  }
-  return kExitSuccess;
+  auto format = app::ParseExportFormat(options.format);
+  if (!format.ok()) return Fail(format.status());
+  auto text = app::ExportRun({app::ResolveStore(options.db), options.run, *format});
+  if (!text.ok()) return Fail(text.status());
+  return WriteOutput(options.output, *text);
 }
 
 Runner AddExport(CLI::App& app) {

@@ -4,27 +4,19 @@
 
 #include <CLI/CLI.hpp>
 
-#include "app/bench_request.h"
 #include "app/database.h"
-#include "app/run_ref.h"
+#include "app/runs.h"
 #include "cli/command.h"
 #include "cli/common.h"
 
 namespace perfkit::cli {
 
 int RunImport(const ImportOptions& options) {
-  auto tags = app::ParseTags(options.tags);
-  if (!tags.ok()) return Fail(tags.status());
-  auto run = app::LoadGbenchFile(options.file);
-  if (!run.ok()) return Fail(run.status());
-  auto store = app::OpenStore(options.db);
-  if (!store.ok()) return Fail(store.status());
-  for (const auto& [k, v] : *tags) run->tags[k] = v;
-  if (Status s = (*store)->SaveRun(*run); !s.ok()) return Fail(s);
-  size_t samples = 0;
-  for (const auto& b : run->benchmarks) samples += b.samples.size();
-  fmt::print("imported run {} ({}): {} benchmarks, {} samples\n", run->id, run->uuid.substr(0, 8),
-             run->benchmarks.size(), samples);
+  auto imported = app::ImportRun({app::ResolveStore(options.db), options.file, options.tags});
+  if (!imported.ok()) return Fail(imported.status());
+  const RunRecord& run = imported->run;
+  fmt::print("imported run {} ({}): {} benchmarks, {} samples\n", run.id, run.uuid.substr(0, 8),
+             run.benchmarks.size(), imported->samples);
   return kExitSuccess;
 }
 

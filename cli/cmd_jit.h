@@ -6,14 +6,12 @@
 #include <string>
 #include <vector>
 
+#include "app/jit.h"
+
 namespace perfkit::cli {
 
 struct JitRunOptions {
-  std::string file;  // .s/.asm text, anything else raw little-endian bytecode
-  std::string mem_hex;
-  std::string mem_file;
-  std::string engine = "interp";
-  int repeat = 1;      // calls, so the tiered engine can reach its threshold
+  app::JitRunRequest run;
   bool stats = false;  // tiering statistics on stderr
 };
 int RunJitRun(const JitRunOptions& options);

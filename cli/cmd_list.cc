@@ -5,19 +5,18 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/inventory.h"
 #include "cli/command.h"
 #include "cli/common.h"
-#include "suites/profiler/event.h"
-#include "suites/suite.h"
 
 namespace perfkit::cli {
 
 namespace {
 
 int ListEvents(bool available_only) {
-  const std::vector<profiler::EventInfo> events = profiler::ListEvents();
+  const std::vector<app::EventInfo> events = app::ListEvents();
   size_t opens = 0;
-  for (const profiler::EventInfo& e : events) {
+  for (const app::EventInfo& e : events) {
     opens += e.opens;
     if (available_only && !e.opens) continue;
     std::string desc = e.description.substr(0, 70);
@@ -36,20 +35,13 @@ int RunList(const ListOptions& options) {
   if (!options.what.empty())
     return Fail(kExitUsage,
                 "list: unknown kind '" + options.what + "' (events, or nothing for suites)");
-  std::vector<const suites::SuiteEntry*> entries;
-  if (options.suites.empty()) {
-    for (const auto& s : suites::AllSuites()) entries.push_back(&s);
-  } else {
-    auto resolved = suites::ResolveSuites(options.suites);
-    if (!resolved.ok()) return Fail(resolved.status());
-    entries = std::move(*resolved);
-  }
-  for (const suites::SuiteEntry* entry : entries) {
-    const suites::SuiteSpec spec = entry->make();
+  auto listed = app::ListSuites(options.suites);
+  if (!listed.ok()) return Fail(listed.status());
+  for (const app::SuiteListing& spec : *listed) {
     fmt::print("{}: {} ({} benchmarks{})\n", spec.name, spec.description, spec.benchmarks.size(),
-               entry->in_default_run ? "" : "; runs only with --suite " + spec.name);
-    for (const auto& b : spec.benchmarks) {
-      fmt::print("  {}{}\n", b.name, b.role == Role::kPeer ? "  [peer]" : "");
+               spec.in_default_run ? "" : "; runs only with --suite " + spec.name);
+    for (size_t i = 0; i < spec.benchmarks.size(); ++i) {
+      fmt::print("  {}{}\n", spec.benchmarks[i], spec.is_peer[i] ? "  [peer]" : "");
     }
     for (const auto& c : spec.chosen) fmt::print("  used here: {}\n", c);
     for (const auto& s : spec.skipped) fmt::print("  skipped on this machine: {}\n", s);

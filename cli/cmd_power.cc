@@ -6,10 +6,10 @@
 #include <ctime>
 
 #include "app/database.h"
+#include "app/interrupt.h"
 #include "app/power.h"
 #include "cli/command.h"
 #include "cli/common.h"
-#include "suites/harness/interrupt.h"
 
 namespace perfkit::cli {
 namespace {
@@ -19,6 +19,7 @@ struct PowerOptions {
   bool json = false, quick = false, no_cgroup = false;
   double budget_w = 0;
   std::vector<std::string> command;
+  store::StoreLocation store;  // --db resolved
 };
 
 std::string Profile(const store::PowerProfile& p) {
@@ -35,7 +36,7 @@ std::string LocalTime(double unix_seconds) {
 }
 
 int ShowStatus(const PowerOptions& o) {
-  auto s = app::ReadPowerStatus(o.db);
+  auto s = app::ReadPowerStatus(o.store);
   if (!s.ok()) return Fail(s.status());
   if (o.json) {
     fmt::print("{}\n", app::PowerStatusJson(*s));
@@ -60,14 +61,15 @@ int ShowStatus(const PowerOptions& o) {
 
 int Calibrate(const PowerOptions& o) {
   app::PowerCalibrateRequest r;
-  r.db = o.db;
+  r.db = o.store;
   r.quick = o.quick;
   r.reference = o.reference;
   r.progress = [](const std::string& line) { fmt::print(stderr, "perfkit: {}\n", line); };
-  r.interrupted = &harness::InterruptRequested;
-  harness::InstallInterruptHandler();
-  auto c = app::CalibratePower(r);
-  harness::RemoveInterruptHandler();
+  r.interrupted = &app::Interrupted;
+  auto c = [&] {
+    app::InterruptScope scope;
+    return app::CalibratePower(r);
+  }();
   if (!c.ok()) return Fail(c.status());
   if (o.json) {
     fmt::print("{}\n", c->json);
@@ -91,29 +93,28 @@ int Calibrate(const PowerOptions& o) {
       k.validation.energy_mape_pct, k.validation.energy_max_err_pct,
       k.validated ? fmt::format("validated (MAPE <= {:.0f}%)", power::kValidatedMapePct)
                   : fmt::format("NOT validated (MAPE > {:.0f}%)", power::kValidatedMapePct));
-  fmt::print(stderr, "perfkit: stored the profile for this host in {}\n", app::DatabaseName(o.db));
+  fmt::print(stderr, "perfkit: stored the profile for this host in {}\n", o.store.shown());
   return kExitSuccess;
 }
 
 int Import(const PowerOptions& o) {
-  auto p = app::ImportPowerProfile(o.db, o.file);
+  auto p = app::ImportPowerProfile(o.store, o.file);
   if (!p.ok()) return Fail(p.status());
   fmt::print("imported: {}\n", Profile(*p));
   return kExitSuccess;
 }
 
 int Show(const PowerOptions& o) {
-  auto p = app::LoadHostPowerProfile(o.db);
+  auto p = app::LoadHostPowerProfile(o.store);
   if (!p.ok()) return Fail(p.status());
-  if (!*p)
-    return Fail(kExitFailure, "no power profile for this host in " + app::DatabaseName(o.db));
+  if (!*p) return Fail(kExitFailure, "no power profile for this host in " + o.store.shown());
   fmt::print("{}\n", o.json ? (*p)->provenance_json : Profile(**p));
   return kExitSuccess;
 }
 
 int Record(const PowerOptions& o) {
   app::RecordRequest r;
-  r.db = o.db;
+  r.db = o.store;
   auto interval = app::ParseDuration(o.interval);
   if (!interval.ok()) return Fail(interval.status().WithPrefix("--interval: "));
   r.interval_s = *interval;
@@ -123,10 +124,11 @@ int Record(const PowerOptions& o) {
     if (!d.ok()) return Fail(d.status().WithPrefix("--duration: "));
     r.duration_s = *d;
   }
-  r.interrupted = &harness::InterruptRequested;
-  harness::InstallInterruptHandler();
-  auto out = app::RecordPower(r);
-  harness::RemoveInterruptHandler();
+  r.interrupted = &app::Interrupted;
+  auto out = [&] {
+    app::InterruptScope scope;
+    return app::RecordPower(r);
+  }();
   if (!out.ok()) return Fail(out.status());
   fmt::print("recorded {} {} samples over {:.1f} s; recording used {:.2f}% of one CPU\n",
              out->samples, out->measured ? "measured" : "estimated", out->seconds,
@@ -137,7 +139,7 @@ int Record(const PowerOptions& o) {
 int History(const PowerOptions& o) {
   auto last = app::ParseDuration(o.last);
   if (!last.ok()) return Fail(last.status().WithPrefix("--last: "));
-  auto h = app::PowerHistory({o.db, *last, o.plot});
+  auto h = app::PowerHistory({o.store, *last, o.plot});
   if (!h.ok()) return Fail(h.status());
   if (h->samples.empty()) {
     fmt::print("no power samples in the last {}\n", o.last);
@@ -169,10 +171,11 @@ int History(const PowerOptions& o) {
 
 int Run(const PowerOptions& o) {
   if (o.command.empty()) return Fail(kExitUsage, "power run needs a command after --");
-  app::BudgetRequest r{o.db, o.budget_w, o.command, !o.no_cgroup, &harness::InterruptRequested};
-  harness::InstallInterruptHandler();
-  auto out = app::RunUnderBudget(r);
-  harness::RemoveInterruptHandler();
+  app::BudgetRequest r{o.store, o.budget_w, o.command, !o.no_cgroup, &app::Interrupted};
+  auto out = [&] {
+    app::InterruptScope scope;
+    return app::RunUnderBudget(r);
+  }();
   if (!out.ok()) return Fail(out.status());
   const power::BudgetRun& a = out->free;
   const power::BudgetRun& b = out->limited;
@@ -240,6 +243,7 @@ Runner AddPower(CLI::App& app) {
   }
   return [opts, cmd] {
     PowerOptions o = *opts;
+    o.store = app::ResolveStore(o.db);
     CLI::App* sub = cmd->get_subcommands().front();
     o.action = sub->get_name();
     if (o.action == "profile") o.action += " " + sub->get_subcommands().front()->get_name();

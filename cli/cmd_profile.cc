@@ -7,65 +7,13 @@
 #include <cstdlib>
 
 #include "app/database.h"
-#include "app/files.h"
 #include "app/profiles.h"
 #include "cli/bench_flags.h"
 #include "cli/command.h"
 #include "cli/common.h"
-#include "report/flamegraph.h"
-#include "report/profile_format.h"
 
 namespace perfkit::cli {
 namespace {
-
-Status ParseCallGraph(const std::string& text, profiler::SamplerOptions* sampler) {
-  if (text == "fp") {
-    sampler->call_graph = profiler::CallGraph::kFramePointers;
-    return OkStatus();
-  }
-  if (text.rfind("dwarf", 0) != 0 || (text.size() > 5 && text[5] != ',')) {
-    return Status::InvalidArgument("--call-graph takes fp, dwarf or dwarf,STACK_BYTES, not '" +
-                                   text + "'");
-  }
-  sampler->call_graph = profiler::CallGraph::kDwarf;
-  if (text.size() == 5) return OkStatus();
-  const std::string size = text.substr(6);
-  char* end = nullptr;
-  const unsigned long long bytes = std::strtoull(size.c_str(), &end, 10);
-  if (size.empty() || *end != '\0') {
-    return Status::InvalidArgument("--call-graph dwarf,SIZE: '" + size + "' is not a number");
-  }
-  sampler->stack_bytes = static_cast<uint32_t>(std::min<unsigned long long>(bytes, 1u << 20));
-  return profiler::CheckStackBytes(bytes);
-}
-
-std::string OutputFormat(const ProfileOptions& o) {
-  if (!o.format.empty()) return o.format;
-  auto ends_with = [&](const std::string& suffix) {
-    return o.output.size() >= suffix.size() &&
-           o.output.compare(o.output.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  return ends_with(".svg") ? "svg" : ends_with(".json") ? "speedscope" : "folded";
-}
-
-Status WriteOutput(const ProfileOptions& o, const profiler::Profile& profile,
-                   const std::string& target) {
-  const std::string format = OutputFormat(o);
-  std::string content;
-  if (format == "svg") {
-    report::FlameGraphOptions svg;
-    svg.title = o.title.empty() ? "perfkit profile: " + target : o.title;
-    svg.subtitle = fmt::format("{} samples of {}", profile.samples, profile.event);
-    svg.min_width_px = o.min_width;
-    svg.inverted = o.inverted;
-    content = report::FlameGraphSvg(profile.stacks, svg);
-  } else if (format == "speedscope") {
-    content = report::SpeedscopeJson(profile.stacks, fmt::format("{} ({})", target, profile.event));
-  } else {
-    content = report::FoldedStacks(profile.stacks);
-  }
-  return app::WriteFileAtomically(o.output, content);
-}
 
 void PrintSummary(const profiler::Profile& profile, const profiler::SamplerOptions& sampler) {
   const double complete = profile.samples ? 100.0 * profile.complete / profile.samples : 0;
@@ -97,12 +45,13 @@ Result<profiler::Profile> Sample(const ProfileOptions& o, const profiler::Sample
     auto bench = app::MakeBenchRequest(o.suite);
     if (!bench.ok()) return bench.status();
     const bool stack_given = o.call_graph != "dwarf";
+    const std::string where = bench->db.shown();
     auto run = app::ProfileSuite({std::move(*bench), sampler, stack_given, o.buffer_pages != 0});
     if (!run.ok()) return run.status();
     *exit_status = run->exit_status;
     if (run->run_id != 0) {
       fmt::print(stderr, "perfkit: stored the profile with run {} ({}) in {}\n", run->run_id,
-                 run->run_uuid.substr(0, 8), app::DatabaseName(o.suite.db));
+                 run->run_uuid.substr(0, 8), where);
     }
     return std::move(run->profile);
   }
@@ -120,7 +69,7 @@ int RunProfile(const ProfileOptions& o) {
     return Fail(kExitUsage, "profile: give one of a command after --, -p PID or --suite SUITE");
   }
   profiler::SamplerOptions sampler;
-  if (Status s = ParseCallGraph(o.call_graph, &sampler); !s.ok()) {
+  if (Status s = app::ParseCallGraph(o.call_graph, &sampler); !s.ok()) {
     return Fail(s.WithPrefix("profile: "));
   }
   sampler.event = o.event;
@@ -134,9 +83,10 @@ int RunProfile(const ProfileOptions& o) {
   auto profile = Sample(o, sampler, &exit_status);
   if (!profile.ok()) return Fail(profile.status().WithPrefix("profile: "));
   if (!o.output.empty()) {
-    if (Status s = WriteOutput(o, *profile, target); !s.ok()) return Fail(s);
+    const app::ProfileOutput out{o.output, o.format, o.title, o.min_width, o.inverted};
+    if (Status s = app::WriteProfile(out, *profile, target); !s.ok()) return Fail(s);
   }
-  fmt::print("{}", report::HotspotTable(profile->stacks, o.top));
+  fmt::print("{}", app::HotspotText(*profile, o.top));
   PrintSummary(*profile, sampler);
   if (exit_status != 0) {
     // As `time` does: the profiled command's failure is the profile's status.
@@ -146,20 +96,11 @@ int RunProfile(const ProfileOptions& o) {
 }
 
 int RunProfileDiff(const ProfileDiffOptions& o) {
-  auto before = app::LoadProfileStacks(o.before, o.db);
-  if (!before.ok()) return Fail(before.status().WithPrefix("profile diff: "));
-  auto after = app::LoadProfileStacks(o.after, o.db);
-  if (!after.ok()) return Fail(after.status().WithPrefix("profile diff: "));
-  if (!o.output.empty()) {
-    report::FlameGraphOptions svg;
-    svg.title = o.title.empty() ? "perfkit profile diff" : o.title;
-    svg.subtitle =
-        fmt::format("{} -> {}: red spends more, blue less; dashed: gone", o.before, o.after);
-    svg.min_width_px = o.min_width;
-    const std::string content = report::DiffFlameGraphSvg(*before, *after, svg);
-    if (Status s = app::WriteFileAtomically(o.output, content); !s.ok()) return Fail(s);
-  }
-  fmt::print("{}", report::DiffTable(*before, *after, o.top));
+  auto table =
+      app::DiffProfiles({o.before, o.after, app::ResolveStore(o.db),
+                         app::ProfileOutput{o.output, "svg", o.title, o.min_width, false}, o.top});
+  if (!table.ok()) return Fail(table.status().WithPrefix("profile diff: "));
+  fmt::print("{}", *table);
   return kExitSuccess;
 }
 

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/database.h"
 #include "app/report.h"
 #include "cli/command.h"
 #include "cli/common.h"
@@ -16,6 +17,7 @@ struct ReportOptions {
   app::ReportRequest request;
   std::vector<std::string> compare;  // BASE CANDIDATE
   app::GateFlags gate;
+  std::string db;
 };
 
 int RunReport(const ReportOptions& o) {
@@ -23,6 +25,7 @@ int RunReport(const ReportOptions& o) {
   if (!gate.ok()) return Fail(gate.status());
   app::ReportRequest request = o.request;
   request.gate = std::move(*gate);
+  request.db = app::ResolveStore(o.db);
   if (o.compare.size() == 2) request.compare = std::make_pair(o.compare[0], o.compare[1]);
   auto outcome = app::MakeReport(request);
   if (!outcome.ok()) return Fail(outcome.status());
@@ -50,7 +53,7 @@ Runner AddReport(CLI::App& app) {
   cmd->add_option("-o,--output", r.out_dir, "Output directory (default perfkit-report)");
   cmd->add_option("--title", r.title, "Report title");
   AddGateFlags(cmd, &opts->gate, GateUse::kRuns);
-  AddDbFlag(cmd, &r.db);
+  AddDbFlag(cmd, &opts->db);
   return [opts] { return RunReport(*opts); };
 }
 

@@ -3,13 +3,13 @@
 // hand (it serves the descriptors it inherited, then exits).
 #include <CLI/CLI.hpp>
 
+#include "app/serve.h"
 #include "cli/command.h"
-#include "suites/rings_peer.h"
 
 namespace perfkit::cli {
 
 Runner AddRings(CLI::App& app) {
-  auto opts = std::make_shared<suites::RingPeerOptions>();
+  auto opts = std::make_shared<app::RingPeerRequest>();
   auto transport = std::make_shared<std::string>("shm");
   CLI::App* cmd = app.add_subcommand("rings", "Helpers of the rings suite");
   cmd->require_subcommand(1);
@@ -21,11 +21,11 @@ Runner AddRings(CLI::App& app) {
   peer->add_option("--out-fd", opts->out_fd, "Inherited descriptor to answer on");
   peer->add_option("--cpu", opts->cpu, "CPU to pin to");
   return [opts, transport] {
-    suites::RingPeerOptions o = *opts;
-    o.transport = *transport == "shm"      ? suites::Transport::kShm
-                  : *transport == "stream" ? suites::Transport::kStream
-                                           : suites::Transport::kVmWrite;
-    return suites::RunRingPeer(o);
+    app::RingPeerRequest o = *opts;
+    o.transport = *transport == "shm"      ? app::Transport::kShm
+                  : *transport == "stream" ? app::Transport::kStream
+                                           : app::Transport::kVmWrite;
+    return app::RunRingPeer(o);
   };
 }
 

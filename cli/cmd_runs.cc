@@ -4,10 +4,10 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "app/database.h"
+#include "app/runs.h"
 #include "cli/command.h"
 #include "cli/common.h"
 
@@ -24,17 +24,8 @@ std::string Tags(const std::map<std::string, std::string>& tags) {
 }  // namespace
 
 int RunRuns(const RunsOptions& options) {
-  if (!app::DatabaseExists(options.db)) {
-    if (options.json) {
-      fmt::print("[]\n");
-    } else {
-      fmt::print("no runs in {} yet (run 'perfkit bench')\n", app::DatabaseName(options.db));
-    }
-    return kExitSuccess;
-  }
-  auto store = app::OpenStore(options.db, store::OpenMode::kReadOnly);
-  if (!store.ok()) return Fail(store.status());
-  auto runs = (*store)->ListRuns(options.limit, options.host);
+  const store::StoreLocation db = app::ResolveStore(options.db);
+  auto runs = app::ListRuns({db, options.limit, options.host});
   if (!runs.ok()) return Fail(runs.status());
   if (options.json) {
     nlohmann::json out = nlohmann::json::array();
@@ -56,7 +47,7 @@ int RunRuns(const RunsOptions& options) {
     return kExitSuccess;
   }
   if (runs->empty()) {
-    fmt::print("no runs in {} yet (run 'perfkit bench')\n", app::DatabaseName(options.db));
+    fmt::print("no runs in {} yet (run 'perfkit bench')\n", db.shown());
     return kExitSuccess;
   }
   fmt::print("{:>5}  {:<8}  {:<20}  {:<11}  {:<7}  {:>10}  {:>7}  {}\n", "id", "uuid", "started",
@@ -81,14 +72,10 @@ Runner AddRuns(CLI::App& app) {
 }
 
 int RunHosts(const HostsOptions& options) {
-  std::vector<store::HostListing> hosts;
-  if (app::DatabaseExists(options.db)) {
-    auto store = app::OpenStore(options.db, store::OpenMode::kReadOnly);
-    if (!store.ok()) return Fail(store.status());
-    auto listed = (*store)->ListHosts();
-    if (!listed.ok()) return Fail(listed.status());
-    hosts = std::move(*listed);
-  }
+  const store::StoreLocation db = app::ResolveStore(options.db);
+  auto listed = app::ListHosts(db);
+  if (!listed.ok()) return Fail(listed.status());
+  const std::vector<store::HostListing>& hosts = *listed;
   if (options.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& h : hosts) {
@@ -103,7 +90,7 @@ int RunHosts(const HostsOptions& options) {
     return kExitSuccess;
   }
   if (hosts.empty()) {
-    fmt::print("no runs in {} yet (run 'perfkit bench')\n", app::DatabaseName(options.db));
+    fmt::print("no runs in {} yet (run 'perfkit bench')\n", db.shown());
     return kExitSuccess;
   }
   fmt::print("{:<16}  {:<16}  {:>5}  {:<20}  {:<24}  {}\n", "fingerprint", "name", "runs",

@@ -5,9 +5,9 @@
 #include <CLI/CLI.hpp>
 
 #include "app/exit_status.h"
+#include "app/views.h"
 #include "cli/command.h"
 #include "cli/common.h"
-#include "report/stats_selftest.h"
 
 namespace perfkit::cli {
 
@@ -30,14 +30,14 @@ int RunSelftestStats(const SelftestOptions& o) {
   bool goals = true;
   for (double cv_percent : o.cv_percent) {
     const double cv = cv_percent / 100;
-    report::GateSimulation sim;
+    app::GateSimulation sim;
     sim.cv = cv;
     sim.suites = o.suites;
     sim.benchmarks = o.benchmarks;
     sim.repetitions = o.repetitions;
     sim.slowdown = o.slowdown_percent / 100;
     sim.seed = o.seed;
-    const auto r = report::SimulateGate(sim);
+    const auto r = app::SimulateGate(sim);
     fmt::print("{:>4.0f}%  {:>21.2f}%  {:>27.1f}%  {:>21.2f}%\n", cv * 100,
                r.false_alarm_rate * 100, r.detection_rate * 100, r.other_alarms_rate * 100);
     goals &= r.false_alarm_rate <= 0.05;

@@ -6,11 +6,9 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/inventory.h"
 #include "cli/command.h"
 #include "cli/common.h"
-#include "suites/engine_choice.h"
-#include "suites/harness/host_context.h"
-#include "suites/result_json.h"
 
 namespace perfkit::cli {
 
@@ -49,14 +47,18 @@ std::string OrUnavailable(const std::string& s) { return s.empty() ? "unavailabl
 }  // namespace
 
 int RunSysinfo(const SysinfoOptions& options) {
-  const HostContext h = harness::ReadHostContext();
+  auto read = app::ReadSysinfo(options.machine);
+  if (!read.ok()) return Fail(read.status());
+  const app::Sysinfo& info = *read;
+  const HostContext& h = info.host;
   if (options.json) {
-    fmt::print("{}\n", HostContextToJson(h).dump(2));
+    fmt::print("{}\n", app::SysinfoJson(info));
     return kExitSuccess;
   }
   const auto row = [](const char* key, const std::string& value) {
     fmt::print("{:<22} {}\n", key, value);
   };
+  if (info.replayed) row("replayed from", options.machine);
   row("cpu", fmt::format("{} (vendor {}, family {}, model {}, stepping {})", h.cpu_model,
                          h.cpu_vendor, h.cpu_family, h.cpu_model_number, h.cpu_stepping));
   row("features", fmt::format("{}", fmt::join(h.cpu_features, " ")));
@@ -65,8 +67,8 @@ int RunSysinfo(const SysinfoOptions& options) {
   row("caches", Caches(h));
   if (!h.cache_note.empty()) row("caches disagree", h.cache_note);
   row("tlbs", h.tlbs.empty() ? "unavailable" : fmt::format("{}", fmt::join(h.tlbs, "; ")));
-  row("pause", Pause(h));
-  for (const suites::EngineChoice& c : suites::EngineChoices()) {
+  row("pause", info.replayed ? "not measured (a replayed machine)" : Pause(h));
+  for (const suites::EngineChoice& c : info.engines) {
     row((c.what + " engine").c_str(), c.engine + " (" + c.by_size + ")");
   }
   row("numa nodes", std::to_string(h.numa_nodes));
@@ -97,6 +99,9 @@ Runner AddSysinfo(CLI::App& app) {
   auto opts = std::make_shared<SysinfoOptions>();
   CLI::App* cmd = app.add_subcommand("sysinfo", "Show the machine and build context of runs");
   cmd->add_flag("--json", opts->json, "Machine-readable output");
+  cmd->add_option("--machine", opts->machine,
+                  "What perfkit would conclude on another machine: a snapshot directory "
+                  "(cpuid-raw.txt from `cpuid -r -1`, sys-cpu0-cache.txt, cpuinfo-cpu0.txt)");
   return [opts] { return RunSysinfo(*opts); };
 }
 

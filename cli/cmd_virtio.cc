@@ -7,19 +7,19 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/serve.h"
 #include "cli/command.h"
 #include "cli/common.h"
-#include "suites/virtio_serve.h"
 
 namespace perfkit::cli {
 
 namespace {
 
-int RunServeBlk(suites::VirtioServeOptions options) {
+int RunServeBlk(app::ServeBlkRequest options) {
   options.on_listening = [&options] {
     fmt::print(stderr, "perfkit: serving {} on {}\n", options.blk.file, options.blk.socket_path);
   };
-  auto report = suites::ServeVirtioBlk(options);
+  auto report = app::ServeBlk(options);
   if (!report.ok()) return Fail(report.status());
   for (const std::string& e : report->errors) fmt::print(stderr, "perfkit: {}\n", e);
   const virtio::BlkStats& b = report->blk;
@@ -34,7 +34,7 @@ int RunServeBlk(suites::VirtioServeOptions options) {
 }  // namespace
 
 Runner AddVirtio(CLI::App& app) {
-  auto opts = std::make_shared<suites::VirtioServeOptions>();
+  auto opts = std::make_shared<app::ServeBlkRequest>();
   CLI::App* cmd = app.add_subcommand("virtio", "perfkit's virtio devices");
   cmd->require_subcommand(1);
   CLI::App* serve = cmd->add_subcommand(

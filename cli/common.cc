@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "app/database.h"
+#include "app/files.h"
 
 namespace perfkit::cli {
 
@@ -21,6 +22,15 @@ int Fail(int code, const std::string& message) {
 }
 
 int Fail(const Status& status) { return Fail(app::ExitCodeFor(status), status.message()); }
+
+int WriteOutput(const std::string& path, const std::string& text) {
+  if (path.empty() || path == "-") {
+    fmt::print("{}", text);
+    return kExitSuccess;
+  }
+  if (Status s = app::WriteFileAtomically(path, text); !s.ok()) return Fail(s);
+  return kExitSuccess;
+}
 
 CLI::Option* AddDbFlag(CLI::App* cmd, std::string* db) {
   return cmd

@@ -7,18 +7,17 @@
 #include <string>
 
 #include "app/exit_status.h"
-#include "report/units.h"
-#include "subsystems/base/status.h"
+#include "app/views.h"
 
 namespace perfkit::cli {
 
+using app::FormatBytes;
+using app::FormatDuration;
+using app::FormatThroughput;
 using app::kExitFailure;
 using app::kExitInterrupted;
 using app::kExitSuccess;
 using app::kExitUsage;
-using report::FormatBytes;
-using report::FormatDuration;
-using report::FormatThroughput;
 
 // Colour only on a terminal and only without NO_COLOR.
 bool UseColor(std::FILE* stream);
@@ -27,6 +26,10 @@ bool UseColor(std::FILE* stream);
 int Fail(int code, const std::string& message);
 // The same, with the exit code the status's kind calls for.
 int Fail(const Status& status);
+
+// TEXT on stdout when PATH is empty or "-", else written to PATH (whole or
+// not at all).
+int WriteOutput(const std::string& path, const std::string& text);
 
 // --db PATH (default $PERFKIT_DB or ./perfkit.db); an empty path is refused.
 CLI::Option* AddDbFlag(CLI::App* cmd, std::string* db);

@@ -4,10 +4,8 @@
 
 #include <algorithm>
 
+#include "app/views.h"
 #include "cli/common.h"
-#include "report/compare_format.h"
-#include "report/results_table.h"
-#include "report/stats.h"
 
 namespace perfkit::cli {
 namespace {
@@ -17,7 +15,7 @@ std::string Colored(const std::string& text, bool good, bool color) {
   return (good ? "\033[32m" : "\033[31m") + text + "\033[0m";
 }
 
-std::string RatioCell(const report::ResultRow& row, bool color) {
+std::string RatioCell(const app::ResultRow& row, bool color) {
   if (row.role == Role::kPeer) return "peer";
   if (!row.vs_best_peer) return "";
   const std::string text = fmt::format("{:.2f}x {}", *row.vs_best_peer, row.best_peer);
@@ -26,7 +24,7 @@ std::string RatioCell(const report::ResultRow& row, bool color) {
 }
 
 // Orders "…/*/4096" groups by their numeric size, not as strings.
-bool GroupLess(const report::PeerRatio& a, const report::PeerRatio& b) {
+bool GroupLess(const app::PeerRatio& a, const app::PeerRatio& b) {
   const size_t sa = a.group.rfind('/'), sb = b.group.rfind('/');
   const std::string pa = a.group.substr(0, sa), pb = b.group.substr(0, sb);
   if (pa != pb) return pa < pb;
@@ -37,7 +35,7 @@ bool GroupLess(const report::PeerRatio& a, const report::PeerRatio& b) {
 
 void PrintResultsTable(const RunRecord& run, std::FILE* out) {
   const bool color = UseColor(out);
-  const auto rows = report::BuildResultRows(run);
+  const auto rows = app::ResultRows(run);
   size_t width = 9;
   for (const auto& r : rows) width = std::max(width, r.name.size());
   fmt::print(out, "{:<{}}  {:>4}  {:>11}  {:>6}  {:>12}  {}\n", "benchmark", width, "reps",
@@ -53,7 +51,7 @@ void PrintResultsTable(const RunRecord& run, std::FILE* out) {
                r.bytes_per_second ? FormatThroughput(*r.bytes_per_second) : "",
                RatioCell(r, color));
   }
-  auto ratios = report::BuildPeerRatios(run);
+  auto ratios = app::PeerRatios(run);
   if (ratios.empty()) return;
   std::sort(ratios.begin(), ratios.end(), GroupLess);
   fmt::print(
@@ -114,32 +112,9 @@ void PrintCountersTable(const RunRecord& run, const std::vector<std::string>& re
 }
 
 void PrintClaims(const RunRecord& run, const std::vector<suites::Claim>& claims, std::FILE* out) {
-  suites::Measured measured;
-  for (const BenchmarkResult& b : run.benchmarks) {
-    std::vector<double> t;
-    for (const Sample& s : b.samples) t.push_back(s.real_time_ns);
-    if (!b.error.empty()) {
-      measured.errors[b.name] = b.error;
-    } else if (!t.empty()) {
-      measured.medians[b.name] = report::Median(t);
-      std::map<std::string, std::vector<double>> counters;
-      for (const Sample& s : b.samples) {
-        for (const auto& [name, value] : s.counters) counters[name].push_back(value);
-      }
-      for (const auto& [name, values] : counters) {
-        measured.counters[b.name][name] = report::Median(values);
-      }
-      measured.times[b.name] = std::move(t);
-    }
-  }
-  bool first = true;
-  for (const suites::Claim& claim : claims) {
-    const std::string line = claim(measured);
-    if (line.empty()) continue;
-    if (first) fmt::print(out, "\nWhat the guides claim, measured here:\n");
-    first = false;
-    fmt::print(out, "  {}\n", line);
-  }
+  const std::vector<std::string> lines = app::ClaimLines(run, claims);
+  if (!lines.empty()) fmt::print(out, "\nWhat the guides claim, measured here:\n");
+  for (const std::string& line : lines) fmt::print(out, "  {}\n", line);
 }
 
 void PrintSkipped(const std::vector<std::string>& skipped) {
@@ -148,14 +123,7 @@ void PrintSkipped(const std::vector<std::string>& skipped) {
 
 void PrintGateResult(const app::GateResult& result, const std::string& format) {
   for (const std::string& w : result.warnings) fmt::print(stderr, "warning: {}\n", w);
-  const report::Comparison& c = result.comparison;
-  if (format == "json") {
-    fmt::print("{}", report::FormatComparisonJson(c));
-  } else if (format == "markdown") {
-    fmt::print("{}", report::FormatComparisonMarkdown(c));
-  } else {
-    fmt::print("{}", report::FormatComparisonText(c, UseColor(stdout)));
-  }
+  fmt::print("{}", app::ComparisonText(result, format, UseColor(stdout)));
 }
 
 }  // namespace perfkit::cli

@@ -7,8 +7,7 @@
 #include <vector>
 
 #include "app/gate.h"
-#include "suites/result.h"
-#include "suites/suite.h"
+#include "app/views.h"
 
 namespace perfkit::cli {
 

@@ -28,7 +28,7 @@ perfkit_require_package(nlohmann_json nlohmann-json3-dev)
 perfkit_require_package(ZLIB zlib1g-dev)
 find_package(Threads REQUIRED)
 
-# libpfm4 is dlopen'ed on first use (suites/profiler/libpfm.h): only its
+# libpfm4 is dlopen'ed on first use (subsystems/profiler/libpfm.h): only its
 # headers are needed to build.
 find_path(PERFKIT_PFM_INCLUDE perfmon/pfmlib_perf_event.h)
 if(NOT PERFKIT_PFM_INCLUDE)

@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "results/result.h"
 #include "subsystems/base/status.h"
-#include "suites/result.h"
 
 namespace perfkit::report {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "suites/result.h"
+#include "results/result.h"
 
 namespace perfkit::report {
 

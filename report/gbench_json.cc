@@ -10,7 +10,7 @@
 #include <set>
 
 #include "report/stats.h"
-#include "suites/result_json.h"
+#include "results/result_json.h"
 
 namespace perfkit::report {
 namespace {

@@ -5,8 +5,8 @@
 
 #include <string>
 
+#include "results/result.h"
 #include "subsystems/base/status.h"
-#include "suites/result.h"
 
 namespace perfkit::report {
 

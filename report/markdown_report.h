@@ -11,7 +11,7 @@
 
 #include "report/compare.h"
 #include "report/env_guard.h"
-#include "suites/result.h"
+#include "results/result.h"
 
 namespace perfkit::report {
 

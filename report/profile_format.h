@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "results/result.h"
 #include "subsystems/base/status.h"
-#include "suites/result.h"
 
 namespace perfkit::report {
 

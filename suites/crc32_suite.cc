@@ -149,11 +149,11 @@ void AddIsal128(SuiteSpec& suite, Kind kind, const char* kernel, bool cpu_has, c
 
 void AddIsal128s(SuiteSpec& suite) {
 #if PERFKIT_X86_64
-  const bool pclmul = __builtin_cpu_supports("pclmul");
-  AddIsal128(suite, Kind::kCrc32, "crc32_gzip_refl_by8_02", pclmul && __builtin_cpu_supports("avx"),
-             "AVX", &g_isal_crc32_128, &Isal128Crc32);
-  AddIsal128(suite, Kind::kCrc32c, "crc32_iscsi_01", pclmul && __builtin_cpu_supports("sse4.2"),
-             "SSE4.2", &g_isal_crc32c_128, &Isal128Crc32c);
+  const CpuFeatures& f = GetCpuFeatures();
+  AddIsal128(suite, Kind::kCrc32, "crc32_gzip_refl_by8_02", f.pclmulqdq && f.avx, "AVX",
+             &g_isal_crc32_128, &Isal128Crc32);
+  AddIsal128(suite, Kind::kCrc32c, "crc32_iscsi_01", f.pclmulqdq && f.sse42, "SSE4.2",
+             &g_isal_crc32c_128, &Isal128Crc32c);
 #else
   suite.skipped.push_back("crc32/isal-128: ISA-L's kernels for x86-64 CPUs without AVX-512");
 #endif

@@ -9,14 +9,18 @@
 namespace perfkit::suites {
 
 std::vector<EngineChoice> EngineChoices() {
+  return EngineChoices(GetCpuFeatures(), DetectCaches());
+}
+
+std::vector<EngineChoice> EngineChoices(const CpuFeatures& features, const CpuCaches& caches) {
   std::vector<EngineChoice> out;
   for (crc32::Kind kind : {crc32::Kind::kCrc32, crc32::Kind::kCrc32c}) {
-    const crc32::Engine& e = crc32::BestEngine(kind);
+    const crc32::Engine e = crc32::BestEngineFor(kind, features);
     out.push_back(
         {std::string(crc32::KindName(kind)), std::string(e.name), std::string(e.by_size)});
   }
-  const memops::Engine& m = memops::BestEngine();
-  const size_t stream = memops::NonTemporalThreshold();
+  const memops::Engine m = memops::BestEngineFor(features);
+  const size_t stream = memops::NonTemporalThresholdFor(caches);
   out.push_back(
       {"memops", std::string(m.name),
        std::string(m.by_size) +

@@ -6,6 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "subsystems/base/cpu_caches.h"
+#include "subsystems/base/cpu_features.h"
+
 namespace perfkit::suites {
 
 struct EngineChoice {
@@ -14,6 +17,9 @@ struct EngineChoice {
   std::string by_size;  // "< 256 B: the crc32 instruction; >= 256 B: four 512-bit folds"
 };
 
+// This machine's, as dispatch chose them (PERFKIT_DISABLE_CPU_FEATURES applied).
 std::vector<EngineChoice> EngineChoices();
+// Any machine's, from its features and caches (a replayed one's).
+std::vector<EngineChoice> EngineChoices(const CpuFeatures& features, const CpuCaches& caches);
 
 }  // namespace perfkit::suites

@@ -11,7 +11,7 @@
 
 #include "subsystems/base/self_path.h"
 #include "subsystems/base/subprocess.h"
-#include "suites/profiler/sampler.h"
+#include "subsystems/profiler/sampler.h"
 #include "suites/suite.h"
 
 namespace perfkit::suites {
@@ -19,7 +19,7 @@ namespace {
 
 constexpr const char* kRounds = "3000";
 
-// The workload is built beside perfkit (from suites/profiler/workload.cc).
+// The workload is built beside perfkit (from subsystems/profiler/workload.cc).
 std::string WorkloadPath() { return HelperProgram("profile_workload"); }
 
 Result<double> RunUnprofiled(const std::string& workload) {

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "suites/result.h"
+#include "results/result.h"
 
 namespace perfkit::suites {
 

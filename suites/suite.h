@@ -9,8 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "results/result.h"
 #include "subsystems/base/status.h"
-#include "suites/result.h"
+#include "suites/measured.h"
+#include "suites/registry.h"
 
 namespace perfkit::suites {
 
@@ -28,19 +30,6 @@ struct BenchmarkSpec {
   std::string suite = {};  // set by the harness from the registry entry that made it
 };
 
-// What a run measured, by benchmark name: the median time (ns per
-// iteration) of those that ran, and why the others failed or were skipped.
-struct Measured {
-  std::map<std::string, double> medians;
-  std::map<std::string, std::vector<double>> times;  // every repetition's, ns per iteration
-  std::map<std::string, std::map<std::string, double>> counters;  // each counter's median
-  std::map<std::string, std::string> errors;
-};
-// A claim from the performance guides, checked against a run: one line
-// saying what this machine measured or why it could not, or "" when the run
-// did not include the benchmarks it needs (filtered out).
-using Claim = std::function<std::string(const Measured&)>;
-
 struct SuiteSpec {
   std::string name;
   std::string description;
@@ -50,30 +39,6 @@ struct SuiteSpec {
   // What perfkit's dispatch picks here, by size ("crc32c: avx512 (...)").
   std::vector<std::string> chosen = {};
 };
-
-struct SuiteEntry {
-  const char* name;
-  const char* description;
-  SuiteSpec (*make)();
-  // In `perfkit bench` without --suite; long or memory-hungry suites run
-  // only when named.
-  bool in_default_run = true;
-  // Static TLS its peers need beyond what glibc spares for dlopen (bytes);
-  // the process that runs the suite must have reserved it at start-up.
-  size_t static_tls_bytes = 0;
-  // Repetitions when --repetitions is not given, in both modes (0: the
-  // usual 10, or 3 with --quick): a suite whose repetition takes seconds.
-  int repetitions = 0;
-};
-
-// Every suite built into perfkit, in the order `bench` runs them.
-const std::vector<SuiteEntry>& AllSuites();
-const SuiteEntry* FindSuite(const std::string& name);
-std::string SuiteNames();  // "crc32, memops" for error messages
-
-// The one check of suite names against the registry: an unknown name is an
-// invalid argument listing the suites. No names: the default run.
-Result<std::vector<const SuiteEntry*>> ResolveSuites(const std::vector<std::string>& names);
 
 // Set when the user asks a run to stop (SIGINT/SIGTERM); benchmarks check it
 // before they start so the remaining ones skip quickly.

@@ -4,21 +4,12 @@
 #include <filesystem>
 #include <fstream>
 
-#include "subsystems/base/cpu_features.h"
-
-#if PERFKIT_X86_64
-#include <cpuid.h>
-#endif
+#include "subsystems/base/machine.h"
 
 namespace perfkit {
 namespace {
 
-std::string Line(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::string s;
-  std::getline(in, s);
-  return s;
-}
+std::string Line(const std::filesystem::path& p) { return FirstLineOf(p.string()); }
 
 int64_t ParseSize(const std::string& s) {  // "32K", "1024K", "32M"
   char* end = nullptr;
@@ -29,21 +20,21 @@ int64_t ParseSize(const std::string& s) {  // "32K", "1024K", "32M"
   return v;
 }
 
-#if PERFKIT_X86_64
 struct Regs {
   unsigned a = 0, b = 0, c = 0, d = 0;
 };
 
-bool Cpuid(unsigned leaf, unsigned sub, Regs* r) {
-  if (__get_cpuid_max(leaf & 0x80000000, nullptr) < leaf) return false;
-  __cpuid_count(leaf, sub, r->a, r->b, r->c, r->d);
+bool Cpuid(const Machine& m, unsigned leaf, unsigned sub, Regs* r) {
+  auto regs = m.Cpuid(leaf, sub);
+  if (!regs) return false;
+  *r = {regs->eax, regs->ebx, regs->ecx, regs->edx};
   return true;
 }
 
 // Leaf 4 (Intel) and 0x8000001D (AMD) share this layout.
-void DeterministicCaches(unsigned leaf, CpuCaches* out) {
+void DeterministicCaches(const Machine& m, unsigned leaf, CpuCaches* out) {
   Regs r;
-  for (unsigned sub = 0; sub < 16 && Cpuid(leaf, sub, &r); ++sub) {
+  for (unsigned sub = 0; sub < 16 && Cpuid(m, leaf, sub, &r); ++sub) {
     const unsigned type = r.a & 0x1f;
     if (type == 0) break;
     CacheLevel c;
@@ -65,33 +56,33 @@ void AddTlb(CpuCaches* out, const std::string& name, const std::string& page, un
 
 // AMD: L1 in 0x80000005 (8-bit counts), L2 in 0x80000006 (12-bit), 1G in
 // 0x80000019.
-void AmdTlbs(CpuCaches* out) {
+void AmdTlbs(const Machine& m, CpuCaches* out) {
   Regs r;
-  if (Cpuid(0x80000005, 0, &r)) {
+  if (Cpuid(m, 0x80000005, 0, &r)) {
     AddTlb(out, "L1 dTLB", "4K", (r.b >> 16) & 0xff);
     AddTlb(out, "L1 iTLB", "4K", r.b & 0xff);
     AddTlb(out, "L1 dTLB", "2M", (r.a >> 16) & 0xff);
     AddTlb(out, "L1 iTLB", "2M", r.a & 0xff);
   }
-  if (Cpuid(0x80000006, 0, &r)) {
+  if (Cpuid(m, 0x80000006, 0, &r)) {
     AddTlb(out, "L2 dTLB", "4K", (r.b >> 16) & 0xfff);
     AddTlb(out, "L2 iTLB", "4K", r.b & 0xfff);
     AddTlb(out, "L2 dTLB", "2M", (r.a >> 16) & 0xfff);
     AddTlb(out, "L2 iTLB", "2M", r.a & 0xfff);
   }
-  if (Cpuid(0x80000019, 0, &r)) {
+  if (Cpuid(m, 0x80000019, 0, &r)) {
     AddTlb(out, "L1 dTLB", "1G", (r.a >> 16) & 0xfff);
     AddTlb(out, "L2 dTLB", "1G", (r.b >> 16) & 0xfff);
   }
 }
 
 // Intel: leaf 0x18, one subleaf per translation structure.
-void IntelTlbs(CpuCaches* out) {
+void IntelTlbs(const Machine& m, CpuCaches* out) {
   Regs r;
-  if (!Cpuid(0x18, 0, &r)) return;
+  if (!Cpuid(m, 0x18, 0, &r)) return;
   const unsigned last = r.a;
   for (unsigned sub = 0; sub <= last && sub < 32; ++sub) {
-    if (!Cpuid(0x18, sub, &r)) break;
+    if (!Cpuid(m, 0x18, sub, &r)) break;
     const unsigned type = r.d & 0x1f;
     if (type == 0) continue;
     const char* kind = type == 1   ? "dTLB"
@@ -106,7 +97,6 @@ void IntelTlbs(CpuCaches* out) {
     }
   }
 }
-#endif
 
 std::string Describe(const CacheLevel& c) {
   return c.name + " " + std::to_string(c.bytes >> 10) + " KiB";
@@ -128,32 +118,29 @@ int CpuCaches::LineBytes() const {
   return 0;
 }
 
-CpuCaches CachesFromCpuid() {
+CpuCaches CachesFromCpuid(const Machine& m) {
   CpuCaches out;
-#if PERFKIT_X86_64
   Regs r;
-  if (!Cpuid(0, 0, &r)) return out;
+  if (!Cpuid(m, 0, 0, &r)) return out;
   const bool amd = r.b == 0x68747541 || r.b == 0x6f677948;  // "Auth", "Hygo"
   if (amd) {
     Regs ext;
-    const bool topoext = Cpuid(0x80000001, 0, &ext) && (ext.c & (1u << 22));
-    if (topoext) DeterministicCaches(0x8000001D, &out);
-    AmdTlbs(&out);
+    const bool topoext = Cpuid(m, 0x80000001, 0, &ext) && (ext.c & (1u << 22));
+    if (topoext) DeterministicCaches(m, 0x8000001D, &out);
+    AmdTlbs(m, &out);
   } else {
-    DeterministicCaches(4, &out);
-    IntelTlbs(&out);
+    DeterministicCaches(m, 4, &out);
+    IntelTlbs(m, &out);
   }
   if (!out.caches.empty()) out.source = "cpuid";
-#endif
   return out;
 }
 
-CpuCaches CachesFromSysfs(const std::string& root) {
+CpuCaches CachesFromSysfs(const Machine& m) {
   CpuCaches out;
   namespace fs = std::filesystem;
   std::error_code ec;
-  for (const auto& e :
-       fs::directory_iterator(fs::path(root) / "sys/devices/system/cpu/cpu0/cache", ec)) {
+  for (const auto& e : fs::directory_iterator(m.Path("/sys/devices/system/cpu/cpu0/cache"), ec)) {
     if (e.path().filename().string().rfind("index", 0) != 0) continue;
     CacheLevel c;
     const std::string type = Line(e.path() / "type");
@@ -170,24 +157,26 @@ CpuCaches CachesFromSysfs(const std::string& root) {
   return out;
 }
 
+CpuCaches DetectCaches(const Machine& m) {
+  CpuCaches cpuid = CachesFromCpuid(m);
+  const CpuCaches sysfs = CachesFromSysfs(m);
+  if (cpuid.caches.empty()) {
+    CpuCaches out = sysfs;
+    out.tlbs = cpuid.tlbs;
+    return out;
+  }
+  for (const CacheLevel& s : sysfs.caches) {
+    const int64_t mine = cpuid.Bytes(s.name);
+    if (mine != 0 && mine != s.bytes) {
+      cpuid.mismatch += (cpuid.mismatch.empty() ? "" : "; ") + Describe(s) + " in /sys, " +
+                        std::to_string(mine >> 10) + " KiB from CPUID";
+    }
+  }
+  return cpuid;
+}
+
 const CpuCaches& DetectCaches() {
-  static const CpuCaches caches = [] {
-    CpuCaches cpuid = CachesFromCpuid();
-    const CpuCaches sysfs = CachesFromSysfs();
-    if (cpuid.caches.empty()) {
-      CpuCaches out = sysfs;
-      out.tlbs = cpuid.tlbs;
-      return out;
-    }
-    for (const CacheLevel& s : sysfs.caches) {
-      const int64_t mine = cpuid.Bytes(s.name);
-      if (mine != 0 && mine != s.bytes) {
-        cpuid.mismatch += (cpuid.mismatch.empty() ? "" : "; ") + Describe(s) + " in /sys, " +
-                          std::to_string(mine >> 10) + " KiB from CPUID";
-      }
-    }
-    return cpuid;
-  }();
+  static const CpuCaches caches = DetectCaches(ThisMachine());
   return caches;
 }
 

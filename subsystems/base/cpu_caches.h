@@ -33,12 +33,15 @@ struct CpuCaches {
   int LineBytes() const;                         // 0 when unknown
 };
 
+class Machine;
+
 // From the CPU itself; empty off x86-64 or when the leaves are missing.
-CpuCaches CachesFromCpuid();
-// From /sys/devices/system/cpu/cpu0/cache (under `root`, for tests).
-CpuCaches CachesFromSysfs(const std::string& root = "/");
+CpuCaches CachesFromCpuid(const Machine& machine);
+// From /sys/devices/system/cpu/cpu0/cache.
+CpuCaches CachesFromSysfs(const Machine& machine);
 // CPUID first, /sys where CPUID says nothing, and their disagreement noted.
-// Cached after the first call.
+CpuCaches DetectCaches(const Machine& machine);
+// The same for the machine perfkit runs on, cached after the first call.
 const CpuCaches& DetectCaches();
 
 }  // namespace perfkit

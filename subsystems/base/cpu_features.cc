@@ -4,9 +4,9 @@
 #include <string>
 #include <utility>
 
-#if PERFKIT_X86_64
-#include <cpuid.h>
-#elif PERFKIT_AARCH64
+#include "subsystems/base/machine.h"
+
+#if PERFKIT_AARCH64
 #include <asm/hwcap.h>
 #include <sys/auxv.h>
 #endif
@@ -15,41 +15,38 @@ namespace perfkit {
 namespace {
 
 #if PERFKIT_X86_64
-// XGETBV tells whether the OS saves the YMM/ZMM state; CPUID alone does not.
-unsigned long long ReadXcr0() {
-  unsigned eax, edx;
-  __asm__ volatile("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
-  return (static_cast<unsigned long long>(edx) << 32) | eax;
-}
-
-CpuFeatures Detect() {
+CpuFeatures Detect(const Machine& m) {
   CpuFeatures f;
-  unsigned a, b, c, d;
-  if (!__get_cpuid(1, &a, &b, &c, &d)) return f;
-  f.sse2 = d & bit_SSE2;
-  f.sse42 = c & bit_SSE4_2;
-  f.pclmulqdq = c & bit_PCLMUL;
+  auto one = m.Cpuid(1, 0);
+  if (!one) return f;
+  const uint32_t c = one->ecx, d = one->edx;
+  f.sse2 = d & (1u << 26);
+  f.sse42 = c & (1u << 20);
+  f.pclmulqdq = c & (1u << 1);
   f.hypervisor = c & (1u << 31);
-  const bool osxsave = c & bit_OSXSAVE;
-  const unsigned long long xcr0 = osxsave ? ReadXcr0() : 0;
+  // The OS must save YMM/ZMM state (XCR0), not only the CPU have them.
+  const uint64_t xcr0 = m.Xcr0();
   const bool ymm_os = (xcr0 & 0x6) == 0x6;
   const bool zmm_os = (xcr0 & 0xe6) == 0xe6;
-  f.avx = (c & bit_AVX) && ymm_os;
-  if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
-    f.avx2 = (b & bit_AVX2) && ymm_os;
-    f.bmi2 = b & bit_BMI2;
-    f.erms = b & (1u << 9);
-    f.avx512f = (b & bit_AVX512F) && zmm_os;
-    f.avx512bw = (b & bit_AVX512BW) && zmm_os;
-    f.avx512vl = (b & bit_AVX512VL) && zmm_os;
-    f.vpclmulqdq = (c & (1u << 10)) && ymm_os;
-    f.fsrm = d & (1u << 4);
+  f.avx = (c & (1u << 28)) && ymm_os;
+  if (auto seven = m.Cpuid(7, 0)) {
+    const uint32_t b7 = seven->ebx, c7 = seven->ecx, d7 = seven->edx;
+    f.avx2 = (b7 & (1u << 5)) && ymm_os;
+    f.bmi2 = b7 & (1u << 8);
+    f.erms = b7 & (1u << 9);
+    f.avx512f = (b7 & (1u << 16)) && zmm_os;
+    f.avx512bw = (b7 & (1u << 30)) && zmm_os;
+    f.avx512vl = (b7 & (1u << 31)) && zmm_os;
+    f.vpclmulqdq = (c7 & (1u << 10)) && ymm_os;
+    f.fsrm = d7 & (1u << 4);
   }
   return f;
 }
 #elif PERFKIT_AARCH64
-CpuFeatures Detect() {
+// HWCAP is the kernel's word for this CPU; a replayed machine has none.
+CpuFeatures Detect(const Machine& m) {
   CpuFeatures f;
+  if (!m.live()) return f;
   const unsigned long hw = getauxval(AT_HWCAP);
   f.neon = hw & HWCAP_ASIMD;
   f.arm_crc32 = hw & HWCAP_CRC32;
@@ -60,7 +57,7 @@ CpuFeatures Detect() {
   return f;
 }
 #else
-CpuFeatures Detect() { return {}; }
+CpuFeatures Detect(const Machine&) { return {}; }
 #endif
 
 // PERFKIT_DISABLE_CPU_FEATURES=avx2,vpclmulqdq,... hides features, so the
@@ -95,8 +92,10 @@ CpuFeatures ApplyMask(CpuFeatures f) {
 
 }  // namespace
 
+CpuFeatures ReadCpuFeatures(const Machine& machine) { return ApplyMask(Detect(machine)); }
+
 const CpuFeatures& GetCpuFeatures() {
-  static const CpuFeatures features = ApplyMask(Detect());
+  static const CpuFeatures features = ReadCpuFeatures(ThisMachine());
   return features;
 }
 

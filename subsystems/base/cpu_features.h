@@ -40,5 +40,8 @@ struct CpuFeatures {
 // $PERFKIT_DISABLE_CPU_FEATURES (comma-separated, as sysinfo spells them)
 // read as absent, to test the fallbacks.
 const CpuFeatures& GetCpuFeatures();
+// The same for any machine, a replayed one included (not cached).
+class Machine;
+CpuFeatures ReadCpuFeatures(const Machine& machine);
 
 }  // namespace perfkit

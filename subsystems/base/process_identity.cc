@@ -5,15 +5,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "subsystems/base/machine.h"
+
 namespace perfkit {
 namespace {
 
-std::string FirstLine(const std::string& path) {
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
+// A process's own state is read live, never under PERFKIT_SYSFS_ROOT: a fake
+// tree describes a machine, not the processes running on this one.
+std::string FirstLine(const std::string& path) { return FirstLineOf(path); }
 
 // Field 22 of /proc/PID/stat.
 std::string StartTime(int64_t pid) {

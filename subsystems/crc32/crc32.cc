@@ -17,14 +17,12 @@ std::string_view Missing(bool ok, std::string_view why) { return ok ? std::strin
 
 // With the cache size unknown, 1 MiB: the L2 of the smallest core with
 // AVX-512 VPCLMULQDQ we know of, where the hybrid is still in cache.
-size_t HybridUntil() {
-  const CpuCaches& c = DetectCaches();
+size_t HybridUntil(const CpuCaches& c) {
   const int64_t llc = std::max(c.Bytes("L3"), c.Bytes("L2"));
   return llc > 0 ? static_cast<size_t>(llc) / 4 : size_t{1} << 20;
 }
 
-std::vector<Engine> MakeEngines() {
-  const CpuFeatures& f = GetCpuFeatures();
+std::vector<Engine> MakeEngines(const CpuFeatures& f) {
   std::vector<Engine> engines = {
       {"slice8", Kind::kCrc32, &Crc32Slice8, {}, "all sizes: 8 table lookups per 8 bytes"},
       {"slice8", Kind::kCrc32c, &Crc32cSlice8, {}, "all sizes: 8 table lookups per 8 bytes"},
@@ -82,15 +80,15 @@ std::vector<Engine> MakeEngines() {
 
 const std::vector<Engine>& Engines() {
   static const std::vector<Engine> engines = [] {
-    g_crc32c_hybrid_until = HybridUntil();
-    return MakeEngines();
+    g_crc32c_hybrid_until = HybridUntil(DetectCaches());
+    return MakeEngines(GetCpuFeatures());
   }();
   return engines;
 }
 
-const Engine& ChooseBest(Kind kind) {
+const Engine& ChooseBest(Kind kind, const std::vector<Engine>& engines) {
   const Engine* best = nullptr;
-  for (const Engine& e : Engines()) {
+  for (const Engine& e : engines) {
     if (e.kind == kind && e.available()) best = &e;
   }
   PERFKIT_CHECK(best != nullptr);  // slice8 is always available
@@ -108,10 +106,16 @@ std::string_view KindName(Kind kind) { return kind == Kind::kCrc32 ? "crc32" : "
 std::span<const Engine> AllEngines() { return Engines(); }
 
 const Engine& BestEngine(Kind kind) {
-  static const Engine& crc32 = ChooseBest(Kind::kCrc32);
-  static const Engine& crc32c = ChooseBest(Kind::kCrc32c);
+  static const Engine& crc32 = ChooseBest(Kind::kCrc32, Engines());
+  static const Engine& crc32c = ChooseBest(Kind::kCrc32c, Engines());
   return kind == Kind::kCrc32 ? crc32 : crc32c;
 }
+
+Engine BestEngineFor(Kind kind, const CpuFeatures& features) {
+  return ChooseBest(kind, MakeEngines(features));
+}
+
+size_t HybridUntilFor(const CpuCaches& caches) { return HybridUntil(caches); }
 
 uint32_t Crc32(uint32_t crc, const void* data, size_t size) {
   static const CrcFn fn = BestEngine(Kind::kCrc32).fn;

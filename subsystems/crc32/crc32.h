@@ -9,6 +9,9 @@
 #include <span>
 #include <string_view>
 
+#include "subsystems/base/cpu_caches.h"
+#include "subsystems/base/cpu_features.h"
+
 namespace perfkit::crc32 {
 
 enum class Kind { kCrc32, kCrc32c };
@@ -34,6 +37,12 @@ std::span<const Engine> AllEngines();
 
 // The fastest available engine for a kind; chosen once.
 const Engine& BestEngine(Kind kind);
+// What dispatch would pick on a CPU with these features (a replayed
+// machine's, in tests and `sysinfo --machine`); never to be called through
+// unless the features are this CPU's.
+Engine BestEngineFor(Kind kind, const CpuFeatures& features);
+// Where the AVX-512 CRC-32C stops running crc32 streams beside its folds.
+size_t HybridUntilFor(const CpuCaches& caches);
 
 uint32_t Crc32(uint32_t crc, const void* data, size_t size);
 uint32_t Crc32c(uint32_t crc, const void* data, size_t size);

@@ -18,12 +18,11 @@ using namespace internal;
 
 // From CPUID, with /sys where CPUID says nothing (some hypervisors hide
 // /sys's cache directory, so /sys alone left the threshold at a guess).
-size_t LastLevelCacheBytes() {
-  const CpuCaches& c = DetectCaches();
+size_t LastLevelCacheBytes(const CpuCaches& c) {
   return static_cast<size_t>(std::max(c.Bytes("L3"), c.Bytes("L2")));
 }
 
-std::vector<Engine> MakeEngines() {
+std::vector<Engine> MakeEngines(const CpuFeatures& f) {
   std::vector<Engine> e = {{"scalar",
                             &ScalarCopy,
                             &ScalarMove,
@@ -32,7 +31,6 @@ std::vector<Engine> MakeEngines() {
                             {},
                             "all sizes: 8-byte words"}};
 #if PERFKIT_X86_64
-  const CpuFeatures& f = GetCpuFeatures();
   e.push_back({"sse2", &Sse2Copy, &Sse2Move, &Sse2Compare, &Sse2Set,
                f.sse2 ? std::string_view() : "CPU lacks SSE2",
                "< 16 B: scalar; 16-128 B: 16-byte vectors from both ends; > 128 B: a loop"});
@@ -45,16 +43,30 @@ std::vector<Engine> MakeEngines() {
                "< 64 B: avx2's paths; 64-512 B: 64-byte vectors from both ends; > 512 B: a loop"});
 #endif
 #endif
+  (void)f;
   return e;
+}
+
+const Engine& ChooseBest(const std::vector<Engine>& engines) {
+  const Engine* b = nullptr;
+  for (const Engine& e : engines) {
+    if (e.available()) b = &e;
+  }
+  PERFKIT_CHECK(b != nullptr);
+  return *b;
+}
+
+// Streaming stores win only once the data would not stay in cache; with
+// the cache size unknown, never stream rather than guess a size.
+size_t ThresholdFor(const CpuCaches& caches) {
+  const size_t llc = LastLevelCacheBytes(caches);
+  return llc == 0 ? SIZE_MAX : llc / 2;
 }
 
 const std::vector<Engine>& Engines() {
   static const std::vector<Engine> engines = [] {
-    // Streaming stores win only once the data would not stay in cache; with
-    // the cache size unknown, never stream rather than guess a size.
-    const size_t llc = LastLevelCacheBytes();
-    g_non_temporal_threshold = llc == 0 ? SIZE_MAX : llc / 2;
-    return MakeEngines();
+    g_non_temporal_threshold = ThresholdFor(DetectCaches());
+    return MakeEngines(GetCpuFeatures());
   }();
   return engines;
 }
@@ -68,16 +80,13 @@ size_t g_non_temporal_threshold = SIZE_MAX;
 std::span<const Engine> AllEngines() { return Engines(); }
 
 const Engine& BestEngine() {
-  static const Engine& best = [&]() -> const Engine& {
-    const Engine* b = nullptr;
-    for (const Engine& e : Engines()) {
-      if (e.available()) b = &e;
-    }
-    PERFKIT_CHECK(b != nullptr);
-    return *b;
-  }();
+  static const Engine& best = ChooseBest(Engines());
   return best;
 }
+
+Engine BestEngineFor(const CpuFeatures& features) { return ChooseBest(MakeEngines(features)); }
+
+size_t NonTemporalThresholdFor(const CpuCaches& caches) { return ThresholdFor(caches); }
 
 size_t NonTemporalThreshold() {
   Engines();

@@ -8,6 +8,9 @@
 #include <span>
 #include <string_view>
 
+#include "subsystems/base/cpu_caches.h"
+#include "subsystems/base/cpu_features.h"
+
 namespace perfkit::memops {
 
 using CopyFn = void* (*)(void* dst, const void* src, size_t n);
@@ -29,6 +32,11 @@ struct Engine {
 // Every engine built into this binary, slowest first.
 std::span<const Engine> AllEngines();
 const Engine& BestEngine();
+// What dispatch would pick, and where streaming would start, on another
+// machine (a replayed one); never to be called through unless the features
+// are this CPU's.
+Engine BestEngineFor(const CpuFeatures& features);
+size_t NonTemporalThresholdFor(const CpuCaches& caches);
 
 void* Copy(void* dst, const void* src, size_t n);
 void* Move(void* dst, const void* src, size_t n);

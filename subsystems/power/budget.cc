@@ -5,27 +5,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <optional>
 #include <sstream>
-#include <thread>
 
+#include "subsystems/base/clock.h"
 #include "subsystems/power/cpu_usage.h"
 #include "subsystems/power/sysfs.h"
 
 namespace perfkit::power {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-constexpr auto kTick = std::chrono::milliseconds(5);
+constexpr double kTick = 0.005;  // seconds
 // Aim this far under the budget: the group's CPU time is read every tick,
 // so a sample can overshoot by what one tick runs.
 constexpr double kAim = 0.92;
-
-double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
 
 bool WriteFile(const std::string& path, const std::string& text) {
   std::ofstream out(path);
@@ -173,9 +169,9 @@ Result<BudgetRun> RunWithBudget(Launcher& launcher, const BudgetOptions& o) {
   GroupCpu members(p.pid());
   auto group_cpu = [&] { return cgroup.dir.empty() ? members.Seconds() : cgroup.CpuSeconds(); };
 
-  const auto start = Clock::now();
-  const auto window =
-      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.sample_s));
+  Clock& clock = LoopClock();
+  const double start = clock.Now();
+  const double window = o.sample_s;
   double cpu_last = group_cpu(), cpu_window = cpu_last;
   double joules_window = 0;
   if (o.source != nullptr) {
@@ -186,25 +182,25 @@ Result<BudgetRun> RunWithBudget(Launcher& launcher, const BudgetOptions& o) {
   auto window_start = start;
   double tick_watts = m.Watts(1.0 / cpus, 0);  // a first guess of the running power
   std::optional<ExitInfo> exit;
-  std::optional<Clock::time_point> cancelled;
+  std::optional<double> cancelled;
   while (!exit) {
-    const auto tick_start = Clock::now();
-    std::this_thread::sleep_until(tick_start + kTick);
+    const double tick_start = clock.Now();
+    clock.Sleep(kTick);
     if (o.interrupted && o.interrupted() && !cancelled) {
       group.Continue();
       kill(-p.pid(), SIGTERM);
       cancelled = tick_start;
-    } else if (cancelled && tick_start - *cancelled > std::chrono::seconds(5)) {
+    } else if (cancelled && tick_start - *cancelled > 5) {
       kill(-p.pid(), SIGKILL);  // it did not end on SIGTERM
     }
     auto polled = p.Poll();
     if (!polled.ok()) return polled.status();
     if (*polled) exit = **polled;
 
-    const auto now = Clock::now();
+    const double now = clock.Now();
     // CPU time can only grow; a member reaped by no one takes its time along.
     const double cpu_now = std::max(cpu_last, group_cpu());
-    const double in_window = Seconds(now - window_start);
+    const double in_window = now - window_start;
     double joules = 0;
     if (o.source != nullptr) {
       auto j = o.source->Joules();
@@ -214,7 +210,7 @@ Result<BudgetRun> RunWithBudget(Launcher& launcher, const BudgetOptions& o) {
       joules = m.p_idle_w * in_window + m.c_cpu_w_per_util * (cpu_now - cpu_window) / cpus;
     }
     if (!group.stopped) {
-      const double dt = Seconds(now - tick_start);
+      const double dt = now - tick_start;
       if (dt > 0) {
         tick_watts = m.Watts(std::min(1.0, (cpu_now - cpu_last) / dt / cpus), 0);
       }
@@ -223,16 +219,16 @@ Result<BudgetRun> RunWithBudget(Launcher& launcher, const BudgetOptions& o) {
     // Stop the group for the rest of the sample once one more tick, and the
     // idle power for what then remains of it, would take the sample's
     // energy past the budget.
-    const double rest = std::max(0.0, o.sample_s - in_window - Seconds(kTick));
+    const double rest = std::max(0.0, o.sample_s - in_window - kTick);
     if (duty_cycle && !exit && !group.stopped &&
-        joules + tick_watts * Seconds(kTick) + m.p_idle_w * rest > o.budget_w * o.sample_s * kAim) {
+        joules + tick_watts * kTick + m.p_idle_w * rest > o.budget_w * o.sample_s * kAim) {
       group.Stop();
     }
     if (now - window_start >= window || exit) {
       run.joules += joules;
       if (in_window > o.sample_s / 4) {  // a last sliver is not a sample
         PowerSample s;
-        s.t_s = Seconds(now - start);
+        s.t_s = now - start;
         s.watts = joules / in_window;
         s.u = (cpu_now - cpu_window) / in_window / cpus;
         run.samples.push_back(s);
@@ -247,7 +243,7 @@ Result<BudgetRun> RunWithBudget(Launcher& launcher, const BudgetOptions& o) {
   }
   group.Continue();
   run.exit = *exit;
-  run.seconds = Seconds(Clock::now() - start);
+  run.seconds = clock.Now() - start;
   run.mean_w = run.seconds > 0 ? run.joules / run.seconds : 0;
   if (cancelled) return Status::Cancelled("interrupted");
   return run;

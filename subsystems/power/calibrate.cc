@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <chrono>
-#include <thread>
-
+#include "subsystems/base/clock.h"
 #include "subsystems/power/cpu_usage.h"
 #include "subsystems/power/reference_meter.h"
 
@@ -40,9 +38,10 @@ namespace {
 Result<double> JoulesOnUpdate(EnergySource* source) {
   auto first = source->Joules();
   if (!first.ok()) return first;
-  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-  while (std::chrono::steady_clock::now() < give_up) {
-    std::this_thread::sleep_for(std::chrono::microseconds(500));
+  Clock& clock = LoopClock();
+  const double give_up = clock.Now() + 1;
+  while (clock.Now() < give_up) {
+    clock.Sleep(0.0005);
     auto j = source->Joules();
     if (!j.ok() || *j != *first) return j;
   }
@@ -55,10 +54,9 @@ Result<Interval> MeasureLoad(const LoadSpec& spec, double warmup_s, double secon
                              EnergySource* source, const std::function<bool()>& interrupted) {
   Load load(spec);
   auto stopped = [&] { return interrupted && interrupted(); };
-  const auto warm = std::chrono::steady_clock::now() + std::chrono::duration<double>(warmup_s);
-  while (std::chrono::steady_clock::now() < warm && !stopped()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  Clock& clock = LoopClock();
+  const double warm = clock.Now() + warmup_s;
+  while (clock.Now() < warm && !stopped()) clock.Sleep(0.02);
   Interval in;
   in.observation.load = spec.Describe();
   double joules0 = 0;
@@ -70,14 +68,14 @@ Result<Interval> MeasureLoad(const LoadSpec& spec, double warmup_s, double secon
   auto ticks0 = ReadCpuTicks();
   if (!ticks0.ok()) return ticks0.status();
   const uint64_t bytes0 = load.bytes();
-  const auto t0 = std::chrono::steady_clock::now();
+  const double t0 = clock.Now();
   in.unix_from = UnixSeconds();
-  const auto end = t0 + std::chrono::duration<double>(seconds);
+  const double end = t0 + seconds;
   // Read the source every 100 ms: a counter must not wrap twice unseen, and
   // a power-only source is integrated from its readings.
-  while (std::chrono::steady_clock::now() < end) {
+  while (clock.Now() < end) {
     if (stopped()) return Status::Cancelled("interrupted");
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    clock.Sleep(0.1);
     if (source != nullptr) {
       if (auto j = source->Joules(); !j.ok()) return j.status();
     }
@@ -88,12 +86,12 @@ Result<Interval> MeasureLoad(const LoadSpec& spec, double warmup_s, double secon
     if (!j.ok()) return j.status();
     joules1 = *j;
   }
-  const auto t1 = std::chrono::steady_clock::now();
+  const double t1 = clock.Now();
   in.unix_to = UnixSeconds();
   auto ticks1 = ReadCpuTicks();
   if (!ticks1.ok()) return ticks1.status();
   Observation& o = in.observation;
-  o.seconds = std::chrono::duration<double>(t1 - t0).count();
+  o.seconds = t1 - t0;
   o.u = Utilisation(*ticks0, *ticks1);
   o.bw_gbps = static_cast<double>(load.bytes() - bytes0) / o.seconds / 1e9;
   o.joules = joules1 - joules0;

@@ -1,6 +1,5 @@
 #include "subsystems/power/energy_source.h"
 
-#include <cpuid.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <linux/perf_event.h>
@@ -12,6 +11,7 @@
 #include <cstring>
 #include <regex>
 
+#include "subsystems/base/machine.h"
 #include "subsystems/power/sysfs.h"
 
 namespace perfkit::power {
@@ -265,12 +265,11 @@ Result<std::unique_ptr<EnergySource>> OpenPerfPower() {
 }
 
 Result<std::unique_ptr<EnergySource>> OpenMsr() {
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  __get_cpuid(0, &a, &b, &c, &d);
+  const CpuidRegs r = ThisMachine().Cpuid(0, 0).value_or(CpuidRegs{});
   char vendor[13] = {};
-  std::memcpy(vendor, &b, 4);
-  std::memcpy(vendor + 4, &d, 4);
-  std::memcpy(vendor + 8, &c, 4);
+  std::memcpy(vendor, &r.ebx, 4);
+  std::memcpy(vendor + 4, &r.edx, 4);
+  std::memcpy(vendor + 8, &r.ecx, 4);
   const std::string v = vendor;
   MsrLayout layout;
   if (v == "GenuineIntel") {

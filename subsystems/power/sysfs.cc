@@ -10,24 +10,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "subsystems/base/machine.h"
+
 namespace perfkit::power {
 
-std::string UnderRoot(const std::string& absolute) {
-  const char* env = std::getenv("PERFKIT_SYSFS_ROOT");
-  std::string root = env != nullptr && *env ? env : "/";
-  while (root.size() > 1 && root.back() == '/') root.pop_back();
-  return root == "/" ? absolute : root + absolute;
-}
+std::string UnderRoot(const std::string& absolute) { return ThisMachine().Path(absolute); }
 
-Result<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::Error("cannot read " + path + ": " + std::strerror(errno));
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string s = text.str();
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
+Result<std::string> ReadText(const std::string& path) { return TextOf(path); }
 
 Result<uint64_t> ReadUnsigned(const std::string& path) {
   auto text = ReadText(path);

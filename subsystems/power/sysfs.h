@@ -1,6 +1,7 @@
 // Paths under /sys and /dev as the power sources read them, all taken
-// relative to $PERFKIT_SYSFS_ROOT (default "/"): tests, and machines whose
-// counters live elsewhere, point it at another tree.
+// relative to the machine's root (subsystems/base/machine.h:
+// $PERFKIT_SYSFS_ROOT, default "/"): tests, and machines whose counters
+// live elsewhere, point it at another tree.
 #pragma once
 
 #include <cstdint>

@@ -10,12 +10,13 @@
 #include <filesystem>
 #include <map>
 
-#include "suites/profiler/event.h"
+#include "subsystems/base/machine.h"
+#include "subsystems/profiler/event.h"
 
 namespace perfkit::harness {
 namespace {
 
-bool HasCpuPmu() { return std::filesystem::exists("/sys/bus/event_source/devices/cpu"); }
+bool HasCpuPmu() { return ThisMachine().Exists("/sys/bus/event_source/devices/cpu"); }
 
 // "perf::cycles:u" -> "cycles": what the derived ratios look for.
 std::string BaseName(std::string name) {

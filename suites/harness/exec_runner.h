@@ -10,14 +10,15 @@
 
 #include "subsystems/base/status.h"
 #include "subsystems/base/subprocess.h"
+#include "suites/harness/defaults.h"
 
 namespace perfkit::harness {
 
 struct ExecOptions {
   std::string program;
   std::vector<std::string> args;  // passed after perfkit's own flags, so they win
-  int repetitions = 10;
-  double min_time_s = 0.05;
+  int repetitions = kUsualDefaults.repetitions;
+  double min_time_s = kUsualDefaults.min_time_s;
   std::string filter;
   bool interleave = true;
   bool quiet = false;  // discard the program's own output

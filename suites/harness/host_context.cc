@@ -17,14 +17,12 @@
 #include "build_info.h"
 #include "subsystems/base/cpu_caches.h"
 #include "subsystems/base/cpu_features.h"
+#include "subsystems/base/machine.h"
 #include "subsystems/platform/hugepages.h"
 #include "subsystems/platform/timing.h"
+#include "subsystems/profiler/libpfm.h"
+#include "subsystems/profiler/perf_session.h"
 #include "suites/harness/runner.h"
-#include "suites/profiler/libpfm.h"
-
-#if PERFKIT_X86_64
-#include <cpuid.h>
-#endif
 
 namespace perfkit::harness {
 namespace {
@@ -32,16 +30,9 @@ namespace {
 namespace fs = std::filesystem;
 constexpr const char* kUnavailable = "unavailable";
 
-std::string ReadLine(const fs::path& path) {
-  std::ifstream in(path);
-  std::string line;
-  if (!in || !std::getline(in, line)) return {};
-  return line;
-}
-
 // "key\t: value" lines of the first processor block in /proc/cpuinfo.
-std::string CpuinfoField(const std::string& key) {
-  std::ifstream in("/proc/cpuinfo");
+std::string CpuinfoField(const Machine& m, const std::string& key) {
+  std::ifstream in(m.Path("/proc/cpuinfo"));
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) break;
     if (line.compare(0, key.size(), key) != 0) continue;
@@ -53,17 +44,17 @@ std::string CpuinfoField(const std::string& key) {
   return {};
 }
 
-void ReadCpuIdentity(HostContext& h) {
-  h.cpu_vendor = CpuinfoField("vendor_id");
-  h.cpu_model = CpuinfoField("model name");
-  h.cpu_family = std::atoi(CpuinfoField("cpu family").c_str());
-  h.cpu_model_number = std::atoi(CpuinfoField("model").c_str());
-  h.cpu_stepping = std::atoi(CpuinfoField("stepping").c_str());
-  if (h.cpu_model.empty()) h.cpu_model = CpuinfoField("CPU part");  // aarch64
+void ReadCpuIdentity(const Machine& m, HostContext& h) {
+  h.cpu_vendor = CpuinfoField(m, "vendor_id");
+  h.cpu_model = CpuinfoField(m, "model name");
+  h.cpu_family = std::atoi(CpuinfoField(m, "cpu family").c_str());
+  h.cpu_model_number = std::atoi(CpuinfoField(m, "model").c_str());
+  h.cpu_stepping = std::atoi(CpuinfoField(m, "stepping").c_str());
+  if (h.cpu_model.empty()) h.cpu_model = CpuinfoField(m, "CPU part");  // aarch64
 }
 
-void ReadFeatures(HostContext& h) {
-  const CpuFeatures& f = GetCpuFeatures();
+void ReadFeatures(const Machine& m, HostContext& h) {
+  const CpuFeatures f = m.live() ? GetCpuFeatures() : ReadCpuFeatures(m);
   const std::pair<const char*, bool> flags[] = {
       {"sse2", f.sse2},
       {"sse4.2", f.sse42},
@@ -85,25 +76,41 @@ void ReadFeatures(HostContext& h) {
   }
 }
 
-void ReadTopology(HostContext& h) {
-  h.logical_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+// "0-1,4" as in /sys/devices/system/cpu/online: how many CPUs it names.
+int CountCpuList(const std::string& list) {
+  int n = 0;
+  std::istringstream in(list);
+  for (std::string range; std::getline(in, range, ',');) {
+    int first = 0, last = 0;
+    const int got = std::sscanf(range.c_str(), "%d-%d", &first, &last);
+    if (got == 1) ++n;
+    if (got == 2 && last >= first) n += last - first + 1;
+  }
+  return n;
+}
+
+void ReadTopology(const Machine& m, HostContext& h) {
+  h.logical_cpus = CountCpuList(m.ReadLine("/sys/devices/system/cpu/online"));
+  if (h.logical_cpus == 0 && m.live()) {
+    h.logical_cpus = static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  }
   std::set<std::string> cores;
   for (int cpu = 0; cpu < h.logical_cpus; ++cpu) {
-    const fs::path topo = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology";
-    cores.insert(ReadLine(topo / "physical_package_id") + ":" + ReadLine(topo / "core_id"));
+    const std::string topo = "/sys/devices/system/cpu/cpu" + std::to_string(cpu) + "/topology/";
+    const std::string package = m.ReadLine(topo + "physical_package_id");
+    const std::string core = m.ReadLine(topo + "core_id");
+    if (!package.empty() || !core.empty()) cores.insert(package + ":" + core);
   }
   h.physical_cores = cores.empty() ? h.logical_cpus : static_cast<int>(cores.size());
   h.smt = h.logical_cpus > h.physical_cores;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/sys/devices/system/node", ec)) {
-    const std::string name = entry.path().filename();
+  for (const std::string& name : m.ListDir("/sys/devices/system/node")) {
     if (name.rfind("node", 0) == 0 && name.size() > 4 && std::isdigit(name[4])) ++h.numa_nodes;
   }
 }
 
 // CPUID first, /sys where CPUID is silent (cpu_caches.h).
-void ReadCaches(HostContext& h) {
-  const CpuCaches& caches = DetectCaches();
+void ReadCaches(const Machine& m, HostContext& h) {
+  const CpuCaches caches = m.live() ? DetectCaches() : DetectCaches(m);
   for (const CacheLevel& c : caches.caches) h.cache_bytes[c.name] = c.bytes;
   h.cache_line_bytes = caches.LineBytes();
   h.cache_source = caches.source.empty() ? kUnavailable : caches.source;
@@ -123,33 +130,35 @@ void ReadCaches(HostContext& h) {
     const size_t bar = key.find('|');
     h.tlbs.push_back(key.substr(0, bar) + " " + pages + ": " + key.substr(bar + 1) + " entries");
   }
-  // 7 x 1000 PAUSEs: under a millisecond even where one costs 140 cycles.
+}
+
+// 7 x 1000 PAUSEs: under a millisecond even where one costs 140 cycles.
+void MeasurePause(HostContext& h) {
   const platform::PauseCost pause = platform::MeasurePause(1000);
   h.pause_cycles = pause.tsc_cycles;
   h.pause_ns = pause.ns;
 }
 
-void ReadMemoryKnobs(HostContext& h) {
-  for (const platform::HugePageSize& s : platform::ReadHugePages()) {
+void ReadMemoryKnobs(const Machine& m, HostContext& h) {
+  for (const platform::HugePageSize& s : platform::ReadHugePages(m.Path("/"))) {
     const std::string size = std::to_string(s.bytes / 1024) + "kB";
     h.huge_page_sizes.push_back(size);
     h.huge_pages_reserved[size] = s.reserved;
     h.huge_pages_free[size] = s.free;
   }
-  h.thp_mode = platform::TransparentHugePageMode();
-  const std::string aslr = ReadLine("/proc/sys/kernel/randomize_va_space");
+  h.thp_mode = platform::TransparentHugePageMode(m.Path("/"));
+  const std::string aslr = m.ReadLine("/proc/sys/kernel/randomize_va_space");
   h.aslr = aslr == "0" ? "off" : aslr == "1" ? "partial" : aslr == "2" ? "on" : kUnavailable;
 }
 
-std::string Hypervisor(bool cpuid_flag) {
-#if PERFKIT_X86_64
-  if (cpuid_flag) {
-    unsigned a, b, c, d;
-    __cpuid(0x40000000, a, b, c, d);
+std::string Hypervisor(const Machine& m, bool cpuid_flag) {
+  // Leaf 0x40000000 is the hypervisor's, whatever the CPU's highest leaf.
+  auto regs = cpuid_flag ? m.Cpuid(0x40000000, 0) : std::nullopt;
+  if (regs) {
     char vendor[13] = {};
-    std::memcpy(vendor, &b, 4);
-    std::memcpy(vendor + 4, &c, 4);
-    std::memcpy(vendor + 8, &d, 4);
+    std::memcpy(vendor, &regs->ebx, 4);
+    std::memcpy(vendor + 4, &regs->ecx, 4);
+    std::memcpy(vendor + 8, &regs->edx, 4);
     std::string v(vendor);
     if (v == "KVMKVMKVM") return "KVM";
     if (v == "Microsoft Hv") return "Hyper-V";
@@ -158,18 +167,16 @@ std::string Hypervisor(bool cpuid_flag) {
     if (v == "TCGTCGTCGTCG") return "QEMU TCG";
     return v.empty() ? "unknown hypervisor" : v;
   }
-#endif
-  (void)cpuid_flag;
-  const std::string dmi = ReadLine("/sys/class/dmi/id/sys_vendor");
+  const std::string dmi = m.ReadLine("/sys/class/dmi/id/sys_vendor");
   if (dmi.find("QEMU") != std::string::npos) return "QEMU";
   return {};
 }
 
-void ReadFrequencyPolicy(HostContext& h) {
-  h.governor = ReadLine("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
+void ReadFrequencyPolicy(const Machine& m, HostContext& h) {
+  h.governor = m.ReadLine("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor");
   if (h.governor.empty()) h.governor = kUnavailable;
-  const std::string boost = ReadLine("/sys/devices/system/cpu/cpufreq/boost");
-  const std::string no_turbo = ReadLine("/sys/devices/system/cpu/intel_pstate/no_turbo");
+  const std::string boost = m.ReadLine("/sys/devices/system/cpu/cpufreq/boost");
+  const std::string no_turbo = m.ReadLine("/sys/devices/system/cpu/intel_pstate/no_turbo");
   if (!boost.empty()) {
     h.boost = boost == "1" ? "on" : "off";
   } else if (!no_turbo.empty()) {
@@ -197,9 +204,15 @@ std::string PfmDetectedPmus() {
 
 // Only an opened counter proves a PMU: libpfm4 and CPUID describe the CPU,
 // not what the hypervisor exposes.
-void ProbePmu(HostContext& h) {
-  const std::string paranoid = ReadLine("/proc/sys/kernel/perf_event_paranoid");
-  h.perf_event_paranoid = paranoid.empty() ? 99 : std::atoi(paranoid.c_str());
+void ProbePmu(const Machine& m, HostContext& h) {
+  h.perf_event_paranoid = profiler::PerfEventParanoid(m).value_or(99);
+  const bool cpu_pmu = m.Exists("/sys/bus/event_source/devices/cpu") ||
+                       m.Exists("/sys/bus/event_source/devices/cpu_core");
+  if (!m.live()) {
+    h.pmu_detail = cpu_pmu ? "not probed (a replayed machine)"
+                           : "not probed (no CPU PMU in /sys/bus/event_source/devices)";
+    return;
+  }
   perf_event_attr attr{};
   attr.size = sizeof(attr);
   attr.type = PERF_TYPE_HARDWARE;
@@ -217,10 +230,7 @@ void ProbePmu(HostContext& h) {
   const int err = errno;
   h.hardware_pmu = false;
   h.pmu_detail = std::string("cycles counter does not open: ") + std::strerror(err);
-  if (!fs::exists("/sys/bus/event_source/devices/cpu") &&
-      !fs::exists("/sys/bus/event_source/devices/cpu_core")) {
-    h.pmu_detail += " (no CPU PMU in /sys/bus/event_source/devices)";
-  }
+  if (!cpu_pmu) h.pmu_detail += " (no CPU PMU in /sys/bus/event_source/devices)";
   if (const std::string pfm = PfmDetectedPmus(); !pfm.empty()) {
     h.pmu_detail += "; libpfm4 knows the CPU as " + pfm;
   }
@@ -245,23 +255,32 @@ std::string Fingerprint(const HostContext& h) {
 
 }  // namespace
 
-HostContext ReadHostContext() {
+HostContext ReadHostContext() { return ReadHostContext(ThisMachine()); }
+
+HostContext ReadHostContext(const Machine& m) {
   HostContext h;
-  char host[256] = {};
-  gethostname(host, sizeof(host) - 1);
-  h.hostname = host;
-  ReadCpuIdentity(h);
-  ReadFeatures(h);
-  ReadTopology(h);
-  ReadCaches(h);
-  ReadMemoryKnobs(h);
-  utsname u{};
-  if (uname(&u) == 0) h.kernel = std::string(u.sysname) + " " + u.release;
-  h.hypervisor = Hypervisor(GetCpuFeatures().hypervisor);
-  ReadFrequencyPolicy(h);
-  ProbePmu(h);
-  double load[1] = {0};
-  if (getloadavg(load, 1) == 1) h.load_average_1m = load[0];
+  ReadCpuIdentity(m, h);
+  ReadFeatures(m, h);
+  ReadTopology(m, h);
+  ReadCaches(m, h);
+  ReadMemoryKnobs(m, h);
+  const std::string release = m.ReadLine("/proc/sys/kernel/osrelease");
+  if (!release.empty()) h.kernel = "Linux " + release;
+  const bool hypervisor_flag = m.Cpuid(1, 0) && (m.Cpuid(1, 0)->ecx & (1u << 31));
+  h.hypervisor = Hypervisor(m, hypervisor_flag);
+  ReadFrequencyPolicy(m, h);
+  ProbePmu(m, h);
+  // What only the running machine can tell: measured, or its state now.
+  if (m.live()) {
+    char host[256] = {};
+    gethostname(host, sizeof(host) - 1);
+    h.hostname = host;
+    utsname u{};
+    if (h.kernel.empty() && uname(&u) == 0) h.kernel = std::string(u.sysname) + " " + u.release;
+    MeasurePause(h);
+    double load[1] = {0};
+    if (getloadavg(load, 1) == 1) h.load_average_1m = load[0];
+  }
   h.compiler = PERFKIT_CXX_COMPILER;
   h.build_type = PERFKIT_BUILD_TYPE;
   h.build_flags = PERFKIT_CXX_FLAGS;

@@ -4,10 +4,15 @@
 // Anything the machine hides is "unavailable", never a guess.
 #pragma once
 
-#include "suites/result.h"
+#include "results/result.h"
+#include "subsystems/base/machine.h"
 
 namespace perfkit::harness {
 
+// The machine perfkit runs on.
 HostContext ReadHostContext();
+// Any machine, a replayed one included: what is only measured or probed on
+// a running machine (PAUSE cost, the PMU, load, hostname) stays unset.
+HostContext ReadHostContext(const Machine& machine);
 
 }  // namespace perfkit::harness

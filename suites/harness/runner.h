@@ -9,10 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "results/result.h"
 #include "subsystems/base/status.h"
 #include "suites/harness/counters.h"
+#include "suites/harness/defaults.h"
 #include "suites/harness/energy.h"
-#include "suites/result.h"
 #include "suites/suite.h"
 
 namespace perfkit::harness {
@@ -20,8 +21,8 @@ namespace perfkit::harness {
 struct RunOptions {
   std::vector<const suites::SuiteEntry*> suites;  // from suites::ResolveSuites
   std::string filter;                             // ECMAScript regex over names; empty: all
-  int repetitions = 10;
-  double min_time_s = 0.05;                       // per repetition
+  int repetitions = kUsualDefaults.repetitions;
+  double min_time_s = kUsualDefaults.min_time_s;
   bool quick = false;                             // suites make their smaller matrix
   bool interleave = true;                         // false: rounds keep registration order
   bool progress = false;                          // a progress line on stderr

@@ -158,7 +158,7 @@ TEST(EndToEnd, ProfileSpeedscopeOutputValidatesAgainstTheSchema) {
     GTEST_SKIP() << "this machine does not allow perf_event_open: " << r.err;
   }
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  const std::string script = SourceDir() + "/tests/profiler/validate_speedscope.js";
+  const std::string script = SourceDir() + "/tests/report/validate_speedscope.js";
   auto install = RunCommand({"/bin/sh", "-c",
                              "cp '" + script +
                                  "' . && timeout 300 npm install --silent --no-audit "

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "subsystems/base/cpu_caches.h"
+#include "subsystems/base/machine.h"
 #include "subsystems/platform/atomics.h"
 #include "subsystems/platform/branches.h"
 #include "subsystems/platform/hugepages.h"
@@ -250,7 +251,7 @@ TEST_F(FakeRoot, CachesFromSysfs) {
   Write(dir + "index3/type", "Unified");
   Write(dir + "index3/size", "32768K");
   Write(dir + "index3/coherency_line_size", "64");
-  const CpuCaches caches = CachesFromSysfs(root_);
+  const CpuCaches caches = CachesFromSysfs(*RootedMachine(root_));
   EXPECT_EQ(caches.source, "sysfs");
   EXPECT_EQ(caches.Bytes("L1d"), 48 * 1024);
   EXPECT_EQ(caches.Bytes("L3"), 32 << 20);
@@ -259,7 +260,7 @@ TEST_F(FakeRoot, CachesFromSysfs) {
 }
 
 TEST_F(FakeRoot, NoSysfsCachesIsEmptyNotAGuess) {
-  const CpuCaches caches = CachesFromSysfs(root_);
+  const CpuCaches caches = CachesFromSysfs(*RootedMachine(root_));
   EXPECT_TRUE(caches.caches.empty());
   EXPECT_TRUE(caches.source.empty());
 }
@@ -281,8 +282,8 @@ TEST_F(FakeRoot, HugePagesAndThpMode) {
 }
 
 TEST(Caches, CpuidAgreesWithSysfsWhereBothSpeak) {
-  const CpuCaches cpuid = CachesFromCpuid();
-  const CpuCaches sysfs = CachesFromSysfs();
+  const CpuCaches cpuid = CachesFromCpuid(ThisMachine());
+  const CpuCaches sysfs = CachesFromSysfs(ThisMachine());
   if (cpuid.caches.empty() || sysfs.caches.empty()) {
     GTEST_SKIP() << "this machine's CPUID or /sys gives no caches";
   }

@@ -5,14 +5,17 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <random>
 
+#include "subsystems/base/clock.h"
 #include "subsystems/base/process_identity.h"
 #include "subsystems/power/budget.h"
+#include "subsystems/power/calibrate.h"
 #include "subsystems/power/cpu_usage.h"
 #include "subsystems/power/energy_source.h"
 #include "subsystems/power/model.h"
@@ -56,6 +59,19 @@ const std::vector<std::pair<double, double>> kHeldOut = {
 
 void ExpectWithin(double got, double want, double pct) {
   EXPECT_LE(std::abs(got - want), std::abs(want) * pct / 100) << got << " vs " << want;
+}
+
+// Calibration's control loop waits on LoopClock(): driven by a manual clock,
+// a 10 s warm-up and a 10-minute load pass in no real time, and the load's
+// length is the clock's, not the wall's.
+TEST(PowerClock, ALoadsLengthComesFromTheLoopClock) {
+  ManualClock clock;
+  ScopedLoopClock scoped(clock);
+  const auto before = std::chrono::steady_clock::now();
+  auto in = MeasureLoad(LoadSpec{LoadKind::kLadder, 0, 0}, 10, 600, nullptr, nullptr);
+  ASSERT_TRUE(in.ok()) << in.error();
+  EXPECT_NEAR(in->observation.seconds, 600, 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(30));
 }
 
 TEST(PowerFit, TwoPercentNoiseRecoversEachCoefficientWithinFivePercent) {

@@ -1,0 +1,42 @@
+// What this perfkit and this machine offer: `perfkit list` (the suites, their
+// benchmarks, the engines chosen and skipped here, the events `profile -e`
+// takes) and `perfkit sysinfo` (the machine and build runs are judged in).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "results/result.h"
+#include "subsystems/base/status.h"
+#include "subsystems/profiler/event.h"
+#include "suites/engine_choice.h"
+
+namespace perfkit::app {
+
+struct SuiteListing {
+  std::string name;
+  std::string description;
+  bool in_default_run = true;
+  std::vector<std::string> benchmarks;
+  std::vector<bool> is_peer;         // beside benchmarks
+  std::vector<std::string> chosen;   // what dispatch picks here
+  std::vector<std::string> skipped;  // engines this machine cannot run, with why
+};
+// Every suite, or those named (an unknown name is an invalid argument).
+Result<std::vector<SuiteListing>> ListSuites(const std::vector<std::string>& names);
+
+using profiler::EventInfo;
+std::vector<EventInfo> ListEvents();
+
+struct Sysinfo {
+  HostContext host;
+  std::vector<suites::EngineChoice> engines;
+  bool replayed = false;  // from a snapshot: nothing was measured or probed
+};
+// This machine; or, given a snapshot directory as ../shared/machines/ holds
+// them, what perfkit concludes on that machine (its CPUID, caches and
+// engine choices).
+Result<Sysinfo> ReadSysinfo(const std::string& snapshot_dir = "");
+std::string SysinfoJson(const Sysinfo& info);
+
+}  // namespace perfkit::app

@@ -1,0 +1,44 @@
+#include "results/result.h"
+
+namespace perfkit {
+
+const char* RoleName(Role role) {
+  switch (role) {
+    case Role::kOurs:
+      return "ours";
+    case Role::kPeer:
+      return "peer";
+    case Role::kUnknown:
+      break;
+  }
+  return "";
+}
+
+Role ParseRole(const std::string& name) {
+  if (name == "ours") return Role::kOurs;
+  if (name == "peer") return Role::kPeer;
+  return Role::kUnknown;
+}
+
+const char* RunStatusName(RunStatus status) {
+  switch (status) {
+    case RunStatus::kComplete:
+      return "complete";
+    case RunStatus::kInterrupted:
+      return "interrupted";
+    case RunStatus::kAbandoned:
+      return "abandoned";
+    case RunStatus::kRunning:
+      break;
+  }
+  return "running";
+}
+
+RunStatus ParseRunStatus(const std::string& name) {
+  if (name == "complete") return RunStatus::kComplete;
+  if (name == "interrupted") return RunStatus::kInterrupted;
+  if (name == "abandoned") return RunStatus::kAbandoned;
+  return RunStatus::kRunning;
+}
+
+}  // namespace perfkit

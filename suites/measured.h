@@ -1,0 +1,26 @@
+// What a run measured, as the suites' claims read it, and the claims
+// themselves: apart from suite.h so that printing a claim does not pull in
+// Google Benchmark.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace perfkit::suites {
+
+// What a run measured, by benchmark name: the median time (ns per
+// iteration) of those that ran, and why the others failed or were skipped.
+struct Measured {
+  std::map<std::string, double> medians;
+  std::map<std::string, std::vector<double>> times;  // every repetition's, ns per iteration
+  std::map<std::string, std::map<std::string, double>> counters;  // each counter's median
+  std::map<std::string, std::string> errors;
+};
+// A claim from the performance guides, checked against a run: one line
+// saying what this machine measured or why it could not, or "" when the run
+// did not include the benchmarks it needs (filtered out).
+using Claim = std::function<std::string(const Measured&)>;
+
+}  // namespace perfkit::suites
