@@ -1,5 +1,7 @@
 #include "cli/bench_flags.h"
 
+#include <fmt/format.h>
+
 #include "cli/common.h"
 
 namespace perfkit::cli {
@@ -12,12 +14,16 @@ MeasureFlagOptions AddMeasureFlags(CLI::App* cmd, app::BenchFlags* flags) {
   out.others = {
       cmd->add_option("--filter", flags->filter, "Only benchmarks whose name matches this regex"),
       cmd->add_option("--repetitions", flags->repetitions,
-                      "Repetitions per benchmark (default 10; 3 with --quick)")
+                      fmt::format("Repetitions per benchmark (default {}; {} with --quick)",
+                                  app::kUsualDefaults.repetitions, app::kQuickDefaults.repetitions))
           ->check(CLI::Range(1, 1000)),
       cmd->add_option("--min-time", flags->min_time_s,
-                      "Minimum seconds per repetition (default 0.05; 0.01 with --quick)")
+                      fmt::format("Minimum seconds per repetition (default {}; {} with --quick)",
+                                  app::kUsualDefaults.min_time_s, app::kQuickDefaults.min_time_s))
           ->check(FiniteRange(0.0001, 60.0)),
-      cmd->add_flag("--quick", flags->quick, "Smoke run: 3 repetitions of 0.01 s"),
+      cmd->add_flag("--quick", flags->quick,
+                    fmt::format("Smoke run: {} repetitions of {} s",
+                                app::kQuickDefaults.repetitions, app::kQuickDefaults.min_time_s)),
       AddDbFlag(cmd, &flags->db),
   };
   return out;
