@@ -53,18 +53,27 @@ Status StoreWithRun(const BenchRequest& request, const std::string& token,
 
 }  // namespace
 
+Result<StackRoot> ParseStackRoot(const std::string& by) {
+  if (by == "process") return StackRoot::kProcess;
+  if (by == "pid") return StackRoot::kPid;
+  if (by == "thread") return StackRoot::kThread;
+  return Status::InvalidArgument("--by takes process, pid or thread, not '" + by + "'");
+}
+
 Result<CommandProfile> ProfileCommand(const std::vector<std::string>& argv,
-                                      const profiler::SamplerOptions& sampler) {
+                                      const profiler::SamplerOptions& sampler,
+                                      const profiler::SymbolizeOptions& symbolize) {
   auto run = profiler::ProfileCommand(argv, sampler);
   if (!run.ok()) return run.status();
-  return CommandProfile{profiler::Symbolize(run->profile), run->exit_status};
+  return CommandProfile{profiler::Symbolize(run->profile, symbolize), run->exit_status};
 }
 
 Result<profiler::Profile> ProfileProcess(int pid, double seconds,
-                                         const profiler::SamplerOptions& sampler) {
+                                         const profiler::SamplerOptions& sampler,
+                                         const profiler::SymbolizeOptions& symbolize) {
   auto raw = profiler::ProfilePid(pid, seconds, sampler);
   if (!raw.ok()) return raw.status();
-  return profiler::Symbolize(*raw);
+  return profiler::Symbolize(*raw, symbolize);
 }
 
 Result<SuiteProfile> ProfileSuite(const SuiteProfileRequest& request) {
@@ -162,7 +171,13 @@ Status WriteProfile(const ProfileOutput& o, const profiler::Profile& profile,
   if (format == "svg") {
     report::FlameGraphOptions svg;
     svg.title = o.title.empty() ? "perfkit profile: " + target : o.title;
-    svg.subtitle = fmt::format("{} samples of {}", profile.samples, profile.event);
+    svg.subtitle = profile.weighted_by_time
+                       ? fmt::format(
+                             "{:.3f} s of thread time: {} and {} switch-outs (widths in time; "
+                             "[off-cpu] frames are waits)",
+                             static_cast<double>(profile.on_cpu_us + profile.off_cpu_us) / 1e6,
+                             profile.event, profile.switches)
+                       : fmt::format("{} samples of {}", profile.samples, profile.event);
     svg.min_width_px = o.min_width;
     svg.inverted = o.inverted;
     content = report::FlameGraphSvg(profile.stacks, svg);
@@ -174,8 +189,10 @@ Status WriteProfile(const ProfileOutput& o, const profiler::Profile& profile,
   return WriteFileAtomically(o.path, content);
 }
 
-std::string HotspotText(const profiler::Profile& profile, size_t top) {
-  return report::HotspotTable(profile.stacks, top);
+std::string HotspotText(const profiler::Profile& profile, size_t top, bool by_total,
+                        StackRoot root) {
+  return report::HotspotTable(profile.stacks,
+                              {top, by_total, root == StackRoot::kThread ? size_t{2} : size_t{1}});
 }
 
 Result<std::string> DiffProfiles(const ProfileDiffRequest& r) {

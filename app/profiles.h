@@ -12,8 +12,14 @@
 #include "subsystems/base/status.h"
 #include "subsystems/profiler/profile.h"
 #include "subsystems/profiler/sampler.h"
+#include "subsystems/profiler/symbolizer.h"
 
 namespace perfkit::app {
+
+// --by: what the stacks' roots say (the process by name, with its pid, or
+// the thread under it).
+using profiler::StackRoot;
+Result<StackRoot> ParseStackRoot(const std::string& by);
 
 struct SuiteProfile {
   profiler::Profile profile;
@@ -29,9 +35,11 @@ struct CommandProfile {
 
 // Symbolized, ready to print.
 Result<CommandProfile> ProfileCommand(const std::vector<std::string>& argv,
-                                      const profiler::SamplerOptions& sampler);
+                                      const profiler::SamplerOptions& sampler,
+                                      const profiler::SymbolizeOptions& symbolize = {});
 Result<profiler::Profile> ProfileProcess(int pid, double seconds,
-                                         const profiler::SamplerOptions& sampler);
+                                         const profiler::SamplerOptions& sampler,
+                                         const profiler::SymbolizeOptions& symbolize = {});
 
 struct SuiteProfileRequest {
   BenchRequest bench;
@@ -60,8 +68,10 @@ struct ProfileOutput {
 };
 Status WriteProfile(const ProfileOutput& out, const profiler::Profile& profile,
                     const std::string& target);
-// The hotspot table: the TOP functions by self and total share.
-std::string HotspotText(const profiler::Profile& profile, size_t top);
+// The hotspot table: the TOP functions by self share, or by total share
+// with `by_total` (perf's --children).
+std::string HotspotText(const profiler::Profile& profile, size_t top, bool by_total = false,
+                        StackRoot root = StackRoot::kProcess);
 
 struct ProfileDiffRequest {
   std::string before;  // folded-stack files or runs with a stored profile

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 #include "app/database.h"
@@ -21,6 +22,15 @@ void PrintSummary(const profiler::Profile& profile, const profiler::SamplerOptio
              "perfkit: {} samples of {} ({} lost, {} throttled); stacks reaching main or a thread "
              "start: {:.1f}%\n",
              profile.samples, profile.event, profile.lost, profile.throttled, complete);
+  if (profile.weighted_by_time) {
+    const double wall = static_cast<double>(profile.on_cpu_us + profile.off_cpu_us);
+    fmt::print(
+        stderr,
+        "perfkit: {:.3f} s of thread time: on-CPU {:.1f}%, off-CPU {:.1f}% ({} switch-outs); "
+        "counts are microseconds, [off-cpu] frames stand under the stacks that waited\n",
+        wall / 1e6, wall > 0 ? 100.0 * profile.on_cpu_us / wall : 0,
+        wall > 0 ? 100.0 * profile.off_cpu_us / wall : 0, profile.switches);
+  }
   if (profile.samples > 0 && complete < 90) {
     if (sampler.call_graph == profiler::CallGraph::kFramePointers) {
       fmt::print(stderr,
@@ -32,6 +42,13 @@ void PrintSummary(const profiler::Profile& profile, const profiler::SamplerOptio
                  std::min<uint32_t>(sampler.stack_bytes * 4, 65528));
     }
   }
+  if (profile.samples == 0) {
+    fmt::print(stderr,
+               "perfkit: warning: no samples: the target ran too briefly for -F {}, or did not "
+               "run while it was watched\n",
+               sampler.frequency);
+  }
+  if (!profile.kernel_note.empty()) fmt::print(stderr, "perfkit: {}\n", profile.kernel_note);
   if (profile.lost > 0) {
     fmt::print(stderr, "perfkit: {} samples were lost: raise --buffer-pages or lower -F\n",
                profile.lost);
@@ -40,7 +57,7 @@ void PrintSummary(const profiler::Profile& profile, const profiler::SamplerOptio
 
 // Samples the target; *exit_status is the command's (0 for -p).
 Result<profiler::Profile> Sample(const ProfileOptions& o, const profiler::SamplerOptions& sampler,
-                                 int* exit_status) {
+                                 app::StackRoot root, int* exit_status) {
   if (!o.suite.suites.empty()) {
     auto bench = app::MakeBenchRequest(o.suite);
     if (!bench.ok()) return bench.status();
@@ -55,8 +72,9 @@ Result<profiler::Profile> Sample(const ProfileOptions& o, const profiler::Sample
     }
     return std::move(run->profile);
   }
-  if (o.pid != 0) return app::ProfileProcess(o.pid, o.duration, sampler);
-  auto run = app::ProfileCommand(o.command, sampler);
+  const profiler::SymbolizeOptions symbolize{root, o.inlined};
+  if (o.pid != 0) return app::ProfileProcess(o.pid, o.duration, sampler, symbolize);
+  auto run = app::ProfileCommand(o.command, sampler, symbolize);
   if (!run.ok()) return run.status();
   *exit_status = run->exit_status;
   return std::move(run->profile);
@@ -73,20 +91,41 @@ int RunProfile(const ProfileOptions& o) {
     return Fail(s.WithPrefix("profile: "));
   }
   sampler.event = o.event;
+  sampler.off_cpu = o.off_cpu;
+  if (o.off_cpu) {
+    // Both halves are weighed in time: the on-CPU samples must be a clock's.
+    if (o.event == "cycles") sampler.event = "task-clock";
+    if (sampler.event != "task-clock" && sampler.event != "cpu-clock") {
+      return Fail(kExitUsage,
+                  "profile: --off-cpu weighs on-CPU samples by time: use -e "
+                  "task-clock or cpu-clock, not '" +
+                      o.event + "'");
+    }
+  }
   sampler.frequency = o.frequency;
   sampler.period = o.period;
   sampler.buffer_pages = o.buffer_pages;
   const std::string target = o.pid                    ? "pid " + std::to_string(o.pid)
                              : o.suite.suites.empty() ? o.command[0]
                                                       : "suite " + o.suite.suites[0];
+  auto root = app::ParseStackRoot(o.by);
+  if (!root.ok()) return Fail(root.status());
   int exit_status = 0;
-  auto profile = Sample(o, sampler, &exit_status);
+  auto profile = Sample(o, sampler, *root, &exit_status);
   if (!profile.ok()) return Fail(profile.status().WithPrefix("profile: "));
   if (!o.output.empty()) {
     const app::ProfileOutput out{o.output, o.format, o.title, o.min_width, o.inverted};
     if (Status s = app::WriteProfile(out, *profile, target); !s.ok()) return Fail(s);
   }
-  fmt::print("{}", app::HotspotText(*profile, o.top));
+  // The profiled command owns stdout: the table goes to stderr, or where
+  // --table says ("-": stdout).
+  const std::string table = app::HotspotText(*profile, o.top, o.children, *root);
+  if (o.table.empty()) {
+    std::fflush(stdout);
+    fmt::print(stderr, "{}", table);
+  } else if (int code = WriteOutput(o.table, table); code != kExitSuccess) {
+    return code;
+  }
   PrintSummary(*profile, sampler);
   if (exit_status != 0) {
     // As `time` does: the profiled command's failure is the profile's status.
@@ -147,6 +186,20 @@ Runner AddProfile(CLI::App& app) {
   cmd->add_flag("--inverted", opts->inverted, "Flame graph as an icicle (roots at the top)");
   cmd->add_option("--buffer-pages", opts->buffer_pages, "Ring buffer pages per CPU (power of two)");
   cmd->add_option("--top", opts->top, "Rows of the hotspot table");
+  cmd->add_option("--table", opts->table,
+                  "Write the hotspot table to this file ('-': stdout; default: stderr, since the "
+                  "profiled command owns stdout)");
+  cmd->add_flag("!--no-inline", opts->inlined,
+                "One frame per function, not one per function inlined into it (from DWARF)");
+  cmd->add_flag("--off-cpu", opts->off_cpu,
+                "Wall-clock view: also the time threads spend switched out (blocked, sleeping, "
+                "waiting for a CPU), under the stacks that waited, beside task-clock samples");
+  cmd->add_flag("--children", opts->children,
+                "Rank the table by total (inclusive) share, as perf report --children does");
+  cmd->add_option("--by", opts->by,
+                  "Stack roots: process (by name, the default), pid (name [pid]: processes of "
+                  "one name apart) or thread (the process, then each thread by name and tid)")
+      ->check(CLI::IsMember({"process", "pid", "thread"}));
   auto* pid = cmd->add_option("-p,--pid", opts->pid, "Profile this running process instead");
   cmd->add_option("--duration", opts->duration, "Seconds to sample a process given with -p")
       ->check(FiniteRange(0.001, 86400.0))

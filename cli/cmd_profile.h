@@ -29,6 +29,11 @@ struct ProfileOptions {
   double min_width = 0.1;  // pixels, for svg
   bool inverted = false;   // svg as an icicle graph
   size_t top = 25;
+  std::string table;           // the hotspot table's file ("-": stdout); empty: stderr
+  std::string by = "process";  // stack roots: process, pid or thread
+  bool children = false;       // rank the table by inclusive share
+  bool inlined = true;         // frames for inlined functions (--no-inline: not)
+  bool off_cpu = false;        // wall-clock view: switch-outs weighted by their wait
 };
 
 int RunProfile(const ProfileOptions& options);

@@ -65,30 +65,36 @@ Result<std::vector<ProfileStack>> ParseFolded(const std::string& text) {
   return stacks;
 }
 
-std::vector<Hotspot> Hotspots(const std::vector<ProfileStack>& stacks, size_t top) {
+std::vector<Hotspot> Hotspots(const std::vector<ProfileStack>& stacks,
+                              const HotspotOptions& options) {
+  const size_t top = options.top;
   uint64_t total = 0;
   std::map<std::string, uint64_t> self, inclusive;
   for (const ProfileStack& s : stacks) {
     total += s.count;
-    if (s.frames.size() > 1) self[s.frames.back()] += s.count;
-    std::set<std::string> seen(s.frames.begin() + (s.frames.empty() ? 0 : 1), s.frames.end());
+    const size_t roots = std::min(options.roots, s.frames.size());
+    if (s.frames.size() > roots) self[s.frames.back()] += s.count;
+    std::set<std::string> seen(s.frames.begin() + static_cast<std::ptrdiff_t>(roots),
+                               s.frames.end());
     for (const std::string& f : seen) inclusive[f] += s.count;
   }
-  std::vector<std::pair<std::string, uint64_t>> order(self.begin(), self.end());
+  const auto& rank = options.by_total ? inclusive : self;
+  std::vector<std::pair<std::string, uint64_t>> order(rank.begin(), rank.end());
   std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
     return a.second != b.second ? a.second > b.second : a.first < b.first;
   });
   std::vector<Hotspot> out;
   for (size_t i = 0; i < order.size() && i < top; ++i) {
-    const auto& [name, n] = order[i];
-    out.push_back({name, 100.0 * n / total, 100.0 * inclusive[name] / total});
+    const std::string& name = order[i].first;
+    const uint64_t own = self.count(name) ? self.at(name) : 0;
+    out.push_back({name, 100.0 * own / total, 100.0 * inclusive[name] / total});
   }
   return out;
 }
 
-std::string HotspotTable(const std::vector<ProfileStack>& stacks, size_t top) {
+std::string HotspotTable(const std::vector<ProfileStack>& stacks, const HotspotOptions& options) {
   std::string out = fmt::format("{:>7} {:>7}  {}\n", "self%", "total%", "function");
-  for (const Hotspot& h : Hotspots(stacks, top)) {
+  for (const Hotspot& h : Hotspots(stacks, options)) {
     out += fmt::format("{:>6.1f}% {:>6.1f}%  {}\n", h.self_pct, h.total_pct, h.function);
   }
   return out;

@@ -22,11 +22,21 @@ struct Hotspot {
   double total_pct = 0;  // samples with it anywhere on the stack
 };
 
-// The `top` functions by self samples, most first.
-std::vector<Hotspot> Hotspots(const std::vector<ProfileStack>& stacks, size_t top);
+// How the table ranks: by self samples, or by inclusive ones (perf's
+// --children: a function that only calls, like main or sqlite3_step, shows).
+struct HotspotOptions {
+  size_t top = 25;
+  bool by_total = false;
+  size_t roots = 1;  // leading frames that name the process or thread, not functions
+};
+
+// The `top` functions, most first.
+std::vector<Hotspot> Hotspots(const std::vector<ProfileStack>& stacks,
+                              const HotspotOptions& options);
 
 // Hotspots as a text table: self %, total % and the name.
-std::string HotspotTable(const std::vector<ProfileStack>& stacks, size_t top = 25);
+std::string HotspotTable(const std::vector<ProfileStack>& stacks,
+                         const HotspotOptions& options = {});
 
 struct ShareChange {
   std::string function;

@@ -31,7 +31,7 @@ std::string Heading(const std::string& label, const StoredProfile& p) {
 
 std::string TopFunctions(const StoredProfile& p) {
   std::string out = "| Self | Total | Function |\n|---:|---:|---|\n";
-  for (const Hotspot& h : Hotspots(p.stacks, kTopFunctions)) {
+  for (const Hotspot& h : Hotspots(p.stacks, {kTopFunctions})) {
     out += fmt::format("| {:.1f}% | {:.1f}% | {} |\n", h.self_pct, h.total_pct,
                        MarkdownCode(h.function));
   }

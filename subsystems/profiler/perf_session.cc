@@ -1,6 +1,7 @@
 #include "subsystems/profiler/perf_session.h"
 
 #include <fmt/format.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <fstream>
 
 #include "subsystems/profiler/event.h"
+#include "subsystems/profiler/proc_maps.h"
 #include "subsystems/profiler/unwinder.h"
 
 namespace perfkit::profiler {
@@ -90,7 +92,8 @@ void Configure(perf_event_attr& a, const AttrSettings& c) {
     a.sample_freq = c.options.frequency;
     a.freq = 1;
   }
-  a.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_PERIOD | PERF_SAMPLE_CALLCHAIN;
+  a.sample_type = PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD |
+                  PERF_SAMPLE_CALLCHAIN;
   if (c.dwarf) {
     // The call chain keeps only the kernel part; user frames come from
     // unwinding the copied stack.
@@ -123,21 +126,69 @@ PerfSession::~PerfSession() {
     if (r.base != nullptr) munmap(r.base, r.mapped);
     if (r.fd >= 0) close(r.fd);
   }
+  for (int fd : followers_) close(fd);
 }
 
-Status PerfSession::OpenAll(const perf_event_attr& attr, pid_t pid) {
+void PerfSession::CloseAll() {
+  for (Ring& r : rings_) close(r.fd);
+  rings_.clear();
+  for (int fd : followers_) close(fd);
+  followers_.clear();
+}
+
+// A sample at each switch-out of the profiled threads (the software
+// context-switch event, period 1), and a record at each switch-in
+// (context_switch, with the sample id for its time): the two give each
+// wait's stack and length. Mappings and names come from the main event.
+perf_event_attr SwitchEvent(const perf_event_attr& main) {
+  perf_event_attr a = main;
+  a.type = PERF_TYPE_SOFTWARE;
+  a.config = PERF_COUNT_SW_CONTEXT_SWITCHES;
+  a.freq = 0;
+  a.sample_period = 1;
+  a.context_switch = 1;
+  a.sample_id_all = 1;
+  a.mmap = a.mmap2 = a.comm = a.task = 0;
+  return a;
+}
+
+Status PerfSession::OpenAll(const perf_event_attr& attr, pid_t pid, bool off_cpu) {
   const long cpus = sysconf(_SC_NPROCESSORS_CONF);
   for (long cpu = 0; cpu < cpus; ++cpu) {
     const int fd = PerfEventOpen(&attr, pid, static_cast<int>(cpu));
     if (fd < 0) {
       if (errno == ENODEV && cpu > 0) continue;  // an offline CPU
       const int err = errno;
-      for (Ring& r : rings_) close(r.fd);
-      rings_.clear();
+      CloseAll();
       errno = err;
       return Status::Error(std::strerror(err));
     }
-    rings_.push_back({fd, nullptr, 0, 0});
+    rings_.push_back({fd, nullptr, 0, 0, static_cast<int>(cpu), off_cpu});
+  }
+  return OkStatus();
+}
+
+// The other threads of a running process: one event per thread and CPU,
+// each writing into the ring already mapped for that CPU
+// (PERF_EVENT_IOC_SET_OUTPUT, which wants the target mapped), so a hundred
+// threads cost descriptors, not rings. A thread that ended meanwhile is
+// skipped.
+Status PerfSession::FollowThreads(const perf_event_attr& attr, const std::vector<pid_t>& tids,
+                                  bool off_cpu) {
+  for (pid_t tid : tids) {
+    for (const Ring& r : rings_) {
+      if (r.off_cpu != off_cpu) continue;
+      const int fd = PerfEventOpen(&attr, tid, r.cpu);
+      if (fd < 0) {
+        if (errno == ESRCH) break;  // that thread has ended
+        return Status::Error(std::string("perf_event_open (thread ") + std::to_string(tid) +
+                             "): " + std::strerror(errno));
+      }
+      followers_.push_back(fd);
+      if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, r.fd) != 0) {
+        return Status::Error(std::string("PERF_EVENT_IOC_SET_OUTPUT: ") + std::strerror(errno));
+      }
+    }
   }
   return OkStatus();
 }
@@ -159,7 +210,7 @@ Status PerfSession::Open(pid_t pid, const SamplerOptions& options, RawProfile* o
   const uint64_t max_rate = std::min(KernelMaxSampleRate(), kMaxSampleRate);
   CapSampleRate(attr, max_rate, &out->rate_note);
   // Permission and a missing PMU can each be the first refusal.
-  Status s = OpenAll(attr, pid);
+  Status s = OpenAll(attr, pid, false);
   for (int attempt = 0; attempt < 2 && !s.ok(); ++attempt) {
     const int err = errno;
     if ((err == EACCES || err == EPERM) && !attr.exclude_kernel) {
@@ -178,7 +229,7 @@ Status PerfSession::Open(pid_t pid, const SamplerOptions& options, RawProfile* o
     } else {
       break;
     }
-    s = OpenAll(attr, pid);
+    s = OpenAll(attr, pid, false);
   }
   if (!s.ok()) {
     if (errno == EACCES || errno == EPERM) {
@@ -189,7 +240,22 @@ Status PerfSession::Open(pid_t pid, const SamplerOptions& options, RawProfile* o
     }
     return Status::Error("perf_event_open (" + out->event + "): " + s.message());
   }
-  return MapRings();
+  const perf_event_attr switches = SwitchEvent(attr);
+  if (options.off_cpu) {
+    if (Status o = OpenAll(switches, pid, /*off_cpu=*/true); !o.ok()) {
+      return Status::Error("perf_event_open (context switches, for --off-cpu): " + o.message());
+    }
+  }
+  if (Status m = MapRings(); !m.ok()) return m;
+  if (!attach) return OkStatus();
+  // A running process's other threads need events of their own; threads
+  // started later inherit one.
+  std::vector<pid_t> others;
+  for (int tid : ProcessThreads(pid)) {
+    if (tid != pid) others.push_back(tid);
+  }
+  if (Status f = FollowThreads(attr, others, false); !f.ok()) return f;
+  return options.off_cpu ? FollowThreads(switches, others, true) : OkStatus();
 }
 
 Status PerfSession::MapRings() {
@@ -230,7 +296,7 @@ void PerfSession::Drain(Ring& r, RawProfile* out) {
     if (h.size < sizeof h) break;
     record.resize(h.size);
     copy(tail, h.size, record.data());
-    parser_->Parse(record.data(), record.size(), out);
+    parser_->Parse(record.data(), record.size(), out, r.off_cpu);
     tail += h.size;
   }
   __atomic_store_n(&meta->data_tail, tail, __ATOMIC_RELEASE);

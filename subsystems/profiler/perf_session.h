@@ -44,12 +44,17 @@ class PerfSession {
     void* base = nullptr;
     size_t mapped = 0;
     size_t data_size = 0;
+    int cpu = -1;
+    bool off_cpu = false;  // the switch-out event's ring
   };
-  Status OpenAll(const perf_event_attr& attr, pid_t pid);
+  Status OpenAll(const perf_event_attr& attr, pid_t pid, bool off_cpu);
+  Status FollowThreads(const perf_event_attr& attr, const std::vector<pid_t>& tids, bool off_cpu);
+  void CloseAll();
   Status MapRings();
   void Drain(Ring& r, RawProfile* out);
 
   std::vector<Ring> rings_;
+  std::vector<int> followers_;  // events that write into another's ring
   std::vector<pollfd> poll_set_;
   size_t pages_ = 64;
   std::unique_ptr<RecordParser> parser_;

@@ -1,6 +1,8 @@
 #include "subsystems/profiler/proc_maps.h"
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -27,6 +29,24 @@ void ReadProcMaps(int pid, RawProfile* out) {
   std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
   std::string name;
   if (std::getline(comm, name)) out->comms[key] = name;
+  for (int tid : ProcessThreads(pid)) {
+    std::ifstream thread("/proc/" + std::to_string(pid) + "/task/" + std::to_string(tid) + "/comm");
+    if (std::getline(thread, name)) out->thread_names[static_cast<uint32_t>(tid)] = name;
+  }
+}
+
+std::vector<int> ProcessThreads(int pid) {
+  std::vector<int> tids;
+  std::error_code ec;
+  for (const auto& e :
+       std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", ec)) {
+    const std::string name = e.path().filename().string();
+    char* end = nullptr;
+    const long tid = std::strtol(name.c_str(), &end, 10);
+    if (*end == '\0' && tid > 0) tids.push_back(static_cast<int>(tid));
+  }
+  std::sort(tids.begin(), tids.end());
+  return tids;
 }
 
 }  // namespace perfkit::profiler

@@ -24,7 +24,7 @@ std::string ReadString(const uint8_t* p, const uint8_t* end) {
 
 }  // namespace
 
-void RecordParser::Parse(const uint8_t* rec, size_t size, RawProfile* out) {
+void RecordParser::Parse(const uint8_t* rec, size_t size, RawProfile* out, bool off_cpu) {
   perf_event_header h;
   if (size < sizeof h) return;
   std::memcpy(&h, rec, sizeof h);
@@ -32,8 +32,16 @@ void RecordParser::Parse(const uint8_t* rec, size_t size, RawProfile* out) {
   const uint8_t* end = rec + size;
   switch (h.type) {
     case PERF_RECORD_SAMPLE:
-      ParseSample(p, end, out);
+      ParseSample(p, end, out, off_cpu);
       break;
+    case PERF_RECORD_SWITCH: {
+      // Its body is the sample id: pid, tid and time (TID | TIME).
+      if ((h.misc & PERF_RECORD_MISC_SWITCH_OUT) != 0 || end - p < 16) break;
+      Read<uint32_t>(p);
+      const uint32_t tid = Read<uint32_t>(p);
+      out->switch_ins[tid].push_back(Read<uint64_t>(p));
+      break;
+    }
     case PERF_RECORD_MMAP2: {
       if (end - p < 56) break;
       const uint32_t pid = Read<uint32_t>(p);
@@ -50,17 +58,29 @@ void RecordParser::Parse(const uint8_t* rec, size_t size, RawProfile* out) {
     case PERF_RECORD_COMM: {
       if (end - p < 8) break;
       const uint32_t pid = Read<uint32_t>(p);
-      Read<uint32_t>(p);
-      out->comms[pid] = ReadString(p, end);
+      const uint32_t tid = Read<uint32_t>(p);
+      std::string name = ReadString(p, end);
+      // The process is named by its main thread (an exec renames it); other
+      // threads' names (a pool's "worker") name only themselves.
+      if (tid == pid) out->comms[pid] = name;
+      out->thread_names[tid] = std::move(name);
       break;
     }
     case PERF_RECORD_FORK: {
-      if (end - p < 8) break;
+      if (end - p < 16) break;
       const uint32_t pid = Read<uint32_t>(p);
       const uint32_t ppid = Read<uint32_t>(p);
+      const uint32_t tid = Read<uint32_t>(p);
+      const uint32_t ptid = Read<uint32_t>(p);
       if (pid != ppid && !out->mappings.count(pid)) {
         out->mappings[pid] = out->mappings[ppid];  // a child starts with its parent's mappings
         if (out->comms.count(ppid)) out->comms[pid] = out->comms[ppid];
+      }
+      // A new thread, or a new process's first one, starts with the name of
+      // the thread that made it.
+      if (auto parent = out->thread_names.find(ptid);
+          parent != out->thread_names.end() && !out->thread_names.count(tid)) {
+        out->thread_names[tid] = parent->second;
       }
       break;
     }
@@ -77,13 +97,16 @@ void RecordParser::Parse(const uint8_t* rec, size_t size, RawProfile* out) {
   }
 }
 
-// IP, TID, PERIOD and CALLCHAIN, as PerfSession asks for them.
-void RecordParser::ParseSample(const uint8_t* p, const uint8_t* end, RawProfile* out) {
-  if (end - p < 32) return;
+// IP, TID, TIME, PERIOD and CALLCHAIN, as PerfSession asks for them.
+void RecordParser::ParseSample(const uint8_t* p, const uint8_t* end, RawProfile* out,
+                               bool off_cpu) {
+  if (end - p < 40) return;
   RawSample s;
+  s.off_cpu = off_cpu;
   Read<uint64_t>(p);  // ip: the call chain repeats it
   s.pid = Read<uint32_t>(p);
   s.tid = Read<uint32_t>(p);
+  s.time_ns = Read<uint64_t>(p);
   s.period = Read<uint64_t>(p);
   const uint64_t n = Read<uint64_t>(p);
   if (n > static_cast<uint64_t>(end - p) / 8) return;  // a malformed record

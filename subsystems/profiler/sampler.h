@@ -25,6 +25,9 @@ struct SamplerOptions {
   uint32_t stack_bytes = 8192;  // user stack copied per sample for DWARF unwinding
   size_t buffer_pages = 0;      // per CPU, a power of two; 0: 64, or 256 with DWARF
   bool note_fallback = true;    // say on stderr when the event falls back to task-clock
+  // Also a sample at every switch-out, weighted by the time until the
+  // thread runs again: where the wall time goes that the CPU never sees.
+  bool off_cpu = false;
 };
 
 // Checks `dwarf,SIZE`'s size: what the kernel accepts.

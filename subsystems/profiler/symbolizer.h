@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "subsystems/profiler/perf_map.h"
 #include "subsystems/profiler/profile.h"
 
 namespace perfkit::profiler {
@@ -20,16 +21,42 @@ class Symbolizer {
   // `caller` is true for return addresses: those are looked up one byte
   // earlier so they land inside the call instruction.
   std::string Name(const std::vector<Mapping>& maps, uint64_t address, bool caller);
+  // The same for process `pid`, whose JIT-compiled code (anonymous memory)
+  // is named from its perf map, if it wrote one (perf_map.h).
+  std::string Name(uint32_t pid, const std::vector<Mapping>& maps, uint64_t address, bool caller);
+  // The frames one address stands for, outermost first: the function, then
+  // with `inlined` the functions its DWARF says are inlined there.
+  void Frames(uint32_t pid, const std::vector<Mapping>& maps, uint64_t address, bool caller,
+              bool inlined, std::vector<std::string>* out);
 
   struct File;  // one object's symbols and load segments
 
  private:
+  struct Resolved {
+    std::string name;
+    File* file = nullptr;  // set when a symbol of this file named it
+    uint64_t vaddr = 0;
+  };
+  Resolved Resolve(const std::vector<Mapping>& maps, uint64_t address, bool caller);
+  Resolved Resolve(uint32_t pid, const std::vector<Mapping>& maps, uint64_t address, bool caller);
   File* Load(const std::string& path);
+  const PerfMap& MapOf(uint32_t pid);
   std::map<std::string, std::unique_ptr<File>> files_;
+  std::map<uint32_t, std::unique_ptr<PerfMap>> perf_maps_;
 };
 
-// Stacks of names from raw samples: root first (the process's command name,
-// then the outermost frame), identical stacks merged.
-Profile Symbolize(const RawProfile& raw);
+// What a stack's root frames say: the process by name (the default: one
+// program's profiles compare across runs), by name and pid (two gzip
+// processes apart), or the process and then the thread by name and tid.
+enum class StackRoot { kProcess, kPid, kThread };
+struct SymbolizeOptions {
+  StackRoot root = StackRoot::kProcess;
+  bool inlined = true;  // a frame for each function inlined at an address (-g builds)
+};
+
+// Stacks of names from raw samples: root first (the root frames, then the
+// outermost function), identical stacks merged. Kernel frames are named from
+// /proc/kallsyms where the kernel shows its addresses.
+Profile Symbolize(const RawProfile& raw, const SymbolizeOptions& options = {});
 
 }  // namespace perfkit::profiler

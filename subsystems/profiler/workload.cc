@@ -3,10 +3,19 @@
 // 7, 2 and 1 times as long. No libc calls inside, so frame-pointer stacks
 // stay complete. Argument: total rounds (default 3000, about 0.4 s).
 // `qsort N` instead sorts through libc's qsort, which has no frame pointers:
-// only DWARF unwinding finds SortMany above the comparisons.
+// only DWARF unwinding finds SortMany above the comparisons. `threads S`
+// runs S seconds in two threads: the main thread ("profile_workload") in
+// Ten, a second one that names itself "worker" in Seventy, and prints
+// "ready" once both run.
+#include <pthread.h>
+
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <string_view>
+#include <thread>
 
 namespace {
 
@@ -50,10 +59,36 @@ __attribute__((noinline)) uint64_t SortMany(long rounds) {
   return words[0];
 }
 
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+void Worker() {
+  pthread_setname_np(pthread_self(), "worker");
+  uint64_t x = 1;
+  while (!g_stop.load(std::memory_order_relaxed)) x = Seventy(x);
+  if (x == 42) std::abort();
+}
+
+int Threads(double seconds) {
+  std::thread worker(Worker);
+  std::printf("ready\n");
+  std::fflush(stdout);
+  const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  uint64_t x = 1;
+  while (std::chrono::steady_clock::now() < end) x = Ten(x);
+  g_stop = true;
+  worker.join();
+  return x == 42 ? 1 : 0;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   if (argc > 2 && std::string_view(argv[1]) == "qsort") {
     return SortMany(std::atol(argv[2])) == 42 ? 1 : 0;
   }
+  if (argc > 2 && std::string_view(argv[1]) == "threads") return Threads(std::atof(argv[2]));
   const long rounds = argc > 1 ? std::atol(argv[1]) : 3000;
   uint64_t x = 1;
   for (long r = 0; r < rounds; ++r) {

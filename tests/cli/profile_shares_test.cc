@@ -29,8 +29,8 @@ struct Shares {
 void ProfileOnce(const TempDir& dir, Shares* out, bool* skipped) {
   const std::string workload =
       std::filesystem::path(PerfkitBinary()).parent_path() / "profile_workload";
-  auto r = RunCommand(
-      {PerfkitBinary(), "profile", "-o", dir.File("out.folded"), "--", workload, "8000"});
+  auto r = RunCommand({PerfkitBinary(), "profile", "-o", dir.File("out.folded"), "--table", "-",
+                       "--", workload, "8000"});
   if (r.exit_code != 0 && r.err.find("perf_event_open") != std::string::npos) {
     *skipped = true;
     GTEST_SKIP() << "this machine does not allow perf_event_open: " << r.err;

@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <sstream>
 #include <string>
 
+#include "subsystems/profiler/perf_map.h"
 #include "subsystems/profiler/sampler.h"
 #include "subsystems/profiler/symbolizer.h"
 
@@ -114,6 +116,53 @@ TEST(Unwinder, DwarfFindsCallersThroughLibc) {
   std::printf("samples under SortMany: dwarf %.1f%%, frame pointers %.1f%%\n", dwarf, fp);
   EXPECT_GE(dwarf, 95.0);
   EXPECT_LT(fp, dwarf);
+}
+
+}  // namespace
+}  // namespace perfkit::profiler
+
+namespace perfkit::profiler {
+namespace {
+
+// Every PLT stub is named as objdump names it, `func@plt`; none is claimed
+// by a symbol of size 0 before them (`_init`).
+TEST(Symbolizer, PltStubsAreNamedAsObjdumpNamesThem) {
+  const std::string binary = std::string(PERFKIT_BINARY_DIR) + "/bin/profile_workload";
+  FILE* p = popen(("objdump -d -j .plt.sec -j .plt " + binary + " 2>/dev/null").c_str(), "r");
+  if (p == nullptr) GTEST_SKIP() << "no objdump";
+  std::map<uint64_t, std::string> stubs;
+  char line[512];
+  while (std::fgets(line, sizeof line, p) != nullptr) {
+    unsigned long long address = 0;
+    char name[400];
+    // "<func@plt>", not the resolver stub objdump calls "<first@plt-0x10>".
+    const size_t n =
+        std::sscanf(line, "%llx <%399[^>]>:", &address, name) == 2 ? std::strlen(name) : 0;
+    if (n > 4 && std::strcmp(name + n - 4, "@plt") == 0) {
+      stubs[address] = name;
+    }
+  }
+  pclose(p);
+  if (stubs.empty()) GTEST_SKIP() << "objdump lists no PLT stubs in " << binary;
+  // Mapped where its file offsets are its addresses (a PIE's first pages).
+  const std::vector<Mapping> maps = {{0, 1 << 20, 0, binary}};
+  Symbolizer symbolizer;
+  for (const auto& [address, name] : stubs) {
+    EXPECT_EQ(symbolizer.Name(maps, address + 4, false), name) << std::hex << address;
+  }
+}
+
+TEST(PerfMap, NamesJitCodeAndRefusesWhatCouldBreakAStack) {
+  const PerfMap map = PerfMap::FromText(
+      "7f0000001000 40 JS:*fib /app.js:1\n"
+      "0x7f0000002000 0x10 LazyCompile:a;b\n"
+      "garbage line\n"
+      "7f0000003000 0 zero-sized\n");
+  EXPECT_EQ(map.Name(0x7f0000001000), "JS:*fib /app.js:1");
+  EXPECT_EQ(map.Name(0x7f000000103f), "JS:*fib /app.js:1");
+  EXPECT_EQ(map.Name(0x7f0000001040), "");
+  EXPECT_EQ(map.Name(0x7f0000002008), "LazyCompile:a?b");  // ';' separates folded frames
+  EXPECT_EQ(map.Name(0x7f0000003000), "");
 }
 
 }  // namespace
