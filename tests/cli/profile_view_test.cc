@@ -45,6 +45,15 @@ bool Refused(const CommandResult& r) {
   return r.exit_code != 0 && r.err.find("perf_event_open") != std::string::npos;
 }
 
+// A C program written into DIR and built there with `cc FLAGS`; the
+// compiler's complaint when there is none.
+std::string Build(const TempDir& dir, const std::string& name, const std::string& source,
+                  const std::string& flags) {
+  std::ofstream(dir.File(name + ".c")) << source;
+  auto cc = RunCommand({"cc", flags, "-g", "-o", dir.File(name), dir.File(name + ".c")});
+  return cc.exit_code == 0 ? "" : "no C compiler: " + cc.err;
+}
+
 TEST(ProfileView, TheCommandKeepsStdoutAndTheTableGoesToStderr) {
   auto r = RunCommand({PerfkitBinary(), "profile", "--", "/bin/sh", "-c",
                        Workload() + " 300 && printf 'the command'"});
@@ -164,9 +173,7 @@ int main(void) {
 
 TEST(ProfileView, JitCodeIsNamedFromThePerfMap) {
   TempDir dir;
-  { std::ofstream(dir.File("jit.c")) << kJitProgram; }
-  auto cc = RunCommand({"cc", "-O1", "-o", dir.File("jit"), dir.File("jit.c")});
-  if (cc.exit_code != 0) GTEST_SKIP() << "no C compiler: " << cc.err;
+  if (std::string why = Build(dir, "jit", kJitProgram, "-O1"); !why.empty()) GTEST_SKIP() << why;
   auto r =
       RunCommand({PerfkitBinary(), "profile", "-o", dir.File("j.folded"), "--", dir.File("jit")});
   if (Refused(r)) GTEST_SKIP() << r.err;
@@ -183,17 +190,14 @@ TEST(ProfileView, JitCodeIsNamedFromThePerfMap) {
 // --inline shows it; --no-inline folds it back.
 TEST(ProfileView, InlinedFunctionsAreFramesOfTheirOwn) {
   TempDir dir;
-  {
-    std::ofstream(dir.File("inl.c"))
-        << "static inline unsigned long mix(unsigned long x) {\n"
-           "  for (int i = 0; i < 1000; i++) x = x * 6364136223846793005ul + 1;\n"
-           "  return x;\n}\n"
-           "__attribute__((noinline)) unsigned long hot(unsigned long x) { return mix(x) ^ x; }\n"
-           "int main(void) {\n  unsigned long x = 1;\n"
-           "  for (long r = 0; r < 200000; r++) x = hot(x);\n  return x == 42;\n}\n";
-  }
-  auto cc = RunCommand({"cc", "-O2", "-g", "-o", dir.File("inl"), dir.File("inl.c")});
-  if (cc.exit_code != 0) GTEST_SKIP() << "no C compiler: " << cc.err;
+  const std::string source =
+      "static inline unsigned long mix(unsigned long x) {\n"
+      "  for (int i = 0; i < 1000; i++) x = x * 6364136223846793005ul + 1;\n"
+      "  return x;\n}\n"
+      "__attribute__((noinline)) unsigned long hot(unsigned long x) { return mix(x) ^ x; }\n"
+      "int main(void) {\n  unsigned long x = 1;\n"
+      "  for (long r = 0; r < 200000; r++) x = hot(x);\n  return x == 42;\n}\n";
+  if (std::string why = Build(dir, "inl", source, "-O2"); !why.empty()) GTEST_SKIP() << why;
   auto r =
       RunCommand({PerfkitBinary(), "profile", "-o", dir.File("i.folded"), "--", dir.File("inl")});
   if (Refused(r)) GTEST_SKIP() << r.err;
@@ -211,25 +215,22 @@ TEST(ProfileView, InlinedFunctionsAreFramesOfTheirOwn) {
 // slept, and the counts become microseconds that add up to the wall time.
 TEST(ProfileView, OffCpuTimeStandsUnderTheStackThatWaited) {
   TempDir dir;
-  {
-    std::ofstream(dir.File("sleepy.c"))
-        << "#include <time.h>\n"
-           "static long since(struct timespec* a) {\n  struct timespec b;\n"
-           "  clock_gettime(CLOCK_MONOTONIC, &b);\n"
-           "  return (b.tv_sec - a->tv_sec) * 1000000000L + (b.tv_nsec - a->tv_nsec);\n}\n"
-           "__attribute__((noinline)) unsigned long burn(long ns) {\n"
-           "  struct timespec a;\n  clock_gettime(CLOCK_MONOTONIC, &a);\n"
-           "  unsigned long x = 1;\n"
-           "  do { for (int i = 0; i < 1000; ++i) x = x * 6364136223846793005ul + 1; }\n"
-           "  while (since(&a) < ns);\n  return x;\n}\n"
-           "__attribute__((noinline)) void nap(long ns) {\n"
-           "  struct timespec t = {0, ns};\n  nanosleep(&t, 0);\n}\n"
-           "int main(void) {\n  unsigned long x = 0;\n"
-           "  for (int i = 0; i < 50; ++i) { x += burn(10000000); nap(10000000); }\n"
-           "  return x == 42;\n}\n";
-  }
-  auto cc = RunCommand({"cc", "-O1", "-g", "-o", dir.File("sleepy"), dir.File("sleepy.c")});
-  if (cc.exit_code != 0) GTEST_SKIP() << "no C compiler: " << cc.err;
+  const std::string source =
+      "#include <time.h>\n"
+      "static long since(struct timespec* a) {\n  struct timespec b;\n"
+      "  clock_gettime(CLOCK_MONOTONIC, &b);\n"
+      "  return (b.tv_sec - a->tv_sec) * 1000000000L + (b.tv_nsec - a->tv_nsec);\n}\n"
+      "__attribute__((noinline)) unsigned long burn(long ns) {\n"
+      "  struct timespec a;\n  clock_gettime(CLOCK_MONOTONIC, &a);\n"
+      "  unsigned long x = 1;\n"
+      "  do { for (int i = 0; i < 1000; ++i) x = x * 6364136223846793005ul + 1; }\n"
+      "  while (since(&a) < ns);\n  return x;\n}\n"
+      "__attribute__((noinline)) void nap(long ns) {\n"
+      "  struct timespec t = {0, ns};\n  nanosleep(&t, 0);\n}\n"
+      "int main(void) {\n  unsigned long x = 0;\n"
+      "  for (int i = 0; i < 50; ++i) { x += burn(10000000); nap(10000000); }\n"
+      "  return x == 42;\n}\n";
+  if (std::string why = Build(dir, "sleepy", source, "-O1"); !why.empty()) GTEST_SKIP() << why;
   auto r = RunCommand({PerfkitBinary(), "profile", "--off-cpu", "-o", dir.File("s.folded"), "--",
                        dir.File("sleepy")});
   if (Refused(r)) GTEST_SKIP() << r.err;
