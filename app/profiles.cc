@@ -53,11 +53,20 @@ Status StoreWithRun(const BenchRequest& request, const std::string& token,
 
 }  // namespace
 
-Result<StackRoot> ParseStackRoot(const std::string& by) {
-  if (by == "process") return StackRoot::kProcess;
-  if (by == "pid") return StackRoot::kPid;
-  if (by == "thread") return StackRoot::kThread;
-  return Status::InvalidArgument("--by takes process, pid or thread, not '" + by + "'");
+Result<profiler::SymbolizeOptions> ParseView(const std::string& by, bool inlined, bool lines) {
+  profiler::SymbolizeOptions view;
+  view.inlined = inlined;
+  view.lines = lines;
+  if (by == "pid") {
+    view.root = StackRoot::kPid;
+  } else if (by == "thread") {
+    view.root = StackRoot::kThread;
+  } else if (by == "dso") {
+    view.by_dso = true;
+  } else if (by != "process") {
+    return Status::InvalidArgument("--by takes process, pid, thread or dso, not '" + by + "'");
+  }
+  return view;
 }
 
 Result<CommandProfile> ProfileCommand(const std::vector<std::string>& argv,
@@ -190,9 +199,9 @@ Status WriteProfile(const ProfileOutput& o, const profiler::Profile& profile,
 }
 
 std::string HotspotText(const profiler::Profile& profile, size_t top, bool by_total,
-                        StackRoot root) {
-  return report::HotspotTable(profile.stacks,
-                              {top, by_total, root == StackRoot::kThread ? size_t{2} : size_t{1}});
+                        const profiler::SymbolizeOptions& view) {
+  const size_t roots = view.root == StackRoot::kThread ? 2 : 1;
+  return report::HotspotTable(profile.stacks, {top, by_total, roots});
 }
 
 Result<std::string> DiffProfiles(const ProfileDiffRequest& r) {

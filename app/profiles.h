@@ -17,9 +17,11 @@
 namespace perfkit::app {
 
 // --by: what the stacks' roots say (the process by name, with its pid, or
-// the thread under it).
+// the thread under it), or frames named by their library (dso); and
+// whether inlined functions get frames.
 using profiler::StackRoot;
-Result<StackRoot> ParseStackRoot(const std::string& by);
+Result<profiler::SymbolizeOptions> ParseView(const std::string& by, bool inlined,
+                                             bool lines = false);
 
 struct SuiteProfile {
   profiler::Profile profile;
@@ -71,7 +73,7 @@ Status WriteProfile(const ProfileOutput& out, const profiler::Profile& profile,
 // The hotspot table: the TOP functions by self share, or by total share
 // with `by_total` (perf's --children).
 std::string HotspotText(const profiler::Profile& profile, size_t top, bool by_total = false,
-                        StackRoot root = StackRoot::kProcess);
+                        const profiler::SymbolizeOptions& view = {});
 
 struct ProfileDiffRequest {
   std::string before;  // folded-stack files or runs with a stored profile

@@ -57,7 +57,7 @@ void PrintSummary(const profiler::Profile& profile, const profiler::SamplerOptio
 
 // Samples the target; *exit_status is the command's (0 for -p).
 Result<profiler::Profile> Sample(const ProfileOptions& o, const profiler::SamplerOptions& sampler,
-                                 app::StackRoot root, int* exit_status) {
+                                 const profiler::SymbolizeOptions& view, int* exit_status) {
   if (!o.suite.suites.empty()) {
     auto bench = app::MakeBenchRequest(o.suite);
     if (!bench.ok()) return bench.status();
@@ -72,9 +72,8 @@ Result<profiler::Profile> Sample(const ProfileOptions& o, const profiler::Sample
     }
     return std::move(run->profile);
   }
-  const profiler::SymbolizeOptions symbolize{root, o.inlined};
-  if (o.pid != 0) return app::ProfileProcess(o.pid, o.duration, sampler, symbolize);
-  auto run = app::ProfileCommand(o.command, sampler, symbolize);
+  if (o.pid != 0) return app::ProfileProcess(o.pid, o.duration, sampler, view);
+  auto run = app::ProfileCommand(o.command, sampler, view);
   if (!run.ok()) return run.status();
   *exit_status = run->exit_status;
   return std::move(run->profile);
@@ -108,10 +107,10 @@ int RunProfile(const ProfileOptions& o) {
   const std::string target = o.pid                    ? "pid " + std::to_string(o.pid)
                              : o.suite.suites.empty() ? o.command[0]
                                                       : "suite " + o.suite.suites[0];
-  auto root = app::ParseStackRoot(o.by);
-  if (!root.ok()) return Fail(root.status());
+  auto view = app::ParseView(o.by, o.inlined, o.lines);
+  if (!view.ok()) return Fail(view.status());
   int exit_status = 0;
-  auto profile = Sample(o, sampler, *root, &exit_status);
+  auto profile = Sample(o, sampler, *view, &exit_status);
   if (!profile.ok()) return Fail(profile.status().WithPrefix("profile: "));
   if (!o.output.empty()) {
     const app::ProfileOutput out{o.output, o.format, o.title, o.min_width, o.inverted};
@@ -119,7 +118,7 @@ int RunProfile(const ProfileOptions& o) {
   }
   // The profiled command owns stdout: the table goes to stderr, or where
   // --table says ("-": stdout).
-  const std::string table = app::HotspotText(*profile, o.top, o.children, *root);
+  const std::string table = app::HotspotText(*profile, o.top, o.children, *view);
   if (o.table.empty()) {
     std::fflush(stdout);
     fmt::print(stderr, "{}", table);
@@ -194,12 +193,16 @@ Runner AddProfile(CLI::App& app) {
   cmd->add_flag("--off-cpu", opts->off_cpu,
                 "Wall-clock view: also the time threads spend switched out (blocked, sleeping, "
                 "waiting for a CPU), under the stacks that waited, beside task-clock samples");
+  cmd->add_flag("--lines", opts->lines,
+                "Name the sampled line beside each leaf function (file.c:123, from DWARF): the "
+                "table then ranks the hottest source lines");
   cmd->add_flag("--children", opts->children,
                 "Rank the table by total (inclusive) share, as perf report --children does");
   cmd->add_option("--by", opts->by,
                   "Stack roots: process (by name, the default), pid (name [pid]: processes of "
-                  "one name apart) or thread (the process, then each thread by name and tid)")
-      ->check(CLI::IsMember({"process", "pid", "thread"}));
+                  "one name apart), thread (the process, then each thread by name and tid) or dso "
+                  "(frames named by their library, as perf's --sort dso)")
+      ->check(CLI::IsMember({"process", "pid", "thread", "dso"}));
   auto* pid = cmd->add_option("-p,--pid", opts->pid, "Profile this running process instead");
   cmd->add_option("--duration", opts->duration, "Seconds to sample a process given with -p")
       ->check(FiniteRange(0.001, 86400.0))

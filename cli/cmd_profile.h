@@ -34,6 +34,7 @@ struct ProfileOptions {
   bool children = false;       // rank the table by inclusive share
   bool inlined = true;         // frames for inlined functions (--no-inline: not)
   bool off_cpu = false;        // wall-clock view: switch-outs weighted by their wait
+  bool lines = false;          // leaf frames carry their source line
 };
 
 int RunProfile(const ProfileOptions& options);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cstring>
 
 namespace perfkit::profiler {
 namespace {
@@ -34,6 +35,26 @@ std::string ScopeName(Dwarf_Die* die) {
 
 InlineFrames::InlineFrames(std::string path) : path_(std::move(path)) {}
 
+bool InlineFrames::Open() {
+  if (!opened_) {
+    opened_ = true;
+    fd_ = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ >= 0) dwarf_ = dwarf_begin(fd_, DWARF_C_READ);
+  }
+  return dwarf_ != nullptr;
+}
+
+std::string InlineFrames::LineAt(uint64_t vaddr) {
+  Dwarf_Die cu;
+  if (!Open() || dwarf_addrdie(dwarf_, vaddr, &cu) == nullptr) return "";
+  Dwarf_Line* line = dwarf_getsrc_die(&cu, vaddr);
+  int number = 0;
+  const char* file = line != nullptr ? dwarf_linesrc(line, nullptr, nullptr) : nullptr;
+  if (file == nullptr || dwarf_lineno(line, &number) != 0) return "";
+  const char* base = std::strrchr(file, '/');
+  return std::string(base != nullptr ? base + 1 : file) + ":" + std::to_string(number);
+}
+
 InlineFrames::~InlineFrames() {
   if (dwarf_ != nullptr) dwarf_end(dwarf_);
   if (fd_ >= 0) close(fd_);
@@ -43,13 +64,8 @@ const std::vector<std::string>& InlineFrames::At(uint64_t vaddr) {
   auto cached = cache_.find(vaddr);
   if (cached != cache_.end()) return cached->second;
   std::vector<std::string>& frames = cache_[vaddr];
-  if (!opened_) {
-    opened_ = true;
-    fd_ = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd_ >= 0) dwarf_ = dwarf_begin(fd_, DWARF_C_READ);
-  }
   Dwarf_Die cu;
-  if (dwarf_ == nullptr || dwarf_addrdie(dwarf_, vaddr, &cu) == nullptr) return frames;
+  if (!Open() || dwarf_addrdie(dwarf_, vaddr, &cu) == nullptr) return frames;
   Dwarf_Die* scopes = nullptr;
   const int n = dwarf_getscopes(&cu, vaddr, &scopes);
   // Innermost first; the inlined subroutines before the first subprogram.

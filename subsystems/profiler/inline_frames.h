@@ -24,8 +24,12 @@ class InlineFrames {
   // The inlined functions at `vaddr` (an address as the ELF file gives it),
   // outermost first, without the function that holds them (the symbol).
   const std::vector<std::string>& At(uint64_t vaddr);
+  // "file.c:123" for `vaddr` from the line table, or "".
+  std::string LineAt(uint64_t vaddr);
 
  private:
+  bool Open();
+
   std::string path_;
   bool opened_ = false;
   int fd_ = -1;

@@ -240,13 +240,29 @@ const PerfMap& Symbolizer::MapOf(uint32_t pid) {
 }
 
 void Symbolizer::Frames(uint32_t pid, const std::vector<Mapping>& maps, uint64_t address,
-                        bool caller, bool inlined, std::vector<std::string>* out) {
+                        bool caller, bool inlined, std::vector<std::string>* out, bool line) {
   Resolved r = Resolve(pid, maps, address, caller);
   out->push_back(std::move(r.name));
-  if (inlined && r.file != nullptr && r.file->inlines) {
+  if (r.file == nullptr || !r.file->inlines) return;
+  if (inlined) {
     const std::vector<std::string>& more = r.file->inlines->At(r.vaddr);
     out->insert(out->end(), more.begin(), more.end());
   }
+  if (line) {
+    if (std::string where = r.file->inlines->LineAt(r.vaddr); !where.empty()) {
+      out->back() += " (" + where + ")";
+    }
+  }
+}
+
+std::string Symbolizer::Dso(const std::vector<Mapping>& maps, uint64_t address) {
+  for (auto it = maps.rbegin(); it != maps.rend(); ++it) {
+    if (address >= it->start && address < it->start + it->length) {
+      if (Anonymous(&*it)) return "[anon]";
+      return it->path[0] == '[' ? it->path : std::filesystem::path(it->path).filename().string();
+    }
+  }
+  return "[unknown]";
 }
 
 std::string Symbolizer::Name(uint32_t pid, const std::vector<Mapping>& maps, uint64_t address,
@@ -418,10 +434,14 @@ Profile Symbolize(const RawProfile& raw, const SymbolizeOptions& options) {
     while (interrupted < s.ips.size() && s.ips[interrupted] >= kKernelStart) ++interrupted;
     for (size_t i = s.ips.size(); i-- > 0;) {
       const uint64_t ip = s.ips[i];
-      if (ip >= kKernelStart) {
+      if (options.by_dso) {
+        const std::string dso = ip >= kKernelStart ? "[kernel]" : Symbolizer::Dso(m, ip);
+        if (frames.size() == roots || frames.back() != dso) frames.push_back(dso);
+      } else if (ip >= kKernelStart) {
         frames.push_back(kernel->Name(ip));
       } else {
-        symbolizer.Frames(s.pid, m, ip, i > interrupted, options.inlined, &frames);
+        symbolizer.Frames(s.pid, m, ip, i > interrupted, options.inlined, &frames,
+                          options.lines && i == 0);
       }
     }
     if (s.off_cpu) frames.push_back("[off-cpu]");

@@ -27,7 +27,9 @@ class Symbolizer {
   // The frames one address stands for, outermost first: the function, then
   // with `inlined` the functions its DWARF says are inlined there.
   void Frames(uint32_t pid, const std::vector<Mapping>& maps, uint64_t address, bool caller,
-              bool inlined, std::vector<std::string>* out);
+              bool inlined, std::vector<std::string>* out, bool line = false);
+  // The file that holds `address`: its name, "[anon]" or "[unknown]".
+  static std::string Dso(const std::vector<Mapping>& maps, uint64_t address);
 
   struct File;  // one object's symbols and load segments
 
@@ -52,6 +54,13 @@ enum class StackRoot { kProcess, kPid, kThread };
 struct SymbolizeOptions {
   StackRoot root = StackRoot::kProcess;
   bool inlined = true;  // a frame for each function inlined at an address (-g builds)
+  // Frames named by the file that holds the code ("libz.so.1", "[kernel]"),
+  // runs of one file folded into one frame: where stripped code's time goes
+  // (perf's --sort dso).
+  bool by_dso = false;
+  // The sampled line: the leaf frame reads "function (file.c:123)" where
+  // the file has a line table, so the table ranks the hottest lines.
+  bool lines = false;
 };
 
 // Stacks of names from raw samples: root first (the root frames, then the

@@ -95,6 +95,14 @@ TEST(ProfileView, StacksAreRootedAtTheProcessAndThreadsApartOnRequest) {
     names.insert(m[1]);
   }
   EXPECT_EQ(names, (std::set<std::string>{"profile_workloa", "worker"}));
+
+  // By library: the workload's own code is one frame named after its file.
+  auto dso = RunCommand({PerfkitBinary(), "profile", "--by", "dso", "-o", dir.File("d.folded"),
+                         "--", Workload(), "300"});
+  ASSERT_EQ(dso.exit_code, 0) << dso.err;
+  const std::string by_file = ReadFileOrDie(dir.File("d.folded"));
+  EXPECT_NE(by_file.find(";profile_workload"), std::string::npos) << by_file;
+  EXPECT_EQ(by_file.find("Seventy"), std::string::npos) << by_file;
 }
 
 // -p: the threads that exist when perfkit attaches are sampled, not only
@@ -208,6 +216,10 @@ TEST(ProfileView, InlinedFunctionsAreFramesOfTheirOwn) {
                             "--", dir.File("inl")});
   ASSERT_EQ(folded.exit_code, 0) << folded.err;
   EXPECT_EQ(ReadFileOrDie(dir.File("n.folded")).find(";mix"), std::string::npos);
+  // --lines: the sampled line, from the line table, beside the leaf.
+  auto lines = RunCommand({PerfkitBinary(), "profile", "--lines", "--", dir.File("inl")});
+  ASSERT_EQ(lines.exit_code, 0) << lines.err;
+  EXPECT_TRUE(std::regex_search(lines.err, std::regex(R"(% +mix \(inl\.c:[0-9]+\))"))) << lines.err;
 }
 
 // A program off-CPU half its wall time (10 ms of work, 10 ms asleep, by
