@@ -17,8 +17,6 @@ std::string FormatInterval(double lo, double hi) {
   return fmt::format("[{:.3f}, {:.3f}]", lo, hi);
 }
 
-std::string Change(double ratio) { return fmt::format("{:+.1f}%", (ratio - 1) * 100); }
-
 const char* Colour(Verdict v) {
   switch (v) {
     case Verdict::kRegression:
@@ -74,16 +72,17 @@ std::string FormatComparisonText(const Comparison& c, bool color) {
   size_t width = 9;
   for (const auto& b : c.benchmarks) width = std::max(width, b.name.size());
   std::string out =
-      fmt::format("{:<{}}  {:>11}  {:>11}  {:>7}  {:>16}  {:>8}  {}\n", "benchmark", width, "base",
+      ChangeLegend(c.metric, c.higher_is_better) + "\n" +
+      fmt::format("{:<{}}  {:>11}  {:>11}  {:>13}  {:>16}  {:>8}  {}\n", "benchmark", width, "base",
                   "candidate", "change", "ratio CI", "p (adj)", "verdict");
   for (const auto& b : c.benchmarks) {
     std::string verdict = VerdictName(b.verdict);
     if (color && *Colour(b.verdict)) verdict = Colour(b.verdict) + verdict + "\033[0m";
-    out += fmt::format("{:<{}}  {:>11}  {:>11}  {:>7}  {:>16}  {:>8.3g}  {}{}\n", b.name, width,
-                       FormatMetric(c.metric, b.median_base),
-                       FormatMetric(c.metric, b.median_candidate), Change(b.ratio),
-                       FormatInterval(b.ratio_lower, b.ratio_upper), b.p_worse_adjusted, verdict,
-                       b.note.empty() ? "" : "  (" + b.note + ")");
+    out += fmt::format(
+        "{:<{}}  {:>11}  {:>11}  {:>13}  {:>16}  {:>8.3g}  {}{}\n", b.name, width,
+        FormatMetric(c.metric, b.median_base), FormatMetric(c.metric, b.median_candidate),
+        FormatChange(b.ratio, c.higher_is_better), FormatInterval(b.ratio_lower, b.ratio_upper),
+        b.p_worse_adjusted, verdict, b.note.empty() ? "" : "  (" + b.note + ")");
   }
   out += "\n" + Summary(c);
   for (const auto& n : Notes(c)) out += "note: " + n + "\n";
@@ -91,14 +90,16 @@ std::string FormatComparisonText(const Comparison& c, bool color) {
 }
 
 std::string FormatComparisonMarkdown(const Comparison& c) {
-  std::string out =
-      "| Benchmark | Baseline | New | Change | Ratio CI | p (adj) | Verdict |\n"
-      "|---|---:|---:|---:|---:|---:|---|\n";
+  std::string out = ChangeLegend(c.metric, c.higher_is_better) +
+                    ".\n\n"
+                    "| Benchmark | Baseline | New | Change | Ratio CI | p (adj) | Verdict |\n"
+                    "|---|---:|---:|---:|---:|---:|---|\n";
   for (const auto& b : c.benchmarks) {
     out += fmt::format(
         "| {} | {} | {} | {} | {} | {:.3g} | {}{} |\n", MarkdownCode(b.name),
         FormatMetric(c.metric, b.median_base), FormatMetric(c.metric, b.median_candidate),
-        Change(b.ratio), FormatInterval(b.ratio_lower, b.ratio_upper), b.p_worse_adjusted,
+        FormatChange(b.ratio, c.higher_is_better), FormatInterval(b.ratio_lower, b.ratio_upper),
+        b.p_worse_adjusted,
         b.verdict == Verdict::kRegression ? "**REGRESSION**" : VerdictName(b.verdict),
         b.note.empty() ? "" : " (" + b.note + ")");
   }
@@ -126,6 +127,7 @@ std::string FormatComparisonJson(const Comparison& c) {
          {"median_base", num(b.median_base)},
          {"median_candidate", num(b.median_candidate)},
          {"ratio", num(b.ratio)},
+         {"change", FormatChange(b.ratio, c.higher_is_better)},
          {"ratio_ci", {num(b.ratio_lower), num(b.ratio_upper)}},
          {"p_two_sided", b.p_two_sided},
          {"p_worse", b.p_worse},

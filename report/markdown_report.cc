@@ -111,12 +111,6 @@ std::string PlotLinks(const std::vector<PlotJob>& made, const std::string& secti
   return out;
 }
 
-std::string Improvement(double ratio, bool higher_is_better) {
-  // Positive is better: a time ratio of 0.9 is a 10% improvement.
-  const double better = higher_is_better ? ratio - 1 : 1 / ratio - 1;
-  return fmt::format("{:+.1f}%", better * 100);
-}
-
 std::string SummarySection(const ReportInput& in, const std::vector<PlotJob>& made) {
   const Comparison& c = *in.comparison;
   auto count = [&](Verdict v) {
@@ -148,7 +142,7 @@ std::string SummarySection(const ReportInput& in, const std::vector<PlotJob>& ma
     out += fmt::format("{}:\n\n", title);
     for (size_t i = 0; i < std::min<size_t>(5, v.size()); ++i) {
       out += fmt::format("- {}: {} (ratio {:.3f}, [{:.3f}, {:.3f}])\n", MarkdownCode(v[i]->name),
-                         Improvement(v[i]->ratio, c.higher_is_better), v[i]->ratio,
+                         FormatChange(v[i]->ratio, c.higher_is_better), v[i]->ratio,
                          v[i]->ratio_lower, v[i]->ratio_upper);
     }
     out += "\n";
@@ -161,9 +155,10 @@ std::string SummarySection(const ReportInput& in, const std::vector<PlotJob>& ma
 std::string ComparisonTable(const ReportInput& in, const std::string& suite) {
   const Comparison& c = *in.comparison;
   std::string out = fmt::format(
-      "| Benchmark | Baseline | New | Improvement | {:.0f}% CI of ratio | p (adj) | Verdict |\n"
+      "{}.\n\n"
+      "| Benchmark | Baseline | New | Change | {:.0f}% CI of ratio | p (adj) | Verdict |\n"
       "|---|---:|---:|---:|---:|---:|---|\n",
-      (1 - 2 * c.alpha) * 100);
+      ChangeLegend(c.metric, c.higher_is_better), (1 - 2 * c.alpha) * 100);
   const std::set<std::string> names = [&] {
     std::set<std::string> s;
     for (const auto& b : Latest(in).benchmarks) {
@@ -179,7 +174,7 @@ std::string ComparisonTable(const ReportInput& in, const std::string& suite) {
     out += fmt::format(
         "| {} | {} | {} | {} | {} | {:.3g} | {}{} |\n", MarkdownCode(b.name),
         FormatMetric(c.metric, b.median_base), FormatMetric(c.metric, b.median_candidate),
-        Improvement(b.ratio, c.higher_is_better), ci, b.p_worse_adjusted,
+        FormatChange(b.ratio, c.higher_is_better), ci, b.p_worse_adjusted,
         b.verdict == Verdict::kRegression ? "**REGRESSION**" : VerdictName(b.verdict),
         b.note.empty() ? "" : " (" + b.note + ")");
   }

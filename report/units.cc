@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 namespace perfkit::report {
 
 std::string FormatDuration(double ns) {
@@ -21,6 +23,19 @@ std::string FormatMetric(const std::string& metric, double value) {
   if (metric == "real_time" || metric == "cpu_time") return FormatDuration(value);
   if (metric == "bytes_per_second") return FormatThroughput(value);
   return fmt::format("{:.4g}", value);
+}
+
+std::string FormatChange(double ratio, bool higher_is_better) {
+  if (!std::isfinite(ratio)) return "n/a";
+  const double pct = (ratio - 1) * 100;
+  const std::string number = fmt::format("{:+.1f}%", pct);
+  if (number == "+0.0%" || number == "-0.0%") return "+0.0%";
+  return number + ((pct > 0) == higher_is_better ? " better" : " worse");
+}
+
+std::string ChangeLegend(const std::string& metric, bool higher_is_better) {
+  return fmt::format("change: the candidate's {} against the base's ({} is better)", metric,
+                     higher_is_better ? "higher" : "lower");
 }
 
 }  // namespace perfkit::report

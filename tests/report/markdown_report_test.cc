@@ -8,7 +8,9 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "report/compare_format.h"
 #include "report/exports.h"
+#include "report/units.h"
 #include "tests/test_util.h"
 
 namespace perfkit::report {
@@ -95,6 +97,38 @@ TEST(MarkdownReport, ComparisonMatchesGolden) {
   EXPECT_NE(md.find("candidate: run 2 was interrupted: its results are partial"),
             std::string::npos);
   ExpectGolden(md, "report_compare.md");
+}
+
+// One convention for change: compare's table, its markdown and the report
+// give each benchmark of the same pair of runs the same words, and they
+// mean the candidate's time against the base's.
+TEST(ChangeConvention, CompareAndReportSayTheSameForTheSameRuns) {
+  EXPECT_EQ(FormatChange(1.25, false), "+25.0% worse");
+  EXPECT_EQ(FormatChange(0.8, false), "-20.0% better");
+  EXPECT_EQ(FormatChange(1.25, true), "+25.0% better");
+  EXPECT_EQ(FormatChange(1.0004, false), "+0.0%");
+  const ReportInput in = Comparing();
+  const std::string text = FormatComparisonText(*in.comparison, false);
+  const std::string markdown = FormatComparisonMarkdown(*in.comparison);
+  const std::string report = RenderMarkdown(in, PlanReport(in).plots, "");
+  const std::string legend =
+      "change: the candidate's real_time against the base's (lower is "
+      "better)";
+  for (const std::string* out : {&text, &markdown, &report}) {
+    EXPECT_NE(out->find(legend), std::string::npos) << *out;
+  }
+  for (const auto& b : in.comparison->benchmarks) {
+    const std::string change = FormatChange(b.ratio, false);
+    EXPECT_NE(text.find(b.name), std::string::npos);
+    // In each output the benchmark's row carries the same change.
+    for (const std::string* out : {&text, &markdown, &report}) {
+      const size_t row = out->find(b.name);
+      ASSERT_NE(row, std::string::npos) << b.name;
+      const std::string line = out->substr(row, out->find('\n', row) - row);
+      EXPECT_NE(line.find(change), std::string::npos) << line;
+    }
+  }
+  EXPECT_NE(text.find("+20.0% worse"), std::string::npos) << text;
 }
 
 TEST(MarkdownReport, WithoutPlotsSaysWhy) {
