@@ -181,18 +181,23 @@ std::string ComparisonTable(const ReportInput& in, const std::string& suite) {
   return out + "\n";
 }
 
+// P99 of fewer than 100 repetitions would be their maximum under another
+// name: it is shown only where there are enough, and the table says so.
+constexpr size_t kP99Repetitions = 100;
+
 std::string StatsTable(const RunRecord& run, const std::string& suite) {
   std::string out =
-      "| Benchmark | Reps | Median | Mean | P50 | P99 | CV% | Throughput | vs best peer |\n"
-      "|---|---:|---:|---:|---:|---:|---:|---:|---|\n";
+      "| Benchmark | Reps | Mean | P50 | P99 | Min | Max | CV% | Throughput | vs best peer |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
   const auto rows = BuildResultRows(run);
+  bool short_of_p99 = false;
   for (size_t i = 0; i < run.benchmarks.size(); ++i) {
     const BenchmarkResult& b = run.benchmarks[i];
     if (SuiteOf(b) != suite) continue;
     const auto& r = rows[i];
     const auto t = Times(b);
     if (t.empty()) {
-      out += fmt::format("| {} | 0 | {} | | | | | | |\n", MarkdownCode(b.name),
+      out += fmt::format("| {} | 0 | {} | | | | | | | |\n", MarkdownCode(b.name),
                          b.error.empty() ? "not run" : MarkdownText(b.error));
       continue;
     }
@@ -200,11 +205,18 @@ std::string StatsTable(const RunRecord& run, const std::string& suite) {
         r.role == Role::kPeer ? "peer"
         : r.vs_best_peer ? fmt::format("{:.2f}x {}", *r.vs_best_peer, MarkdownText(r.best_peer))
                          : "";
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {:.1f} | {} | {} |\n", MarkdownCode(b.name),
-                       t.size(), FormatDuration(Median(t)), FormatDuration(Mean(t)),
-                       FormatDuration(Percentile(t, 50)), FormatDuration(Percentile(t, 99)),
-                       CvPercent(t),
+    short_of_p99 |= t.size() < kP99Repetitions;
+    const std::string p99 = t.size() >= kP99Repetitions ? FormatDuration(Percentile(t, 99)) : "-";
+    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {:.1f} | {} | {} |\n",
+                       MarkdownCode(b.name), t.size(), FormatDuration(Mean(t)),
+                       FormatDuration(Median(t)), p99,
+                       FormatDuration(*std::min_element(t.begin(), t.end())),
+                       FormatDuration(*std::max_element(t.begin(), t.end())), CvPercent(t),
                        r.bytes_per_second ? FormatThroughput(*r.bytes_per_second) : "", peer);
+  }
+  if (short_of_p99) {
+    out += fmt::format("\nP99 is shown from {} repetitions; with fewer it would be the maximum.\n",
+                       kP99Repetitions);
   }
   return out + "\n";
 }
