@@ -25,12 +25,12 @@ Result<std::vector<SuiteListing>> ListSuites(const std::vector<std::string>& nam
   }
   std::vector<SuiteListing> out;
   for (const suites::SuiteEntry* entry : entries) {
-    const suites::SuiteSpec spec = entry->make();
+    const suites::SuiteSpec spec = suites::MakeSuite(*entry);
     SuiteListing l{spec.name, spec.description, entry->in_default_run, {},
                    {},        spec.chosen,      spec.skipped};
     for (const auto& b : spec.benchmarks) {
       l.benchmarks.push_back(b.name);
-      l.is_peer.push_back(b.role == Role::kPeer);
+      l.roles.push_back(b.role);
     }
     out.push_back(std::move(l));
   }

@@ -18,7 +18,7 @@ struct SuiteListing {
   std::string description;
   bool in_default_run = true;
   std::vector<std::string> benchmarks;
-  std::vector<bool> is_peer;         // beside benchmarks
+  std::vector<Role> roles;           // beside benchmarks
   std::vector<std::string> chosen;   // what dispatch picks here
   std::vector<std::string> skipped;  // engines this machine cannot run, with why
 };

@@ -11,6 +11,10 @@ std::vector<ResultRow> ResultRows(const RunRecord& run) { return report::BuildRe
 
 std::vector<PeerRatio> PeerRatios(const RunRecord& run) { return report::BuildPeerRatios(run); }
 
+std::vector<BaselineRatio> BaselineRatios(const RunRecord& run) {
+  return report::BuildBaselineRatios(run);
+}
+
 std::vector<std::string> ClaimLines(const RunRecord& run,
                                     const std::vector<suites::Claim>& claims) {
   suites::Measured measured;

@@ -24,6 +24,9 @@ using report::PeerRatio;
 using report::ResultRow;
 std::vector<ResultRow> ResultRows(const RunRecord& run);
 std::vector<PeerRatio> PeerRatios(const RunRecord& run);
+using report::AgainstBaseline;
+using report::BaselineRatio;
+std::vector<BaselineRatio> BaselineRatios(const RunRecord& run);
 
 // The suites' claims checked against the run's medians, one line each
 // (claims whose benchmarks the run left out give none).

@@ -41,7 +41,11 @@ int RunList(const ListOptions& options) {
     fmt::print("{}: {} ({} benchmarks{})\n", spec.name, spec.description, spec.benchmarks.size(),
                spec.in_default_run ? "" : "; runs only with --suite " + spec.name);
     for (size_t i = 0; i < spec.benchmarks.size(); ++i) {
-      fmt::print("  {}{}\n", spec.benchmarks[i], spec.is_peer[i] ? "  [peer]" : "");
+      const Role role = spec.roles[i];
+      fmt::print("  {}{}\n", spec.benchmarks[i],
+                 role == Role::kPeer       ? "  [peer]"
+                 : role == Role::kBaseline ? "  [baseline]"
+                                           : "");
     }
     for (const auto& c : spec.chosen) fmt::print("  used here: {}\n", c);
     for (const auto& s : spec.skipped) fmt::print("  skipped on this machine: {}\n", s);

@@ -17,14 +17,20 @@ std::string Colored(const std::string& text, bool good, bool color) {
 
 std::string RatioCell(const app::ResultRow& row, bool color) {
   if (row.role == Role::kPeer) return "peer";
+  if (row.role == Role::kBaseline) return "baseline";
   if (!row.vs_best_peer) return "";
   const std::string text = fmt::format("{:.2f}x {}", *row.vs_best_peer, row.best_peer);
   // Pad before colouring: escape codes would break the column width.
   return Colored(fmt::format("{:<18}", text), *row.vs_best_peer >= 1.0, color);
 }
 
+std::string BaselineCell(const app::ResultRow& row) {
+  return row.vs_baseline ? fmt::format("{:.2f}x {}", *row.vs_baseline, row.baseline) : "";
+}
+
 // Orders "…/*/4096" groups by their numeric size, not as strings.
-bool GroupLess(const app::PeerRatio& a, const app::PeerRatio& b) {
+template <typename Ratio>
+bool GroupLess(const Ratio& a, const Ratio& b) {
   const size_t sa = a.group.rfind('/'), sb = b.group.rfind('/');
   const std::string pa = a.group.substr(0, sa), pb = b.group.substr(0, sb);
   if (pa != pb) return pa < pb;
@@ -38,28 +44,46 @@ void PrintResultsTable(const RunRecord& run, std::FILE* out) {
   const auto rows = app::ResultRows(run);
   size_t width = 9;
   for (const auto& r : rows) width = std::max(width, r.name.size());
-  fmt::print(out, "{:<{}}  {:>4}  {:>11}  {:>6}  {:>12}  {}\n", "benchmark", width, "reps",
-             "median", "CV%", "throughput", "vs best peer");
+  bool baselines = false;
+  for (const auto& r : rows) baselines |= r.role == Role::kBaseline;
+  fmt::print(out, "{:<{}}  {:>4}  {:>11}  {:>6}  {:>12}  {:<18}{}\n", "benchmark", width, "reps",
+             "median", "CV%", "throughput", "vs best peer", baselines ? "  vs baseline" : "");
   for (const auto& r : rows) {
     if (r.repetitions == 0) {
       fmt::print(out, "{:<{}}  {}\n", r.name, width,
                  r.error.empty() ? "not run" : "error: " + r.error);
       continue;
     }
-    fmt::print(out, "{:<{}}  {:>4}  {:>11}  {:>6.1f}  {:>12}  {}\n", r.name, width, r.repetitions,
-               FormatDuration(r.median_ns), r.cv_percent,
-               r.bytes_per_second ? FormatThroughput(*r.bytes_per_second) : "",
-               RatioCell(r, color));
+    const std::string peer = RatioCell(r, color);
+    std::string line = fmt::format("{:<{}}  {:>4}  {:>11}  {:>6.1f}  {:>12}  {}{}", r.name, width,
+                                   r.repetitions, FormatDuration(r.median_ns), r.cv_percent,
+                                   r.bytes_per_second ? FormatThroughput(*r.bytes_per_second) : "",
+                                   baselines ? fmt::format("{:<18}", peer) : peer,
+                                   baselines ? "  " + BaselineCell(r) : "");
+    line.erase(line.find_last_not_of(' ') + 1);
+    fmt::print(out, "{}\n", line);
   }
   auto ratios = app::PeerRatios(run);
-  if (ratios.empty()) return;
-  std::sort(ratios.begin(), ratios.end(), GroupLess);
-  fmt::print(
-      out,
-      "\nOur best engine against the best peer (median time ratio, >1 means ours is faster):\n");
+  std::sort(ratios.begin(), ratios.end(), GroupLess<app::PeerRatio>);
+  if (!ratios.empty()) {
+    fmt::print(
+        out,
+        "\nOur best engine against the best peer (median time ratio, >1 means ours is faster):\n");
+  }
   for (const auto& p : ratios) {
     fmt::print(out, "  {:<28} {:<8} vs {:<11} {}\n", p.group, p.best_ours, p.best_peer,
                Colored(fmt::format("{:.2f}x", p.ratio), p.ratio >= 1.0, color));
+  }
+  auto base = app::BaselineRatios(run);
+  std::sort(base.begin(), base.end(), GroupLess<app::BaselineRatio>);
+  if (!base.empty()) {
+    fmt::print(out,
+               "\nOur best engine against our baseline, as the design documents compare "
+               "them (median times):\n");
+  }
+  for (const auto& b : base) {
+    fmt::print(out, "  {:<28} {:<8} vs {:<8} {}\n", b.group, b.best_ours, b.baseline,
+               app::AgainstBaseline(b.ours_ns, b.baseline_ns));
   }
 }
 

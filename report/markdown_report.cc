@@ -181,6 +181,18 @@ std::string ComparisonTable(const ReportInput& in, const std::string& suite) {
   return out + "\n";
 }
 
+// Our best engine against our own baseline, in the documents' words.
+std::string BaselineList(const RunRecord& run, const std::string& suite) {
+  std::string out;
+  for (const BaselineRatio& b : BuildBaselineRatios(run)) {
+    if (b.group.rfind(suite + "/", 0) != 0) continue;
+    out +=
+        fmt::format("- {}: {} against {}: {}\n", MarkdownCode(b.group), MarkdownText(b.best_ours),
+                    MarkdownText(b.baseline), AgainstBaseline(b.ours_ns, b.baseline_ns));
+  }
+  return out.empty() ? "" : "Against our baseline:\n\n" + out + "\n";
+}
+
 // P99 of fewer than 100 repetitions would be their maximum under another
 // name: it is shown only where there are enough, and the table says so.
 constexpr size_t kP99Repetitions = 100;
@@ -399,6 +411,7 @@ std::string RenderMarkdown(const ReportInput& in, const std::vector<PlotJob>& ma
     out += fmt::format("## Suite {}\n\n", MarkdownText(suite));
     if (in.comparison) out += ComparisonTable(in, suite) + "Candidate in detail:\n\n";
     out += StatsTable(Latest(in), suite);
+    out += BaselineList(Latest(in), suite);
     out += CountersSection(Latest(in), suite);
     out += PlotLinks(made, "suite:" + suite);
   }

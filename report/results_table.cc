@@ -1,8 +1,12 @@
 #include "report/results_table.h"
 
+#include <fmt/format.h>
+
+#include <cmath>
 #include <map>
 
 #include "report/stats.h"
+#include "report/units.h"
 
 namespace perfkit::report {
 namespace {
@@ -10,8 +14,10 @@ namespace {
 struct Best {
   const BenchmarkResult* ours = nullptr;
   const BenchmarkResult* peer = nullptr;
+  const BenchmarkResult* baseline = nullptr;
   double ours_ns = 0;
   double peer_ns = 0;
+  double baseline_ns = 0;
 };
 
 std::vector<double> RealTimes(const BenchmarkResult& b) {
@@ -33,6 +39,9 @@ std::map<std::string, Best> BestPerGroup(const RunRecord& run) {
     } else if (b.role == Role::kPeer && (!g.peer || t < g.peer_ns)) {
       g.peer = &b;
       g.peer_ns = t;
+    } else if (b.role == Role::kBaseline && (!g.baseline || t < g.baseline_ns)) {
+      g.baseline = &b;
+      g.baseline_ns = t;
     }
   }
   return groups;
@@ -79,10 +88,33 @@ std::vector<ResultRow> BuildResultRows(const RunRecord& run) {
         row.vs_best_peer = it->second.peer_ns / row.median_ns;
         row.best_peer = SplitName(it->second.peer->name)->impl;
       }
+      if (it != groups.end() && it->second.baseline) {
+        row.vs_baseline = it->second.baseline_ns / row.median_ns;
+        row.baseline = SplitName(it->second.baseline->name)->impl;
+      }
     }
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+std::vector<BaselineRatio> BuildBaselineRatios(const RunRecord& run) {
+  std::vector<BaselineRatio> out;
+  for (const auto& [group, best] : BestPerGroup(run)) {
+    if (!best.ours || !best.baseline) continue;
+    out.push_back({group, SplitName(best.ours->name)->impl, SplitName(best.baseline->name)->impl,
+                   best.ours_ns, best.baseline_ns});
+  }
+  return out;
+}
+
+std::string AgainstBaseline(double ours_ns, double baseline_ns) {
+  const double lower = (1 - ours_ns / baseline_ns) * 100;
+  const double speedup = baseline_ns / ours_ns;
+  return fmt::format("{} vs {}: {:.1f}% {}, {:.{}f}x {}", FormatDuration(ours_ns),
+                     FormatDuration(baseline_ns), std::abs(lower), lower >= 0 ? "lower" : "higher",
+                     speedup >= 1 ? speedup : 1 / speedup,
+                     (speedup >= 10 || speedup <= 0.1) ? 1 : 2, speedup >= 1 ? "faster" : "slower");
 }
 
 std::vector<PeerRatio> BuildPeerRatios(const RunRecord& run) {

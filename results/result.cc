@@ -8,6 +8,8 @@ const char* RoleName(Role role) {
       return "ours";
     case Role::kPeer:
       return "peer";
+    case Role::kBaseline:
+      return "baseline";
     case Role::kUnknown:
       break;
   }
@@ -17,6 +19,7 @@ const char* RoleName(Role role) {
 Role ParseRole(const std::string& name) {
   if (name == "ours") return Role::kOurs;
   if (name == "peer") return Role::kPeer;
+  if (name == "baseline") return Role::kBaseline;
   return Role::kUnknown;
 }
 

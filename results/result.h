@@ -21,7 +21,10 @@ struct Sample {
   std::map<std::string, double> counters;  // already finalised (rates are /s)
 };
 
-enum class Role { kUnknown, kOurs, kPeer };
+// kBaseline: an implementation of ours that the design documents compare
+// against (the buddy allocator, scalar memops, the interpreter, the table
+// CRC, pread, pipes, plain virtqueue flags), shown beside the best peer.
+enum class Role { kUnknown, kOurs, kPeer, kBaseline };
 
 struct BenchmarkResult {
   std::string name;   // <suite>/<op>/<impl>/<size> for perfkit's own suites

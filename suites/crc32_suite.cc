@@ -195,6 +195,7 @@ Claim ChoiceHolds(Kind kind) {
 
 SuiteSpec MakeCrc32Suite() {
   SuiteSpec suite{"crc32", "CRC-32 and CRC-32C engines against zlib, libdeflate and ISA-L", {}, {}};
+  suite.baseline = "slice8";  // the table-driven CRC, what hardware paths are measured against
   for (const crc32::Engine& e : crc32::AllEngines()) {
     const std::string op(crc32::KindName(e.kind));
     if (!e.available()) {

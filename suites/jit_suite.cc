@@ -193,6 +193,7 @@ void AddCallOverhead(SuiteSpec& suite, bool have_jit, bool have_dpdk) {
 
 SuiteSpec MakeJitSuite() {
   SuiteSpec suite{"jit", "eBPF interpreter, JIT and tiered VM against native C++", {}, {}};
+  suite.baseline = "interp";  // the interpreter, what the JIT is measured against
   const bool have_jit = *jit::JitUnavailableReason() == '\0';
   if (!have_jit)
     suite.skipped.push_back(std::string("jit, tiered, compile: ") + jit::JitUnavailableReason());

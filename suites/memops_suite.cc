@@ -307,6 +307,7 @@ void AddStoreCrossover(SuiteSpec& suite) {
 
 SuiteSpec MakeMemopsSuite() {
   SuiteSpec suite{"memops", "memcpy/memmove/memcmp/memset engines against glibc", {}, {}};
+  suite.baseline = "scalar";  // the scalar engine, what the SIMD engines are measured against
   for (const EngineChoice& c : EngineChoices()) {
     if (c.what == "memops") suite.chosen.push_back(c.engine + " (" + c.by_size + ")");
   }

@@ -93,4 +93,17 @@ bool g_quick = false;
 bool QuickMode() { return g_quick; }
 void SetQuickMode(bool quick) { g_quick = quick; }
 
+SuiteSpec MakeSuite(const SuiteEntry& entry) {
+  SuiteSpec spec = entry.make();
+  if (spec.baseline.empty()) return spec;
+  for (BenchmarkSpec& b : spec.benchmarks) {
+    // <suite>/<op>/<impl>/...: the impl is the third part.
+    const size_t op = b.name.find('/', b.name.find('/') + 1);
+    if (b.role != Role::kOurs || op == std::string::npos) continue;
+    const size_t impl = b.name.find('/', op + 1);
+    if (b.name.compare(op + 1, impl - op - 1, spec.baseline) == 0) b.role = Role::kBaseline;
+  }
+  return spec;
+}
+
 }  // namespace perfkit::suites

@@ -241,6 +241,7 @@ std::vector<SlabImpl> Impls() {
 SuiteSpec MakeSlabSuite() {
   SuiteSpec suite{
       "slab", "slab allocator against glibc malloc, mimalloc, jemalloc and tcmalloc", {}, {}};
+  suite.baseline = "buddy";  // the buddy allocator, what the slab allocator is measured against
   for (const std::string& s : LoadAllocatorPeers().skipped) suite.skipped.push_back(s);
   const std::vector<SlabImpl> impls = Impls();
   auto add = [&](const std::string& op, const SlabImpl& impl, size_t size,

@@ -38,7 +38,14 @@ struct SuiteSpec {
   std::vector<Claim> claims = {};
   // What perfkit's dispatch picks here, by size ("crc32c: avx512 (...)").
   std::vector<std::string> chosen = {};
+  // The implementation of ours the documents measure the others against
+  // ("buddy" for slab): its benchmarks get Role::kBaseline.
+  std::string baseline = {};
 };
+
+// The entry's suite, its baseline implementation's benchmarks marked
+// Role::kBaseline: what the harness runs and `list` shows.
+SuiteSpec MakeSuite(const SuiteEntry& entry);
 
 // Set when the user asks a run to stop (SIGINT/SIGTERM); benchmarks check it
 // before they start so the remaining ones skip quickly.

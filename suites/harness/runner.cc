@@ -198,7 +198,7 @@ Result<Selection> Select(const RunOptions& options) {
   }
   suites::SetQuickMode(options.quick);
   for (const suites::SuiteEntry* entry : options.suites) {
-    suites::SuiteSpec spec = entry->make();
+    suites::SuiteSpec spec = suites::MakeSuite(*entry);
     selection.suite_names.push_back(entry->name);
     std::set<std::string> sizes;
     for (const auto& b : spec.benchmarks) sizes.insert(b.name.substr(b.name.rfind('/') + 1));

@@ -54,5 +54,26 @@ TEST(ResultsTable, RatioAgainstTheBestPeer) {
   EXPECT_DOUBLE_EQ(ratios[0].ratio, 1.5);
 }
 
+// The in-repo baseline (the buddy allocator against the slab) is not "ours"
+// for the best engine, and gets a column and the documents' wording.
+TEST(ResultsTable, OurBestAgainstOurBaseline) {
+  RunRecord run;
+  run.benchmarks = {Bench("slab/pair/slab/64", Role::kOurs, {950}),
+                    Bench("slab/pair/buddy/64", Role::kBaseline, {28000}),
+                    Bench("slab/pair/glibc/64", Role::kPeer, {1900})};
+  const auto rows = BuildResultRows(run);
+  ASSERT_TRUE(rows[0].vs_baseline);
+  EXPECT_NEAR(*rows[0].vs_baseline, 29.47, 0.01);
+  EXPECT_EQ(rows[0].baseline, "buddy");
+  EXPECT_DOUBLE_EQ(*rows[0].vs_best_peer, 2.0);  // the baseline is not the best of ours
+  const auto base = BuildBaselineRatios(run);
+  ASSERT_EQ(base.size(), 1u);
+  EXPECT_EQ(AgainstBaseline(base[0].ours_ns, base[0].baseline_ns),
+            "950.00 ns vs 28.00 us: 96.6% lower, 29.5x faster");
+  EXPECT_EQ(AgainstBaseline(120, 100), "120.00 ns vs 100.00 ns: 20.0% higher, 1.20x slower");
+  EXPECT_EQ(RoleName(Role::kBaseline), std::string("baseline"));
+  EXPECT_EQ(ParseRole("baseline"), Role::kBaseline);
+}
+
 }  // namespace
 }  // namespace perfkit::report
