@@ -201,7 +201,8 @@ Status WriteProfile(const ProfileOutput& o, const profiler::Profile& profile,
 std::string HotspotText(const profiler::Profile& profile, size_t top, bool by_total,
                         const profiler::SymbolizeOptions& view) {
   const size_t roots = view.root == StackRoot::kThread ? 2 : 1;
-  return report::HotspotTable(profile.stacks, {top, by_total, roots});
+  return report::HotspotTable(profile.stacks,
+                              {top, by_total, roots, view.by_dso ? "file" : "function"});
 }
 
 Result<std::string> DiffProfiles(const ProfileDiffRequest& r) {

@@ -93,7 +93,7 @@ std::vector<Hotspot> Hotspots(const std::vector<ProfileStack>& stacks,
 }
 
 std::string HotspotTable(const std::vector<ProfileStack>& stacks, const HotspotOptions& options) {
-  std::string out = fmt::format("{:>7} {:>7}  {}\n", "self%", "total%", "function");
+  std::string out = fmt::format("{:>7} {:>7}  {}\n", "self%", "total%", options.what);
   for (const Hotspot& h : Hotspots(stacks, options)) {
     out += fmt::format("{:>6.1f}% {:>6.1f}%  {}\n", h.self_pct, h.total_pct, h.function);
   }

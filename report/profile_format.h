@@ -27,7 +27,8 @@ struct Hotspot {
 struct HotspotOptions {
   size_t top = 25;
   bool by_total = false;
-  size_t roots = 1;  // leading frames that name the process or thread, not functions
+  size_t roots = 1;               // leading frames that name the process or thread, not functions
+  std::string what = "function";  // what a frame names: the last column's heading
 };
 
 // The `top` functions, most first.
