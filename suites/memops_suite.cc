@@ -54,49 +54,58 @@ size_t LastLevelCache() {
 }
 size_t BufferBytes() { return 4 * LastLevelCache(); }
 
-// Two buffers with identical random contents, 4x the LLC each, faulted in
-// once: a, b (compare needs equal data), and a destination.
-struct Buffers {
-  std::unique_ptr<uint8_t[]> a, b, dst;
-  size_t size;
+// Two sources with identical random contents (compare needs equal data)
+// and a destination, each grown to what the benchmarks that run need before
+// their timed loops, and only those an operation touches: 14 small copies
+// take kilobytes; a cold copy rotates through 4x the LLC in a source and the
+// destination. (They were 3 x 4 x LLC for any selection: 384 MiB for a
+// 32 MiB L3, 5.6 GiB for a VM's 480 MiB.)
+struct Buffer {
+  std::unique_ptr<uint8_t[]> data;
+  size_t size = 0;
 };
 
-const Buffers& Shared() {
-  static const Buffers buffers = [] {
-    Buffers bf;
-    bf.size = BufferBytes();
-    bf.a = std::make_unique<uint8_t[]>(bf.size + 64);
-    bf.b = std::make_unique<uint8_t[]>(bf.size + 64);
-    bf.dst = std::make_unique<uint8_t[]>(bf.size + 64);
+enum class Op { kCopy, kMove, kCompare, kSet };
+
+// Random bytes, the same at every size, so that a and b stay equal; or zeros.
+void Grow(Buffer& buffer, size_t bytes, bool random) {
+  if (bytes <= buffer.size) return;
+  auto data = std::make_unique<uint8_t[]>(bytes + 64);
+  if (random) {
     std::mt19937_64 rng(7);
-    for (size_t i = 0; i + 8 <= bf.size + 64; i += 8) {
+    for (size_t i = 0; i + 8 <= bytes + 64; i += 8) {
       const uint64_t v = rng();
-      std::memcpy(bf.a.get() + i, &v, 8);
+      std::memcpy(data.get() + i, &v, 8);
     }
-    std::memcpy(bf.b.get(), bf.a.get(), bf.size + 64);
-    std::memset(bf.dst.get(), 0, bf.size + 64);
-    return bf;
-  }();
-  return buffers;
+  } else {
+    std::memset(data.get(), 0, bytes + 64);
+  }
+  buffer = {std::move(data), bytes};
 }
 
 uint8_t* Aligned(uint8_t* p) {
   return reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(p) + 63) & ~uintptr_t{63});
 }
 
-// The 64-byte aligned starts of the shared buffers.
+// The 64-byte aligned starts of the buffers `op` uses, grown to `bytes`; an
+// operation's unused operand points into one it uses, never past it.
 struct Views {
   uint8_t* dst;
   const uint8_t* a;
   const uint8_t* b;
 };
 
-Views SharedViews() {
-  const Buffers& bf = Shared();
-  return {Aligned(bf.dst.get()), Aligned(bf.a.get()), Aligned(bf.b.get())};
+Views SharedViews(Op op, size_t bytes) {
+  static Buffer a, b, dst;
+  if (op != Op::kSet) Grow(a, bytes, true);
+  if (op == Op::kCompare) Grow(b, bytes, true);
+  if (op != Op::kCompare) Grow(dst, bytes, false);
+  Views v{};
+  v.a = op == Op::kSet ? Aligned(dst.data.get()) : Aligned(a.data.get());
+  v.b = op == Op::kCompare ? Aligned(b.data.get()) : v.a;
+  v.dst = op == Op::kCompare ? Aligned(a.data.get()) : Aligned(dst.data.get());
+  return v;
 }
-
-enum class Op { kCopy, kMove, kCompare, kSet };
 
 // One call of `op` on (dst, a, b) of n bytes.
 inline void Call(const Impl& impl, Op op, uint8_t* dst, const uint8_t* a, const uint8_t* b,
@@ -123,9 +132,9 @@ void RunHot(benchmark::State& state, const Impl& impl, Op op, size_t n, bool col
     state.SkipWithError("interrupted");
     return;
   }
-  const auto [dst, a, b] = SharedViews();
   const size_t stride = (n + 63) & ~size_t{63};
-  const size_t slots = cold ? std::max<size_t>(1, Shared().size / stride) : 1;
+  const size_t slots = cold ? std::max<size_t>(1, BufferBytes() / stride) : 1;
+  const auto [dst, a, b] = SharedViews(op, slots * stride);
   size_t slot = 0;
   for (auto _ : state) {
     const size_t off = slot * stride;
@@ -153,7 +162,7 @@ void RunMixed(benchmark::State& state, const Impl& impl, Op op) {
     state.SkipWithError("interrupted");
     return;
   }
-  const auto [dst, a, b] = SharedViews();
+  const auto [dst, a, b] = SharedViews(op, 256 + 64);  // the largest size and offset
   const auto& sizes = MixedSizes();
   size_t i = 0, bytes = 0;
   for (auto _ : state) {
@@ -168,7 +177,7 @@ void RunMixed(benchmark::State& state, const Impl& impl, Op op) {
 
 template <size_t N>
 void RunFixed(benchmark::State& state) {
-  const auto [dst, a, b] = SharedViews();
+  const auto [dst, a, b] = SharedViews(Op::kCopy, N);
   for (auto _ : state) {
     memops::CopyFixed<N>(dst, a);
     benchmark::ClobberMemory();
@@ -177,7 +186,7 @@ void RunFixed(benchmark::State& state) {
 }
 
 void RunFixedPeer(benchmark::State& state, CopyFn copy, size_t n) {
-  const auto [dst, a, b] = SharedViews();
+  const auto [dst, a, b] = SharedViews(Op::kCopy, n);
   benchmark::DoNotOptimize(copy);
   for (auto _ : state) {
     copy(dst, a, n);
