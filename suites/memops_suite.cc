@@ -323,6 +323,12 @@ SuiteSpec MakeMemopsSuite() {
   if (!CacheKnown()) {
     suite.chosen.push_back("sizes up to 4x an assumed 32 MiB last-level cache (unknown here)");
   }
+  // What a run of the whole suite faults in at most; a selection, what its
+  // benchmarks touch (SharedViews).
+  suite.chosen.push_back(
+      "buffers: up to " + FormatBytes(static_cast<int64_t>(3 * BufferBytes())) +
+      " for the whole suite (two sources and a destination the cold and crossover benchmarks "
+      "rotate through, 4x the last-level cache each); a selection allocates what it touches");
   const std::vector<Impl> impls = Impls(suite);
   const std::pair<const char*, Op> ops[] = {
       {"copy", Op::kCopy}, {"move", Op::kMove}, {"compare", Op::kCompare}, {"set", Op::kSet}};
