@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <fstream>
 #include <sstream>
 
 #include "subsystems/base/machine.h"

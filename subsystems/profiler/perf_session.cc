@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 
 #include "subsystems/profiler/event.h"
 #include "subsystems/profiler/proc_maps.h"

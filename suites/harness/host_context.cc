@@ -9,7 +9,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -27,7 +26,6 @@
 namespace perfkit::harness {
 namespace {
 
-namespace fs = std::filesystem;
 constexpr const char* kUnavailable = "unavailable";
 
 // "key\t: value" lines of the first processor block in /proc/cpuinfo.
