@@ -226,6 +226,14 @@ long OwnerOf(uint32_t pid) {
   return -1;
 }
 
+// The newest mapping holding `address` wins (a later mmap replaces).
+const Mapping* FindMapping(const std::vector<Mapping>& maps, uint64_t address) {
+  for (auto it = maps.rbegin(); it != maps.rend(); ++it) {
+    if (address >= it->start && address < it->start + it->length) return &*it;
+  }
+  return nullptr;
+}
+
 bool Anonymous(const Mapping* map) {
   return map == nullptr || map->path.empty() || map->path.rfind("[anon", 0) == 0 ||
          map->path.rfind("//anon", 0) == 0 || map->path.rfind("/memfd:", 0) == 0;
@@ -256,50 +264,28 @@ void Symbolizer::Frames(uint32_t pid, const std::vector<Mapping>& maps, uint64_t
 }
 
 std::string Symbolizer::Dso(const std::vector<Mapping>& maps, uint64_t address) {
-  for (auto it = maps.rbegin(); it != maps.rend(); ++it) {
-    if (address >= it->start && address < it->start + it->length) {
-      if (Anonymous(&*it)) return "[anon]";
-      return it->path[0] == '[' ? it->path : std::filesystem::path(it->path).filename().string();
-    }
-  }
-  return "[unknown]";
-}
-
-std::string Symbolizer::Name(uint32_t pid, const std::vector<Mapping>& maps, uint64_t address,
-                             bool caller) {
-  return Resolve(pid, maps, address, caller).name;
+  const Mapping* map = FindMapping(maps, address);
+  if (map == nullptr) return "[unknown]";
+  if (Anonymous(map)) return "[anon]";
+  return map->path[0] == '[' ? map->path : std::filesystem::path(map->path).filename().string();
 }
 
 Symbolizer::Resolved Symbolizer::Resolve(uint32_t pid, const std::vector<Mapping>& maps,
                                          uint64_t address, bool caller) {
   const uint64_t lookup = caller && address > 0 ? address - 1 : address;
-  const Mapping* map = nullptr;
-  for (auto it = maps.rbegin(); it != maps.rend(); ++it) {
-    if (lookup >= it->start && lookup < it->start + it->length) {
-      map = &*it;
-      break;
-    }
-  }
+  const Mapping* map = FindMapping(maps, lookup);
   if (Anonymous(map)) {
     if (std::string jit = MapOf(pid).Name(lookup); !jit.empty()) return {jit};
   }
-  return Resolve(maps, address, caller);
+  return Resolve(map, address, lookup);
 }
 
 std::string Symbolizer::Name(const std::vector<Mapping>& maps, uint64_t address, bool caller) {
-  return Resolve(maps, address, caller).name;
+  const uint64_t lookup = caller && address > 0 ? address - 1 : address;
+  return Resolve(FindMapping(maps, lookup), address, lookup).name;
 }
 
-Symbolizer::Resolved Symbolizer::Resolve(const std::vector<Mapping>& maps, uint64_t address,
-                                         bool caller) {
-  const uint64_t lookup = caller && address > 0 ? address - 1 : address;
-  const Mapping* map = nullptr;
-  for (auto it = maps.rbegin(); it != maps.rend(); ++it) {  // the newest mapping wins
-    if (lookup >= it->start && lookup < it->start + it->length) {
-      map = &*it;
-      break;
-    }
-  }
+Symbolizer::Resolved Symbolizer::Resolve(const Mapping* map, uint64_t address, uint64_t lookup) {
   char buf[64];
   if (map == nullptr) {
     std::snprintf(buf, sizeof buf, "[unknown] (0x%" PRIx64 ")", address);

@@ -21,9 +21,6 @@ class Symbolizer {
   // `caller` is true for return addresses: those are looked up one byte
   // earlier so they land inside the call instruction.
   std::string Name(const std::vector<Mapping>& maps, uint64_t address, bool caller);
-  // The same for process `pid`, whose JIT-compiled code (anonymous memory)
-  // is named from its perf map, if it wrote one (perf_map.h).
-  std::string Name(uint32_t pid, const std::vector<Mapping>& maps, uint64_t address, bool caller);
   // The frames one address stands for, outermost first: the function, then
   // with `inlined` the functions its DWARF says are inlined there.
   void Frames(uint32_t pid, const std::vector<Mapping>& maps, uint64_t address, bool caller,
@@ -39,7 +36,8 @@ class Symbolizer {
     File* file = nullptr;  // set when a symbol of this file named it
     uint64_t vaddr = 0;
   };
-  Resolved Resolve(const std::vector<Mapping>& maps, uint64_t address, bool caller);
+  // `lookup` is `address`, or a byte before it for a return address.
+  Resolved Resolve(const Mapping* map, uint64_t address, uint64_t lookup);
   Resolved Resolve(uint32_t pid, const std::vector<Mapping>& maps, uint64_t address, bool caller);
   File* Load(const std::string& path);
   const PerfMap& MapOf(uint32_t pid);
