@@ -217,14 +217,24 @@ class UringEngine : public ReadEngine {
     if (const int r = io_uring_register_buffers(&ring_, iov.data(), depth_); r < 0) {
       return Status::Error(std::string("io_uring_register_buffers: ") + std::strerror(-r));
     }
+    // One empty fixed-file slot, filled per run by an update: unregistering
+    // a table waits for the ring to go quiet, which with SQPOLL is a wait on
+    // the kernel's thread, and a run must never wait on what it cannot see.
+    const int empty = -1;
+    if (const int r = io_uring_register_files(&ring_, &empty, 1); r < 0) {
+      return Status::Error(std::string("io_uring_register_files: ") + std::strerror(-r));
+    }
     return OkStatus();
   }
   Result<ReadStats> Run(const ReadPlan& plan) override {
-    if (const int r = io_uring_register_files(&ring_, &plan.fd, 1); r < 0) {
-      return Status::Error(std::string("io_uring_register_files: ") + std::strerror(-r));
+    int fd = plan.fd;
+    if (const int r = io_uring_register_files_update(&ring_, 0, &fd, 1); r < 0) {
+      return Status::Error(std::string("io_uring_register_files_update: ") + std::strerror(-r));
     }
     auto result = Drive(plan);
-    io_uring_unregister_files(&ring_);
+    if (!result.ok()) Drain();
+    fd = -1;
+    io_uring_register_files_update(&ring_, 0, &fd, 1);
     return result;
   }
 
@@ -247,29 +257,73 @@ class UringEngine : public ReadEngine {
         sqe->flags |= IOSQE_FIXED_FILE;
         io_uring_sqe_set_data64(sqe, slot);
         started[slot] = Clock::now();
+        ++in_flight_;
       }
+      if (Status s = WaitForOne(); !s.ok()) return s;
       io_uring_cqe* cqe = nullptr;
-      const int rc = io_uring_submit_and_wait(&ring_, 1);
-      if (rc < 0 && rc != -EINTR)
-        return Status::Error(std::string("io_uring_submit: ") + std::strerror(-rc));
-      unsigned head, seen = 0;
+      unsigned head, seen = 0, completed = 0;
+      Status failed = OkStatus();
       io_uring_for_each_cqe(&ring_, head, cqe) {
+        ++seen;
+        // Kernels before 5.11 time a wait out with an entry of liburing's own.
+        if (cqe->user_data == LIBURING_UDATA_TIMEOUT) continue;
         const auto slot = static_cast<unsigned>(io_uring_cqe_get_data64(cqe));
-        if (cqe->res != static_cast<int>(plan.block)) {
-          return Status::Error(
+        if (cqe->res != static_cast<int>(plan.block) && failed.ok()) {
+          failed = Status::Error(
               "an io_uring read returned " + std::to_string(cqe->res) +
               (cqe->res < 0 ? std::string(" (") + std::strerror(-cqe->res) + ")" : ""));
         }
         stats.latency_ns.push_back(NanosSince(started[slot]));
         free_slots.push_back(slot);
-        ++seen;
+        ++completed;
       }
       io_uring_cq_advance(&ring_, seen);
-      done += seen;
+      done += completed;
+      in_flight_ -= completed;
+      if (!failed.ok()) return failed;
     }
     stats.seconds = Seconds(start);
     stats.bytes = plan.offsets.size() * plan.block;
     return stats;
+  }
+
+  // Submits what is queued and waits for a completion in slices, so that a
+  // polling thread that went to sleep is woken again and a ring that stops
+  // completing is an error, not a hang (a busy CI machine met one).
+  Status WaitForOne() {
+    constexpr auto kGiveUp = std::chrono::seconds(30);
+    const auto since = Clock::now();
+    for (;;) {
+      __kernel_timespec slice{0, 200'000'000};
+      io_uring_cqe* cqe = nullptr;
+      const int rc = io_uring_submit_and_wait_timeout(&ring_, &cqe, 1, &slice, nullptr);
+      if (rc >= 0 || cqe != nullptr) return OkStatus();
+      if (rc != -ETIME && rc != -EINTR && rc != -EAGAIN && rc != -EBUSY)
+        return Status::Error(std::string("io_uring_submit: ") + std::strerror(-rc));
+      if (Clock::now() - since > kGiveUp) {
+        return Status::Error("io_uring: no read completed in 30 s with " +
+                             std::to_string(in_flight_) + " in flight");
+      }
+      // liburing wakes the polling thread only when it has new entries; a
+      // thread asleep with work in hand is woken here.
+      if (sqpoll_) io_uring_enter(ring_.ring_fd, 0, 0, IORING_ENTER_SQ_WAKEUP, nullptr);
+    }
+  }
+
+  // After a failed run, what is still in flight is reaped (for a bounded
+  // time) so the next run does not see this one's completions.
+  void Drain() {
+    const auto since = Clock::now();
+    while (in_flight_ > 0 && Clock::now() - since < std::chrono::seconds(5)) {
+      __kernel_timespec slice{0, 100'000'000};
+      io_uring_cqe* cqe = nullptr;
+      if (io_uring_wait_cqe_timeout(&ring_, &cqe, &slice) == 0 && cqe != nullptr) {
+        io_uring_cqe_seen(&ring_, cqe);
+        --in_flight_;
+      } else if (sqpoll_) {
+        io_uring_enter(ring_.ring_fd, 0, 0, IORING_ENTER_SQ_WAKEUP, nullptr);
+      }
+    }
   }
 
   unsigned depth_;
@@ -277,6 +331,7 @@ class UringEngine : public ReadEngine {
   Buffers buffers_;
   io_uring ring_{};
   bool ready_ = false;
+  unsigned in_flight_ = 0;
 };
 
 }  // namespace
