@@ -1,5 +1,7 @@
 #include "app/ab.h"
 
+#include <chrono>
+#include <cstring>
 #include <map>
 
 #include "app/bench_request.h"
@@ -90,23 +92,52 @@ Result<Side> MakeSide(const AbRequest& r, Launcher& launcher) {
   return side;
 }
 
+// A regex that matches exactly these names (ECMAScript, as bench's --filter).
+std::string ExactNames(const std::vector<std::string>& names) {
+  std::string out = "^(";
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += '|';
+    for (char c : names[i]) {
+      if (std::strchr("\\^$.|?*+()[]{}", c) != nullptr) out += '\\';
+      out += c;
+    }
+  }
+  return out + ")$";
+}
+
 }  // namespace
 
-Result<GateResult> RunAb(const AbRequest& r, const std::function<void(int, int, bool)>& on_step,
+Result<GateResult> RunAb(const AbRequest& r, const std::function<void(const AbStep&)>& on_step,
                          Launcher& launcher) {
   auto side = MakeSide(r, launcher);
   if (!side.ok()) return side.status();
+  const report::SequentialOptions options{r.gate.compare, /*paired=*/true};
+  report::SequentialGate gate(options);
+  const SequentialPlan& plan = r.gate.plan;
+  const int rounds = r.auto_rounds ? plan.max_repetitions : r.rounds;
   std::map<std::string, report::PairedSamples> pairs;
+  const auto start = std::chrono::steady_clock::now();
+  bool out_of_time = false;
+  AbStep step;
+  step.rounds = rounds;
   harness::InstallInterruptHandler();
-  for (int round = 0; round < r.rounds; ++round) {
+  for (int round = 0; round < rounds; ++round) {
+    // Only what is undecided runs again (perfkit builds select by name; a
+    // Google Benchmark executable runs all and the decided are ignored).
+    Side this_round = *side;
+    if (r.auto_rounds && round >= plan.first_block && side->perfkit) {
+      this_round.bench.run.filter = ExactNames(gate.Undecided());
+    }
     // ABBA: the side that runs first alternates, so warm-up effects cancel.
     const bool old_first = round % 2 == 0;
     Values values[2];
     for (int k = 0; k < 2; ++k) {
       const bool is_old = (k == 0) == old_first;
-      on_step(round + 1, r.rounds, is_old);
-      auto v =
-          RunOnce(*side, is_old ? r.old_program : r.new_program, r.gate.compare.metric, launcher);
+      step.round = round + 1;
+      step.is_old = is_old;
+      on_step(step);
+      auto v = RunOnce(this_round, is_old ? r.old_program : r.new_program, r.gate.compare.metric,
+                       launcher);
       if (!v.ok()) {
         harness::RemoveInterruptHandler();
         if (harness::InterruptRequested()) return Status::Cancelled(v.error());
@@ -117,13 +148,35 @@ Result<GateResult> RunAb(const AbRequest& r, const std::function<void(int, int, 
     for (const auto& [name, old_value] : values[0]) {
       auto it = values[1].find(name);
       if (it == values[1].end()) continue;
+      if (r.auto_rounds) {
+        gate.AddPair(name, old_value, it->second);
+        continue;
+      }
       auto& p = pairs[name];
       p.name = name;
       p.old_values.push_back(old_value);
       p.new_values.push_back(it->second);
     }
+    if (!r.auto_rounds || round + 1 < plan.first_block) continue;
+    gate.Look();
+    step.decided = gate.decided();
+    step.benchmarks = gate.size();
+    if (gate.Undecided().empty()) break;
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (elapsed >= plan.budget_s) {
+      out_of_time = true;
+      break;
+    }
   }
   harness::RemoveInterruptHandler();
+  if (r.auto_rounds) {
+    if (gate.size() == 0) return Status::Error("OLD and NEW have no benchmark in common");
+    GateResult out;
+    out.comparison = gate.Result(BudgetSpent(plan, out_of_time));
+    out.exit_code = GateExitCode(out.comparison, r.gate.inconclusive_fails);
+    return out;
+  }
   std::vector<report::PairedSamples> samples;
   for (auto& [name, p] : pairs) samples.push_back(std::move(p));
   return JudgePaired(samples, r.gate);

@@ -20,14 +20,22 @@ struct AbRequest {
   std::vector<std::string> suites;  // for perfkit builds
   std::string filter;
   int rounds = 16;
+  // --rounds auto: the sequential gate decides when to stop (request.gate.plan).
+  bool auto_rounds = false;
   double min_time_s = harness::kUsualDefaults.min_time_s;
   GateRequest gate;
   std::vector<std::string> args;  // for Google Benchmark executables
 };
 
-// `on_step(round, rounds, is_old)` before each process.
+struct AbStep {
+  int round = 0;   // from 1
+  int rounds = 0;  // the most there can be
+  bool is_old = false;
+  size_t decided = 0, benchmarks = 0;  // --rounds auto, after the first block
+};
+// `on_step` before each process.
 Result<GateResult> RunAb(const AbRequest& request,
-                         const std::function<void(int, int, bool)>& on_step,
+                         const std::function<void(const AbStep&)>& on_step,
                          Launcher& launcher = SystemLauncher());
 
 }  // namespace perfkit::app

@@ -8,6 +8,7 @@
 
 #include "app/database.h"
 #include "app/exit_status.h"
+#include "app/power.h"
 #include "app/run_ref.h"
 
 namespace perfkit::app {
@@ -92,18 +93,36 @@ Result<GateRequest> MakeGateRequest(const GateFlags& flags) {
   if (Status s = ParseThresholds(flags.thresholds, r.compare); !s.ok()) return s;
   r.allow_env_mismatch = flags.allow_env_mismatch;
   r.use_noise = flags.use_noise;
+  if (flags.inconclusive != "pass" && flags.inconclusive != "fail") {
+    return Status::InvalidArgument("--inconclusive must be pass or fail, not '" +
+                                   flags.inconclusive + "'");
+  }
+  r.inconclusive_fails = flags.inconclusive == "fail";
+  auto budget = ParseDuration(flags.budget);
+  if (!budget.ok()) return Status::InvalidArgument("--budget: " + budget.error());
+  r.plan.budget_s = *budget;
+  if (flags.max_repetitions < r.plan.first_block || flags.max_repetitions > 100000) {
+    return Status::InvalidArgument(
+        fmt::format("--max-repetitions must be from {} to 100000", r.plan.first_block));
+  }
+  r.plan.max_repetitions = flags.max_repetitions;
   return r;
+}
+
+Status GuardRuns(const RunRecord& base, const RunRecord& candidate, const GateRequest& request,
+                 GateResult* out) {
+  for (const RunRecord* run : {&base, &candidate}) {
+    const std::string note = report::IncompleteRunNote(*run);
+    if (!note.empty()) out->warnings.push_back((run == &base ? "base: " : "candidate: ") + note);
+  }
+  out->env = report::CheckEnvironments(base.host, candidate.host);
+  return GuardEnvironment(out->env, request.allow_env_mismatch, out);
 }
 
 Result<GateResult> JudgeRuns(store::Store* store, const RunRecord& base, const RunRecord& candidate,
                              const GateRequest& request) {
   GateResult out;
-  for (const RunRecord* run : {&base, &candidate}) {
-    const std::string note = report::IncompleteRunNote(*run);
-    if (!note.empty()) out.warnings.push_back((run == &base ? "base: " : "candidate: ") + note);
-  }
-  out.env = report::CheckEnvironments(base.host, candidate.host);
-  if (Status s = GuardEnvironment(out.env, request.allow_env_mismatch, &out); !s.ok()) return s;
+  if (Status s = GuardRuns(base, candidate, request, &out); !s.ok()) return s;
   report::CompareOptions compare = request.compare;
   if (store != nullptr && request.use_noise) {
     auto noise = store->LoadNoiseFloors(candidate.host.fingerprint, compare.metric);
@@ -112,7 +131,7 @@ Result<GateResult> JudgeRuns(store::Store* store, const RunRecord& base, const R
   auto c = report::Compare(base, candidate, compare);
   if (!c.ok()) return c.status();
   out.comparison = std::move(*c);
-  out.exit_code = GateExitCode(out.comparison);
+  out.exit_code = GateExitCode(out.comparison, request.inconclusive_fails);
   return out;
 }
 
@@ -121,14 +140,22 @@ Result<GateResult> JudgePaired(const std::vector<report::PairedSamples>& samples
   if (samples.empty()) return Status::Error("OLD and NEW have no benchmark in common");
   GateResult out;
   out.comparison = report::ComparePaired(samples, request.compare);
-  out.exit_code = GateExitCode(out.comparison);
+  out.exit_code = GateExitCode(out.comparison, request.inconclusive_fails);
   return out;
 }
 
-int GateExitCode(const report::Comparison& c) {
+int GateExitCode(const report::Comparison& c, bool inconclusive_fails) {
   if (c.counts.count(report::Verdict::kRegression)) return kExitRegression;
   if (c.insufficient_data) return kExitInconclusive;
+  if (inconclusive_fails && c.counts.count(report::Verdict::kInconclusive)) {
+    return kExitInconclusive;
+  }
   return kExitSuccess;
+}
+
+std::string BudgetSpent(const SequentialPlan& plan, bool out_of_time) {
+  if (out_of_time) return fmt::format("the --budget of {:g} s was spent", plan.budget_s);
+  return fmt::format("--max-repetitions {} reached", plan.max_repetitions);
 }
 
 Result<GateResult> CompareRuns(const CompareRequest& r) {

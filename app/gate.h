@@ -11,6 +11,7 @@
 #include "report/compare.h"
 #include "report/env_guard.h"
 #include "report/paired.h"
+#include "report/sequential.h"
 #include "results/result.h"
 #include "subsystems/base/status.h"
 
@@ -24,12 +25,28 @@ struct GateFlags {
   bool allow_env_mismatch = false;
   bool use_noise = true;
   double noise_k = 2.0;
+  std::string inconclusive = "pass";  // pass or fail
+  // The sequential gate's budget (bench --until-decided, ab --rounds auto).
+  std::string budget = "10m";
+  int max_repetitions = 60;
+};
+
+// How long the sequential gate may measure: after the first block, only the
+// undecided benchmarks get more repetitions, until each is decided, one has
+// max_repetitions, or the budget's time is spent.
+struct SequentialPlan {
+  int first_block = report::kMinRepetitions;
+  int max_repetitions = 60;
+  double budget_s = 600;
 };
 
 struct GateRequest {
   report::CompareOptions compare;  // noise floors are filled in per comparison
   bool allow_env_mismatch = false;
   bool use_noise = true;
+  // INCONCLUSIVE verdicts fail the gate (exit 4) rather than pass it.
+  bool inconclusive_fails = false;
+  SequentialPlan plan;
 };
 
 // Fails (an invalid argument) on a threshold that is not a percentage, an
@@ -42,6 +59,11 @@ struct GateResult {
   std::vector<std::string> warnings;  // for stderr
   int exit_code = 0;
 };
+
+// Warnings for incomplete runs, then the environment guard: a refusal for
+// incomparable environments unless the request allows them.
+Status GuardRuns(const RunRecord& base, const RunRecord& candidate, const GateRequest& request,
+                 GateResult* out);
 
 // Independent repetitions of two runs. Refuses runs from incomparable
 // environments unless allowed; uses the candidate host's noise floors from
@@ -65,6 +87,11 @@ Result<GateResult> CompareRuns(const CompareRequest& request);
 Result<GateResult> JudgePaired(const std::vector<report::PairedSamples>& samples,
                                const GateRequest& request);
 
-int GateExitCode(const report::Comparison& c);
+// 1 on a regression; 4 when some benchmark had too few repetitions to judge,
+// or (inconclusive_fails) when some benchmark stayed INCONCLUSIVE; else 0.
+int GateExitCode(const report::Comparison& c, bool inconclusive_fails);
+
+// The sequential gate's account of why it stopped, for the undecided.
+std::string BudgetSpent(const SequentialPlan& plan, bool out_of_time);
 
 }  // namespace perfkit::app

@@ -54,7 +54,9 @@ Result<Measurement> PrepareMeasurement(const BenchRequest& request) {
 }
 
 Result<MeasuredRun> MeasureIntoStore(store::Store& store, const harness::Selection& selection,
-                                     const BenchRequest& request) {
+                                     const BenchRequest& request,
+                                     const harness::NextRound& next_round,
+                                     const harness::SampleSink& observe) {
   MeasuredRun m;
   m.run = NewRunRecord(request.tags, "perfkit");
   // Declared up front: the stored run keeps suite order, and an interrupted
@@ -69,12 +71,14 @@ Result<MeasuredRun> MeasureIntoStore(store::Store& store, const harness::Selecti
   if (Status s = store.BeginRun(m.run); !s.ok()) return s;
   Status write_error;
   harness::InstallInterruptHandler();
-  const bool finished = harness::Run(selection, request.run, [&](const BenchmarkResult& r) {
+  const auto on_sample = [&](const BenchmarkResult& r) {
     if (!write_error.ok()) return;
     write_error = store.AddResult(m.run.id, r);
     if (!write_error.ok()) harness::RequestInterrupt();  // stop measuring what we cannot keep
     Accumulate(m.run, r);
-  });
+    if (observe) observe(r);
+  };
+  const bool finished = harness::Run(selection, request.run, on_sample, next_round);
   harness::RemoveInterruptHandler();
   harness::ClearInterrupt();
   m.interrupted = !finished;

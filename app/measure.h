@@ -30,8 +30,12 @@ struct MeasuredRun {
 
 // One run of the selected benchmarks. Ctrl-C stops after the benchmark in
 // flight: the finished repetitions are kept and the run marked interrupted.
+// `next_round` (harness::Run) picks what later rounds measure; `observe`
+// sees every repetition after it is stored.
 Result<MeasuredRun> MeasureIntoStore(store::Store& store, const harness::Selection& selection,
-                                     const BenchRequest& request);
+                                     const BenchRequest& request,
+                                     const harness::NextRound& next_round = nullptr,
+                                     const harness::SampleSink& observe = nullptr);
 
 // `bench --exec`: a Google Benchmark executable run with perfkit's
 // repetitions, stored as one run.

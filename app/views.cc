@@ -54,4 +54,8 @@ GateSimulationResult SimulateGate(const GateSimulation& simulation) {
   return report::SimulateGate(simulation);
 }
 
+SequentialSimulationResult SimulateSequential(const SequentialSimulation& simulation) {
+  return report::SimulateSequential(simulation);
+}
+
 }  // namespace perfkit::app

@@ -38,5 +38,11 @@ std::string ComparisonText(const GateResult& result, const std::string& format, 
 using report::GateSimulation;
 using report::GateSimulationResult;
 GateSimulationResult SimulateGate(const GateSimulation& simulation);
+using report::DesignRates;
+using report::Noise;
+using report::NoiseName;
+using report::SequentialSimulation;
+using report::SequentialSimulationResult;
+SequentialSimulationResult SimulateSequential(const SequentialSimulation& simulation);
 
 }  // namespace perfkit::app

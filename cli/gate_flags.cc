@@ -18,11 +18,25 @@ void AddGateFlags(CLI::App* cmd, app::GateFlags* flags, GateUse use) {
                   "Compare runs from different environments (with a warning)");
     cmd->add_flag("!--no-noise", flags->use_noise, "Ignore calibrated noise floors");
   }
+  if (use != GateUse::kCalibration) {
+    cmd->add_option("--inconclusive", flags->inconclusive,
+                    "pass (default) or fail: whether benchmarks the gate could not decide fail "
+                    "it (exit 4)")
+        ->check(CLI::IsMember({"pass", "fail"}));
+  }
   if (use != GateUse::kPaired) {
     cmd->add_option("--noise-k", flags->noise_k,
                     "Gate at max(threshold, K x calibrated noise), default 2")
         ->check(FiniteRange(0.01, 100));
   }
+}
+
+std::vector<CLI::Option*> AddBudgetFlags(CLI::App* cmd, app::GateFlags* flags) {
+  return {cmd->add_option("--budget", flags->budget,
+                          "Time the sequential gate may measure: 90s, 10m (default), 1h"),
+          cmd->add_option("--max-repetitions", flags->max_repetitions,
+                          "Most repetitions (rounds) any benchmark gets from the sequential "
+                          "gate (default 60)")};
 }
 
 }  // namespace perfkit::cli

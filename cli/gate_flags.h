@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <vector>
 
 #include "app/gate.h"
 
@@ -15,5 +16,9 @@ enum class GateUse {
 };
 
 void AddGateFlags(CLI::App* cmd, app::GateFlags* flags, GateUse use);
+
+// The sequential gate's budget: --budget and --max-repetitions (returned,
+// for commands that refuse them without the sequential gate).
+std::vector<CLI::Option*> AddBudgetFlags(CLI::App* cmd, app::GateFlags* flags);
 
 }  // namespace perfkit::cli

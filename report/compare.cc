@@ -28,16 +28,11 @@ BenchmarkComparison CompareOne(const std::string& name, const std::vector<double
   c.n_candidate = lc.size();
   c.median_base = Median(base);
   c.median_candidate = Median(cand);
-  c.threshold = ThresholdFor(o, name);
-  c.effective_threshold = c.threshold;
-  if (auto it = o.noise.find(name); it != o.noise.end()) {
-    c.noise = it->second;
-    const double floor = std::expm1(o.noise_k * c.noise);
-    if (floor > c.threshold) {
-      c.effective_threshold = floor;
-      c.note = "threshold raised to the noise floor";
-    }
-  }
+  const GateThreshold t = GateThresholdFor(o, name);
+  c.threshold = t.requested;
+  c.effective_threshold = t.effective;
+  c.noise = t.noise;
+  c.note = t.note;
   if (lb.empty() || lc.empty()) return c;
   const ShiftEstimate hl = HodgesLehmann(lb, lc, 1 - 2 * o.alpha);
   c.ratio = std::exp(hl.shift);
@@ -74,6 +69,20 @@ double ThresholdFor(const CompareOptions& o, const std::string& name) {
   double t = o.threshold;
   for (const auto& [glob, value] : o.threshold_overrides) {
     if (GlobMatch(glob, name)) t = value;
+  }
+  return t;
+}
+
+GateThreshold GateThresholdFor(const CompareOptions& o, const std::string& name) {
+  GateThreshold t;
+  t.requested = t.effective = ThresholdFor(o, name);
+  if (auto it = o.noise.find(name); it != o.noise.end()) {
+    t.noise = it->second;
+    const double floor = std::expm1(o.noise_k * t.noise);
+    if (floor > t.requested) {
+      t.effective = floor;
+      t.note = "threshold raised to the noise floor";
+    }
   }
   return t;
 }

@@ -65,6 +65,7 @@ struct Comparison {
   double geomean_upper = 1;
   std::map<Verdict, int> counts;
   bool insufficient_data = false;  // some benchmark had < kMinRepetitions
+  std::string method;              // the sequential gate's account; empty for fixed samples
 };
 
 // Fails when the runs share no benchmark or the metric exists in neither.
@@ -83,6 +84,16 @@ Verdict Decide(double p_worse_adjusted, double p_better_adjusted, double lower, 
 // The threshold that applies to `name`: the last matching override, else the
 // default. The one place overrides are resolved, for every gate.
 double ThresholdFor(const CompareOptions& options, const std::string& name);
+
+// The threshold with the benchmark's calibrated noise floor applied:
+// max(threshold, expm1(noise_k * noise)).
+struct GateThreshold {
+  double requested = 0;
+  double effective = 0;
+  double noise = -1;  // -1: not calibrated
+  std::string note;   // when the floor raised it
+};
+GateThreshold GateThresholdFor(const CompareOptions& options, const std::string& name);
 
 // The values of `metric` in each repetition; "real_time"/"cpu_time" in ns.
 std::vector<double> MetricValues(const BenchmarkResult& b, const std::string& metric);

@@ -36,14 +36,19 @@ std::string Summary(const Comparison& c) {
     auto it = c.counts.find(v);
     return it == c.counts.end() ? 0 : it->second;
   };
+  const std::string intervals =
+      c.method.empty() ? fmt::format("{:.0f}% intervals, one-sided bounds at {:.0f}%",
+                                     (1 - 2 * c.alpha) * 100, (1 - c.alpha) * 100)
+                       : fmt::format("{:.0f}% confidence sequences, one-sided bounds at {:.0f}%",
+                                     (1 - 2 * c.alpha) * 100, (1 - c.alpha) * 100);
   std::string s = fmt::format(
-      "geometric mean ratio {:.3f} {} over {} benchmarks ({}; {:.0f}% intervals, one-sided "
-      "bounds at {:.0f}%)\n"
+      "geometric mean ratio {:.3f} {} over {} benchmarks ({}; {})\n"
       "{} regressions, {} improvements, {} no change, {} inconclusive\n",
       c.geomean, FormatInterval(c.geomean_lower, c.geomean_upper), c.benchmarks.size(),
-      c.higher_is_better ? "higher is better" : "lower is better", (1 - 2 * c.alpha) * 100,
-      (1 - c.alpha) * 100, count(Verdict::kRegression), count(Verdict::kImprovement),
-      count(Verdict::kNoChange), count(Verdict::kInconclusive));
+      c.higher_is_better ? "higher is better" : "lower is better", intervals,
+      count(Verdict::kRegression), count(Verdict::kImprovement), count(Verdict::kNoChange),
+      count(Verdict::kInconclusive));
+  if (!c.method.empty()) s += c.method + "\n";
   if (!c.only_in_base.empty() || !c.only_in_candidate.empty()) {
     s += fmt::format("not compared: {} only in the base, {} only in the candidate\n",
                      c.only_in_base.size(), c.only_in_candidate.size());
@@ -155,7 +160,8 @@ std::string FormatComparisonJson(const Comparison& c) {
        {{"geomean_ratio", num(c.geomean)},
         {"geomean_ci", {num(c.geomean_lower), num(c.geomean_upper)}},
         {"counts", counts},
-        {"insufficient_data", c.insufficient_data}}},
+        {"insufficient_data", c.insufficient_data},
+        {"method", c.method.empty() ? "fixed" : c.method}}},
       {"benchmarks", benchmarks},
       {"only_in_base", c.only_in_base},
       {"only_in_candidate", c.only_in_candidate},

@@ -224,7 +224,8 @@ Result<Selection> Select(const RunOptions& options) {
   return selection;
 }
 
-bool Run(const Selection& selection, const RunOptions& options, const SampleSink& on_sample) {
+bool Run(const Selection& selection, const RunOptions& options, const SampleSink& on_sample,
+         const NextRound& next_round) {
   InitializeBenchmarkLibrary(options.min_time_s);
   std::map<std::string, const suites::BenchmarkSpec*> specs;
   for (const auto& b : selection.benchmarks) specs[b.name] = &b;
@@ -236,6 +237,13 @@ bool Run(const Selection& selection, const RunOptions& options, const SampleSink
   CaptureReporter reporter(specs, on_sample, progress);
   for (int round = 0; round < options.repetitions; ++round) {
     if (InterruptRequested()) return false;
+    if (next_round && round > 0) {
+      order.clear();
+      for (const std::string& name : next_round(round)) {
+        if (auto it = specs.find(name); it != specs.end()) order.push_back(it->second);
+      }
+      if (order.empty()) break;
+    }
     if (options.interleave) std::shuffle(order.begin(), order.end(), rng);
     benchmark::ClearRegisteredBenchmarks();
     for (const auto* b : order) {

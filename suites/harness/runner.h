@@ -52,7 +52,11 @@ Result<Selection> Select(const RunOptions& options);
 // error) after each repetition. Stops early, returning false, when an
 // interrupt was requested.
 using SampleSink = std::function<void(const BenchmarkResult&)>;
-bool Run(const Selection& selection, const RunOptions& options, const SampleSink& on_sample);
+// Before every round after the first: the names to measure in it (a subset
+// of the selection); none ends the run early. Unset: every round runs all.
+using NextRound = std::function<std::vector<std::string>(int rounds_done)>;
+bool Run(const Selection& selection, const RunOptions& options, const SampleSink& on_sample,
+         const NextRound& next_round = nullptr);
 
 // Google Benchmark's own build type ("debug" or "release") as it reports it.
 std::string BenchmarkLibraryBuildType();
