@@ -33,7 +33,7 @@ Result<std::vector<report::HistoryPoint>> History(store::Store& store, const Rep
       points.push_back({run->id, run->started_at, b.name, report::Median(t),
                         *std::min_element(t.begin(), t.end()),
                         *std::max_element(t.begin(), t.end()),
-                        name.empty() ? fp : name + " (" + fp + ")"});
+                        name.empty() ? fp : name + " (" + fp + ")", run->git_commit});
     }
   }
   if (points.empty()) {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "report/exports.h"
+#include "report/history.h"
 #include "report/markdown_escape.h"
 #include "report/report_profiles.h"
 #include "report/results_table.h"
@@ -265,21 +266,6 @@ std::string CountersSection(const RunRecord& run, const std::string& suite) {
   return out + "\n";
 }
 
-std::string HistorySection(const ReportInput& in, const std::vector<PlotJob>& made) {
-  std::string out = fmt::format("## History of {}\n\n", MarkdownCode(in.history_glob));
-  out +=
-      "| Run | Started | Benchmark | Median | Min | Max | Baselines "
-      "|\n|---:|---|---|---:|---:|---:|---|\n";
-  for (const auto& p : in.history) {
-    auto it = in.history_baselines.find(p.run_id);
-    out += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", p.run_id,
-                       MarkdownText(p.started_at), MarkdownCode(p.benchmark),
-                       FormatDuration(p.median), FormatDuration(p.min), FormatDuration(p.max),
-                       it == in.history_baselines.end() ? "" : MarkdownText(it->second));
-  }
-  return out + "\n" + PlotLinks(made, "history");
-}
-
 // Suite medians for the sweep and peer plots.
 std::string MediansCsv(const RunRecord& run, const std::string& suite) {
   std::string out = "benchmark,group,impl,role,size,median_ns,median_bytes_per_second\n";
@@ -378,23 +364,7 @@ ReportPlan PlanReport(const ReportInput& in) {
                           "suite:" + suite,
                           suite + ": every repetition relative to its benchmark's median"});
   }
-  if (!in.history.empty()) {
-    std::string csv = "run_id,started_at,benchmark,median_ns,min_ns,max_ns,baselines,host\n";
-    for (const auto& p : in.history) {
-      auto it = in.history_baselines.find(p.run_id);
-      csv += fmt::format("{},{},{},{},{},{},{},{}\n", p.run_id, p.started_at, CsvField(p.benchmark),
-                         p.median, p.min, p.max,
-                         CsvField(it == in.history_baselines.end() ? "" : it->second),
-                         CsvField(p.host));
-    }
-    plan.files["history.csv"] = csv;
-    plan.plots.push_back({"history.py",
-                          {"history.csv"},
-                          "history.png",
-                          "history",
-                          "Median time per run relative to the first run shown (one line per "
-                          "benchmark and host); baselines marked"});
-  }
+  PlanHistory(in, plan);
   PlanProfiles(in, plan);
   return plan;
 }
@@ -415,7 +385,7 @@ std::string RenderMarkdown(const ReportInput& in, const std::vector<PlotJob>& ma
     out += CountersSection(Latest(in), suite);
     out += PlotLinks(made, "suite:" + suite);
   }
-  if (!in.history.empty()) out += HistorySection(in, made);
+  if (!in.history.empty()) out += HistoryMarkdown(in, PlotLinks(made, "history"));
   out += ProfilesSection(in);
   out += "## Data\n\nEvery repetition behind these tables: [data.csv](data.csv).\n";
   return out;

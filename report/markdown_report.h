@@ -25,7 +25,8 @@ struct HistoryPoint {
   std::string started_at;
   std::string benchmark;
   double median = 0, min = 0, max = 0;
-  std::string host = {};  // the run's host: "hostname (fingerprint)"
+  std::string host = {};    // the run's host: "hostname (fingerprint)"
+  std::string commit = {};  // perfkit's commit that measured it
 };
 
 struct ReportInput {
