@@ -174,7 +174,7 @@ Result<GateResult> RunAb(const AbRequest& r, const std::function<void(const AbSt
     if (gate.size() == 0) return Status::Error("OLD and NEW have no benchmark in common");
     GateResult out;
     out.comparison = gate.Result(BudgetSpent(plan, out_of_time));
-    out.exit_code = GateExitCode(out.comparison, r.gate.inconclusive_fails);
+    out.exit_code = GateExitCode(out.comparison, r.gate);
     return out;
   }
   std::vector<report::PairedSamples> samples;

@@ -78,6 +78,8 @@ Result<DecidedRun> MeasureUntilDecided(Measurement& m, const BenchRequest& bench
   out.measured = std::move(*measured);
   gate.Look();
   out.gate.comparison = gate.Result(BudgetSpent(plan, out_of_time));
+  out.gate.comparison.claim_changes =
+      report::ClaimChanges(*base, out.measured.run, &out.gate.comparison.claims_compared);
   for (const std::string& name : selected) {
     if (!gated.count(name)) out.gate.comparison.only_in_candidate.push_back(name);
   }
@@ -89,7 +91,7 @@ Result<DecidedRun> MeasureUntilDecided(Measurement& m, const BenchRequest& bench
         "40), or compare two builds with perfkit ab --rounds auto",
         undecided, fewest_base));
   }
-  out.gate.exit_code = GateExitCode(out.gate.comparison, r.gate.inconclusive_fails);
+  out.gate.exit_code = GateExitCode(out.gate.comparison, r.gate);
   return out;
 }
 

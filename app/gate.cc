@@ -98,6 +98,10 @@ Result<GateRequest> MakeGateRequest(const GateFlags& flags) {
                                    flags.inconclusive + "'");
   }
   r.inconclusive_fails = flags.inconclusive == "fail";
+  if (flags.claims != "report" && flags.claims != "gate") {
+    return Status::InvalidArgument("--claims must be report or gate, not '" + flags.claims + "'");
+  }
+  r.claims_gate = flags.claims == "gate";
   auto budget = ParseDuration(flags.budget);
   if (!budget.ok()) return Status::InvalidArgument("--budget: " + budget.error());
   r.plan.budget_s = *budget;
@@ -131,7 +135,7 @@ Result<GateResult> JudgeRuns(store::Store* store, const RunRecord& base, const R
   auto c = report::Compare(base, candidate, compare);
   if (!c.ok()) return c.status();
   out.comparison = std::move(*c);
-  out.exit_code = GateExitCode(out.comparison, request.inconclusive_fails);
+  out.exit_code = GateExitCode(out.comparison, request);
   return out;
 }
 
@@ -140,14 +144,18 @@ Result<GateResult> JudgePaired(const std::vector<report::PairedSamples>& samples
   if (samples.empty()) return Status::Error("OLD and NEW have no benchmark in common");
   GateResult out;
   out.comparison = report::ComparePaired(samples, request.compare);
-  out.exit_code = GateExitCode(out.comparison, request.inconclusive_fails);
+  out.exit_code = GateExitCode(out.comparison, request);
   return out;
 }
 
-int GateExitCode(const report::Comparison& c, bool inconclusive_fails) {
+int GateExitCode(const report::Comparison& c, const GateRequest& request) {
   if (c.counts.count(report::Verdict::kRegression)) return kExitRegression;
+  if (request.claims_gate && std::any_of(c.claim_changes.begin(), c.claim_changes.end(),
+                                         [](const report::ClaimChange& ch) { return ch.lost(); })) {
+    return kExitRegression;
+  }
   if (c.insufficient_data) return kExitInconclusive;
-  if (inconclusive_fails && c.counts.count(report::Verdict::kInconclusive)) {
+  if (request.inconclusive_fails && c.counts.count(report::Verdict::kInconclusive)) {
     return kExitInconclusive;
   }
   return kExitSuccess;

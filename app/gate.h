@@ -26,6 +26,7 @@ struct GateFlags {
   bool use_noise = true;
   double noise_k = 2.0;
   std::string inconclusive = "pass";  // pass or fail
+  std::string claims = "report";      // report or gate
   // The sequential gate's budget (bench --until-decided, ab --rounds auto).
   std::string budget = "10m";
   int max_repetitions = 60;
@@ -46,6 +47,8 @@ struct GateRequest {
   bool use_noise = true;
   // INCONCLUSIVE verdicts fail the gate (exit 4) rather than pass it.
   bool inconclusive_fails = false;
+  // A claim met by the base and not by the candidate is a regression.
+  bool claims_gate = false;
   SequentialPlan plan;
 };
 
@@ -87,9 +90,10 @@ Result<GateResult> CompareRuns(const CompareRequest& request);
 Result<GateResult> JudgePaired(const std::vector<report::PairedSamples>& samples,
                                const GateRequest& request);
 
-// 1 on a regression; 4 when some benchmark had too few repetitions to judge,
-// or (inconclusive_fails) when some benchmark stayed INCONCLUSIVE; else 0.
-int GateExitCode(const report::Comparison& c, bool inconclusive_fails);
+// 1 on a regression (or, with claims_gate, a claim no longer met); 4 when
+// some benchmark had too few repetitions to judge, or (inconclusive_fails)
+// when some benchmark stayed INCONCLUSIVE; else 0.
+int GateExitCode(const report::Comparison& c, const GateRequest& request);
 
 // The sequential gate's account of why it stopped, for the undecided.
 std::string BudgetSpent(const SequentialPlan& plan, bool out_of_time);

@@ -5,6 +5,7 @@
 #include "app/run_record.h"
 #include "app/static_tls.h"
 #include "report/gbench_json.h"
+#include "report/stats.h"
 #include "subsystems/base/subprocess.h"
 #include "suites/harness/exec_runner.h"
 #include "suites/harness/interrupt.h"
@@ -84,7 +85,9 @@ Result<MeasuredRun> MeasureIntoStore(store::Store& store, const harness::Selecti
   m.interrupted = !finished;
   m.run.status = finished ? RunStatus::kComplete : RunStatus::kInterrupted;
   m.run.ended_at = NowIso8601();
-  Status closed = store.FinishRun(m.run.id, m.run.status, m.run.ended_at);
+  m.run.claims = CheckClaims(m.run, selection.claims);
+  Status closed = store.SaveClaims(m.run.id, m.run.claims);
+  if (closed.ok()) closed = store.FinishRun(m.run.id, m.run.status, m.run.ended_at);
   if (selection.energy && closed.ok()) {
     std::vector<store::PowerSampleRow> rows;
     for (const harness::EnergySample& e : selection.energy->samples()) {
@@ -95,6 +98,38 @@ Result<MeasuredRun> MeasureIntoStore(store::Store& store, const harness::Selecti
   if (!write_error.ok()) return write_error;
   if (!closed.ok()) return closed;
   return m;
+}
+
+std::vector<ClaimResult> CheckClaims(const RunRecord& run,
+                                     const std::vector<suites::Claim>& claims) {
+  suites::Measured measured;
+  for (const BenchmarkResult& b : run.benchmarks) {
+    std::vector<double> t;
+    for (const Sample& s : b.samples) t.push_back(s.real_time_ns);
+    if (!b.error.empty()) {
+      measured.errors[b.name] = b.error;
+    } else if (!t.empty()) {
+      measured.medians[b.name] = report::Median(t);
+      std::map<std::string, std::vector<double>> counters;
+      for (const Sample& s : b.samples) {
+        for (const auto& [name, value] : s.counters) counters[name].push_back(value);
+      }
+      for (const auto& [name, values] : counters) {
+        measured.counters[b.name][name] = report::Median(values);
+      }
+      measured.times[b.name] = std::move(t);
+    }
+  }
+  std::vector<ClaimResult> out;
+  std::map<std::string, int> seen;
+  for (const suites::Claim& claim : claims) {
+    auto r = claim(measured);
+    if (!r) continue;
+    // Two claims on one topic keep apart: the second id gets "-2".
+    if (const int n = ++seen[r->id]; n > 1) r->id += "-" + std::to_string(n);
+    out.push_back(std::move(*r));
+  }
+  return out;
 }
 
 Result<ExternalRun> BenchExternal(const BenchFlags& f, const std::string& program,

@@ -37,6 +37,11 @@ Result<MeasuredRun> MeasureIntoStore(store::Store& store, const harness::Selecti
                                      const harness::NextRound& next_round = nullptr,
                                      const harness::SampleSink& observe = nullptr);
 
+// The suites' claims checked against a run's medians (claims whose
+// benchmarks the run left out give none).
+std::vector<ClaimResult> CheckClaims(const RunRecord& run,
+                                     const std::vector<suites::Claim>& claims);
+
 // `bench --exec`: a Google Benchmark executable run with perfkit's
 // repetitions, stored as one run.
 struct ExecRequest {

@@ -30,6 +30,7 @@ Result<ExportFormat> ParseExportFormat(const std::string& name) {
   if (name == "bencher") return ExportFormat::kBencher;
   if (name == "github-action-benchmark") return ExportFormat::kGithubAction;
   if (name == "csv") return ExportFormat::kCsv;
+  if (name == "claims-csv") return ExportFormat::kClaimsCsv;
   return Status::InvalidArgument("unknown export format '" + name + "'");
 }
 
@@ -45,6 +46,8 @@ Result<std::string> ExportRun(const ExportRequest& request) {
       return report::ToGithubActionJson(*run);
     case ExportFormat::kCsv:
       return report::ToRepetitionCsv({&*run}, {std::to_string(run->id)});
+    case ExportFormat::kClaimsCsv:
+      return report::ToClaimsCsv(*run);
     case ExportFormat::kGbench:
       break;
   }

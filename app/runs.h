@@ -21,7 +21,7 @@ Result<std::vector<store::RunListing>> ListRuns(const RunsRequest& request);
 // `hosts`: most recently used first; none when there is no database yet.
 Result<std::vector<store::HostListing>> ListHosts(const store::StoreLocation& db);
 
-enum class ExportFormat { kGbench, kBencher, kGithubAction, kCsv };
+enum class ExportFormat { kGbench, kBencher, kGithubAction, kCsv, kClaimsCsv };
 // "gbench", "bencher", "github-action-benchmark" or "csv".
 Result<ExportFormat> ParseExportFormat(const std::string& name);
 struct ExportRequest {

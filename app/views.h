@@ -28,10 +28,6 @@ using report::AgainstBaseline;
 using report::BaselineRatio;
 std::vector<BaselineRatio> BaselineRatios(const RunRecord& run);
 
-// The suites' claims checked against the run's medians, one line each
-// (claims whose benchmarks the run left out give none).
-std::vector<std::string> ClaimLines(const RunRecord& run, const std::vector<suites::Claim>& claims);
-
 // "text" (coloured when asked), "markdown" or "json".
 std::string ComparisonText(const GateResult& result, const std::string& format, bool color);
 

@@ -131,6 +131,25 @@ CREATE TABLE power_samples(
   run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL);
 CREATE INDEX power_samples_by_time ON power_samples(unix_time);
 )sql",
+    // 6: the suites' claims checked against each run: the line bench prints,
+    // the figure (NULL when the claim asks for none), its unit, the target,
+    // the status, the benchmarks behind it (one per line) and its place in
+    // the order the suites check them.
+    R"sql(
+CREATE TABLE claims(
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  claim_id TEXT NOT NULL,
+  suite TEXT NOT NULL,
+  text TEXT NOT NULL,
+  value REAL,
+  unit TEXT NOT NULL,
+  target TEXT NOT NULL,
+  status TEXT NOT NULL CHECK(status IN ('met', 'not met', 'measured', 'not measurable')),
+  reason TEXT NOT NULL,
+  benchmarks TEXT NOT NULL,
+  position INTEGER NOT NULL,
+  PRIMARY KEY(run_id, claim_id));
+)sql",
 };
 
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);

@@ -1,6 +1,7 @@
 // Writing runs.
 #include "baselines/store.h"
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "baselines/sql.h"
@@ -98,6 +99,38 @@ Status Store::InsertResult(int64_t run_id, const BenchmarkResult& b) {
   return OkStatus();
 }
 
+Status Store::InsertClaims(int64_t run_id, const std::vector<ClaimResult>& claims) {
+  Statement clear(*db_, "DELETE FROM claims WHERE run_id = ?");
+  clear.Bind(1, run_id);
+  if (Status s = clear.Run(); !s.ok()) return s;
+  int64_t position = 0;
+  for (const ClaimResult& c : claims) {
+    std::string benchmarks;
+    for (const std::string& b : c.benchmarks) benchmarks += (benchmarks.empty() ? "" : "\n") + b;
+    Statement insert(
+        *db_,
+        "INSERT INTO claims(run_id, claim_id, suite, text, value, unit, target, "
+        "status, reason, benchmarks, position) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    insert.Bind(1, run_id)
+        .Bind(2, c.id)
+        .Bind(3, c.suite)
+        .Bind(4, c.text)
+        .Bind(5, c.has_value ? c.value : std::nan(""))
+        .Bind(6, c.unit)
+        .Bind(7, c.target)
+        .Bind(8, std::string(ClaimStatusName(c.status)))
+        .Bind(9, c.reason)
+        .Bind(10, benchmarks)
+        .Bind(11, position++);
+    if (Status s = insert.Run(); !s.ok()) return s;
+  }
+  return OkStatus();
+}
+
+Status Store::SaveClaims(int64_t run_id, const std::vector<ClaimResult>& claims) {
+  return InTransaction([&] { return InsertClaims(run_id, claims); });
+}
+
 Status Store::BeginRun(RunRecord& run) {
   run.status = RunStatus::kRunning;
   return SaveRun(run);
@@ -141,6 +174,7 @@ Status Store::SaveRun(RunRecord& run, const std::vector<StoredProfile>& profiles
         for (const BenchmarkResult& b : run.benchmarks) {
           if (Status s = InsertResult(run.id, b); !s.ok()) return s;
         }
+        if (Status s = InsertClaims(run.id, run.claims); !s.ok()) return s;
         for (StoredProfile profile : profiles) {
           profile.run_id = run.id;
           if (Status s = InsertProfile(profile); !s.ok()) return s;

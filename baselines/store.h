@@ -115,6 +115,8 @@ class Store {
   // Adds the result's samples (and its benchmark row on first sight).
   Status AddResult(int64_t run_id, const BenchmarkResult& result);
   Status FinishRun(int64_t run_id, RunStatus status, const std::string& ended_at);
+  // The run's claims, replacing any stored before.
+  Status SaveClaims(int64_t run_id, const std::vector<ClaimResult>& claims);
   // A whole run in one transaction (imports, external executables), with
   // profiles of it (sync).
   Status SaveRun(RunRecord& run, const std::vector<StoredProfile>& profiles = {});
@@ -172,6 +174,8 @@ class Store {
   Result<int64_t> UpsertHost(const HostContext& host);
   Status InsertRun(RunRecord& run);
   Status InsertResult(int64_t run_id, const BenchmarkResult& result);
+  Status InsertClaims(int64_t run_id, const std::vector<ClaimResult>& claims);
+  Status LoadClaims(RunRecord& run);
   Status InsertProfile(const StoredProfile& profile);
   Status LoadBenchmarks(RunRecord& run);
   Status Migrate();

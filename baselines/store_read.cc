@@ -1,4 +1,5 @@
 // Reading runs back.
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "baselines/run_ref.h"
@@ -141,7 +142,37 @@ Result<RunRecord> Store::LoadRun(const std::string& ref) {
   raw.Bind(1, run.id);
   if (raw.Next()) run.raw_json = raw.Text(0);
   if (Status s = LoadBenchmarks(run); !s.ok()) return s;
+  if (Status s = LoadClaims(run); !s.ok()) return s;
   return run;
+}
+
+Status Store::LoadClaims(RunRecord& run) {
+  if (schema_version_ < 6) return OkStatus();  // a store from before claims were kept
+  Statement q(*db_,
+              "SELECT claim_id, suite, text, value, unit, target, status, reason, benchmarks "
+              "FROM claims WHERE run_id = ? ORDER BY position");
+  q.Bind(1, run.id);
+  while (q.Next()) {
+    ClaimResult c;
+    c.id = q.Text(0);
+    c.suite = q.Text(1);
+    c.text = q.Text(2);
+    c.value = q.Double(3);
+    c.has_value = !std::isnan(c.value);
+    if (!c.has_value) c.value = 0;
+    c.unit = q.Text(4);
+    c.target = q.Text(5);
+    c.status = ParseClaimStatus(q.Text(6));
+    c.reason = q.Text(7);
+    const std::string benchmarks = q.Text(8);
+    for (size_t start = 0, end; start < benchmarks.size(); start = end + 1) {
+      end = benchmarks.find('\n', start);
+      if (end == std::string::npos) end = benchmarks.size();
+      c.benchmarks.push_back(benchmarks.substr(start, end - start));
+    }
+    run.claims.push_back(std::move(c));
+  }
+  return q.status().ok() ? OkStatus() : q.status().WithPrefix("reading claims: ");
 }
 
 Result<std::vector<RunListing>> Store::ListRuns(int limit, const std::string& host) {

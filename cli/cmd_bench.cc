@@ -72,7 +72,7 @@ int RunUntilDecided(const BenchOptions& o) {
   if (!decided.ok()) return Fail(decided.status());
   const RunRecord& run = decided->measured.run;
   PrintResultsTable(run, stdout);
-  PrintClaims(run, m->selection.claims, stdout);
+  PrintClaims(run, stdout);
   fmt::print("\n");
   PrintGateResult(decided->gate, "table");
   const int code =
@@ -98,7 +98,7 @@ int RunBench(const BenchOptions& o) {
   auto measured = app::MeasureIntoStore(*m->store, m->selection, *request);
   if (!measured.ok()) return Fail(measured.status());
   PrintResultsTable(measured->run, stdout);
-  PrintClaims(measured->run, m->selection.claims, stdout);
+  PrintClaims(measured->run, stdout);
   if (m->selection.counters) {
     PrintCountersTable(measured->run, request->run.counters, m->selection.counters->unsupported(),
                        stdout);

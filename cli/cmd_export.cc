@@ -28,9 +28,10 @@ Runner AddExport(CLI::App& app) {
   cmd->add_option("run", opts->run, "Run id, uuid (prefix) or 'latest'");
   cmd->add_option("-o,--output", opts->output, "Output file (default: stdout)");
   cmd->add_option("--format", opts->format,
-                  "gbench (Google Benchmark JSON, default), bencher (BMF JSON), "
-                  "github-action-benchmark (customSmallerIsBetter) or csv (one row per repetition)")
-      ->check(CLI::IsMember({"gbench", "bencher", "github-action-benchmark", "csv"}));
+                  "gbench (Google Benchmark JSON with the run's claims, default), bencher (BMF "
+                  "JSON), github-action-benchmark (customSmallerIsBetter), csv (one row per "
+                  "repetition) or claims-csv (one row per claim)")
+      ->check(CLI::IsMember({"gbench", "bencher", "github-action-benchmark", "csv", "claims-csv"}));
   AddDbFlag(cmd, &opts->db);
   return [opts] { return RunExport(*opts); };
 }

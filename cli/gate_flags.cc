@@ -14,6 +14,10 @@ void AddGateFlags(CLI::App* cmd, app::GateFlags* flags, GateUse use) {
         ->check(FiniteRange(0.0001, 0.5));
   }
   if (use == GateUse::kRuns) {
+    cmd->add_option("--claims", flags->claims,
+                    "report (default) or gate: whether a claim the base met and the candidate "
+                    "does not fails the gate (exit 1)")
+        ->check(CLI::IsMember({"report", "gate"}));
     cmd->add_flag("--allow-env-mismatch", flags->allow_env_mismatch,
                   "Compare runs from different environments (with a warning)");
     cmd->add_flag("!--no-noise", flags->use_noise, "Ignore calibrated noise floors");

@@ -135,10 +135,9 @@ void PrintCountersTable(const RunRecord& run, const std::vector<std::string>& re
   }
 }
 
-void PrintClaims(const RunRecord& run, const std::vector<suites::Claim>& claims, std::FILE* out) {
-  const std::vector<std::string> lines = app::ClaimLines(run, claims);
-  if (!lines.empty()) fmt::print(out, "\nWhat the guides claim, measured here:\n");
-  for (const std::string& line : lines) fmt::print(out, "  {}\n", line);
+void PrintClaims(const RunRecord& run, std::FILE* out) {
+  if (!run.claims.empty()) fmt::print(out, "\nWhat the guides claim, measured here:\n");
+  for (const ClaimResult& c : run.claims) fmt::print(out, "  {}\n", c.text);
 }
 
 void PrintSkipped(const std::vector<std::string>& skipped) {

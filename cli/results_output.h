@@ -13,8 +13,8 @@ namespace perfkit::cli {
 
 void PrintResultsTable(const RunRecord& run, std::FILE* out);
 
-// The suites' claims checked against the run's medians, one line each.
-void PrintClaims(const RunRecord& run, const std::vector<suites::Claim>& claims, std::FILE* out);
+// The run's claims, one line each.
+void PrintClaims(const RunRecord& run, std::FILE* out);
 
 // The engines the machine cannot run, with why, on stderr.
 void PrintSkipped(const std::vector<std::string>& skipped);

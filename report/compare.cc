@@ -73,6 +73,35 @@ double ThresholdFor(const CompareOptions& o, const std::string& name) {
   return t;
 }
 
+std::vector<ClaimChange> ClaimChanges(const RunRecord& base, const RunRecord& candidate,
+                                      size_t* compared) {
+  std::map<std::string, const ClaimResult*> before;
+  for (const ClaimResult& c : base.claims) before[c.id] = &c;
+  std::vector<ClaimChange> out;
+  size_t both = 0;
+  for (const ClaimResult& now : candidate.claims) {
+    auto it = before.find(now.id);
+    if (it == before.end()) continue;
+    ++both;
+    const ClaimResult& was = *it->second;
+    if (was.status == now.status) continue;
+    ClaimChange c;
+    c.id = now.id;
+    c.topic = now.text.substr(0, now.text.find(": "));
+    c.before = was.status;
+    c.after = now.status;
+    c.has_values = was.has_value && now.has_value;
+    c.value_before = was.value;
+    c.value_after = now.value;
+    c.unit = now.unit;
+    out.push_back(std::move(c));
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const ClaimChange& a, const ClaimChange& b) { return a.lost() > b.lost(); });
+  if (compared != nullptr) *compared = both;
+  return out;
+}
+
 GateThreshold GateThresholdFor(const CompareOptions& o, const std::string& name) {
   GateThreshold t;
   t.requested = t.effective = ThresholdFor(o, name);
@@ -195,6 +224,7 @@ Result<Comparison> Compare(const RunRecord& base, const RunRecord& candidate,
   if (!metric_found) return Status::Error("no benchmark has the metric '" + o.metric + "'");
 
   AssignVerdicts(out, o.alpha, "repetitions");
+  out.claim_changes = ClaimChanges(base, candidate, &out.claims_compared);
   // Every benchmark with a ratio counts towards the mean; the interval is
   // given only when each of them has one (1 repetition a side has none).
   double sum_log = 0, sum_var = 0;

@@ -53,6 +53,17 @@ struct BenchmarkComparison {
   std::string note;
 };
 
+// A claim whose status differs between the two runs.
+struct ClaimChange {
+  std::string id;
+  std::string topic;
+  ClaimStatus before = ClaimStatus::kMeasured, after = ClaimStatus::kMeasured;
+  bool has_values = false;
+  double value_before = 0, value_after = 0;
+  std::string unit;
+  bool lost() const { return before == ClaimStatus::kMet && after == ClaimStatus::kNotMet; }
+};
+
 struct Comparison {
   std::string metric;
   bool higher_is_better = false;
@@ -66,7 +77,13 @@ struct Comparison {
   std::map<Verdict, int> counts;
   bool insufficient_data = false;  // some benchmark had < kMinRepetitions
   std::string method;              // the sequential gate's account; empty for fixed samples
+  size_t claims_compared = 0;      // claims present in both runs
+  std::vector<ClaimChange> claim_changes;
 };
+
+// The claims of two runs whose status changed, the ones no longer met first.
+std::vector<ClaimChange> ClaimChanges(const RunRecord& base, const RunRecord& candidate,
+                                      size_t* compared = nullptr);
 
 // Fails when the runs share no benchmark or the metric exists in neither.
 Result<Comparison> Compare(const RunRecord& base, const RunRecord& candidate,

@@ -49,6 +49,17 @@ std::string Summary(const Comparison& c) {
       count(Verdict::kRegression), count(Verdict::kImprovement), count(Verdict::kNoChange),
       count(Verdict::kInconclusive));
   if (!c.method.empty()) s += c.method + "\n";
+  if (c.claims_compared > 0) {
+    s += fmt::format("claims: {} in both runs, {} changed status\n", c.claims_compared,
+                     c.claim_changes.size());
+  }
+  for (const ClaimChange& ch : c.claim_changes) {
+    s += fmt::format("  {}{}: {} -> {}{}\n", ch.lost() ? "NO LONGER MET: " : "", ch.topic,
+                     ClaimStatusName(ch.before), ClaimStatusName(ch.after),
+                     ch.has_values ? fmt::format(" ({:.3g} -> {:.3g} {})", ch.value_before,
+                                                 ch.value_after, ch.unit)
+                                   : "");
+  }
   if (!c.only_in_base.empty() || !c.only_in_candidate.empty()) {
     s += fmt::format("not compared: {} only in the base, {} only in the candidate\n",
                      c.only_in_base.size(), c.only_in_candidate.size());
@@ -69,6 +80,20 @@ std::vector<std::string> Notes(const Comparison& c) {
     }
   }
   return notes;
+}
+
+nlohmann::ordered_json ClaimChangesJson(const Comparison& c) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const ClaimChange& ch : c.claim_changes) {
+    out.push_back({{"id", ch.id},
+                   {"before", ClaimStatusName(ch.before)},
+                   {"after", ClaimStatusName(ch.after)},
+                   {"no_longer_met", ch.lost()},
+                   {"value_before", ch.has_values ? nlohmann::json(ch.value_before) : nullptr},
+                   {"value_after", ch.has_values ? nlohmann::json(ch.value_after) : nullptr},
+                   {"unit", ch.unit}});
+  }
+  return out;
 }
 
 }  // namespace
@@ -163,6 +188,7 @@ std::string FormatComparisonJson(const Comparison& c) {
         {"insufficient_data", c.insufficient_data},
         {"method", c.method.empty() ? "fixed" : c.method}}},
       {"benchmarks", benchmarks},
+      {"claim_changes", ClaimChangesJson(c)},
       {"only_in_base", c.only_in_base},
       {"only_in_candidate", c.only_in_candidate},
   };

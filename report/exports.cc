@@ -115,4 +115,17 @@ std::string ToRepetitionCsv(const std::vector<const RunRecord*>& runs,
   return out;
 }
 
+std::string ToClaimsCsv(const RunRecord& run) {
+  std::string out = "id,suite,value,unit,target,status,reason,benchmarks,text\n";
+  for (const ClaimResult& c : run.claims) {
+    std::string benchmarks;
+    for (const std::string& b : c.benchmarks) benchmarks += (benchmarks.empty() ? "" : " ") + b;
+    out += fmt::format("{},{},{},{},{},{},{},{},{}\n", CsvField(c.id), CsvField(c.suite),
+                       c.has_value ? fmt::format("{}", c.value) : "", CsvField(c.unit),
+                       CsvField(c.target), ClaimStatusName(c.status), CsvField(c.reason),
+                       CsvField(benchmarks), CsvField(c.text));
+  }
+  return out;
+}
+
 }  // namespace perfkit::report

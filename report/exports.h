@@ -24,4 +24,8 @@ std::string ToRepetitionCsv(const std::vector<const RunRecord*>& runs,
 // RFC 4180 quoting where needed.
 std::string CsvField(const std::string& s);
 
+// One row per claim of the run: id, suite, value, unit, target, status,
+// reason, benchmarks (joined by ' '), text.
+std::string ToClaimsCsv(const RunRecord& run);
+
 }  // namespace perfkit::report

@@ -403,6 +403,7 @@ std::string ToGbenchJson(const RunRecord& run) {
   ordered_json doc;
   doc["context"] = Context(run);
   doc["benchmarks"] = benchmarks;
+  if (!run.claims.empty()) doc["perfkit_claims"] = ClaimsToJson(run.claims);
   return doc.dump(2) + "\n";
 }
 
@@ -430,6 +431,11 @@ Result<RunRecord> ReadGbenchJson(const std::string& text, const std::string& ori
     if (Status s = reader.Add(e); !s.ok()) return s;
   }
   reader.SortByRegistration();
+  if (auto claims = doc->find("perfkit_claims"); claims != doc->end()) {
+    auto read = ClaimsFromJson(*claims);
+    if (!read.ok()) return read.status().WithPrefix(origin + ": ");
+    run.claims = std::move(*read);
+  }
   const bool any_sample = std::any_of(run.benchmarks.begin(), run.benchmarks.end(),
                                       [](const BenchmarkResult& b) { return !b.samples.empty(); });
   if (!run.benchmarks.empty() && !any_sample) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "report/claims_section.h"
 #include "report/exports.h"
 #include "report/history.h"
 #include "report/markdown_escape.h"
@@ -376,12 +377,14 @@ std::string RenderMarkdown(const ReportInput& in, const std::vector<PlotJob>& ma
                   in.perfkit_version, in.git_commit.empty() ? "" : " (" + in.git_commit + ")");
   if (!plot_note.empty()) out += "> " + plot_note + "\n\n";
   out += EnvironmentSection(in);
+  out += ClaimChanges(in);
   if (in.comparison) out += SummarySection(in, made);
   for (const std::string& suite : ReportSuites(in)) {
     out += fmt::format("## Suite {}\n\n", MarkdownText(suite));
     if (in.comparison) out += ComparisonTable(in, suite) + "Candidate in detail:\n\n";
     out += StatsTable(Latest(in), suite);
     out += BaselineList(Latest(in), suite);
+    out += ClaimsTable(in, suite);
     out += CountersSection(Latest(in), suite);
     out += PlotLinks(made, "suite:" + suite);
   }

@@ -44,4 +44,25 @@ RunStatus ParseRunStatus(const std::string& name) {
   return RunStatus::kRunning;
 }
 
+const char* ClaimStatusName(ClaimStatus status) {
+  switch (status) {
+    case ClaimStatus::kMet:
+      return "met";
+    case ClaimStatus::kNotMet:
+      return "not met";
+    case ClaimStatus::kNotMeasurable:
+      return "not measurable";
+    case ClaimStatus::kMeasured:
+      break;
+  }
+  return "measured";
+}
+
+ClaimStatus ParseClaimStatus(const std::string& name) {
+  if (name == "met") return ClaimStatus::kMet;
+  if (name == "not met") return ClaimStatus::kNotMet;
+  if (name == "not measurable") return ClaimStatus::kNotMeasurable;
+  return ClaimStatus::kMeasured;
+}
+
 }  // namespace perfkit

@@ -95,6 +95,24 @@ struct StoredProfile {
 // (killed, or the machine rebooted) reads back as abandoned.
 enum class RunStatus { kRunning, kComplete, kInterrupted, kAbandoned };
 
+// A claim of the performance guides or of a target, checked against a run:
+// met or not where it names a direction or a figure to reach, measured
+// where it only asks for the figure, not measurable here with the reason.
+enum class ClaimStatus { kMet, kNotMet, kMeasured, kNotMeasurable };
+
+struct ClaimResult {
+  std::string id;  // "<suite>/<what>", stable across runs
+  std::string suite;
+  std::string text;  // the line bench prints
+  double value = 0;  // the measured figure (when has_value)
+  bool has_value = false;
+  std::string unit;    // "x", "ns", "GB/s", "% of bound", ...
+  std::string target;  // what the claim says, or the goal
+  ClaimStatus status = ClaimStatus::kMeasured;
+  std::string reason;                   // not measurable: why
+  std::vector<std::string> benchmarks;  // what it was computed from
+};
+
 struct RunRecord {
   int64_t id = 0;  // assigned by the store
   std::string uuid;
@@ -110,11 +128,14 @@ struct RunRecord {
   std::map<std::string, std::string> tags;
   std::vector<BenchmarkResult> benchmarks;
   std::string raw_json;  // the imported document, when the run came from one
+  std::vector<ClaimResult> claims;
 };
 
 const char* RoleName(Role role);
 Role ParseRole(const std::string& name);
 const char* RunStatusName(RunStatus status);
 RunStatus ParseRunStatus(const std::string& name);
+const char* ClaimStatusName(ClaimStatus status);  // "met", "not met", "measured", "not measurable"
+ClaimStatus ParseClaimStatus(const std::string& name);
 
 }  // namespace perfkit

@@ -1,5 +1,7 @@
 #include "results/result_json.h"
 
+#include <set>
+
 namespace perfkit {
 namespace {
 
@@ -99,6 +101,71 @@ HostContext HostContextFromJson(const nlohmann::json& j) {
   Get(j, "benchmark_version", h.benchmark_version);
   Get(j, "benchmark_build_type", h.benchmark_build_type);
   return h;
+}
+
+nlohmann::json ClaimsToJson(const std::vector<ClaimResult>& claims) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const ClaimResult& c : claims) {
+    out.push_back({{"id", c.id},
+                   {"suite", c.suite},
+                   {"text", c.text},
+                   {"value", c.has_value ? nlohmann::json(c.value) : nlohmann::json(nullptr)},
+                   {"unit", c.unit},
+                   {"target", c.target},
+                   {"status", ClaimStatusName(c.status)},
+                   {"reason", c.reason},
+                   {"benchmarks", c.benchmarks}});
+  }
+  return out;
+}
+
+Result<std::vector<ClaimResult>> ClaimsFromJson(const nlohmann::json& j) {
+  if (!j.is_array()) return Status::Error("\"perfkit_claims\" is not an array");
+  std::vector<ClaimResult> out;
+  std::set<std::string> ids;
+  for (size_t i = 0; i < j.size(); ++i) {
+    const nlohmann::json& e = j[i];
+    const std::string where = "perfkit_claims[" + std::to_string(i) + "]";
+    if (!e.is_object() || !e.contains("id") || !e["id"].is_string() ||
+        e["id"].get<std::string>().empty()) {
+      return Status::Error(where + " is not an object with a string \"id\"");
+    }
+    ClaimResult c;
+    for (auto [key, field] : {std::pair{"id", &c.id},
+                              {"suite", &c.suite},
+                              {"text", &c.text},
+                              {"unit", &c.unit},
+                              {"target", &c.target},
+                              {"reason", &c.reason}}) {
+      if (!e.contains(key)) continue;
+      if (!e[key].is_string()) return Status::Error(where + "." + key + " is not a string");
+      *field = e[key].get<std::string>();
+    }
+    if (e.contains("value") && !e["value"].is_null()) {
+      if (!e["value"].is_number()) return Status::Error(where + ".value is not a number");
+      c.value = e["value"].get<double>();
+      c.has_value = true;
+    }
+    if (e.contains("status")) {
+      const std::string status = e["status"].is_string() ? e["status"].get<std::string>() : "";
+      c.status = ParseClaimStatus(status);
+      if (ClaimStatusName(c.status) != status) {
+        return Status::Error(where + ".status is not met, not met, measured or not measurable");
+      }
+    }
+    if (e.contains("benchmarks")) {
+      if (!e["benchmarks"].is_array()) return Status::Error(where + ".benchmarks is not an array");
+      for (const auto& b : e["benchmarks"]) {
+        if (!b.is_string()) return Status::Error(where + ".benchmarks holds a non-string");
+        c.benchmarks.push_back(b.get<std::string>());
+      }
+    }
+    if (!ids.insert(c.id).second) {
+      return Status::Error(where + ": the id '" + c.id + "' appears twice");
+    }
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 }  // namespace perfkit

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <random>
 
 namespace perfkit::suites {
@@ -21,20 +22,63 @@ std::string FirstError(const Measured& m, std::initializer_list<std::string> nam
   return "";
 }
 
+std::string ClaimSlug(const std::string& topic) {
+  std::string out;
+  for (char c : topic) {
+    if (std::isalnum(static_cast<unsigned char>(c))) {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else if (!out.empty() && out.back() != '-') {
+      out += '-';
+    }
+  }
+  while (!out.empty() && out.back() == '-') out.pop_back();
+  return out;
+}
+
+ClaimResult Said(const std::string& topic, std::string text) {
+  ClaimResult r;
+  r.id = ClaimSlug(topic);
+  r.text = std::move(text);
+  return r;
+}
+
+ClaimResult Unmeasured(const std::string& topic, const std::string& reason,
+                       const std::string& claim) {
+  ClaimResult r = Said(
+      topic, claim.empty() ? fmt::format("{}: not measured: {}", topic, reason)
+                           : fmt::format("{}: not measured: {} (claim: {})", topic, reason, claim));
+  r.status = ClaimStatus::kNotMeasurable;
+  r.reason = reason;
+  r.target = claim;
+  return r;
+}
+
 Claim Ratio(const std::string& topic, const std::string& a, const std::string& b,
-            const std::string& a_label, const std::string& b_label, const std::string& claim) {
-  return [=](const Measured& m) -> std::string {
+            const std::string& a_label, const std::string& b_label, const std::string& claim,
+            bool a_claimed_faster) {
+  return [=](const Measured& m) -> std::optional<ClaimResult> {
+    const std::string id = topic + " " + a_label + " vs " + b_label;
     if (const std::string error = FirstError(m, {a, b}); !error.empty()) {
-      return NotMeasured(topic, error, claim)(m);
+      ClaimResult r = Unmeasured(topic, error, claim);
+      r.id = ClaimSlug(id);
+      return r;
     }
     const auto x = m.medians.find(a), y = m.medians.find(b);
     if (x == m.medians.end() || y == m.medians.end() || !(x->second > 0) || !(y->second > 0)) {
-      return "";
+      return std::nullopt;
     }
     const double ratio = y->second / x->second;
-    return fmt::format("{}: {} takes {}, {} {}: {} is {:.2f}x {} (claim: {})", topic, a_label,
-                       FormatNs(x->second), b_label, FormatNs(y->second), a_label,
-                       ratio >= 1 ? ratio : 1 / ratio, ratio >= 1 ? "faster" : "slower", claim);
+    ClaimResult r = Said(
+        id, fmt::format("{}: {} takes {}, {} {}: {} is {:.2f}x {} (claim: {})", topic, a_label,
+                        FormatNs(x->second), b_label, FormatNs(y->second), a_label,
+                        ratio >= 1 ? ratio : 1 / ratio, ratio >= 1 ? "faster" : "slower", claim));
+    r.value = ratio;
+    r.has_value = true;
+    r.unit = "x (" + a_label + "'s speed-up over " + b_label + ")";
+    r.target = a_claimed_faster ? "> 1x (" + claim + ")" : claim;
+    if (a_claimed_faster) r.status = ratio > 1 ? ClaimStatus::kMet : ClaimStatus::kNotMet;
+    r.benchmarks = {a, b};
+    return r;
   };
 }
 
@@ -65,26 +109,34 @@ Interval BootstrapRatio(const std::vector<double>& a, const std::vector<double>&
 
 Claim IntervalRatio(const std::string& topic, const std::string& a, const std::string& b,
                     const std::string& a_label, const std::string& b_label) {
-  return [=](const Measured& m) -> std::string {
+  return [=](const Measured& m) -> std::optional<ClaimResult> {
     if (const std::string error = FirstError(m, {a, b}); !error.empty()) {
-      return fmt::format("{}: not measured: {}", topic, error);
+      return Unmeasured(topic, error);
     }
     const auto x = m.times.find(a), y = m.times.find(b);
-    if (x == m.times.end() || y == m.times.end()) return "";
+    if (x == m.times.end() || y == m.times.end()) return std::nullopt;
     const Interval i = BootstrapRatio(x->second, y->second);
-    if (!(i.ratio > 0)) return "";
+    if (!(i.ratio > 0)) return std::nullopt;
     const char* verdict = i.low > 1    ? "faster"
                           : i.high < 1 ? "slower"
                                        : "no significant difference";
-    return fmt::format("{}: {} is {:.2f}x as fast as {} [95% interval {:.2f}-{:.2f}, n={}/{}]: {}",
-                       topic, a_label, i.ratio, b_label, i.low, i.high, x->second.size(),
-                       y->second.size(), verdict);
+    ClaimResult r = Said(
+        topic,
+        fmt::format("{}: {} is {:.2f}x as fast as {} [95% interval {:.2f}-{:.2f}, n={}/{}]: {}",
+                    topic, a_label, i.ratio, b_label, i.low, i.high, x->second.size(),
+                    y->second.size(), verdict));
+    r.value = i.ratio;
+    r.has_value = true;
+    r.unit = "x (" + a_label + "'s speed-up over " + b_label + ")";
+    r.target = "measured, with its 95% interval";
+    r.benchmarks = {a, b};
+    return r;
   };
 }
 
 Claim NotMeasured(const std::string& topic, const std::string& reason, const std::string& claim) {
-  return [=](const Measured&) {
-    return fmt::format("{}: not measured: {} (claim: {})", topic, reason, claim);
+  return [=](const Measured&) -> std::optional<ClaimResult> {
+    return Unmeasured(topic, reason, claim);
   };
 }
 

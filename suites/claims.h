@@ -11,11 +11,21 @@
 
 namespace perfkit::suites {
 
+// A claim's result with only its line: a figure asked for, no target.
+ClaimResult Said(const std::string& topic, std::string text);
+// Not measurable here, with why: "TOPIC: not measured: REASON".
+ClaimResult Unmeasured(const std::string& topic, const std::string& reason,
+                       const std::string& claim = "");
+// A lower-case id from a topic: "cold-start-flag-set-uncontended".
+std::string ClaimSlug(const std::string& topic);
+
 // "TOPIC: A takes X, B takes Y: A is N.NNx faster (claim: CLAIM)", from
 // the medians of benchmarks `a` and `b`; "TOPIC: not measured: ..." with
-// the reason when either failed or was skipped.
+// the reason when either failed or was skipped. With `a_claimed_faster`,
+// the claim is met when A is faster; otherwise the ratio is only measured.
 Claim Ratio(const std::string& topic, const std::string& a, const std::string& b,
-            const std::string& a_label, const std::string& b_label, const std::string& claim);
+            const std::string& a_label, const std::string& b_label, const std::string& claim,
+            bool a_claimed_faster = true);
 // For a group the suite could not offer on this machine at all.
 Claim NotMeasured(const std::string& topic, const std::string& reason, const std::string& claim);
 // Why the first of `names` that failed did, or "".

@@ -162,7 +162,7 @@ void AddIsal128s(SuiteSpec& suite) {
 // Whether the engine dispatch picks by capability was the fastest of ours at
 // every size: what a choice made without measuring has to hold to.
 Claim ChoiceHolds(Kind kind) {
-  return [kind](const Measured& m) -> std::string {
+  return [kind](const Measured& m) -> std::optional<ClaimResult> {
     const std::string_view chosen = crc32::BestEngine(kind).name;
     std::string faster;
     int compared = 0;
@@ -181,13 +181,17 @@ Claim ChoiceHolds(Kind kind) {
         }
       }
     }
-    if (compared == 0) return "";
+    if (compared == 0) return std::nullopt;
     const std::string topic = fmt::format("{}, the engine perfkit picks ({})",
                                           kind == Kind::kCrc32 ? "CRC-32" : "CRC-32C", chosen);
-    if (faster.empty()) {
-      return topic + ": the fastest of ours at every size measured (none other 5% faster)";
-    }
-    return topic + ": more than 5% slower than " + faster;
+    ClaimResult r =
+        Said(std::string(kind == Kind::kCrc32 ? "CRC-32" : "CRC-32C") + " engine choice",
+             faster.empty()
+                 ? topic + ": the fastest of ours at every size measured (none other 5% faster)"
+                 : topic + ": more than 5% slower than " + faster);
+    r.target = "no engine of ours 5% faster at any size";
+    r.status = faster.empty() ? ClaimStatus::kMet : ClaimStatus::kNotMet;
+    return r;
   };
 }
 

@@ -12,6 +12,7 @@
 #include "subsystems/jit/jit.h"
 #include "subsystems/jit/tiering.h"
 #include "subsystems/jit/verifier.h"
+#include "suites/claims.h"
 #include "suites/jit_dpdk.h"
 #include "suites/jit_kernel.h"
 #include "suites/jit_programs.h"
@@ -246,6 +247,17 @@ SuiteSpec MakeJitSuite() {
       suite.benchmarks.push_back({"jit/compile/" + std::string(w.name) + "/" + size, Role::kOurs,
                                   [p](benchmark::State& s) { RunCompile(s, *p); }});
     }
+  }
+  // Measured only: uBPF's figure is against its own interpreter, not ours.
+  for (const char* program : {"fnv1a/13", "filter/17"}) {
+    const std::string p = std::string("jit/") + program;
+    const std::string name = p.substr(4, p.rfind('/') - 4);
+    suite.claims.push_back(Ratio("JIT against the interpreter, " + name,
+                                 "jit/" + name + "/jit/" + p.substr(p.rfind('/') + 1),
+                                 "jit/" + name + "/interp/" + p.substr(p.rfind('/') + 1), "the JIT",
+                                 "the interpreter",
+                                 "a JIT 28-45x faster than an interpreter (uBPF's)",
+                                 /*a_claimed_faster=*/false));
   }
   return suite;
 }

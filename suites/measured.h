@@ -5,8 +5,11 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "results/result.h"
 
 namespace perfkit::suites {
 
@@ -18,9 +21,10 @@ struct Measured {
   std::map<std::string, std::map<std::string, double>> counters;  // each counter's median
   std::map<std::string, std::string> errors;
 };
-// A claim from the performance guides, checked against a run: one line
-// saying what this machine measured or why it could not, or "" when the run
-// did not include the benchmarks it needs (filtered out).
-using Claim = std::function<std::string(const Measured&)>;
+// A claim from the performance guides, checked against a run: its line
+// (what this machine measured or why it could not), figure, target and
+// status, or nothing when the run did not include the benchmarks it needs
+// (filtered out).
+using Claim = std::function<std::optional<ClaimResult>(const Measured&)>;
 
 }  // namespace perfkit::suites

@@ -248,7 +248,7 @@ void RunStores(benchmark::State& state, Op op, size_t n, bool streaming) {
 // from 32 MiB; perfkit streams copies from 16 MiB, where cached stores
 // still win". `streams(n)` is whether perfkit's threshold streams n bytes.
 Claim StreamingCrossover(const std::string& op, bool (*streams)(size_t)) {
-  return [op, streams](const Measured& m) -> std::string {
+  return [op, streams](const Measured& m) -> std::optional<ClaimResult> {
     const std::string topic = op + ", streaming against cached stores";
     std::string ratios;
     std::vector<std::pair<size_t, double>> measured;
@@ -256,7 +256,7 @@ Claim StreamingCrossover(const std::string& op, bool (*streams)(size_t)) {
       const std::string cached = "memops/" + op + "-stores/cached/" + std::to_string(n);
       const std::string streamed = "memops/" + op + "-stores/streaming/" + std::to_string(n);
       if (const std::string error = FirstError(m, {cached, streamed}); !error.empty()) {
-        return fmt::format("{}: not measured: {}", topic, error);
+        return Unmeasured(topic, error);
       }
       const auto c = m.medians.find(cached), s = m.medians.find(streamed);
       if (c == m.medians.end() || s == m.medians.end() || !(s->second > 0)) continue;
@@ -264,7 +264,7 @@ Claim StreamingCrossover(const std::string& op, bool (*streams)(size_t)) {
       ratios += fmt::format("{}{} {:.2f}x", ratios.empty() ? "" : ", ",
                             FormatBytes(static_cast<int64_t>(n)), c->second / s->second);
     }
-    if (measured.empty()) return "";
+    if (measured.empty()) return std::nullopt;
     // The smallest size from which streaming won at every size measured.
     std::optional<size_t> wins;
     for (auto it = measured.rbegin(); it != measured.rend() && it->second > 1; ++it) {
@@ -292,7 +292,18 @@ Claim StreamingCrossover(const std::string& op, bool (*streams)(size_t)) {
           FormatBytes(static_cast<int64_t>(*ours)),
           !wins || *ours < *wins ? "where cached stores still win" : "later than the crossover");
     }
-    return fmt::format("{}: {}: {}; {}", topic, ratios, won, verdict);
+    ClaimResult r = Said(topic, fmt::format("{}: {}: {}; {}", topic, ratios, won, verdict));
+    r.target = "perfkit streams from where streaming starts to win";
+    if (wins) {
+      r.value = static_cast<double>(*wins) / (1 << 20);
+      r.has_value = true;
+      r.unit = "MiB, where streaming starts to win";
+    }
+    r.status = !CacheKnown()  ? ClaimStatus::kNotMeasurable
+               : ours == wins ? ClaimStatus::kMet
+                              : ClaimStatus::kNotMet;
+    if (!CacheKnown()) r.reason = "the cache size is unknown";
+    return r;
   };
 }
 

@@ -370,7 +370,7 @@ void AddPlatformCpuBenchmarks(SuiteSpec& suite) {
   suite.claims.push_back(Ratio("cold-start flag, set, uncontended",
                                "platform/flag-uncontended/ttas/1",
                                "platform/flag-uncontended/lock-xchg/1", "load-then-exchange",
-                               "lock xchg", "LOCK XCHG 2.76x faster"));
+                               "lock xchg", "LOCK XCHG 2.76x faster", false));
   suite.claims.push_back(Ratio("spin-wait, 1 us", "platform/wake/pause/1us",
                                "platform/wake/yield/1us", "waking from a PAUSE loop",
                                "from sched_yield", "PAUSE spin-waits cheaper than yielding"));

@@ -335,7 +335,7 @@ void AddPlatformMemoryBenchmarks(SuiteSpec& suite) {
   add("platform/first-touch/populate/64MiB", Role::kOurs,
       [](benchmark::State& s) { FirstTouch(s, true); });
 
-  suite.claims.push_back([](const Measured& m) -> std::string {
+  suite.claims.push_back([](const Measured& m) -> std::optional<ClaimResult> {
     double best = 0, none = 0;
     std::string best_name;
     for (const auto& [name, t] : m.medians) {
@@ -347,11 +347,18 @@ void AddPlatformMemoryBenchmarks(SuiteSpec& suite) {
         best_name = d;
       }
     }
-    if (best == 0 || none == 0) return "";
-    return fmt::format(
-        "prefetching a random gather: {} elements ahead is best, {:.2f}x the loop "
-        "without (claim: prefetch 8 elements ahead)",
-        best_name, none / best);
+    if (best == 0 || none == 0) return std::nullopt;
+    ClaimResult r =
+        Said("prefetching a random gather",
+             fmt::format("prefetching a random gather: {} elements ahead is best, {:.2f}x the "
+                         "loop without (claim: prefetch 8 elements ahead)",
+                         best_name, none / best));
+    r.value = std::stod(best_name);
+    r.has_value = true;
+    r.unit = "elements ahead, the best distance";
+    r.target = "8";
+    r.status = best_name == "8" ? ClaimStatus::kMet : ClaimStatus::kNotMet;
+    return r;
   });
   suite.claims.push_back(Ratio("pointer chasing", "platform/pointer-chase/prefetch-next/64MiB",
                                "platform/pointer-chase/plain/64MiB", "prefetching the next node",

@@ -222,10 +222,11 @@ void AddPlatformSerializeBenchmarks(SuiteSpec& suite) {
   }
   suite.claims.push_back(Ratio("zero-copy serialize", "platform/serialize/perfkit/1000f",
                                "platform/serialize/memcpy/1000f", "perfkit's format",
-                               "a memcpy of the same bytes", "zero-copy serialization in ~30 ns"));
+                               "a memcpy of the same bytes", "zero-copy serialization in ~30 ns",
+                               false));
   suite.claims.push_back(Ratio("zero-copy field access", "platform/field-access/perfkit/1000f",
                                "platform/field-access/flatbuffers/1000f", "perfkit's format",
-                               "FlatBuffers unverified", "~1 ns field access"));
+                               "FlatBuffers unverified", "~1 ns field access", false));
 }
 
 }  // namespace perfkit::suites

@@ -14,31 +14,47 @@ namespace {
 // "TOPIC: COUNTER is X with A, Y with B (N% fewer)" from counter medians.
 Claim CounterChange(const std::string& topic, const std::string& counter, const std::string& a,
                     const std::string& b, const std::string& a_label, const std::string& b_label) {
-  return [=](const Measured& m) -> std::string {
+  return [=](const Measured& m) -> std::optional<ClaimResult> {
     if (const std::string error = FirstError(m, {a, b}); !error.empty()) {
-      return fmt::format("{}: not measured: {}", topic, error);
+      return Unmeasured(topic, error);
     }
     const auto x = m.counters.find(a), y = m.counters.find(b);
     if (x == m.counters.end() || y == m.counters.end() || !x->second.count(counter) ||
         !y->second.count(counter)) {
-      return "";
+      return std::nullopt;
     }
     const double with = x->second.at(counter), without = y->second.at(counter);
     const double change = without > 0 ? (1 - with / without) * 100 : 0;
-    return fmt::format("{}: {} {:.3f} with {}, {:.3f} with {} ({:.0f}% {})", topic, counter, with,
-                       a_label, without, b_label, std::abs(change), change >= 0 ? "fewer" : "more");
+    ClaimResult r = Said(topic, fmt::format("{}: {} {:.3f} with {}, {:.3f} with {} ({:.0f}% {})",
+                                            topic, counter, with, a_label, without, b_label,
+                                            std::abs(change), change >= 0 ? "fewer" : "more"));
+    r.value = change;
+    r.has_value = true;
+    r.unit = "% fewer " + counter + " with " + a_label;
+    r.target = "fewer with " + a_label;
+    r.status = change > 0 ? ClaimStatus::kMet : ClaimStatus::kNotMet;
+    r.benchmarks = {a, b};
+    return r;
   };
 }
 
 // "TOPIC: N M requests/s" from the median time of `requests` requests.
 Claim Throughput(const std::string& topic, const std::string& name, int requests) {
-  return [=](const Measured& m) -> std::string {
+  return [=](const Measured& m) -> std::optional<ClaimResult> {
     if (const std::string error = FirstError(m, {name}); !error.empty()) {
-      return fmt::format("{}: not measured: {}", topic, error);
+      return Unmeasured(topic, error);
     }
     const auto t = m.medians.find(name);
-    if (t == m.medians.end() || !(t->second > 0)) return "";
-    return fmt::format("{}: {:.1f} M requests/s (target: 10 M)", topic, requests / t->second * 1e3);
+    if (t == m.medians.end() || !(t->second > 0)) return std::nullopt;
+    const double mrps = requests / t->second * 1e3;
+    ClaimResult r = Said(topic, fmt::format("{}: {:.1f} M requests/s (target: 10 M)", topic, mrps));
+    r.value = mrps;
+    r.has_value = true;
+    r.unit = "M requests/s";
+    r.target = ">= 10";
+    r.status = mrps >= 10 ? ClaimStatus::kMet : ClaimStatus::kNotMet;
+    r.benchmarks = {name};
+    return r;
   };
 }
 
@@ -52,7 +68,11 @@ SuiteSpec MakeVirtioSuite() {
                   {}};
   AddVirtioQueueBenchmarks(suite);
   AddVirtioGuestBenchmarks(suite);
-  suite.claims.push_back([](const Measured&) { return GuestEnvironment(); });
+  suite.claims.push_back([](const Measured&) -> std::optional<ClaimResult> {
+    const std::string environment = GuestEnvironment();
+    if (environment.empty()) return std::nullopt;
+    return Said("guest environment", environment);
+  });
   for (const char* test :
        {"randread-4k-qd1", "randread-4k-qd32", "randwrite-4k-qd1", "seqread-1m-qd1"}) {
     const std::string t = std::string("virtio/") + test + "/";

@@ -207,7 +207,17 @@ Result<Selection> Select(const RunOptions& options) {
         selection.skipped.push_back(spec.name + "/" + s);
       }
     }
-    for (auto& c : spec.claims) selection.claims.push_back(std::move(c));
+    for (auto& c : spec.claims) {
+      selection.claims.push_back([c = std::move(c), suite = spec.name](
+                                     const suites::Measured& m) -> std::optional<ClaimResult> {
+        auto r = c(m);
+        if (r) {
+          r->suite = suite;
+          r->id = suite + "/" + r->id;
+        }
+        return r;
+      });
+    }
     for (auto& b : spec.benchmarks) {
       if (!std::regex_search(b.name, filter)) continue;
       b.suite = entry->name;

@@ -39,7 +39,7 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreHardeningTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), BackendName);
 
 TEST_P(StoreHardeningTest, UnknownSchemaVersionsAreRefusedUntouched) {
-  for (int version : {-1, -2, -3, -4, -2147483647, 6, 999}) {  // 6: one past the newest
+  for (int version : {-1, -2, -3, -4, -2147483647, 7, 999}) {  // 7: one past the newest
     const std::string path = NewLocation();
     ASSERT_TRUE(Store::Open(path).ok());
     SetSchemaVersion(path, version);
@@ -65,7 +65,7 @@ TEST_P(StoreHardeningTest, ADatabaseOfSchemaFourGainsThePowerTablesAndKeepsItsRu
     ASSERT_TRUE((*store)->SaveRun(run).ok());
   }
   // What perfkit before the power tables left behind.
-  Sql(path, "DROP TABLE power_samples; DROP TABLE power_profiles");
+  Sql(path, "DROP TABLE claims; DROP TABLE power_samples; DROP TABLE power_profiles");
   SetSchemaVersion(path, 4);
   auto store = Store::Open(path);
   ASSERT_TRUE(store.ok()) << store.error();
@@ -76,6 +76,54 @@ TEST_P(StoreHardeningTest, ADatabaseOfSchemaFourGainsThePowerTablesAndKeepsItsRu
   ASSERT_TRUE(profiles.ok());
   ASSERT_EQ(profiles->size(), 1u);
   EXPECT_EQ(profiles->front().c_cpu_w_per_util, 60);
+}
+
+// Claims round-trip whole, a second save replaces the first, and a store
+// from before claims were kept gains the table and keeps its runs.
+TEST_P(StoreHardeningTest, ClaimsAreKeptWithTheirRun) {
+  const std::string path = location_;
+  RunRecord run = MakeRunWithStatus("c1a1c1a1-0000-0000-0000-000000000000");
+  ClaimResult met;
+  met.id = "crc32/bound";
+  met.suite = "crc32";
+  met.text = "bound: 97% of the bound";
+  met.value = 97.5;
+  met.has_value = true;
+  met.unit = "% of the bound";
+  met.target = ">= 95";
+  met.status = ClaimStatus::kMet;
+  met.benchmarks = {"crc32/a", "crc32/b"};
+  ClaimResult unmeasured;
+  unmeasured.id = "crc32/numa";
+  unmeasured.suite = "crc32";
+  unmeasured.text = "numa: not measured: one node";
+  unmeasured.status = ClaimStatus::kNotMeasurable;
+  unmeasured.reason = "one node";
+  run.claims = {met, unmeasured};
+  {
+    auto store = Store::Open(path);
+    ASSERT_TRUE(store.ok());
+    ASSERT_TRUE((*store)->SaveRun(run).ok());
+    auto loaded = (*store)->LoadRun("latest");
+    ASSERT_TRUE(loaded.ok()) << loaded.error();
+    ASSERT_EQ(loaded->claims.size(), 2u);
+    EXPECT_EQ(loaded->claims[0].id, "crc32/bound");
+    EXPECT_DOUBLE_EQ(loaded->claims[0].value, 97.5);
+    EXPECT_TRUE(loaded->claims[0].has_value);
+    EXPECT_EQ(loaded->claims[0].benchmarks, met.benchmarks);
+    EXPECT_EQ(loaded->claims[1].status, ClaimStatus::kNotMeasurable);
+    EXPECT_FALSE(loaded->claims[1].has_value);
+    EXPECT_EQ(loaded->claims[1].reason, "one node");
+    ASSERT_TRUE((*store)->SaveClaims(loaded->id, {unmeasured}).ok());
+    EXPECT_EQ((*store)->LoadRun("latest")->claims.size(), 1u);
+  }
+  Sql(path, "DROP TABLE claims");
+  SetSchemaVersion(path, 5);
+  auto store = Store::Open(path);
+  ASSERT_TRUE(store.ok()) << store.error();
+  auto again = (*store)->LoadRun("latest");
+  ASSERT_TRUE(again.ok()) << again.error();
+  EXPECT_TRUE(again->claims.empty());
 }
 
 TEST_P(StoreHardeningTest, AForeignDatabaseIsRefusedBeforeAnythingIsWritten) {
