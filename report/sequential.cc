@@ -58,16 +58,6 @@ double MixtureEvidence(double t, double n_eff, double df, double rho) {
   return std::exp(std::min(log_e, 700.0));
 }
 
-double MixtureBoundary(double n_eff, double df, double alpha, double rho) {
-  if (!(df > 0) || !(n_eff > 0)) return INFINITY;
-  const double shrink = rho / (rho + n_eff);
-  // Solve MixtureEvidence = 1/alpha for u = t^2/df: (1+u)/(1+u*shrink) = k.
-  const double k = std::pow(1 / (alpha * std::sqrt(shrink)), 2 / (df + 1));
-  const double denominator = 1 - k * shrink;
-  if (denominator <= 0) return INFINITY;
-  return std::sqrt((k - 1) / denominator * df);
-}
-
 void SequentialGate::Moments::Add(double x) {
   ++n;
   const double delta = x - mean;

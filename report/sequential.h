@@ -36,14 +36,13 @@ inline constexpr double kSequentialRho = 2.0;
 // The Bayes factor for a t statistic with `df` degrees of freedom and
 // effective sample size n_eff (n paired, 1/(1/n1 + 1/n2) for two samples).
 double MixtureEvidence(double t, double n_eff, double df, double rho = kSequentialRho);
-// The |t| at which the evidence reaches 1/alpha; infinity while it cannot.
-double MixtureBoundary(double n_eff, double df, double alpha, double rho = kSequentialRho);
 
 // The same with the prior's half that points away from the null given up:
 // evidence that the change exceeds m (t > 0 when the data lean that way),
 // about twice the two-sided evidence there. Tests of "at most the threshold"
 // and the bounds of the confidence sequence use it.
 double OneSidedEvidence(double t, double n_eff, double df, double rho = kSequentialRho);
+// The t at which it reaches 1/alpha; infinity while it cannot.
 double OneSidedBoundary(double n_eff, double df, double alpha, double rho = kSequentialRho);
 
 // Student's t distribution function.
