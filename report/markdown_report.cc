@@ -82,8 +82,26 @@ std::string EnvironmentSection(const ReportInput& in) {
     return Or(r.host.governor, "unknown") + " / " + Or(r.host.boost, "unknown");
   });
   row("Build", [](const RunRecord& r) {
-    return Or(r.host.build_type, "unknown") + ", " + Or(r.host.compiler, "unknown compiler");
+    std::string flags = r.host.build_flags;
+    flags.erase(0, flags.find_first_not_of(' '));
+    return Or(r.host.build_type, "unknown") + ", " + Or(r.host.compiler, "unknown compiler") +
+           (flags.empty() ? "" : ", " + flags);
   });
+  row("perfkit", [](const RunRecord& r) {
+    return Or(r.perfkit_version, "unknown") +
+           (r.git_commit.empty() ? "" : " (" + r.git_commit.substr(0, 10) + ")");
+  });
+  // The virtio suite's guests: QEMU, accelerator and guest kernel.
+  const auto guests = [](const RunRecord& r) {
+    for (const ClaimResult& c : r.claims) {
+      if (c.id == "virtio/guest-environment") return c.text;
+    }
+    return std::string();
+  };
+  if (std::any_of(in.runs.begin(), in.runs.end(),
+                  [&](const ReportRun& r) { return !guests(r.run).empty(); })) {
+    row("Guests (virtio)", [&](const RunRecord& r) { return Or(guests(r), "none"); });
+  }
   row("Started", [](const RunRecord& r) { return Or(r.started_at, "unknown"); });
   row("Status", [](const RunRecord& r) { return std::string(RunStatusName(r.status)); });
   std::vector<std::string> warnings;

@@ -82,6 +82,15 @@ TEST(Claims, ReportTablesAndChanges) {
   EXPECT_NE(table.find("| 97 % of the bound | &gt;= 95 | met |"), std::string::npos) << table;
   EXPECT_EQ(ClaimsTable(one, "memops"), "");
   EXPECT_EQ(ClaimChanges(one), "");
+  ClaimResult guests;
+  guests.id = "virtio/guest-environment";
+  guests.suite = "virtio";
+  guests.text = "guests under KVM (works), QEMU 7.2.15, kernel 6.1.0-31-cloud-amd64, -smp 1";
+  one.runs[0].run.claims.push_back(guests);
+  EXPECT_NE(RenderMarkdown(one, {}, "")
+                .find("| Guests (virtio) | guests under KVM (works), QEMU 7.2.15, kernel "
+                      "6.1.0-31-cloud-amd64, -smp 1 |"),
+            std::string::npos);
 
   ReportInput two;
   two.runs = {{"base", RunWith(1, {Bound(97)})}, {"candidate", RunWith(2, {Bound(90)})}};
