@@ -82,7 +82,7 @@ void PlanHistory(const ReportInput& in, ReportPlan& plan) {
                         {"history.csv", "history_steps.csv"},
                         "history.png",
                         "history",
-                        "Median time per run relative to each benchmark's first run shown (band: "
+                        "Median time per run relative to each benchmark's first runs shown (band: "
                         "fastest to slowest repetition); steps found marked, baselines dotted"});
 }
 
