@@ -28,9 +28,10 @@ class Connection;
 }  // namespace sql
 
 struct RunListing {
-  RunRecord run;  // without benchmarks
+  RunRecord run;  // without benchmarks or claims
   int64_t benchmarks = 0;
   int64_t samples = 0;
+  std::map<ClaimStatus, int64_t> claims;  // how many of each status
 };
 
 struct BaselineListing {

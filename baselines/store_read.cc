@@ -196,6 +196,10 @@ Result<std::vector<RunListing>> Store::ListRuns(int limit, const std::string& ho
     Statement tags(*db_, "SELECT key, value FROM run_tags WHERE run_id = ? ORDER BY key");
     tags.Bind(1, l.run.id);
     while (tags.Next()) l.run.tags[tags.Text(0)] = tags.Text(1);
+    if (schema_version_ < 6) continue;
+    Statement claims(*db_, "SELECT status, COUNT(*) FROM claims WHERE run_id = ? GROUP BY status");
+    claims.Bind(1, l.run.id);
+    while (claims.Next()) l.claims[ParseClaimStatus(claims.Text(0))] = claims.Int(1);
   }
   return out;
 }

@@ -30,6 +30,8 @@ int RunRuns(const RunsOptions& options) {
   if (options.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const auto& l : *runs) {
+      nlohmann::json claims = nlohmann::json::object();
+      for (const auto& [status, count] : l.claims) claims[ClaimStatusName(status)] = count;
       out.push_back({{"id", l.run.id},
                      {"uuid", l.run.uuid},
                      {"started_at", l.run.started_at},
@@ -38,6 +40,7 @@ int RunRuns(const RunsOptions& options) {
                      {"source", l.run.source},
                      {"benchmarks", l.benchmarks},
                      {"samples", l.samples},
+                     {"claims", claims},
                      {"tags", l.run.tags},
                      {"command_line", l.run.command_line},
                      {"git_commit", l.run.git_commit},
@@ -50,12 +53,17 @@ int RunRuns(const RunsOptions& options) {
     fmt::print("no runs in {} yet (run 'perfkit bench')\n", db.shown());
     return kExitSuccess;
   }
-  fmt::print("{:>5}  {:<8}  {:<20}  {:<11}  {:<7}  {:>10}  {:>7}  {}\n", "id", "uuid", "started",
-             "status", "source", "benchmarks", "samples", "tags");
+  fmt::print("{:>5}  {:<8}  {:<20}  {:<11}  {:<7}  {:>10}  {:>7}  {:>11}  {}\n", "id", "uuid",
+             "started", "status", "source", "benchmarks", "samples", "claims met", "tags");
   for (const auto& l : *runs) {
-    fmt::print("{:>5}  {:<8}  {:<20}  {:<11}  {:<7}  {:>10}  {:>7}  {}\n", l.run.id,
+    int64_t total = 0;
+    for (const auto& [status, count] : l.claims) total += count;
+    const auto met = l.claims.find(ClaimStatus::kMet);
+    const std::string claims =
+        total == 0 ? "-" : fmt::format("{} of {}", met == l.claims.end() ? 0 : met->second, total);
+    fmt::print("{:>5}  {:<8}  {:<20}  {:<11}  {:<7}  {:>10}  {:>7}  {:>11}  {}\n", l.run.id,
                l.run.uuid.substr(0, 8), l.run.started_at, RunStatusName(l.run.status), l.run.source,
-               l.benchmarks, l.samples, Tags(l.run.tags));
+               l.benchmarks, l.samples, claims, Tags(l.run.tags));
   }
   return kExitSuccess;
 }

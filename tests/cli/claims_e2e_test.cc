@@ -1,5 +1,5 @@
-// Claims end to end: bench stores each suite's claims with the run, export
-// writes them (JSON and CSV), and compare lists the ones whose status
+// Claims end to end: bench stores each suite's claims with the run, runs
+// counts them by status, export writes them (JSON and CSV), and compare lists the ones whose status
 // changed, failing the gate on one no longer met only with --claims gate.
 #include <gtest/gtest.h>
 
@@ -27,6 +27,12 @@ TEST(ClaimsEndToEnd, StoredExportedAndGated) {
   ASSERT_FALSE(claims.empty()) << json.out.substr(0, 2000);
   const std::string id = claims[0]["id"];
   EXPECT_EQ(id.rfind("crc32/", 0), 0u) << id;
+  auto runs = RunCommand({PerfkitBinary(), "runs", "--json", "--db", db});
+  ASSERT_EQ(runs.exit_code, 0) << runs.err;
+  int64_t counted = 0;
+  const auto listed = nlohmann::json::parse(runs.out);
+  for (const auto& [status, count] : listed[0]["claims"].items()) counted += count.get<int64_t>();
+  EXPECT_EQ(counted, static_cast<int64_t>(claims.size())) << runs.out;
   auto csv = RunCommand({PerfkitBinary(), "export", "1", "--format", "claims-csv", "--db", db});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
   EXPECT_NE(csv.out.find("\n" + id + ",crc32,"), std::string::npos) << csv.out;
