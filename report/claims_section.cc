@@ -5,16 +5,11 @@
 #include <map>
 #include <vector>
 
+#include "report/compare.h"
 #include "report/markdown_escape.h"
 
 namespace perfkit::report {
 namespace {
-
-// What the claim is about: its line up to the first ": ".
-std::string ClaimTopic(const ClaimResult& c) {
-  const size_t colon = c.text.find(": ");
-  return colon == std::string::npos ? c.id : c.text.substr(0, colon);
-}
 
 // The figure with its unit, or what the line says after its topic.
 std::string ValueCell(const ClaimResult* c) {
@@ -57,7 +52,7 @@ std::string ClaimsTable(const ReportInput& in, const std::string& suite) {
       if (out.empty()) {
         out = "Claims, measured here:\n\n| Claim | Value | Target | Status |\n|---|---|---|---|\n";
       }
-      out += fmt::format("| {} | {} | {} | {} |\n", MarkdownText(ClaimTopic(c)), ValueCell(&c),
+      out += fmt::format("| {} | {} | {} | {} |\n", MarkdownText(c.topic()), ValueCell(&c),
                          MarkdownText(c.target), StatusCell(&c));
     }
     return out.empty() ? "" : out + "\n";
@@ -85,37 +80,25 @@ std::string ClaimsTable(const ReportInput& in, const std::string& suite) {
     const std::string status = was && now && was->status != now->status
                                    ? StatusCell(was) + " → " + StatusCell(now)
                                    : StatusCell(now ? now : was);
-    out += fmt::format("| {} | {} | {} | {} | {} |\n", MarkdownText(ClaimTopic(*c)), ValueCell(was),
+    out += fmt::format("| {} | {} | {} | {} | {} |\n", MarkdownText(c->topic()), ValueCell(was),
                        ValueCell(now), MarkdownText(c->target), status);
   }
   return out + "\n";
 }
 
-std::string ClaimChanges(const ReportInput& in) {
+std::string ClaimChangesSection(const ReportInput& in) {
   if (in.runs.size() < 2) return "";
-  const auto before = ById(in.runs.front().run, "");
-  std::vector<std::string> lost, other;
-  for (const ClaimResult& now : in.runs.back().run.claims) {
-    const auto b = before.find(now.id);
-    if (b == before.end() || b->second->status == now.status) continue;
-    const std::string line =
-        fmt::format("- {} ({}): {} → {}\n", MarkdownText(ClaimTopic(now)), MarkdownText(now.suite),
-                    ClaimStatusName(b->second->status), ClaimStatusName(now.status));
-    (b->second->status == ClaimStatus::kMet ? lost : other).push_back(line);
-  }
-  if (lost.empty() && other.empty()) return "";
+  const auto changes = ClaimChanges(in.runs.front().run, in.runs.back().run);  // lost first
+  if (changes.empty()) return "";
   std::string out = "## Claims that changed status\n\n";
-  if (!lost.empty()) {
-    out += "**No longer met:**\n\n";
-    for (const auto& l : lost) out += l;
-    out += "\n";
+  for (size_t i = 0; i < changes.size(); ++i) {
+    const ClaimChange& ch = changes[i];
+    if (i == 0 && ch.lost()) out += "**No longer met:**\n\n";
+    if (i > 0 && changes[i - 1].lost() && !ch.lost()) out += "\nOther changes:\n\n";
+    out += fmt::format("- {} ({}): {} → {}\n", MarkdownText(ch.topic), MarkdownText(ch.suite),
+                       ClaimStatusName(ch.before), ClaimStatusName(ch.after));
   }
-  if (!other.empty()) {
-    out += lost.empty() ? "" : "Other changes:\n\n";
-    for (const auto& l : other) out += l;
-    out += "\n";
-  }
-  return out;
+  return out + "\n";
 }
 
 }  // namespace perfkit::report

@@ -14,6 +14,6 @@ namespace perfkit::report {
 std::string ClaimsTable(const ReportInput& input, const std::string& suite);
 
 // Empty unless comparing two runs and some claim changed status.
-std::string ClaimChanges(const ReportInput& input);
+std::string ClaimChangesSection(const ReportInput& input);
 
 }  // namespace perfkit::report

@@ -87,7 +87,8 @@ std::vector<ClaimChange> ClaimChanges(const RunRecord& base, const RunRecord& ca
     if (was.status == now.status) continue;
     ClaimChange c;
     c.id = now.id;
-    c.topic = now.text.substr(0, now.text.find(": "));
+    c.suite = now.suite;
+    c.topic = now.topic();
     c.before = was.status;
     c.after = now.status;
     c.has_values = was.has_value && now.has_value;

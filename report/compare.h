@@ -56,6 +56,7 @@ struct BenchmarkComparison {
 // A claim whose status differs between the two runs.
 struct ClaimChange {
   std::string id;
+  std::string suite;
   std::string topic;
   ClaimStatus before = ClaimStatus::kMeasured, after = ClaimStatus::kMeasured;
   bool has_values = false;

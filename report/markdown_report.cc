@@ -395,7 +395,7 @@ std::string RenderMarkdown(const ReportInput& in, const std::vector<PlotJob>& ma
                   in.perfkit_version, in.git_commit.empty() ? "" : " (" + in.git_commit + ")");
   if (!plot_note.empty()) out += "> " + plot_note + "\n\n";
   out += EnvironmentSection(in);
-  out += ClaimChanges(in);
+  out += ClaimChangesSection(in);
   if (in.comparison) out += SummarySection(in, made);
   for (const std::string& suite : ReportSuites(in)) {
     out += fmt::format("## Suite {}\n\n", MarkdownText(suite));

@@ -192,6 +192,15 @@ void SequentialGate::Update(Bench& b) const {
   }
 }
 
+SequentialGate::PValues SequentialGate::AnytimePValues() const {
+  PValues p;
+  for (const Bench& b : benchmarks_) {
+    p.worse.push_back(b.e_worse > 1 ? 1 / b.e_worse : 1);
+    p.better.push_back(b.e_better > 1 ? 1 / b.e_better : 1);
+  }
+  return p;
+}
+
 void SequentialGate::Look() {
   for (Bench& b : benchmarks_) {
     if (b.decided) continue;
@@ -205,12 +214,8 @@ void SequentialGate::Look() {
   }
   // Benjamini-Hochberg over every benchmark's anytime-valid p-values; they
   // only fall as evidence grows, so what was rejected stays rejected.
-  std::vector<double> worse, better;
-  for (const Bench& b : benchmarks_) {
-    worse.push_back(b.e_worse > 1 ? 1 / b.e_worse : 1);
-    better.push_back(b.e_better > 1 ? 1 / b.e_better : 1);
-  }
-  const auto worse_adj = BenjaminiHochberg(worse), better_adj = BenjaminiHochberg(better);
+  const PValues p = AnytimePValues();
+  const auto worse_adj = BenjaminiHochberg(p.worse), better_adj = BenjaminiHochberg(p.better);
   for (size_t i = 0; i < benchmarks_.size(); ++i) {
     Bench& b = benchmarks_[i];
     if (b.decided || Repetitions(b) < kMinRepetitions) continue;
@@ -250,12 +255,8 @@ Comparison SequentialGate::Result(const std::string& why) const {
   out.metric = options_.compare.metric;
   out.alpha = options_.compare.alpha;
   out.higher_is_better = higher_is_better_;
-  std::vector<double> worse, better;
-  for (const Bench& b : benchmarks_) {
-    worse.push_back(b.e_worse > 1 ? 1 / b.e_worse : 1);
-    better.push_back(b.e_better > 1 ? 1 / b.e_better : 1);
-  }
-  const auto worse_adj = BenjaminiHochberg(worse), better_adj = BenjaminiHochberg(better);
+  const PValues p = AnytimePValues();
+  const auto worse_adj = BenjaminiHochberg(p.worse), better_adj = BenjaminiHochberg(p.better);
   const char* unit = options_.paired ? "rounds" : "repetitions";
   double sum_log = 0, sum_var = 0;
   int measured = 0;
@@ -270,9 +271,9 @@ Comparison SequentialGate::Result(const std::string& why) const {
     c.ratio = std::exp(b.estimate);
     c.ratio_lower = std::exp(b.lower);
     c.ratio_upper = std::exp(b.upper);
-    c.p_worse = worse[i];
-    c.p_better = better[i];
-    c.p_two_sided = std::min(1.0, 2 * std::min(worse[i], better[i]));
+    c.p_worse = p.worse[i];
+    c.p_better = p.better[i];
+    c.p_two_sided = std::min(1.0, 2 * std::min(p.worse[i], p.better[i]));
     c.p_worse_adjusted = worse_adj[i];
     c.p_better_adjusted = better_adj[i];
     c.threshold = b.threshold;

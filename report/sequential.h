@@ -105,6 +105,11 @@ class SequentialGate {
   size_t Taken(const Bench& b) const;        // the candidate's (rounds, paired)
   void Update(Bench& b) const;
 
+  // 1 / the largest evidence seen, per benchmark: valid however often looked at.
+  struct PValues {
+    std::vector<double> worse, better;
+  };
+  PValues AnytimePValues() const;
   // OneSidedBoundary for (n_eff, df): every benchmark at one round shares it.
   double Boundary(double n_eff, double df) const;
 

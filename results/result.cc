@@ -44,6 +44,11 @@ RunStatus ParseRunStatus(const std::string& name) {
   return RunStatus::kRunning;
 }
 
+std::string ClaimResult::topic() const {
+  const size_t colon = text.find(": ");
+  return colon == std::string::npos ? id : text.substr(0, colon);
+}
+
 const char* ClaimStatusName(ClaimStatus status) {
   switch (status) {
     case ClaimStatus::kMet:

@@ -111,6 +111,9 @@ struct ClaimResult {
   ClaimStatus status = ClaimStatus::kMeasured;
   std::string reason;                   // not measurable: why
   std::vector<std::string> benchmarks;  // what it was computed from
+
+  // What it is about: its line up to the first ": " (the id without one).
+  std::string topic() const;
 };
 
 struct RunRecord {

@@ -81,7 +81,7 @@ TEST(Claims, ReportTablesAndChanges) {
   EXPECT_NE(table.find("| Claim | Value | Target | Status |"), std::string::npos) << table;
   EXPECT_NE(table.find("| 97 % of the bound | &gt;= 95 | met |"), std::string::npos) << table;
   EXPECT_EQ(ClaimsTable(one, "memops"), "");
-  EXPECT_EQ(ClaimChanges(one), "");
+  EXPECT_EQ(ClaimChangesSection(one), "");
   ClaimResult guests;
   guests.id = "virtio/guest-environment";
   guests.suite = "virtio";
@@ -98,7 +98,7 @@ TEST(Claims, ReportTablesAndChanges) {
   EXPECT_NE(side.find("| 97 % of the bound | 90 % of the bound | &gt;= 95 | met → **not met** |"),
             std::string::npos)
       << side;
-  const std::string changes = ClaimChanges(two);
+  const std::string changes = ClaimChangesSection(two);
   EXPECT_NE(changes.find("**No longer met:**"), std::string::npos) << changes;
   EXPECT_NE(changes.find("CRC-32 at 64 KiB (crc32): met → not met"), std::string::npos) << changes;
 }
