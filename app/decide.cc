@@ -14,7 +14,8 @@ namespace perfkit::app {
 Result<RunRecord> LoadBase(const BenchRequest& bench, const std::string& base) {
   if (IsFileRef(base)) return ResolveRun(nullptr, base);
   if (!bench.db.MayHoldRuns()) {
-    return Status::Error("cannot find '" + base + "': there are no runs at " + bench.db.shown());
+    return Status::Error("no run, baseline or file '" + base + "' (there are no runs at " +
+                         bench.db.shown() + ")");
   }
   auto store = OpenStore(bench.db, store::OpenMode::kReadOnly);
   if (!store.ok()) return store.status();
