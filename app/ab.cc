@@ -111,10 +111,9 @@ Result<GateResult> RunAb(const AbRequest& r, const std::function<void(const AbSt
                          Launcher& launcher) {
   auto side = MakeSide(r, launcher);
   if (!side.ok()) return side.status();
-  const report::SequentialOptions options{r.gate.compare, /*paired=*/true};
-  report::SequentialGate gate(options);
   const SequentialPlan& plan = r.gate.plan;
   const int rounds = r.auto_rounds ? plan.max_repetitions : r.rounds;
+  report::SequentialGate gate({r.gate.compare, /*paired=*/true, plan.first_block, rounds});
   std::map<std::string, report::PairedSamples> pairs;
   const auto start = std::chrono::steady_clock::now();
   bool out_of_time = false;
@@ -172,6 +171,7 @@ Result<GateResult> RunAb(const AbRequest& r, const std::function<void(const AbSt
   harness::RemoveInterruptHandler();
   if (r.auto_rounds) {
     if (gate.size() == 0) return Status::Error("OLD and NEW have no benchmark in common");
+    gate.LastLook();
     GateResult out;
     out.comparison = gate.Result(BudgetSpent(plan, out_of_time));
     out.exit_code = GateExitCode(out.comparison, r.gate);

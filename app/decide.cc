@@ -29,7 +29,9 @@ Result<DecidedRun> MeasureUntilDecided(Measurement& m, const BenchRequest& bench
   RunRecord here = NewRunRecord({}, "perfkit");
   here.status = RunStatus::kComplete;  // for the guard: only its host matters here
   if (Status s = GuardRuns(*base, here, r.gate, &out.gate); !s.ok()) return s;
-  report::SequentialOptions options{r.gate.compare, /*paired=*/false};
+  const SequentialPlan& plan = r.gate.plan;
+  report::SequentialOptions options{r.gate.compare, /*paired=*/false, plan.first_block,
+                                    plan.max_repetitions};
   if (r.gate.use_noise) {
     auto noise = m.store->LoadNoiseFloors(here.host.fingerprint, options.compare.metric);
     if (noise.ok()) options.compare.noise = *noise;
@@ -51,7 +53,6 @@ Result<DecidedRun> MeasureUntilDecided(Measurement& m, const BenchRequest& bench
                                    " for any selected benchmark");
   }
 
-  const SequentialPlan& plan = r.gate.plan;
   BenchRequest request = bench;
   request.run.repetitions = plan.max_repetitions;
   request.run.progress = false;  // rounds shrink; on_look says how far it got
@@ -77,7 +78,7 @@ Result<DecidedRun> MeasureUntilDecided(Measurement& m, const BenchRequest& bench
   auto measured = MeasureIntoStore(*m.store, m.selection, request, next_round, observe);
   if (!measured.ok()) return measured.status();
   out.measured = std::move(*measured);
-  gate.Look();
+  gate.LastLook();
   out.gate.comparison = gate.Result(BudgetSpent(plan, out_of_time));
   out.gate.comparison.claim_changes =
       report::ClaimChanges(*base, out.measured.run, &out.gate.comparison.claims_compared);

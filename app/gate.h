@@ -29,7 +29,7 @@ struct GateFlags {
   std::string claims = "report";      // report or gate
   // The sequential gate's budget (bench --until-decided, ab --rounds auto).
   std::string budget = "10m";
-  int max_repetitions = 60;
+  int max_repetitions = report::kSequentialCap;
 };
 
 // How long the sequential gate may measure: after the first block, only the
@@ -37,7 +37,7 @@ struct GateFlags {
 // max_repetitions, or the budget's time is spent.
 struct SequentialPlan {
   int first_block = report::kMinRepetitions;
-  int max_repetitions = 60;
+  int max_repetitions = report::kSequentialCap;
   double budget_s = 600;
 };
 

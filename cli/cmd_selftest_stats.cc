@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/exit_status.h"
+#include "app/gate.h"
 #include "app/views.h"
 #include "cli/command.h"
 #include "cli/common.h"
@@ -21,7 +22,7 @@ struct SelftestOptions {
   bool sequential = false;
   std::string mode = "paired";
   int base_repetitions = 10;
-  int max_repetitions = 100;
+  int max_repetitions = app::SequentialPlan().max_repetitions;
   std::vector<std::string> noises = {"log-normal", "heavy-tailed", "drifting"};
 };
 
@@ -162,7 +163,9 @@ Runner AddSelftestStats(CLI::App& app) {
                   "Repetitions in the stored base (--mode stored; default 10)")
       ->check(CLI::Range(2, 1000));
   cmd->add_option("--max-repetitions", opts->max_repetitions,
-                  "The sequential gate's budget, repetitions a side (default 100)")
+                  fmt::format("The sequential gate's budget, repetitions a side (default {}, as "
+                              "the gate's)",
+                              opts->max_repetitions))
       ->check(CLI::Range(5, 10000));
   cmd->add_option("--noise", opts->noises,
                   "log-normal, heavy-tailed, drifting (repeatable; default all)")

@@ -1,5 +1,7 @@
 #include "cli/gate_flags.h"
 
+#include <fmt/format.h>
+
 #include "cli/common.h"
 
 namespace perfkit::cli {
@@ -39,8 +41,9 @@ std::vector<CLI::Option*> AddBudgetFlags(CLI::App* cmd, app::GateFlags* flags) {
   return {cmd->add_option("--budget", flags->budget,
                           "Time the sequential gate may measure: 90s, 10m (default), 1h"),
           cmd->add_option("--max-repetitions", flags->max_repetitions,
-                          "Most repetitions (rounds) any benchmark gets from the sequential "
-                          "gate (default 60)")};
+                          fmt::format("Most repetitions (rounds) any benchmark gets from the "
+                                      "sequential gate (default {})",
+                                      app::SequentialPlan().max_repetitions))};
 }
 
 }  // namespace perfkit::cli

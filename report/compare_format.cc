@@ -39,7 +39,7 @@ std::string Summary(const Comparison& c) {
   const std::string intervals =
       c.method.empty() ? fmt::format("{:.0f}% intervals, one-sided bounds at {:.0f}%",
                                      (1 - 2 * c.alpha) * 100, (1 - c.alpha) * 100)
-                       : fmt::format("{:.0f}% confidence sequences, one-sided bounds at {:.0f}%",
+                       : fmt::format("{:.0f}% repeated intervals, one-sided bounds at {:.0f}%",
                                      (1 - 2 * c.alpha) * 100, (1 - c.alpha) * 100);
   std::string s = fmt::format(
       "geometric mean ratio {:.3f} {} over {} benchmarks ({}; {})\n"

@@ -11,52 +11,25 @@
 namespace perfkit::report {
 namespace {
 
-// The statistics of the log change: its estimate, standard error, degrees
-// of freedom and effective sample size.
+// The statistics of the log change: its estimate, standard error and
+// degrees of freedom.
 struct TStats {
-  double estimate = 0, se = 0, df = 0, n_eff = 0;
+  double estimate = 0, se = 0, df = 0;
 };
 
 bool Usable(double v) { return v > 0 && std::isfinite(v); }
 
-// The regularized incomplete beta function I_x(a, b) by its continued
-// fraction (DLMF 8.17.22), evaluated with the modified Lentz method.
-double IncompleteBeta(double a, double b, double x) {
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  if (x > (a + 1) / (a + b + 2)) return 1 - IncompleteBeta(b, a, 1 - x);
-  constexpr double kTiny = 1e-300;
-  double f = kTiny, c = f, d = 0;
-  for (int j = 1; j < 400; ++j) {
-    double numerator = 1;  // a_1 = 1, then d_1, d_2, ...
-    if (j > 1) {
-      const int k = j - 1, m = k / 2;
-      numerator = k % 2 == 1 ? -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1))
-                             : m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m));
-    }
-    d = 1 + numerator * d;
-    if (std::fabs(d) < kTiny) d = kTiny;
-    c = 1 + numerator / c;
-    if (std::fabs(c) < kTiny) c = kTiny;
-    d = 1 / d;
-    f *= c * d;
-    if (std::fabs(c * d - 1) < 1e-14) break;
+// "5, 10, 20, 40 and 60"
+std::string ListLooks(const std::vector<int>& looks) {
+  std::string out;
+  for (size_t i = 0; i < looks.size(); ++i) {
+    if (i > 0) out += i + 1 == looks.size() ? " and " : ", ";
+    out += std::to_string(looks[i]);
   }
-  const double log_front =
-      a * std::log(x) + b * std::log1p(-x) - (std::lgamma(a) + std::lgamma(b) - std::lgamma(a + b));
-  return std::exp(log_front) / a * f;
+  return out;
 }
 
 }  // namespace
-
-double MixtureEvidence(double t, double n_eff, double df, double rho) {
-  if (!(df > 0) || !(n_eff > 0)) return 1;
-  const double u = std::isfinite(t) ? t * t / df : 1e300;
-  const double shrink = rho / (rho + n_eff);
-  const double log_e =
-      0.5 * std::log(shrink) + (df + 1) / 2 * (std::log1p(u) - std::log1p(u * shrink));
-  return std::exp(std::min(log_e, 700.0));
-}
 
 void SequentialGate::Moments::Add(double x) {
   ++n;
@@ -65,42 +38,10 @@ void SequentialGate::Moments::Add(double x) {
   m2 += delta * (x - mean);
 }
 
-double StudentTCdf(double t, double dof) {
-  if (std::isnan(t) || !(dof > 0)) return NAN;
-  if (std::isinf(t)) return t > 0 ? 1 : 0;
-  const double tail = 0.5 * IncompleteBeta(dof / 2, 0.5, dof / (dof + t * t));
-  return t > 0 ? 1 - tail : tail;
-}
-
-double OneSidedEvidence(double t, double n_eff, double df, double rho) {
-  if (!(df > 0) || !(n_eff > 0)) return 1;
-  const double u = std::isfinite(t) ? t * t / df : 1e300;
-  const double shrink = rho / (rho + n_eff);
-  // The chance, after the data, that the change lies on the alternative's
-  // side: a t distribution with df + 1 degrees of freedom (the prior's
-  // half that points the other way is given up, hence the factor 2).
-  const double lean = std::sqrt(n_eff * u * (df + 1) / ((1 + u * shrink) * (rho + n_eff)));
-  const double side = StudentTCdf(t >= 0 ? lean : -lean, df + 1);
-  return std::min(2 * MixtureEvidence(t, n_eff, df, rho) * side, 1e300);
-}
-
-double OneSidedBoundary(double n_eff, double df, double alpha, double rho) {
-  const double goal = 1 / alpha;
-  double hi = 1;
-  while (OneSidedEvidence(hi, n_eff, df, rho) < goal) {
-    hi *= 2;
-    if (hi > 1e9) return INFINITY;
-  }
-  double lo = 0;
-  for (int i = 0; i < 60 && hi - lo > 1e-9 * hi; ++i) {
-    const double mid = (lo + hi) / 2;
-    (OneSidedEvidence(mid, n_eff, df, rho) < goal ? lo : hi) = mid;
-  }
-  return hi;
-}
-
 SequentialGate::SequentialGate(SequentialOptions options)
-    : options_(std::move(options)), higher_is_better_(HigherIsBetter(options_.compare.metric)) {}
+    : options_(std::move(options)),
+      higher_is_better_(HigherIsBetter(options_.compare.metric)),
+      planned_(PlannedLooks(options_.first_look, options_.last_look)) {}
 
 SequentialGate::Bench& SequentialGate::Get(const std::string& name) {
   auto [it, added] = index_.emplace(name, benchmarks_.size());
@@ -147,56 +88,70 @@ size_t SequentialGate::Repetitions(const Bench& b) const {
   return options_.paired ? b.diff_log.n : std::min(b.base_log.n, b.candidate_log.n);
 }
 
-double SequentialGate::Boundary(double n_eff, double df) const {
-  auto [it, added] = boundaries_.emplace(std::make_pair(n_eff, df), 0.0);
-  if (added) it->second = OneSidedBoundary(n_eff, df, options_.compare.alpha, options_.rho);
+double SequentialGate::Boundary(const GroupSequentialDesign& design, double df) {
+  auto [it, added] = boundaries_.emplace(std::make_pair(design.nominal(), df), 0.0);
+  if (added) it->second = design.Boundary(df);
   return it->second;
+}
+
+double SequentialGate::Information(const Bench& b, int n) const {
+  if (options_.paired || b.base_log.n == 0) return n;
+  return 1 / (1 / static_cast<double>(b.base_log.n) + 1 / static_cast<double>(n));
 }
 
 size_t SequentialGate::Taken(const Bench& b) const {
   return options_.paired ? b.diff_log.n : b.candidate_log.n;
 }
 
-void SequentialGate::Update(Bench& b) const {
+void SequentialGate::Judge(Bench& b, bool last) {
   TStats s;
   if (options_.paired) {
     const Moments& d = b.diff_log;
     if (d.n < 2) return;
     s.estimate = d.mean;
     s.df = static_cast<double>(d.n - 1);
-    s.n_eff = static_cast<double>(d.n);
-    s.se = std::sqrt(d.m2 / s.df / s.n_eff);
+    s.se = std::sqrt(d.m2 / s.df / static_cast<double>(d.n));
   } else {
     const double nb = static_cast<double>(b.base_log.n);
     const double nc = static_cast<double>(b.candidate_log.n);
     if (nb < 1 || nc < 1 || nb + nc < 3) return;
     s.estimate = b.candidate_log.mean - b.base_log.mean;
     s.df = nb + nc - 2;
-    s.n_eff = 1 / (1 / nb + 1 / nc);
     s.se = std::sqrt((b.base_log.m2 + b.candidate_log.m2) / s.df * (1 / nb + 1 / nc));
   }
+  const int n = static_cast<int>(Taken(b));
+  b.looks.push_back(n);
+  // The design of the looks it had and the planned ones still to come.
+  std::vector<double> information;
+  for (int look : b.looks) information.push_back(Information(b, look));
+  if (!last) {
+    for (int look : planned_) {
+      if (look > n) information.push_back(Information(b, look));
+    }
+  }
+  b.design = &SharedDesign(information, options_.compare.alpha);
+
   const double se = std::max(s.se, 1e-12);  // identical values: an exact change
-  const double half = Boundary(s.n_eff, s.df) * se;
+  const double half = Boundary(*b.design, s.df) * se;
   b.estimate = s.estimate;
   b.lower = s.estimate - half;
   b.upper = s.estimate + half;
   const double limit = std::log1p(b.effective_threshold);
   const double slowdown = higher_is_better_ ? -s.estimate : s.estimate;
-  if (slowdown > limit) {
-    b.e_worse =
-        std::max(b.e_worse, OneSidedEvidence((slowdown - limit) / se, s.n_eff, s.df, options_.rho));
-  }
-  if (slowdown < -limit) {
-    b.e_better = std::max(b.e_better,
-                          OneSidedEvidence((-limit - slowdown) / se, s.n_eff, s.df, options_.rho));
+  b.nominal_worse = std::min(b.nominal_worse, 1 - StudentTCdf((slowdown - limit) / se, s.df));
+  b.nominal_better = std::min(b.nominal_better, 1 - StudentTCdf((-limit - slowdown) / se, s.df));
+  if (Repetitions(b) >= kMinRepetitions && b.lower > -limit && b.upper < limit) {
+    b.decided = true;
+    b.verdict = Verdict::kNoChange;
+    b.decided_at = Taken(b);
   }
 }
 
-SequentialGate::PValues SequentialGate::AnytimePValues() const {
+SequentialGate::PValues SequentialGate::RepeatedPValues() const {
   PValues p;
   for (const Bench& b : benchmarks_) {
-    p.worse.push_back(b.e_worse > 1 ? 1 / b.e_worse : 1);
-    p.better.push_back(b.e_better > 1 ? 1 / b.e_better : 1);
+    p.worse.push_back(b.design ? b.design->RepeatedP(b.nominal_worse) : 1);
+    p.better.push_back(b.design ? b.design->RepeatedP(b.nominal_better) : 1);
   }
   return p;
 }
@@ -204,17 +159,26 @@ SequentialGate::PValues SequentialGate::AnytimePValues() const {
 void SequentialGate::Look() {
   for (Bench& b : benchmarks_) {
     if (b.decided) continue;
-    Update(b);
-    const double limit = std::log1p(b.effective_threshold);
-    if (Repetitions(b) >= kMinRepetitions && b.lower > -limit && b.upper < limit) {
-      b.decided = true;
-      b.verdict = Verdict::kNoChange;
-      b.decided_at = Taken(b);
-    }
+    const int n = static_cast<int>(Taken(b));
+    const int since = b.looks.empty() ? 0 : b.looks.back();
+    // Its next planned look: the first after the last it had.
+    auto next = std::upper_bound(planned_.begin(), planned_.end(), since);
+    if (next != planned_.end() && n >= *next) Judge(b, /*last=*/n >= planned_.back());
   }
-  // Benjamini-Hochberg over every benchmark's anytime-valid p-values; they
-  // only fall as evidence grows, so what was rejected stays rejected.
-  const PValues p = AnytimePValues();
+  Reject();
+}
+
+void SequentialGate::LastLook() {
+  for (Bench& b : benchmarks_) {
+    if (b.decided) continue;
+    const int n = static_cast<int>(Taken(b));
+    if (n > (b.looks.empty() ? 0 : b.looks.back())) Judge(b, /*last=*/true);
+  }
+  Reject();
+}
+
+void SequentialGate::Reject() {
+  const PValues p = RepeatedPValues();
   const auto worse_adj = BenjaminiHochberg(p.worse), better_adj = BenjaminiHochberg(p.better);
   for (size_t i = 0; i < benchmarks_.size(); ++i) {
     Bench& b = benchmarks_[i];
@@ -255,7 +219,7 @@ Comparison SequentialGate::Result(const std::string& why) const {
   out.metric = options_.compare.metric;
   out.alpha = options_.compare.alpha;
   out.higher_is_better = higher_is_better_;
-  const PValues p = AnytimePValues();
+  const PValues p = RepeatedPValues();
   const auto worse_adj = BenjaminiHochberg(p.worse), better_adj = BenjaminiHochberg(p.better);
   const char* unit = options_.paired ? "rounds" : "repetitions";
   double sum_log = 0, sum_var = 0;
@@ -304,8 +268,9 @@ Comparison SequentialGate::Result(const std::string& why) const {
     out.geomean_upper = std::exp(mean + half);
   }
   out.method = fmt::format(
-      "sequential: {} of {} decided, up to {} {}; the confidence sequences hold at every look",
-      decided(), benchmarks_.size(), MostRepetitions(), unit);
+      "sequential: {} of {} decided, up to {} {}, looking after {}; the intervals hold at every "
+      "look at once",
+      decided(), benchmarks_.size(), MostRepetitions(), unit, ListLooks(planned_));
   return out;
 }
 

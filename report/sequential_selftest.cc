@@ -88,6 +88,8 @@ Comparison SequentialSuite(const SequentialSimulation& sim, std::mt19937_64& rng
   options.compare.alpha = sim.alpha;
   options.compare.threshold = sim.threshold;
   options.paired = sim.paired;
+  options.first_look = sim.first_block;
+  options.last_look = sim.max_repetitions;
   SequentialGate gate(options);
   std::vector<std::string> names;
   for (int b = 0; b < sim.benchmarks; ++b) names.push_back(SimName(b));
@@ -127,6 +129,7 @@ Comparison SequentialSuite(const SequentialSimulation& sim, std::mt19937_64& rng
     active.clear();
     for (const std::string& name : gate.Undecided()) active.push_back(std::stoi(name.substr(4)));
   }
+  gate.LastLook();
   return gate.Result("the simulation's budget");
 }
 

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "report/sequential.h"
+
 namespace perfkit::report {
 
 struct GateSimulation {
@@ -49,8 +51,8 @@ struct SequentialSimulation {
   bool paired = true;
   int base_repetitions = 10;
   int first_block = 5;
-  int max_repetitions = 100;
-  int fixed_repetitions = 10;  // the fixed design it is set beside
+  int max_repetitions = kSequentialCap;  // as the gate's default
+  int fixed_repetitions = 10;            // the fixed design it is set beside
   uint64_t seed = 1;
 };
 

@@ -1,6 +1,6 @@
-// The sequential gate's statistics: the evidence and its boundary agree,
-// the confidence sequence covers the truth at every look at once (Ville),
-// and the gate's verdicts follow the data in both metric directions.
+// The sequential gate's statistics: its designs match the published
+// constants, looking at every planned look keeps the error rate, and the
+// gate's verdicts follow the data in both metric directions.
 #include "report/sequential.h"
 
 #include <gtest/gtest.h>
@@ -8,25 +8,37 @@
 #include <cmath>
 #include <random>
 
+#include "report/group_sequential.h"
+#include "report/mann_whitney.h"
 #include "report/stats_selftest.h"
 
 namespace perfkit::report {
 namespace {
 
-TEST(Sequential, BoundaryIsWhereTheEvidenceReachesOneOverAlpha) {
-  // With 4 paired rounds or fewer, no evidence can reach 20 at this prior.
-  EXPECT_TRUE(std::isinf(OneSidedBoundary(4, 3, 0.05)));
-  for (double n : {5.0, 10.0, 20.0, 200.0}) {
-    const double t = OneSidedBoundary(n, n - 1, 0.05);
-    ASSERT_TRUE(std::isfinite(t)) << n;
-    EXPECT_NEAR(OneSidedEvidence(t, n, n - 1), 20.0, 1e-3) << n;
-    EXPECT_LT(MixtureEvidence(0, n, n - 1), 1.0);  // no change is evidence for the null
-    // Giving up the wrong side's half of the prior about doubles the evidence.
-    EXPECT_NEAR(OneSidedEvidence(3, n, n - 1) / MixtureEvidence(3, n, n - 1), 2, 0.2) << n;
-  }
-  // The boundary falls with more data, towards the fixed-sample one.
-  EXPECT_GT(OneSidedBoundary(10, 9, 0.05), OneSidedBoundary(100, 99, 0.05));
-  EXPECT_GT(OneSidedBoundary(1000, 999, 0.05), 1.645);
+TEST(Sequential, LooksDoubleFromTheFirstBlockToTheCap) {
+  EXPECT_EQ(PlannedLooks(5, 60), (std::vector<int>{5, 10, 20, 40, 60}));
+  EXPECT_EQ(PlannedLooks(10, 60), (std::vector<int>{10, 20, 40, 60}));
+  EXPECT_EQ(PlannedLooks(5, 40), (std::vector<int>{5, 10, 20, 40}));
+  EXPECT_EQ(PlannedLooks(5, 5), (std::vector<int>{5}));
+}
+
+TEST(Sequential, PococksConstantsFromTheTables) {
+  // Jennison and Turnbull, table 2.1: equally spaced looks, two-sided 5%
+  // (one-sided 2.5% here: the far side's crossings are negligible).
+  const double two = -NormalQuantile(SharedDesign({1, 2}, 0.025).nominal());
+  const double five = -NormalQuantile(SharedDesign({1, 2, 3, 4, 5}, 0.025).nominal());
+  EXPECT_NEAR(two, 2.178, 0.003);
+  EXPECT_NEAR(five, 2.413, 0.003);
+  // One look is the fixed test.
+  EXPECT_NEAR(SharedDesign({7}, 0.05).nominal(), 0.05, 1e-5);
+  // The repeated p-value at the nominal level is the design's alpha, and it
+  // grows with the smallest nominal p-value.
+  const GroupSequentialDesign& d = SharedDesign({5, 10, 20, 40, 60}, 0.05);
+  EXPECT_NEAR(d.RepeatedP(d.nominal()), 0.05, 5e-4);
+  EXPECT_LT(d.RepeatedP(0.001), d.RepeatedP(0.002));
+  EXPECT_GE(d.RepeatedP(0.001), 0.001);
+  EXPECT_LE(d.RepeatedP(0.001), 0.005);  // Bonferroni over five looks
+  EXPECT_EQ(d.RepeatedP(0.7), 1);
 }
 
 TEST(Sequential, StudentTDistribution) {
@@ -36,26 +48,32 @@ TEST(Sequential, StudentTDistribution) {
   EXPECT_NEAR(StudentTCdf(2, 3), 0.930337, 1e-6);
   EXPECT_NEAR(StudentTCdf(-2, 3), 1 - 0.930337, 1e-6);
   EXPECT_NEAR(StudentTCdf(1.644854, 1e6), 0.95, 1e-5);
+  EXPECT_NEAR(StudentTQuantile(0.975, 9), 2.262157, 1e-6);
+  EXPECT_NEAR(StudentTQuantile(0.025, 9), -2.262157, 1e-6);
 }
 
-// Ville's inequality: streams of pure noise whose evidence against their
-// true mean (or, one-sided, against a mean at or above the truth) ever
-// reaches 1/alpha, looking after every observation, are at most alpha of
-// all streams.
-double ShareEverCrossing(double true_mean, bool one_sided) {
+// Streams of pure noise tested against their true mean (or, one-sided,
+// against a mean at or above the truth) at every planned look: the share
+// that ever crosses the design's t boundary is its alpha, not more.
+double ShareEverCrossing(double true_mean) {
+  const std::vector<int> looks = PlannedLooks(5, 60);
+  std::vector<double> information(looks.begin(), looks.end());
+  const GroupSequentialDesign& design = SharedDesign(information, 0.05);
   std::mt19937_64 rng(7);
   std::normal_distribution<double> noise(true_mean, 1);
   int crossed = 0;
-  const int streams = 2000;
+  const int streams = 4000;
   for (int s = 0; s < streams; ++s) {
     double mean = 0, m2 = 0;
-    for (int n = 1; n <= 150; ++n) {
+    size_t next = 0;
+    for (int n = 1; n <= looks.back(); ++n) {
       const double x = noise(rng), delta = x - mean;
       mean += delta / n;
       m2 += delta * (x - mean);
-      if (n < 2) continue;
+      if (n != looks[next]) continue;
+      ++next;
       const double t = mean / std::sqrt(m2 / (n - 1) / n);  // against a mean of 0
-      if ((one_sided ? OneSidedEvidence(t, n, n - 1) : MixtureEvidence(t, n, n - 1)) >= 20) {
+      if (t >= design.Boundary(n - 1)) {
         ++crossed;
         break;
       }
@@ -64,11 +82,12 @@ double ShareEverCrossing(double true_mean, bool one_sided) {
   return static_cast<double>(crossed) / streams;
 }
 
-TEST(Sequential, LookingAfterEveryObservationKeepsTheErrorRate) {
-  EXPECT_LE(ShareEverCrossing(0, false), 0.05);
-  EXPECT_LE(ShareEverCrossing(0, true), 0.05);
-  EXPECT_LE(ShareEverCrossing(-0.2, true), 0.01);  // further inside the null: rarer still
-  EXPECT_GE(ShareEverCrossing(0.5, true), 0.9);    // and a real change is found
+TEST(Sequential, LookingAtEveryPlannedLookKeepsTheErrorRate) {
+  const double at_the_null = ShareEverCrossing(0);
+  EXPECT_LE(at_the_null, 0.05 + 0.01);       // 3 standard errors of 4000 streams
+  EXPECT_GE(at_the_null, 0.05 - 0.015);      // and spends most of it
+  EXPECT_LE(ShareEverCrossing(-0.2), 0.01);  // further inside the null: rarer still
+  EXPECT_GE(ShareEverCrossing(0.5), 0.9);    // and a real change is found
 }
 
 TEST(Sequential, PairedRoundsDecideRegressionsNoChangeAndThroughputs) {
