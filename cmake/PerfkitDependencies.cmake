@@ -8,9 +8,17 @@ macro(perfkit_require_package pkg apt)
   endif()
 endmacro()
 
+# Start-up: every shared library costs the loader symbol look-ups on every
+# run (`perfkit --version` took three times /bin/true with 16 of them), so
+# where a -dev package ships the static archive perfkit links that instead.
+# The price: a library's security fix reaches perfkit with its next build.
+set(ZLIB_USE_STATIC_LIBS ON)
+set(Protobuf_USE_STATIC_LIBS ON)
+find_library(SQLite3_LIBRARY NAMES libsqlite3.a sqlite3)
+
 # Finds a C library without a CMake package and wraps it in an imported target.
 function(perfkit_require_library target lib header apt)
-  find_library(${target}_LIBRARY NAMES ${lib})
+  find_library(${target}_LIBRARY NAMES lib${lib}.a ${lib})
   find_path(${target}_INCLUDE_DIR NAMES ${header})
   if(NOT ${target}_LIBRARY OR NOT ${target}_INCLUDE_DIR)
     message(FATAL_ERROR "perfkit needs ${lib} (${header}): apt-get install ${apt}")
@@ -43,6 +51,16 @@ perfkit_require_library(deflate deflate libdeflate.h libdeflate-dev)
 perfkit_require_library(isal isal isa-l/crc.h libisal-dev)
 perfkit_require_library(elf elf libelf.h libelf-dev)
 perfkit_require_library(dw dw elfutils/libdwfl.h libdw-dev)
+if(dw_LIBRARY MATCHES "\\.a$")
+  # libdw's archive needs what its shared object records: libelf and the
+  # decompressors it reads debug sections with.
+  find_library(PERFKIT_LZMA_A liblzma.a)
+  find_library(PERFKIT_BZ2_A libbz2.a)
+  if(NOT PERFKIT_LZMA_A OR NOT PERFKIT_BZ2_A)
+    message(FATAL_ERROR "perfkit needs liblzma.a and libbz2.a: apt-get install liblzma-dev libbz2-dev")
+  endif()
+  target_link_libraries(perfkit_dep_dw INTERFACE ${elf_LIBRARY} ${PERFKIT_LZMA_A} ${PERFKIT_BZ2_A} ${ZLIB_LIBRARY_RELEASE})
+endif()
 perfkit_require_library(uring uring liburing.h liburing-dev)
 perfkit_require_package(Protobuf "libprotobuf-dev protobuf-compiler")
 perfkit_require_library(flatbuffers flatbuffers flatbuffers/flatbuffers.h libflatbuffers-dev)

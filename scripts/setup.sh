@@ -22,7 +22,7 @@ packages=(
   libsqlite3-dev libpq-dev libpfm4-dev nlohmann-json3-dev
   zlib1g-dev libdeflate-dev libisal-dev
   libmimalloc-dev libjemalloc-dev libgoogle-perftools-dev libxbyak-dev
-  librte-bpf23 libelf-dev libdw-dev libc6-dbg
+  librte-bpf23 libelf-dev libdw-dev libbz2-dev libc6-dbg
   liburing-dev libboost-dev libconcurrentqueue-dev libdpdk-dev
   libflatbuffers-dev libprotobuf-dev protobuf-compiler libnuma-dev
 )
