@@ -5,6 +5,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "app/tune.h"
 #include "results/result_json.h"
 #include "subsystems/base/cpu_caches.h"
 #include "subsystems/base/cpu_features.h"
@@ -39,8 +40,23 @@ Result<std::vector<SuiteListing>> ListSuites(const std::vector<std::string>& nam
 
 std::vector<EventInfo> ListEvents() { return profiler::ListEvents(); }
 
-Result<Sysinfo> ReadSysinfo(const std::string& snapshot_dir) {
-  if (snapshot_dir.empty()) return Sysinfo{harness::ReadHostContext(), suites::EngineChoices()};
+TuningInUse UseStoredTuning(const store::StoreLocation& db) {
+  TuningInUse out;
+  auto applied = ApplyStoredTuning(db);
+  if (!applied.ok()) {
+    out.warning = "no tuning read: " + applied.status().message();
+  } else {
+    out.tuning = std::move(applied->tuning);
+    out.warning = std::move(applied->warning);
+  }
+  return out;
+}
+
+Result<Sysinfo> ReadSysinfo(const std::string& snapshot_dir, const store::StoreLocation& db) {
+  if (snapshot_dir.empty()) {
+    TuningInUse tuning = UseStoredTuning(db);
+    return Sysinfo{harness::ReadHostContext(), suites::EngineChoices(), false, std::move(tuning)};
+  }
   char scratch[] = "/tmp/perfkit-machine-XXXXXX";
   if (mkdtemp(scratch) == nullptr) {
     return Status::Error(std::string("cannot make a scratch directory: ") + std::strerror(errno));

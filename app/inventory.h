@@ -3,10 +3,13 @@
 // takes) and `perfkit sysinfo` (the machine and build runs are judged in).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "baselines/location.h"
 #include "results/result.h"
+#include "results/tuning.h"
 #include "subsystems/base/status.h"
 #include "subsystems/profiler/event.h"
 #include "suites/engine_choice.h"
@@ -22,6 +25,14 @@ struct SuiteListing {
   std::vector<std::string> chosen;   // what dispatch picks here
   std::vector<std::string> skipped;  // engines this machine cannot run, with why
 };
+// What dispatch follows here: this host's tuning from `db` (perfkit tune),
+// applied before anything below reports a choice.
+struct TuningInUse {
+  std::optional<Tuning> tuning;  // none: the defaults
+  std::string warning;           // a stored tuning that could not apply, or no store
+};
+TuningInUse UseStoredTuning(const store::StoreLocation& db);
+
 // Every suite, or those named (an unknown name is an invalid argument).
 Result<std::vector<SuiteListing>> ListSuites(const std::vector<std::string>& names);
 
@@ -32,11 +43,12 @@ struct Sysinfo {
   HostContext host;
   std::vector<suites::EngineChoice> engines;
   bool replayed = false;  // from a snapshot: nothing was measured or probed
+  TuningInUse tuning;     // this machine's, when not replayed
 };
 // This machine; or, given a snapshot directory as ../shared/machines/ holds
 // them, what perfkit concludes on that machine (its CPUID, caches and
 // engine choices).
-Result<Sysinfo> ReadSysinfo(const std::string& snapshot_dir = "");
+Result<Sysinfo> ReadSysinfo(const std::string& snapshot_dir, const store::StoreLocation& db);
 std::string SysinfoJson(const Sysinfo& info);
 
 }  // namespace perfkit::app

@@ -1,9 +1,12 @@
 #include "app/measure.h"
 
+#include <fmt/format.h>
+
 #include "app/database.h"
 #include "app/power.h"
 #include "app/run_record.h"
 #include "app/static_tls.h"
+#include "app/tune.h"
 #include "report/gbench_json.h"
 #include "report/stats.h"
 #include "subsystems/base/subprocess.h"
@@ -30,13 +33,19 @@ Result<Measurement> PrepareMeasurement(const BenchRequest& request) {
   ReserveStaticTls(request.run.suites);
   harness::RunOptions run = request.run;
   std::unique_ptr<store::Store> store;
-  // Without an energy source, energy is estimated from this host's profile,
+  // Dispatch follows this host's tuning (perfkit tune), and without an
+  // energy source energy is estimated from this host's power profile, both
   // read from the store the run goes into (opened once; one that does not
-  // exist yet has no profile, and is created only once the run can start).
-  if (run.energy && request.db.MayHoldRuns()) {
+  // exist yet has neither, and is created only once the run can start).
+  if (request.db.MayHoldRuns()) {
     auto opened = OpenStore(request.db);
     if (!opened.ok()) return opened.status();
     store = std::move(*opened);
+    auto tuning = ApplyStoredTuning(*store);
+    if (!tuning.ok()) return tuning.status();
+    if (!tuning->warning.empty()) fmt::print(stderr, "perfkit: {}\n", tuning->warning);
+  }
+  if (run.energy && store) {
     auto profile = LoadHostPowerProfile(*store);
     if (!profile.ok()) return profile.status();
     if (*profile) {

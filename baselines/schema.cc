@@ -150,6 +150,18 @@ CREATE TABLE claims(
   position INTEGER NOT NULL,
   PRIMARY KEY(run_id, claim_id));
 )sql",
+    // 7: what `perfkit tune` chose per host (one row each, the newest), and
+    // the run that holds its measurements.
+    R"sql(
+CREATE TABLE tunings(
+  host_fingerprint TEXT PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+  crc32 TEXT NOT NULL,
+  crc32c TEXT NOT NULL,
+  copy_stream_from TEXT NOT NULL,
+  set_stream_from TEXT NOT NULL);
+)sql",
 };
 
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);

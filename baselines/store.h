@@ -13,12 +13,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "baselines/location.h"
 #include "results/result.h"
+#include "results/tuning.h"
 #include "subsystems/base/status.h"
 
 namespace perfkit::store {
@@ -146,6 +148,13 @@ class Store {
                          const std::string& now);
   Result<std::map<std::string, double>> LoadNoiseFloors(const std::string& host_fingerprint,
                                                         const std::string& metric);
+
+  // perfkit tune's choices (schema 7; an older database opened read-only has
+  // none): one per host, saved over the last. Loading one that does not
+  // parse is an error naming the host, never a half-applied tuning.
+  Status SaveTuning(const Tuning& tuning);
+  Result<std::optional<Tuning>> LoadTuning(const std::string& host_fingerprint);
+  Result<bool> DeleteTuning(const std::string& host_fingerprint);  // false: there was none
 
   // A profile of a stored run, in one transaction.
   Status SaveProfile(const StoredProfile& profile);

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/database.h"
 #include "app/inventory.h"
 #include "cli/command.h"
 #include "cli/common.h"
@@ -35,6 +36,8 @@ int RunList(const ListOptions& options) {
   if (!options.what.empty())
     return Fail(kExitUsage,
                 "list: unknown kind '" + options.what + "' (events, or nothing for suites)");
+  const app::TuningInUse tuning = app::UseStoredTuning(app::ResolveStore(options.db));
+  if (!tuning.warning.empty()) fmt::print(stderr, "perfkit: {}\n", tuning.warning);
   auto listed = app::ListSuites(options.suites);
   if (!listed.ok()) return Fail(listed.status());
   for (const app::SuiteListing& spec : *listed) {
@@ -60,6 +63,7 @@ Runner AddList(CLI::App& app) {
   cmd->add_option("what", opts->what, "events: the events profile -e takes");
   cmd->add_flag("--available", opts->available, "events: only those that open on this machine");
   cmd->add_option("--suite", opts->suites, "Only this suite (repeatable)")->allow_extra_args(false);
+  AddDbFlag(cmd, &opts->db)->description("Where this host's tuning is read (perfkit tune)");
   return [opts] { return RunList(*opts); };
 }
 

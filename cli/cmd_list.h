@@ -11,6 +11,7 @@ struct ListOptions {
   std::string what;  // empty: suites; "events": performance events
   std::vector<std::string> suites;
   bool available = false;  // events: only those that open here
+  std::string db;          // where this host's tuning is read (perfkit tune)
 };
 
 int RunList(const ListOptions& options);

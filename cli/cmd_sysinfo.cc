@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/database.h"
 #include "app/inventory.h"
 #include "cli/command.h"
 #include "cli/common.h"
@@ -44,10 +45,19 @@ std::string Pause(const HostContext& h) {
 
 std::string OrUnavailable(const std::string& s) { return s.empty() ? "unavailable" : s; }
 
+std::string TuningRow(const app::TuningInUse& t) {
+  if (t.tuning) {
+    return fmt::format("crc32, crc32c and streaming from perfkit tune (run {}, {})",
+                       t.tuning->run_id, t.tuning->created_at);
+  }
+  return "none: the defaults" +
+         (t.warning.empty() ? std::string(" (perfkit tune measures one)") : " (" + t.warning + ")");
+}
+
 }  // namespace
 
 int RunSysinfo(const SysinfoOptions& options) {
-  auto read = app::ReadSysinfo(options.machine);
+  auto read = app::ReadSysinfo(options.machine, app::ResolveStore(options.db));
   if (!read.ok()) return Fail(read.status());
   const app::Sysinfo& info = *read;
   const HostContext& h = info.host;
@@ -71,6 +81,7 @@ int RunSysinfo(const SysinfoOptions& options) {
   for (const suites::EngineChoice& c : info.engines) {
     row((c.what + " engine").c_str(), c.engine + " (" + c.by_size + ")");
   }
+  if (!info.replayed) row("tuning", TuningRow(info.tuning));
   row("numa nodes", std::to_string(h.numa_nodes));
   row("huge pages", HugePages(h));
   row("transparent hugepages", h.thp_mode);
@@ -102,6 +113,7 @@ Runner AddSysinfo(CLI::App& app) {
   cmd->add_option("--machine", opts->machine,
                   "What perfkit would conclude on another machine: a snapshot directory "
                   "(cpuid-raw.txt from `cpuid -r -1`, sys-cpu0-cache.txt, cpuinfo-cpu0.txt)");
+  AddDbFlag(cmd, &opts->db)->description("Where this host's tuning is read (perfkit tune)");
   return [opts] { return RunSysinfo(*opts); };
 }
 

@@ -9,6 +9,7 @@ namespace perfkit::cli {
 struct SysinfoOptions {
   bool json = false;
   std::string machine;  // a snapshot directory to replay; empty: this machine
+  std::string db;       // where this host's tuning is read (perfkit tune)
 };
 
 int RunSysinfo(const SysinfoOptions& options);

@@ -32,6 +32,7 @@ Runner AddRuns(CLI::App& app);
 Runner AddHosts(CLI::App& app);
 Runner AddSync(CLI::App& app);
 Runner AddSysinfo(CLI::App& app);
+Runner AddTune(CLI::App& app);
 Runner AddVirtio(CLI::App& app);
 Runner AddPower(CLI::App& app);
 Runner AddCompletion(CLI::App& app);
@@ -48,6 +49,7 @@ const std::vector<CommandEntry>& Commands() {
       {"report", &AddReport},
       {"list", &AddList},
       {"sysinfo", &AddSysinfo},
+      {"tune", &AddTune},
       {"runs", &AddRuns},
       {"hosts", &AddHosts},
       {"sync", &AddSync},

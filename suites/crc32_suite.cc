@@ -3,10 +3,12 @@
 // (beyond a Zen 3 CCX's L3 share on these VMs: memory bandwidth).
 #include <dlfcn.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <isa-l/crc.h>
 #include <libdeflate.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <random>
@@ -163,14 +165,16 @@ void AddIsal128s(SuiteSpec& suite) {
 // every size: what a choice made without measuring has to hold to.
 Claim ChoiceHolds(Kind kind) {
   return [kind](const Measured& m) -> std::optional<ClaimResult> {
-    const std::string_view chosen = crc32::BestEngine(kind).name;
     std::string faster;
+    std::vector<std::string_view> chosen;
     int compared = 0;
     for (size_t size : kSizes) {
-      const auto mine = m.medians.find(BenchmarkName(kind, chosen, size));
+      const std::string_view here = crc32::EngineAt(kind, size).name;
+      if (std::find(chosen.begin(), chosen.end(), here) == chosen.end()) chosen.push_back(here);
+      const auto mine = m.medians.find(BenchmarkName(kind, here, size));
       if (mine == m.medians.end()) continue;
       for (const crc32::Engine& e : crc32::AllEngines()) {
-        if (e.kind != kind || !e.available() || e.name == chosen) continue;
+        if (e.kind != kind || !e.available() || e.name == here) continue;
         const auto other = m.medians.find(BenchmarkName(kind, e.name, size));
         if (other == m.medians.end() || !(other->second > 0)) continue;
         ++compared;
@@ -182,8 +186,9 @@ Claim ChoiceHolds(Kind kind) {
       }
     }
     if (compared == 0) return std::nullopt;
-    const std::string topic = fmt::format("{}, the engine perfkit picks ({})",
-                                          kind == Kind::kCrc32 ? "CRC-32" : "CRC-32C", chosen);
+    const std::string topic = fmt::format(
+        "{}, the engine perfkit picks ({}{})", kind == Kind::kCrc32 ? "CRC-32" : "CRC-32C",
+        fmt::join(chosen, "+"), crc32::Tuned(kind) ? ", by perfkit tune" : "");
     ClaimResult r =
         Said(std::string(kind == Kind::kCrc32 ? "CRC-32" : "CRC-32C") + " engine choice",
              faster.empty()
@@ -218,7 +223,8 @@ SuiteSpec MakeCrc32Suite() {
   suite.claims.push_back(ChoiceHolds(Kind::kCrc32c));
   for (const EngineChoice& c : EngineChoices()) {
     if (c.what != "memops")
-      suite.chosen.push_back(c.what + ": " + c.engine + " (" + c.by_size + ")");
+      suite.chosen.push_back(c.what + ": " + c.engine + " (" + c.by_size + ")" +
+                             (c.tuned ? ", from perfkit tune" : ", the default"));
   }
   return suite;
 }

@@ -1,7 +1,12 @@
 #include "suites/engine_choice.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <cstdint>
 
+#include "results/tuning.h"
 #include "subsystems/base/bytes.h"
 #include "subsystems/crc32/crc32.h"
 #include "subsystems/memops/memops.h"
@@ -9,7 +14,32 @@
 namespace perfkit::suites {
 
 std::vector<EngineChoice> EngineChoices() {
-  return EngineChoices(GetCpuFeatures(), DetectCaches());
+  std::vector<EngineChoice> out = EngineChoices(GetCpuFeatures(), DetectCaches());
+  for (EngineChoice& c : out) {
+    if (c.what == "memops") {
+      if (!memops::StreamingTuned()) continue;
+      const auto from = [](size_t n) {
+        return n == SIZE_MAX ? std::string("never")
+                             : "from " + FormatBytes(static_cast<int64_t>(n));
+      };
+      c.by_size = c.by_size.substr(0, c.by_size.find("; non-temporal")) +
+                  "; non-temporal stores, as measured here: copies " +
+                  from(memops::NonTemporalThreshold()) + ", sets " +
+                  from(memops::SetStreamingFrom());
+      c.tuned = true;
+      continue;
+    }
+    const crc32::Kind kind = c.what == "crc32" ? crc32::Kind::kCrc32 : crc32::Kind::kCrc32c;
+    if (!crc32::Tuned(kind)) continue;
+    std::vector<TunedBand> bands;
+    std::vector<std::string_view> names;
+    for (const crc32::Band& b : crc32::Bands(kind)) {
+      bands.push_back({b.from, std::string(b.engine)});
+      if (std::find(names.begin(), names.end(), b.engine) == names.end()) names.push_back(b.engine);
+    }
+    c = {c.what, fmt::format("{}", fmt::join(names, "+")), DescribeBands(bands), true};
+  }
+  return out;
 }
 
 std::vector<EngineChoice> EngineChoices(const CpuFeatures& features, const CpuCaches& caches) {

@@ -40,18 +40,16 @@ struct Impl {
 };
 
 // The sizes scale with the last-level cache. With its size unknown perfkit
-// never streams, and the suite assumes 32 MiB (said in its "used here" line).
-// Both are read once, before a crossover benchmark moves the threshold.
+// never streams by default, and the suite assumes 32 MiB (said in its "used
+// here" line). From the cache rule, not the threshold in force: a tuned one
+// or a crossover benchmark's moves it.
 constexpr size_t kAssumedLastLevelCache = size_t{32} << 20;
-bool CacheKnown() {
-  static const bool known = memops::NonTemporalThreshold() != SIZE_MAX;
-  return known;
+size_t CacheRuleThreshold() {
+  static const size_t threshold = memops::NonTemporalThresholdFor(DetectCaches());
+  return threshold;
 }
-size_t LastLevelCache() {
-  static const size_t llc =
-      CacheKnown() ? memops::NonTemporalThreshold() * 2 : kAssumedLastLevelCache;
-  return llc;
-}
+bool CacheKnown() { return CacheRuleThreshold() != SIZE_MAX; }
+size_t LastLevelCache() { return CacheKnown() ? CacheRuleThreshold() * 2 : kAssumedLastLevelCache; }
 size_t BufferBytes() { return 4 * LastLevelCache(); }
 
 // Two sources with identical random contents (compare needs equal data)
@@ -329,7 +327,10 @@ SuiteSpec MakeMemopsSuite() {
   SuiteSpec suite{"memops", "memcpy/memmove/memcmp/memset engines against glibc", {}, {}};
   suite.baseline = "scalar";  // the scalar engine, what the SIMD engines are measured against
   for (const EngineChoice& c : EngineChoices()) {
-    if (c.what == "memops") suite.chosen.push_back(c.engine + " (" + c.by_size + ")");
+    if (c.what == "memops") {
+      suite.chosen.push_back(c.engine + " (" + c.by_size + ")" +
+                             (c.tuned ? ", streaming from perfkit tune" : ", the default"));
+    }
   }
   if (!CacheKnown()) {
     suite.chosen.push_back("sizes up to 4x an assumed 32 MiB last-level cache (unknown here)");

@@ -177,32 +177,33 @@ void Validate(benchmark::State& state, const std::string& how) {
 }
 
 // One field of one of 64 messages (so nothing is hoisted out of the loop).
-constexpr size_t kMessages = 64;
+constexpr size_t kAccessedMessages = 64;
 
 void Access(benchmark::State& state, const std::string& how) {
   // Our messages one after another, as in a stream (an 8 KiB stride would
   // put every header in the same L1 set).
   const size_t stride = (platform::MessageBuilder::Bytes(9, kValues) + 63) / 64 * 64;
-  alignas(64) static uint8_t ours[kMessages * kBuffer];
-  std::vector<flatbuffers::FlatBufferBuilder> flat(kMessages);
-  std::vector<platform::Sample> proto(kMessages);
+  alignas(64) static uint8_t ours[kAccessedMessages * kBuffer];
+  std::vector<flatbuffers::FlatBufferBuilder> flat(kAccessedMessages);
+  std::vector<platform::Sample> proto(kAccessedMessages);
   std::string encoded;
-  for (size_t i = 0; i < kMessages; ++i) {
+  for (size_t i = 0; i < kAccessedMessages; ++i) {
     Ours(ours + i * stride, stride, i);
     Flat(flat[i], i);
     Proto(proto[i], encoded, i);
   }
   if (how == "perfkit") {
     Loop(state, [stride](uint64_t i) -> size_t {
-      return platform::MessageView::Unchecked(ours + (i % kMessages) * stride).id();
+      return platform::MessageView::Unchecked(ours + (i % kAccessedMessages) * stride).id();
     });
   } else if (how == "flatbuffers") {
     Loop(state, [&](uint64_t i) -> size_t {
-      return flatbuffers::GetRoot<flatbuffers::Table>(flat[i % kMessages].GetBufferPointer())
+      return flatbuffers::GetRoot<flatbuffers::Table>(
+                 flat[i % kAccessedMessages].GetBufferPointer())
           ->GetField<uint64_t>(kId, 0);
     });
   } else {
-    Loop(state, [&](uint64_t i) -> size_t { return proto[i % kMessages].id(); });
+    Loop(state, [&](uint64_t i) -> size_t { return proto[i % kAccessedMessages].id(); });
   }
 }
 

@@ -1,6 +1,10 @@
 #include "subsystems/crc32/crc32.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <vector>
 
 #include "subsystems/base/check.h"
@@ -117,13 +121,83 @@ Engine BestEngineFor(Kind kind, const CpuFeatures& features) {
 
 size_t HybridUntilFor(const CpuCaches& caches) { return HybridUntil(caches); }
 
+namespace {
+
+// Installed by UseBands; never freed, since a thread may still be reading an
+// older table (a process installs one or two).
+struct BandTable {
+  size_t count = 0;
+  size_t from[kMaxBands] = {};
+  const Engine* engine[kMaxBands] = {};
+  const Engine& At(size_t size) const {
+    size_t i = count - 1;
+    while (size < from[i]) --i;
+    return *engine[i];
+  }
+};
+std::atomic<const BandTable*> g_bands[2];
+
+std::atomic<const BandTable*>& BandsOf(Kind kind) { return g_bands[kind == Kind::kCrc32 ? 0 : 1]; }
+
+}  // namespace
+
+Status UseBands(Kind kind, std::span<const Band> bands) {
+  if (bands.empty() || bands.size() > kMaxBands || bands[0].from != 0) {
+    return Status::InvalidArgument(
+        fmt::format("{} bands: 1 to {} of them, the first from 0 B", KindName(kind), kMaxBands));
+  }
+  auto table = std::make_unique<BandTable>();
+  for (const Band& band : bands) {
+    const Engine* found = nullptr;
+    for (const Engine& e : Engines()) {
+      if (e.kind == kind && e.name == band.engine) found = &e;
+    }
+    if (found == nullptr || !found->available()) {
+      return Status::InvalidArgument(
+          fmt::format("{} engine '{}' {}", KindName(kind), band.engine,
+                      found == nullptr ? "is not built in" : "cannot run on this CPU"));
+    }
+    if (table->count > 0 && band.from <= table->from[table->count - 1]) {
+      return Status::InvalidArgument(fmt::format("{} bands out of order", KindName(kind)));
+    }
+    table->from[table->count] = band.from;
+    table->engine[table->count] = found;
+    ++table->count;
+  }
+  BandsOf(kind).store(table.release(), std::memory_order_release);
+  return OkStatus();
+}
+
+void ClearBands(Kind kind) { BandsOf(kind).store(nullptr, std::memory_order_release); }
+
+bool Tuned(Kind kind) { return BandsOf(kind).load(std::memory_order_acquire) != nullptr; }
+
+std::vector<Band> Bands(Kind kind) {
+  std::vector<Band> out;
+  if (const BandTable* t = BandsOf(kind).load(std::memory_order_acquire)) {
+    for (size_t i = 0; i < t->count; ++i) out.push_back({t->from[i], t->engine[i]->name});
+  }
+  return out;
+}
+
+const Engine& EngineAt(Kind kind, size_t size) {
+  const BandTable* t = BandsOf(kind).load(std::memory_order_acquire);
+  return t != nullptr ? t->At(size) : BestEngine(kind);
+}
+
 uint32_t Crc32(uint32_t crc, const void* data, size_t size) {
   static const CrcFn fn = BestEngine(Kind::kCrc32).fn;
+  if (const BandTable* t = g_bands[0].load(std::memory_order_acquire)) {
+    return t->At(size).fn(crc, data, size);
+  }
   return fn(crc, data, size);
 }
 
 uint32_t Crc32c(uint32_t crc, const void* data, size_t size) {
   static const CrcFn fn = BestEngine(Kind::kCrc32c).fn;
+  if (const BandTable* t = g_bands[1].load(std::memory_order_acquire)) {
+    return t->At(size).fn(crc, data, size);
+  }
   return fn(crc, data, size);
 }
 

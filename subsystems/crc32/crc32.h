@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "subsystems/base/cpu_caches.h"
 #include "subsystems/base/cpu_features.h"
+#include "subsystems/base/status.h"
 
 namespace perfkit::crc32 {
 
@@ -43,6 +45,23 @@ const Engine& BestEngine(Kind kind);
 Engine BestEngineFor(Kind kind, const CpuFeatures& features);
 // Where the AVX-512 CRC-32C stops running crc32 streams beside its folds.
 size_t HybridUntilFor(const CpuCaches& caches);
+
+// A measured choice (perfkit tune): from `from` bytes up to the next band's
+// start, `engine` runs. The first band starts at 0.
+struct Band {
+  size_t from = 0;
+  std::string_view engine;
+};
+inline constexpr size_t kMaxBands = 8;
+// Dispatch follows these bands from now on; an unknown or unavailable engine,
+// bands out of order or more than kMaxBands are refused and change nothing.
+// Call before other threads compute CRCs.
+Status UseBands(Kind kind, std::span<const Band> bands);
+void ClearBands(Kind kind);  // back to the capability choice
+bool Tuned(Kind kind);
+std::vector<Band> Bands(Kind kind);  // those in force; empty when not tuned
+// The engine dispatch runs at this size, tuned or not.
+const Engine& EngineAt(Kind kind, size_t size);
 
 uint32_t Crc32(uint32_t crc, const void* data, size_t size);
 uint32_t Crc32c(uint32_t crc, const void* data, size_t size);

@@ -63,9 +63,14 @@ size_t ThresholdFor(const CpuCaches& caches) {
   return llc == 0 ? SIZE_MAX : llc / 2;
 }
 
+bool g_streaming_tuned = false;
+
 const std::vector<Engine>& Engines() {
   static const std::vector<Engine> engines = [] {
-    g_non_temporal_threshold = ThresholdFor(DetectCaches());
+    if (!g_streaming_tuned) {
+      g_non_temporal_threshold = ThresholdFor(DetectCaches());
+      g_set_stream_from = SetStreamFrom(g_non_temporal_threshold);
+    }
     return MakeEngines(GetCpuFeatures());
   }();
   return engines;
@@ -75,6 +80,7 @@ const std::vector<Engine>& Engines() {
 
 namespace internal {
 size_t g_non_temporal_threshold = SIZE_MAX;
+size_t g_set_stream_from = SIZE_MAX;
 }  // namespace internal
 
 std::span<const Engine> AllEngines() { return Engines(); }
@@ -103,12 +109,37 @@ bool SetStreams(size_t n) {
   return internal::SetStreams(n);
 }
 
-ScopedNonTemporalThreshold::ScopedNonTemporalThreshold(size_t bytes)
-    : saved_(NonTemporalThreshold()) {
-  g_non_temporal_threshold = bytes;
+size_t SetStreamingFrom() {
+  Engines();
+  return g_set_stream_from;
 }
 
-ScopedNonTemporalThreshold::~ScopedNonTemporalThreshold() { g_non_temporal_threshold = saved_; }
+void UseStreamingThresholds(size_t copy_from, size_t set_from) {
+  g_streaming_tuned = true;
+  Engines();
+  g_non_temporal_threshold = copy_from;
+  g_set_stream_from = set_from;
+}
+
+void ResetStreamingThresholds() {
+  Engines();
+  g_streaming_tuned = false;
+  g_non_temporal_threshold = ThresholdFor(DetectCaches());
+  g_set_stream_from = SetStreamFrom(g_non_temporal_threshold);
+}
+
+bool StreamingTuned() { return g_streaming_tuned; }
+
+ScopedNonTemporalThreshold::ScopedNonTemporalThreshold(size_t bytes)
+    : saved_(NonTemporalThreshold()), saved_set_(g_set_stream_from) {
+  g_non_temporal_threshold = bytes;
+  g_set_stream_from = SetStreamFrom(bytes);
+}
+
+ScopedNonTemporalThreshold::~ScopedNonTemporalThreshold() {
+  g_non_temporal_threshold = saved_;
+  g_set_stream_from = saved_set_;
+}
 
 void* Copy(void* dst, const void* src, size_t n) {
   static const CopyFn fn = BestEngine().copy;

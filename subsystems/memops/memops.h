@@ -46,8 +46,14 @@ void* Set(void* dst, int c, size_t n);
 // Copies at least this large bypass the caches with non-temporal stores,
 // sets from twice this: once the bytes they touch (2n for a copy, n for a
 // set) would pass the last-level cache. Half the last-level cache, read once
-// from the machine; SIZE_MAX (never) when it is unknown.
+// from the machine; SIZE_MAX (never) when it is unknown. Or as measured.
 size_t NonTemporalThreshold();
+size_t SetStreamingFrom();  // sets of at least this many bytes stream
+// Thresholds measured on this machine (perfkit tune) in place of the cache
+// rule; SIZE_MAX: never stream. Call before other threads copy.
+void UseStreamingThresholds(size_t copy_from, size_t set_from);
+void ResetStreamingThresholds();  // back to the cache rule
+bool StreamingTuned();
 // Whether a copy (or a set) of n bytes streams, by that threshold.
 bool CopyStreams(size_t n);
 bool SetStreams(size_t n);
@@ -62,7 +68,7 @@ class ScopedNonTemporalThreshold {
   ScopedNonTemporalThreshold& operator=(const ScopedNonTemporalThreshold&) = delete;
 
  private:
-  size_t saved_;
+  size_t saved_, saved_set_;
 };
 
 }  // namespace perfkit::memops

@@ -22,13 +22,19 @@ PERFKIT_MEMOPS_ENGINE(Avx512)
 // (AllEngines, BestEngine); a plain load, since a call here cost the 512 B -
 // 2 KiB range a fifth of glibc's speed. Until then nothing streams.
 extern size_t g_non_temporal_threshold;
+extern size_t g_set_stream_from;
 inline size_t CachedNonTemporalThreshold() { return g_non_temporal_threshold; }
 
-// The one rule for when the loops stream, by the bytes an operation touches:
-// a copy touches 2n, a set n. A set of 16 MiB on a 32 MiB L3 ran 2.5x faster
-// with cached stores, one of exactly 32 MiB at 1.50x glibc cached and 0.95x
-// streamed (Zen 4); so sets stream only past the cache.
+// The one rule for when the loops stream. By default by the bytes an
+// operation touches: a copy touches 2n, a set n. A set of 16 MiB on a 32 MiB
+// L3 ran 2.5x faster with cached stores, one of exactly 32 MiB at 1.50x glibc
+// cached and 0.95x streamed (Zen 4); so sets stream only past the cache.
+// perfkit tune measures both instead.
 inline bool CopyStreams(size_t n) { return n >= CachedNonTemporalThreshold(); }
-inline bool SetStreams(size_t n) { return n / 2 > CachedNonTemporalThreshold(); }
+inline bool SetStreams(size_t n) { return n >= g_set_stream_from; }
+// Where sets start to stream for a copy threshold, by the rule above.
+inline size_t SetStreamFrom(size_t copy_from) {
+  return copy_from >= SIZE_MAX / 2 ? SIZE_MAX : 2 * copy_from + 1;
+}
 
 }  // namespace perfkit::memops::internal

@@ -39,7 +39,7 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreHardeningTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), BackendName);
 
 TEST_P(StoreHardeningTest, UnknownSchemaVersionsAreRefusedUntouched) {
-  for (int version : {-1, -2, -3, -4, -2147483647, 7, 999}) {  // 7: one past the newest
+  for (int version : {-1, -2, -3, -4, -2147483647, 8, 999}) {  // 8: one past the newest
     const std::string path = NewLocation();
     ASSERT_TRUE(Store::Open(path).ok());
     SetSchemaVersion(path, version);
@@ -65,7 +65,9 @@ TEST_P(StoreHardeningTest, ADatabaseOfSchemaFourGainsThePowerTablesAndKeepsItsRu
     ASSERT_TRUE((*store)->SaveRun(run).ok());
   }
   // What perfkit before the power tables left behind.
-  Sql(path, "DROP TABLE claims; DROP TABLE power_samples; DROP TABLE power_profiles");
+  Sql(path,
+      "DROP TABLE tunings; DROP TABLE claims; DROP TABLE power_samples; DROP TABLE "
+      "power_profiles");
   SetSchemaVersion(path, 4);
   auto store = Store::Open(path);
   ASSERT_TRUE(store.ok()) << store.error();
@@ -117,7 +119,7 @@ TEST_P(StoreHardeningTest, ClaimsAreKeptWithTheirRun) {
     ASSERT_TRUE((*store)->SaveClaims(loaded->id, {unmeasured}).ok());
     EXPECT_EQ((*store)->LoadRun("latest")->claims.size(), 1u);
   }
-  Sql(path, "DROP TABLE claims");
+  Sql(path, "DROP TABLE tunings; DROP TABLE claims");
   SetSchemaVersion(path, 5);
   auto store = Store::Open(path);
   ASSERT_TRUE(store.ok()) << store.error();

@@ -180,6 +180,55 @@ TEST_P(StoreTest, DuplicateUuidFailsWithoutPartialWrites) {
 
 // Everything else the store keeps, on both backends: baselines and their
 // history, noise floors, profiles, power, and the fleet of hosts.
+// perfkit tune's choices: one per host, saved over, refused whole when a
+// stored row does not parse, and forgotten.
+TEST_P(StoreTest, TuningsPerHost) {
+  auto store = Store::Open(location_);
+  ASSERT_TRUE(store.ok()) << store.error();
+  RunRecord run = MakeRun("tune0001");
+  ASSERT_TRUE((*store)->SaveRun(run).ok());
+  Tuning t;
+  t.host_fingerprint = "fp1";
+  t.created_at = "2026-12-06T00:00:00Z";
+  t.run_id = run.id;
+  t.crc32 = {{0, "slice8"}, {32, "vpclmul"}};
+  t.crc32c = {{0, "sse42"}};
+  t.copy_stream_from = 8 << 20;
+  ASSERT_TRUE((*store)->SaveTuning(t).ok());
+  t.crc32c = {{0, "sse42"}, {2048, "hybrid"}};
+  ASSERT_TRUE((*store)->SaveTuning(t).ok());
+  auto loaded = (*store)->LoadTuning("fp1");
+  ASSERT_TRUE(loaded.ok()) << loaded.error();
+  ASSERT_TRUE(loaded->has_value());
+  EXPECT_EQ((*loaded)->crc32, t.crc32);
+  EXPECT_EQ((*loaded)->crc32c, t.crc32c);
+  EXPECT_EQ((*loaded)->copy_stream_from, uint64_t{8} << 20);
+  EXPECT_EQ((*loaded)->set_stream_from, kNeverStream);
+  EXPECT_EQ((*loaded)->run_id, run.id);
+  auto other = (*store)->LoadTuning("fp2");
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value());
+  EXPECT_TRUE(*(*store)->DeleteTuning("fp1"));
+  EXPECT_FALSE(*(*store)->DeleteTuning("fp1"));
+  EXPECT_FALSE((*store)->LoadTuning("fp1")->has_value());
+}
+
+TEST(Tuning, BandsAndThresholdsReadBackOrAreRefused) {
+  const std::vector<TunedBand> bands = {{0, "slice8"}, {16, "pclmul"}, {256, "avx512"}};
+  auto parsed = ParseBands(FormatBands(bands));
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(*parsed, bands);
+  EXPECT_EQ(DescribeBands(bands), "< 16 B: slice8; 16 B to < 256 B: pclmul; >= 256 B: avx512");
+  for (const char* bad :
+       {"", "16:slice8", "0:slice8 0:pclmul", "0:slice8 8:", "0:sl ice8", "0:slice8 x:pclmul",
+        "0:../../etc", "0:slice8  16:pclmul", "99999999999999999999999:a"}) {
+    EXPECT_FALSE(ParseBands(bad).ok()) << bad;
+  }
+  EXPECT_EQ(*ParseStreamFrom("never"), kNeverStream);
+  EXPECT_EQ(*ParseStreamFrom(FormatStreamFrom(123)), 123u);
+  for (const char* bad : {"", "-1", "1e6", "12 ", "Never"}) EXPECT_FALSE(ParseStreamFrom(bad).ok());
+}
+
 TEST_P(StoreTest, BaselinesNoiseFloorsProfilesPowerAndHosts) {
   auto store = Store::Open(location_);
   ASSERT_TRUE(store.ok()) << store.error();

@@ -145,5 +145,38 @@ TEST(Crc32, BestEngineIsAvailable) {
   }
 }
 
+// perfkit tune's bands: dispatch runs the named engine in each band and
+// every size still gets the right CRC; bad bands change nothing.
+TEST(Crc32, TunedBandsDispatchByTheBandsAndStayCorrect) {
+  for (Kind kind : {Kind::kCrc32, Kind::kCrc32c}) {
+    const std::vector<const Engine*> engines = Engines(kind);
+    std::vector<Band> bands;
+    for (size_t i = 0; i < engines.size(); ++i) bands.push_back({i * 64, engines[i]->name});
+    ASSERT_TRUE(UseBands(kind, bands).ok());
+    EXPECT_TRUE(Tuned(kind));
+    for (size_t i = 0; i < engines.size(); ++i) {
+      EXPECT_EQ(EngineAt(kind, i * 64).name, engines[i]->name);
+      EXPECT_EQ(EngineAt(kind, i * 64 + 63).name, engines[i]->name);
+    }
+    const auto data = RandomBytes(4096, 9);
+    for (size_t n = 0; n <= 4096; n += (n < 600 ? 1 : 97)) {
+      const uint32_t want =
+          kind == Kind::kCrc32 ? ZlibCrc32(data.data(), n) : IsalCrc32c(data.data(), n);
+      ASSERT_EQ(Compute(kind, 0, data.data(), n), want) << KindName(kind) << " n=" << n;
+    }
+    const std::vector<Band> bad[] = {
+        {},                                              // none
+        {{16, engines[0]->name}},                        // not from 0
+        {{0, "nosuch"}},                                 // not built in
+        {{0, engines[0]->name}, {0, engines[0]->name}},  // out of order
+    };
+    for (const auto& b : bad) EXPECT_FALSE(UseBands(kind, b).ok());
+    EXPECT_EQ(Bands(kind).size(), bands.size());  // the good ones still stand
+    ClearBands(kind);
+    EXPECT_FALSE(Tuned(kind));
+    EXPECT_EQ(&EngineAt(kind, 100), &BestEngine(kind));
+  }
+}
+
 }  // namespace
 }  // namespace perfkit::crc32

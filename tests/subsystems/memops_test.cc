@@ -236,5 +236,25 @@ TEST(Memops, DispatchAndThreshold) {
   }
 }
 
+// perfkit tune's thresholds replace the cache rule for copies and sets
+// separately, and the rule comes back.
+TEST(Memops, TunedStreamingThresholds) {
+  const size_t copy = NonTemporalThreshold(), set = SetStreamingFrom();
+  EXPECT_FALSE(StreamingTuned());
+  UseStreamingThresholds(1000, 5000);
+  EXPECT_TRUE(StreamingTuned());
+  EXPECT_FALSE(CopyStreams(999));
+  EXPECT_TRUE(CopyStreams(1000));
+  EXPECT_FALSE(SetStreams(4999));
+  EXPECT_TRUE(SetStreams(5000));
+  UseStreamingThresholds(SIZE_MAX, SIZE_MAX);  // never
+  EXPECT_FALSE(CopyStreams(SIZE_MAX - 1));
+  EXPECT_FALSE(SetStreams(SIZE_MAX - 1));
+  ResetStreamingThresholds();
+  EXPECT_FALSE(StreamingTuned());
+  EXPECT_EQ(NonTemporalThreshold(), copy);
+  EXPECT_EQ(SetStreamingFrom(), set);
+}
+
 }  // namespace
 }  // namespace perfkit::memops

@@ -1,0 +1,221 @@
+#include "suites/tune.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <random>
+
+#include "subsystems/base/bytes.h"
+#include "subsystems/base/cpu_caches.h"
+#include "subsystems/crc32/crc32.h"
+#include "subsystems/memops/memops.h"
+
+namespace perfkit::suites {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The sizes where the engines' paths change, and a few on either side.
+constexpr size_t kCrcSizes[] = {8,   16,  24,   32,   48,   64,   96,    128,   192,    256,    384,
+                                512, 768, 1024, 2048, 4096, 8192, 16384, 65536, 262144, 1048576};
+// Each CRC cell hashes at least this much (and makes 64 calls at least):
+// long enough to time, short enough to stay in the caches the size implies.
+constexpr size_t kCrcCellBytes = 256 << 10;
+// Each streaming cell moves at least this much.
+constexpr size_t kStoreCellBytes = size_t{64} << 20;
+constexpr size_t kLargestStreamed = size_t{256} << 20;
+// Streaming must win by this much: a size where the two are even is noise's
+// to call, and cached stores are the safer default there.
+constexpr double kStreamingMargin = 1.02;
+
+struct TuneBufferFree {
+  void operator()(char* p) const { ::operator delete[](p, std::align_val_t(64)); }
+};
+using TuneBuffer = std::unique_ptr<char[], TuneBufferFree>;
+TuneBuffer FilledBuffer(size_t n, int fill) {
+  TuneBuffer b(static_cast<char*>(::operator new[](n, std::align_val_t(64))));
+  std::memset(b.get(), fill, n);  // faulted in before anything is timed
+  return b;
+}
+
+double MedianValue(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// One benchmark per cell, one sample per round, in ns per call.
+struct Cells {
+  std::map<std::string, BenchmarkResult> results;
+  void Add(const std::string& name, double ns, int64_t iterations) {
+    BenchmarkResult& b = results[name];
+    if (b.name.empty()) {
+      b.name = name;
+      b.suite = "tune";
+      b.role = Role::kOurs;
+    }
+    Sample s;
+    s.repetition_index = static_cast<int64_t>(b.samples.size());
+    s.iterations = iterations;
+    s.real_time_ns = s.cpu_time_ns = ns;
+    b.samples.push_back(s);
+  }
+  double MedianOf(const std::string& name) const {
+    std::vector<double> v;
+    for (const Sample& s : results.at(name).samples) v.push_back(s.real_time_ns);
+    return MedianValue(v);
+  }
+};
+
+// Independent calls, as the crc32 suite times them (a checksum per packet
+// or block): a chain of CRCs through each other would time latency, where a
+// narrower engine can win at small sizes and lose in the suite.
+double TimeCrc(crc32::CrcFn fn, const char* data, size_t size, int64_t calls) {
+  const auto start = Clock::now();
+  for (int64_t i = 0; i < calls; ++i) {
+    const uint32_t crc = fn(0, data, size);
+    asm volatile("" : : "r"(crc));
+  }
+  const auto end = Clock::now();
+  return std::chrono::duration<double, std::nano>(end - start).count() / static_cast<double>(calls);
+}
+
+std::vector<TunedBand> TuneCrc(crc32::Kind kind, int rounds, Cells& cells,
+                               const TuneOptions& options) {
+  const std::string kind_name(crc32::KindName(kind));
+  std::vector<const crc32::Engine*> engines;
+  for (const crc32::Engine& e : crc32::AllEngines()) {
+    if (e.kind == kind && e.available()) engines.push_back(&e);
+  }
+  TuneBuffer data = FilledBuffer(kCrcSizes[std::size(kCrcSizes) - 1], 0);
+  std::mt19937 rng(7);
+  for (size_t i = 0; i < kCrcSizes[std::size(kCrcSizes) - 1]; ++i)
+    data[i] = static_cast<char>(rng());
+  for (int round = 0; round < rounds; ++round) {
+    if (options.progress)
+      options.progress(fmt::format("{}: round {} of {}", kind_name, round + 1, rounds));
+    for (size_t size : kCrcSizes) {
+      const int64_t calls = static_cast<int64_t>(std::max<size_t>(64, kCrcCellBytes / size));
+      // The order of the engines turns each round, so none always runs first.
+      for (size_t k = 0; k < engines.size(); ++k) {
+        const crc32::Engine& e = *engines[(k + static_cast<size_t>(round)) % engines.size()];
+        cells.Add(fmt::format("tune/{}/{}/{}", kind_name, e.name, size),
+                  TimeCrc(e.fn, data.get(), size, calls), calls);
+      }
+    }
+  }
+  std::map<size_t, std::map<std::string, double>> ns;
+  for (size_t size : kCrcSizes) {
+    for (const crc32::Engine* e : engines) {
+      ns[size][std::string(e->name)] =
+          cells.MedianOf(fmt::format("tune/{}/{}/{}", kind_name, e->name, size));
+    }
+  }
+  return ChooseBands(ns, std::string(crc32::BestEngine(kind).name));
+}
+
+// Cached against streaming stores, from the L2 size to 4x the last-level
+// cache (at most 256 MiB), interleaved round by round.
+uint64_t TuneStores(bool copy, int rounds, Cells& cells, const TuneOptions& options,
+                    std::vector<std::string>& notes) {
+  const CpuCaches caches = DetectCaches();
+  const int64_t l2 = caches.Bytes("L2");
+  const int64_t llc = std::max(caches.Bytes("L3"), l2);
+  const size_t first = l2 > 0 ? static_cast<size_t>(l2) : size_t{256} << 10;
+  const size_t last =
+      std::min(kLargestStreamed, llc > 0 ? 4 * static_cast<size_t>(llc) : size_t{128} << 20);
+  std::vector<size_t> sizes;
+  for (size_t n = first; n <= last; n *= 2) sizes.push_back(n);
+  if (sizes.empty()) return kNeverStream;
+  const std::string op = copy ? "copy" : "set";
+  TuneBuffer dst = FilledBuffer(sizes.back(), 1);
+  TuneBuffer src = copy ? FilledBuffer(sizes.back(), 2) : TuneBuffer();
+  for (int round = 0; round < rounds; ++round) {
+    if (options.progress)
+      options.progress(fmt::format("{} stores: round {} of {}", op, round + 1, rounds));
+    for (size_t n : sizes) {
+      const int64_t times = static_cast<int64_t>(std::max<size_t>(1, kStoreCellBytes / n));
+      for (int k = 0; k < 2; ++k) {
+        const bool streaming = (k + round) % 2 == 1;
+        memops::ScopedNonTemporalThreshold moved(streaming ? 0 : SIZE_MAX);
+        const auto start = Clock::now();
+        for (int64_t i = 0; i < times; ++i) {
+          if (copy) {
+            memops::Copy(dst.get(), src.get(), n);
+          } else {
+            memops::Set(dst.get(), static_cast<int>(i), n);
+          }
+        }
+        const double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
+        asm volatile("" : : "r"(dst.get()) : "memory");
+        cells.Add(fmt::format("tune/{}-stores/{}/{}", op, streaming ? "streaming" : "cached", n),
+                  ns / static_cast<double>(times), times);
+      }
+    }
+  }
+  std::vector<std::pair<size_t, double>> ratios;
+  std::string line;
+  for (size_t n : sizes) {
+    const double cached = cells.MedianOf(fmt::format("tune/{}-stores/cached/{}", op, n));
+    const double streamed = cells.MedianOf(fmt::format("tune/{}-stores/streaming/{}", op, n));
+    ratios.emplace_back(n, cached / streamed);
+    line += fmt::format("{}{} {:.2f}x", line.empty() ? "" : ", ",
+                        FormatBytes(static_cast<int64_t>(n)), cached / streamed);
+  }
+  const uint64_t from = ChooseStreamFrom(ratios);
+  notes.push_back(
+      fmt::format("{}: streaming against cached stores (>1: streaming faster): {}; {}", op, line,
+                  from == kNeverStream ? "streaming did not win at the largest size: never stream"
+                                       : "stream from " + FormatBytes(static_cast<int64_t>(from))));
+  return from;
+}
+
+}  // namespace
+
+std::vector<TunedBand> ChooseBands(const std::map<size_t, std::map<std::string, double>>& ns,
+                                   const std::string& preferred, double hysteresis) {
+  std::vector<TunedBand> bands;
+  for (const auto& [size, by_engine] : ns) {
+    if (by_engine.empty()) continue;
+    const auto best =
+        std::min_element(by_engine.begin(), by_engine.end(),
+                         [](const auto& a, const auto& b) { return a.second < b.second; });
+    const auto near_best = [&](const std::string& engine) {
+      const auto it = by_engine.find(engine);
+      return it != by_engine.end() && it->second <= best->second * (1 + hysteresis);
+    };
+    if (!bands.empty() && near_best(bands.back().engine)) continue;
+    const std::string& engine = near_best(preferred) ? preferred : best->first;
+    bands.push_back({bands.empty() ? 0 : size, engine});
+  }
+  if (bands.size() > crc32::kMaxBands) return ChooseBands(ns, preferred, 2 * hysteresis + 0.01);
+  return bands;
+}
+
+uint64_t ChooseStreamFrom(const std::vector<std::pair<size_t, double>>& cached_over_streamed) {
+  uint64_t from = kNeverStream;
+  for (auto it = cached_over_streamed.rbegin();
+       it != cached_over_streamed.rend() && it->second > kStreamingMargin; ++it) {
+    from = it->first;
+  }
+  return from;
+}
+
+TuneMeasurement MeasureTuning(const TuneOptions& options) {
+  TuneMeasurement out;
+  Cells cells;
+  const int crc_rounds = options.quick ? 31 : 121;
+  const int store_rounds = options.quick ? 5 : 21;
+  out.tuning.crc32 = TuneCrc(crc32::Kind::kCrc32, crc_rounds, cells, options);
+  out.tuning.crc32c = TuneCrc(crc32::Kind::kCrc32c, crc_rounds, cells, options);
+  out.tuning.copy_stream_from = TuneStores(true, store_rounds, cells, options, out.notes);
+  out.tuning.set_stream_from = TuneStores(false, store_rounds, cells, options, out.notes);
+  for (auto& [name, result] : cells.results) out.benchmarks.push_back(std::move(result));
+  return out;
+}
+
+}  // namespace perfkit::suites
