@@ -161,8 +161,8 @@ void AddIsal128s(SuiteSpec& suite) {
 #endif
 }
 
-// Whether the engine dispatch picks by capability was the fastest of ours at
-// every size: what a choice made without measuring has to hold to.
+// Whether the engine dispatch runs at each size (by capability, or as perfkit
+// tune measured on this host) was the fastest of ours there.
 Claim ChoiceHolds(Kind kind) {
   return [kind](const Measured& m) -> std::optional<ClaimResult> {
     std::string faster;
