@@ -122,7 +122,7 @@ std::vector<TunedBand> TuneCrc(crc32::Kind kind, int rounds, Cells& cells,
 // cache (at most 256 MiB), interleaved round by round.
 uint64_t TuneStores(bool copy, int rounds, Cells& cells, const TuneOptions& options,
                     std::vector<std::string>& notes) {
-  const CpuCaches caches = DetectCaches();
+  const CpuCaches& caches = DetectCaches();
   const int64_t l2 = caches.Bytes("L2");
   const int64_t llc = std::max(caches.Bytes("L3"), l2);
   const size_t first = l2 > 0 ? static_cast<size_t>(l2) : size_t{256} << 10;
@@ -179,7 +179,9 @@ uint64_t TuneStores(bool copy, int rounds, Cells& cells, const TuneOptions& opti
 std::vector<TunedBand> ChooseBands(const std::map<size_t, std::map<std::string, double>>& ns,
                                    const std::string& preferred, double hysteresis) {
   std::vector<TunedBand> bands;
-  for (const auto& [size, by_engine] : ns) {
+  for (const auto& entry : ns) {
+    const size_t size = entry.first;
+    const std::map<std::string, double>& by_engine = entry.second;
     if (by_engine.empty()) continue;
     const auto best =
         std::min_element(by_engine.begin(), by_engine.end(),
