@@ -7,21 +7,27 @@
 // payload once where it sends it from: into the shared buffer for the
 // channel (zero copy), into its own buffer for the others, which then copy.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <thread>
 #include <vector>
 
+#include "subsystems/base/bytes.h"
+#include "subsystems/base/cpu_relax.h"
 #include "subsystems/base/fd_io.h"
 #include "subsystems/base/self_path.h"
 #include "subsystems/base/subprocess.h"
 #include "subsystems/rings/shm_channel.h"
+#include "suites/claims.h"
 #include "suites/rings_peer.h"
 #include "suites/rings_threads.h"
 #include "suites/suite.h"
@@ -249,6 +255,120 @@ void Transfer(benchmark::State& state, const std::string& transport, size_t size
   if (!round_trip) state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * count));
 }
 
+// The channel's buffers of the class a payload of `size` takes.
+uint32_t BuffersFor(size_t size) {
+  const rings::ChannelConfig config;
+  for (size_t c = 0; c < rings::kBufferClasses; ++c) {
+    if (size <= rings::kClassBytes[c]) return config.buffers[c];
+  }
+  return 1;
+}
+
+// Waits for `ready` with a pause, yielding now and then: the two threads may
+// share a CPU with other work on a busy machine.
+template <typename Ready>
+void SpinUntil(Ready ready) {
+  for (int spins = 0; !ready(); ++spins) {
+    if (spins % 1024 == 1023) {
+      std::this_thread::yield();
+    } else {
+      CpuRelax();
+    }
+  }
+}
+
+// The hand-off bound: the channel's payloads, written by this thread into as
+// many buffers as the channel has for their size and read (Fold64) by a
+// thread on the other CPU, with nothing between them but two counters. What
+// any way of moving a payload between two CPUs pays: the writer's pass over
+// lines the other CPU last read, the reader's over lines the other wrote,
+// overlapped; without the channel's rings, checks, second process and waits.
+void Handoff(benchmark::State& state, size_t size) {
+  if (StopRequested()) return;
+  const std::vector<int> cpus = AllowedCpus();
+  if (cpus.size() < 2) {
+    state.SkipWithError("needs two CPUs for the two threads");
+    return;
+  }
+  AffinityGuard guard;
+  PinThisThread(cpus[0]);
+  const uint32_t buffers = BuffersFor(size);
+  std::vector<uint8_t> memory(buffers * size + 64);
+  uint8_t* base = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(memory.data()) + 63) &
+                                             ~uintptr_t{63});
+  alignas(64) std::atomic<uint64_t> produced{0};
+  alignas(64) std::atomic<uint64_t> consumed{0};
+  alignas(64) std::atomic<uint64_t> folded{0};
+  std::atomic<bool> stop{false};
+  std::thread reader([&] {
+    PinThisThread(cpus[1]);
+    uint64_t next = 0, sum = 0;
+    while (true) {
+      SpinUntil([&] {
+        return produced.load(std::memory_order_acquire) > next ||
+               stop.load(std::memory_order_acquire);
+      });
+      if (produced.load(std::memory_order_acquire) <= next) break;
+      sum += rings::Fold64(base + (next % buffers) * size, size);
+      folded.store(sum, std::memory_order_relaxed);
+      consumed.store(++next, std::memory_order_release);
+    }
+  });
+  const uint64_t count = std::max<uint64_t>(1, kBytesPerIteration / size);
+  uint64_t i = 0, expected = 0;
+  for (auto _ : state) {
+    for (uint64_t k = 0; k < count; ++k, ++i) {
+      SpinUntil([&] { return i - consumed.load(std::memory_order_acquire) < buffers; });
+      Produce(base + (i % buffers) * size, size, i);
+      expected += ExpectedFold(size, i);
+      produced.store(i + 1, std::memory_order_release);
+    }
+    SpinUntil([&] { return consumed.load(std::memory_order_acquire) == i; });
+  }
+  stop.store(true, std::memory_order_release);
+  reader.join();
+  if (folded.load() != expected) {
+    state.SkipWithError("the reader's folds do not match what was written");
+    return;
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * count * size));
+}
+
+std::string HandoffName(size_t size) { return "rings/ipc-bound/handoff/" + std::to_string(size); }
+
+// "IPC 1 MiB, the channel against the hand-off bound: 6.89 GB/s, 84% of the
+// cross-CPU hand-off bound (8.25 GB/s: ...)".
+Claim AtHandoffBound(size_t size) {
+  const std::string channel = "rings/ipc/shm/" + std::to_string(size);
+  const std::string bound = HandoffName(size);
+  const std::string topic = fmt::format("IPC {}, the channel against the hand-off bound",
+                                        FormatBytes(static_cast<int64_t>(size)));
+  return [=](const Measured& m) -> std::optional<ClaimResult> {
+    if (const std::string error = FirstError(m, {channel, bound}); !error.empty()) {
+      return Unmeasured(topic, error);
+    }
+    const auto c = m.medians.find(channel), b = m.medians.find(bound);
+    if (c == m.medians.end() || b == m.medians.end() || !(c->second > 0) || !(b->second > 0)) {
+      return std::nullopt;
+    }
+    const double share = b->second / c->second * 100;
+    const double bytes = static_cast<double>(kBytesPerIteration);
+    ClaimResult r = Said(
+        topic, fmt::format("{}: {:.2f} GB/s, {:.0f}% of the cross-CPU hand-off bound ({:.2f} GB/s: "
+                           "the same payloads written on one CPU and read on the other by two "
+                           "threads, {} buffers, nothing between them but two counters) (target: "
+                           ">= 80%)",
+                           topic, bytes / c->second, share, bytes / b->second, BuffersFor(size)));
+    r.value = share;
+    r.has_value = true;
+    r.unit = "% of the hand-off bound";
+    r.target = ">= 80";
+    r.status = share >= 80 ? ClaimStatus::kMet : ClaimStatus::kNotMet;
+    r.benchmarks = {channel, bound};
+    return r;
+  };
+}
+
 }  // namespace
 
 void AddIpcBenchmarks(SuiteSpec& suite) {
@@ -266,6 +386,13 @@ void AddIpcBenchmarks(SuiteSpec& suite) {
            [transport, size](benchmark::State& s) { Transfer(s, transport, size, false); }});
     }
     if (transport == "vmwrite") continue;
+    if (transport == "shm") {
+      for (size_t size : {size_t{65536}, size_t{1} << 20}) {
+        suite.benchmarks.push_back(
+            {HandoffName(size), Role::kOurs, [size](benchmark::State& s) { Handoff(s, size); }});
+        suite.claims.push_back(AtHandoffBound(size));
+      }
+    }
     // 64 bytes: what the channel itself costs; 4 KiB: with a page to move.
     for (size_t size : {size_t{64}, size_t{4096}}) {
       suite.benchmarks.push_back(
