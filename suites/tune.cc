@@ -1,6 +1,7 @@
 #include "suites/tune.h"
 
 #include <fmt/format.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -49,10 +50,33 @@ double MedianValue(std::vector<double> v) {
   return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+// Wall and this thread's CPU time of one cell, per call.
+struct Timed {
+  double real_ns = 0, cpu_ns = 0;
+};
+class Stopwatch {
+ public:
+  Stopwatch() : wall_(Clock::now()), cpu_(ThreadCpuNs()) {}
+  Timed Per(int64_t calls) const {
+    const double n = static_cast<double>(calls);
+    return {std::chrono::duration<double, std::nano>(Clock::now() - wall_).count() / n,
+            (ThreadCpuNs() - cpu_) / n};
+  }
+
+ private:
+  static double ThreadCpuNs() {
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
+  }
+  Clock::time_point wall_;
+  double cpu_;
+};
+
 // One benchmark per cell, one sample per round, in ns per call.
 struct Cells {
   std::map<std::string, BenchmarkResult> results;
-  void Add(const std::string& name, double ns, int64_t iterations) {
+  void Add(const std::string& name, Timed t, int64_t iterations) {
     BenchmarkResult& b = results[name];
     if (b.name.empty()) {
       b.name = name;
@@ -62,7 +86,8 @@ struct Cells {
     Sample s;
     s.repetition_index = static_cast<int64_t>(b.samples.size());
     s.iterations = iterations;
-    s.real_time_ns = s.cpu_time_ns = ns;
+    s.real_time_ns = t.real_ns;
+    s.cpu_time_ns = t.cpu_ns;
     b.samples.push_back(s);
   }
   double MedianOf(const std::string& name) const {
@@ -75,14 +100,13 @@ struct Cells {
 // Independent calls, as the crc32 suite times them (a checksum per packet
 // or block): a chain of CRCs through each other would time latency, where a
 // narrower engine can win at small sizes and lose in the suite.
-double TimeCrc(crc32::CrcFn fn, const char* data, size_t size, int64_t calls) {
-  const auto start = Clock::now();
+Timed TimeCrc(crc32::CrcFn fn, const char* data, size_t size, int64_t calls) {
+  const Stopwatch watch;
   for (int64_t i = 0; i < calls; ++i) {
     const uint32_t crc = fn(0, data, size);
     asm volatile("" : : "r"(crc));
   }
-  const auto end = Clock::now();
-  return std::chrono::duration<double, std::nano>(end - start).count() / static_cast<double>(calls);
+  return watch.Per(calls);
 }
 
 std::vector<TunedBand> TuneCrc(crc32::Kind kind, int rounds, Cells& cells,
@@ -154,14 +178,13 @@ uint64_t TuneStores(bool copy, int rounds, Cells& cells, const TuneOptions& opti
         // the caches, and cached stores would pay for that here, where the
         // suite (and a program) measures them warm; the last-level cache
         // takes a few passes to hold a buffer near its size (a 16 MiB set on
-        // a 32 MiB L3: 1.3x slower after one pass than after four).
+        // a 32 MiB L3: 1.6x slower after one pass than after four, Zen 3).
         for (int warm = 0; warm < kWarmPasses; ++warm) pass(-1 - warm);
-        const auto start = Clock::now();
+        const Stopwatch watch;
         for (int64_t i = 0; i < times; ++i) pass(i);
-        const double ns = std::chrono::duration<double, std::nano>(Clock::now() - start).count();
         asm volatile("" : : "r"(dst.get()) : "memory");
         cells.Add(fmt::format("tune/{}-stores/{}/{}", op, streaming ? "streaming" : "cached", n),
-                  ns / static_cast<double>(times), times);
+                  watch.Per(times), times);
       }
     }
   }
