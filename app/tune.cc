@@ -13,7 +13,7 @@ namespace perfkit::app {
 namespace {
 
 std::string ThisHost() {
-  static const std::string fingerprint = harness::ReadHostContext().fingerprint;
+  static const std::string fingerprint = harness::HostFingerprint();
   return fingerprint;
 }
 

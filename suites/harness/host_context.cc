@@ -251,12 +251,8 @@ std::string Fingerprint(const HostContext& h) {
   return out;
 }
 
-}  // namespace
-
-HostContext ReadHostContext() { return ReadHostContext(ThisMachine()); }
-
-HostContext ReadHostContext(const Machine& m) {
-  HostContext h;
+// What the fingerprint is made of: read from the machine, never measured.
+void ReadIdentity(const Machine& m, HostContext& h) {
   ReadCpuIdentity(m, h);
   ReadFeatures(m, h);
   ReadTopology(m, h);
@@ -264,6 +260,25 @@ HostContext ReadHostContext(const Machine& m) {
   ReadMemoryKnobs(m, h);
   const std::string release = m.ReadLine("/proc/sys/kernel/osrelease");
   if (!release.empty()) h.kernel = "Linux " + release;
+  utsname u{};
+  if (m.live() && h.kernel.empty() && uname(&u) == 0) {
+    h.kernel = std::string(u.sysname) + " " + u.release;
+  }
+}
+
+}  // namespace
+
+HostContext ReadHostContext() { return ReadHostContext(ThisMachine()); }
+
+std::string HostFingerprint() {
+  HostContext h;
+  ReadIdentity(ThisMachine(), h);
+  return Fingerprint(h);
+}
+
+HostContext ReadHostContext(const Machine& m) {
+  HostContext h;
+  ReadIdentity(m, h);
   const bool hypervisor_flag = m.Cpuid(1, 0) && (m.Cpuid(1, 0)->ecx & (1u << 31));
   h.hypervisor = Hypervisor(m, hypervisor_flag);
   ReadFrequencyPolicy(m, h);
@@ -273,8 +288,6 @@ HostContext ReadHostContext(const Machine& m) {
     char host[256] = {};
     gethostname(host, sizeof(host) - 1);
     h.hostname = host;
-    utsname u{};
-    if (h.kernel.empty() && uname(&u) == 0) h.kernel = std::string(u.sysname) + " " + u.release;
     MeasurePause(h);
     double load[1] = {0};
     if (getloadavg(load, 1) == 1) h.load_average_1m = load[0];

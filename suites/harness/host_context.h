@@ -4,6 +4,8 @@
 // Anything the machine hides is "unavailable", never a guess.
 #pragma once
 
+#include <string>
+
 #include "results/result.h"
 #include "subsystems/base/machine.h"
 
@@ -14,5 +16,8 @@ HostContext ReadHostContext();
 // Any machine, a replayed one included: what is only measured or probed on
 // a running machine (PAUSE cost, the PMU, load, hostname) stays unset.
 HostContext ReadHostContext(const Machine& machine);
+// This machine's ReadHostContext().fingerprint, without measuring or probing
+// anything: what keys per-host choices (perfkit tune) on every start.
+std::string HostFingerprint();
 
 }  // namespace perfkit::harness

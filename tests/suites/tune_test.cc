@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "suites/harness/host_context.h"
+
 namespace perfkit::suites {
 namespace {
 
@@ -28,6 +30,12 @@ TEST(Tune, StreamingStartsWhereItWinsForGood) {
   EXPECT_EQ(ChooseStreamFrom({{1, 1.1}, {2, 0.99}}), kNeverStream);
   EXPECT_EQ(ChooseStreamFrom({{1, 1.1}, {2, 1.01}}), kNeverStream);  // even is not a win
   EXPECT_EQ(ChooseStreamFrom({}), kNeverStream);
+}
+
+// A tuning is found by the fingerprint runs are stored with, read without
+// measuring anything.
+TEST(Tune, TheCheapFingerprintIsTheRunsOne) {
+  EXPECT_EQ(harness::HostFingerprint(), harness::ReadHostContext().fingerprint);
 }
 
 }  // namespace
