@@ -5,7 +5,6 @@
 #include <cstring>
 #include <filesystem>
 
-#include "app/tune.h"
 #include "results/result_json.h"
 #include "subsystems/base/cpu_caches.h"
 #include "subsystems/base/cpu_features.h"
@@ -40,21 +39,10 @@ Result<std::vector<SuiteListing>> ListSuites(const std::vector<std::string>& nam
 
 std::vector<EventInfo> ListEvents() { return profiler::ListEvents(); }
 
-TuningInUse UseStoredTuning(const store::StoreLocation& db) {
-  TuningInUse out;
-  auto applied = ApplyStoredTuning(db);
-  if (!applied.ok()) {
-    out.warning = "no tuning read: " + applied.status().message();
-  } else {
-    out.tuning = std::move(applied->tuning);
-    out.warning = std::move(applied->warning);
-  }
-  return out;
-}
-
 Result<Sysinfo> ReadSysinfo(const std::string& snapshot_dir, const store::StoreLocation& db) {
   if (snapshot_dir.empty()) {
-    TuningInUse tuning = UseStoredTuning(db);
+    // Applied first: the engine choices below report what dispatch follows.
+    Applied tuning = ApplyStoredTuning(db);
     return Sysinfo{harness::ReadHostContext(), suites::EngineChoices(), false, std::move(tuning)};
   }
   char scratch[] = "/tmp/perfkit-machine-XXXXXX";

@@ -3,13 +3,12 @@
 // takes) and `perfkit sysinfo` (the machine and build runs are judged in).
 #pragma once
 
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "app/tune.h"
 #include "baselines/location.h"
 #include "results/result.h"
-#include "results/tuning.h"
 #include "subsystems/base/status.h"
 #include "subsystems/profiler/event.h"
 #include "suites/engine_choice.h"
@@ -25,14 +24,6 @@ struct SuiteListing {
   std::vector<std::string> chosen;   // what dispatch picks here
   std::vector<std::string> skipped;  // engines this machine cannot run, with why
 };
-// What dispatch follows here: this host's tuning from `db` (perfkit tune),
-// applied before anything below reports a choice.
-struct TuningInUse {
-  std::optional<Tuning> tuning;  // none: the defaults
-  std::string warning;           // a stored tuning that could not apply, or no store
-};
-TuningInUse UseStoredTuning(const store::StoreLocation& db);
-
 // Every suite, or those named (an unknown name is an invalid argument).
 Result<std::vector<SuiteListing>> ListSuites(const std::vector<std::string>& names);
 
@@ -43,7 +34,7 @@ struct Sysinfo {
   HostContext host;
   std::vector<suites::EngineChoice> engines;
   bool replayed = false;  // from a snapshot: nothing was measured or probed
-  TuningInUse tuning;     // this machine's, when not replayed
+  Applied tuning;         // this machine's from the store (perfkit tune), when not replayed
 };
 // This machine; or, given a snapshot directory as ../shared/machines/ holds
 // them, what perfkit concludes on that machine (its CPUID, caches and

@@ -41,9 +41,8 @@ Result<Measurement> PrepareMeasurement(const BenchRequest& request) {
     auto opened = OpenStore(request.db);
     if (!opened.ok()) return opened.status();
     store = std::move(*opened);
-    auto tuning = ApplyStoredTuning(*store);
-    if (!tuning.ok()) return tuning.status();
-    if (!tuning->warning.empty()) fmt::print(stderr, "perfkit: {}\n", tuning->warning);
+    const Applied tuning = ApplyStoredTuning(*store);
+    if (!tuning.warning.empty()) fmt::print(stderr, "perfkit: {}\n", tuning.warning);
   }
   if (run.energy && store) {
     auto profile = LoadHostPowerProfile(*store);

@@ -36,7 +36,7 @@ Status ApplyTuning(const Tuning& tuning) {
   return OkStatus();
 }
 
-Result<Applied> ApplyStoredTuning(store::Store& store) {
+Applied ApplyStoredTuning(store::Store& store) {
   Applied out;
   auto tuning = store.LoadTuning(ThisHost());
   if (!tuning.ok()) {
@@ -53,10 +53,10 @@ Result<Applied> ApplyStoredTuning(store::Store& store) {
   return out;
 }
 
-Result<Applied> ApplyStoredTuning(const store::StoreLocation& db) {
+Applied ApplyStoredTuning(const store::StoreLocation& db) {
   if (!db.MayHoldRuns()) return Applied{};
   auto store = OpenStore(db, store::OpenMode::kReadOnly);
-  if (!store.ok()) return store.status();
+  if (!store.ok()) return Applied{{}, "no tuning read: " + store.status().message()};
   return ApplyStoredTuning(**store);
 }
 

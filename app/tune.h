@@ -38,12 +38,13 @@ Result<bool> ResetTuning(const store::StoreLocation& db);
 // binary or CPU cannot run is refused with its name.
 Status ApplyTuning(const Tuning& tuning);
 // This host's stored tuning applied, if the store holds one. A tuning that
-// cannot apply is a warning for stderr (the defaults stand), not an error.
+// cannot apply, or a store that cannot be read, is a warning for stderr (the
+// defaults stand), not an error.
 struct Applied {
-  std::optional<Tuning> tuning;
+  std::optional<Tuning> tuning;  // none: the defaults
   std::string warning;
 };
-Result<Applied> ApplyStoredTuning(store::Store& store);
-Result<Applied> ApplyStoredTuning(const store::StoreLocation& db);
+Applied ApplyStoredTuning(store::Store& store);
+Applied ApplyStoredTuning(const store::StoreLocation& db);
 
 }  // namespace perfkit::app

@@ -7,6 +7,7 @@
 
 #include "app/database.h"
 #include "app/inventory.h"
+#include "app/tune.h"
 #include "cli/command.h"
 #include "cli/common.h"
 
@@ -36,7 +37,7 @@ int RunList(const ListOptions& options) {
   if (!options.what.empty())
     return Fail(kExitUsage,
                 "list: unknown kind '" + options.what + "' (events, or nothing for suites)");
-  const app::TuningInUse tuning = app::UseStoredTuning(app::ResolveStore(options.db));
+  const app::Applied tuning = app::ApplyStoredTuning(app::ResolveStore(options.db));
   if (!tuning.warning.empty()) fmt::print(stderr, "perfkit: {}\n", tuning.warning);
   auto listed = app::ListSuites(options.suites);
   if (!listed.ok()) return Fail(listed.status());

@@ -45,7 +45,7 @@ std::string Pause(const HostContext& h) {
 
 std::string OrUnavailable(const std::string& s) { return s.empty() ? "unavailable" : s; }
 
-std::string TuningRow(const app::TuningInUse& t) {
+std::string TuningRow(const app::Applied& t) {
   if (t.tuning) {
     return fmt::format("crc32, crc32c and streaming from perfkit tune (run {}, {})",
                        t.tuning->run_id, t.tuning->created_at);
