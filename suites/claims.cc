@@ -53,6 +53,32 @@ ClaimResult Unmeasured(const std::string& topic, const std::string& reason,
   return r;
 }
 
+Claim ShareOfBound(const std::string& topic, const std::string& ours, const std::string& bound,
+                   double bytes, const std::string& bound_text, const std::string& how,
+                   const std::string& unit, double target_percent) {
+  return [=](const Measured& m) -> std::optional<ClaimResult> {
+    if (const std::string error = FirstError(m, {ours, bound}); !error.empty()) {
+      return Unmeasured(topic, error);
+    }
+    const auto o = m.medians.find(ours), b = m.medians.find(bound);
+    if (o == m.medians.end() || b == m.medians.end() || !(o->second > 0) || !(b->second > 0)) {
+      return std::nullopt;
+    }
+    const double share = b->second / o->second * 100;
+    ClaimResult r = Said(topic, fmt::format("{}: {:.1f} GB/s, {:.0f}% of {} ({:.1f} GB/s: {}) "
+                                            "(target: >= {:g}%)",
+                                            topic, bytes / o->second, share, bound_text,
+                                            bytes / b->second, how, target_percent));
+    r.value = share;
+    r.has_value = true;
+    r.unit = unit;
+    r.target = fmt::format(">= {:g}", target_percent);
+    r.status = share >= target_percent ? ClaimStatus::kMet : ClaimStatus::kNotMet;
+    r.benchmarks = {ours, bound};
+    return r;
+  };
+}
+
 Claim Ratio(const std::string& topic, const std::string& a, const std::string& b,
             const std::string& a_label, const std::string& b_label, const std::string& claim,
             bool a_claimed_faster) {

@@ -26,6 +26,12 @@ std::string ClaimSlug(const std::string& topic);
 Claim Ratio(const std::string& topic, const std::string& a, const std::string& b,
             const std::string& a_label, const std::string& b_label, const std::string& claim,
             bool a_claimed_faster = true);
+// "TOPIC: 29.1 GB/s, 100% of BOUND (29.2 GB/s: HOW) (target: >= 95%)":
+// benchmark `ours` against a bound measured beside it, both moving `bytes`
+// per iteration; met when ours runs at `target_percent` of the bound's speed.
+Claim ShareOfBound(const std::string& topic, const std::string& ours, const std::string& bound,
+                   double bytes, const std::string& bound_text, const std::string& how,
+                   const std::string& unit, double target_percent);
 // For a group the suite could not offer on this machine at all.
 Claim NotMeasured(const std::string& topic, const std::string& reason, const std::string& claim);
 // Why the first of `names` that failed did, or "".

@@ -80,38 +80,18 @@ void RunBound(benchmark::State& state, const Width& w) {
   state.SetBytesProcessed(state.iterations() * kBoundBytes);
 }
 
-// "CRC-32, 256-bit folds (vpclmul) at 64 KiB: 29.2 GB/s, 98% of the bound
-// (...)": an engine's time against the multiplies alone at its width.
+// "CRC-32, 256-bit folds (vpclmul) at 64 KiB: 29.2 GB/s, 98% of what this
+// CPU's carry-less multiplies allow (...)": an engine's time against the
+// multiplies alone at its width.
 Claim AtBound(const std::string& kind, const std::string& engine, const Width& w) {
-  const std::string name = fmt::format("crc32/{}/{}/{}", kind, engine, kBoundBytes);
-  const std::string bound = BoundName(w.bits);
   const std::string topic =
       fmt::format("{}, {}-bit folds ({}) at {} KiB", kind == "crc32" ? "CRC-32" : "CRC-32C", w.bits,
                   engine, kBoundBytes / 1024);
-  return [=](const Measured& m) -> std::optional<ClaimResult> {
-    if (const std::string error = FirstError(m, {name, bound}); !error.empty()) {
-      return Unmeasured(topic, error);
-    }
-    const auto e = m.medians.find(name), b = m.medians.find(bound);
-    if (e == m.medians.end() || b == m.medians.end() || !(e->second > 0) || !(b->second > 0)) {
-      return std::nullopt;
-    }
-    const double share = b->second / e->second * 100;
-    ClaimResult r =
-        Said(topic,
-             fmt::format(
-                 "{}: {:.1f} GB/s, {:.0f}% of what this CPU's carry-less multiplies allow ({:.1f} "
-                 "GB/s: {}-bit multiplies back to back, {} B of input each) (target: >= 95%)",
-                 topic, kBoundBytes / e->second, share, kBoundBytes / b->second, w.bits,
-                 w.bytes_per_multiply));
-    r.value = share;
-    r.has_value = true;
-    r.unit = "% of the multiply bound";
-    r.target = ">= 95";
-    r.status = share >= 95 ? ClaimStatus::kMet : ClaimStatus::kNotMet;
-    r.benchmarks = {name, bound};
-    return r;
-  };
+  return ShareOfBound(topic, fmt::format("crc32/{}/{}/{}", kind, engine, kBoundBytes),
+                      BoundName(w.bits), kBoundBytes, "what this CPU's carry-less multiplies allow",
+                      fmt::format("{}-bit multiplies back to back, {} B of input each", w.bits,
+                                  w.bytes_per_multiply),
+                      "% of the multiply bound", 95);
 }
 #endif
 

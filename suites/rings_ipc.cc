@@ -336,37 +336,18 @@ void Handoff(benchmark::State& state, size_t size) {
 
 std::string HandoffName(size_t size) { return "rings/ipc-bound/handoff/" + std::to_string(size); }
 
-// "IPC 1 MiB, the channel against the hand-off bound: 6.89 GB/s, 84% of the
-// cross-CPU hand-off bound (8.25 GB/s: ...)".
+// "IPC 1 MiB, the channel against the hand-off bound: 6.9 GB/s, 84% of the
+// cross-CPU hand-off bound (8.2 GB/s: ...)".
 Claim AtHandoffBound(size_t size) {
-  const std::string channel = "rings/ipc/shm/" + std::to_string(size);
-  const std::string bound = HandoffName(size);
-  const std::string topic = fmt::format("IPC {}, the channel against the hand-off bound",
-                                        FormatBytes(static_cast<int64_t>(size)));
-  return [=](const Measured& m) -> std::optional<ClaimResult> {
-    if (const std::string error = FirstError(m, {channel, bound}); !error.empty()) {
-      return Unmeasured(topic, error);
-    }
-    const auto c = m.medians.find(channel), b = m.medians.find(bound);
-    if (c == m.medians.end() || b == m.medians.end() || !(c->second > 0) || !(b->second > 0)) {
-      return std::nullopt;
-    }
-    const double share = b->second / c->second * 100;
-    const double bytes = static_cast<double>(kBytesPerIteration);
-    ClaimResult r = Said(
-        topic, fmt::format("{}: {:.2f} GB/s, {:.0f}% of the cross-CPU hand-off bound ({:.2f} GB/s: "
-                           "the same payloads written on one CPU and read on the other by two "
-                           "threads, {} buffers, nothing between them but two counters) (target: "
-                           ">= 80%)",
-                           topic, bytes / c->second, share, bytes / b->second, BuffersFor(size)));
-    r.value = share;
-    r.has_value = true;
-    r.unit = "% of the hand-off bound";
-    r.target = ">= 80";
-    r.status = share >= 80 ? ClaimStatus::kMet : ClaimStatus::kNotMet;
-    r.benchmarks = {channel, bound};
-    return r;
-  };
+  return ShareOfBound(
+      fmt::format("IPC {}, the channel against the hand-off bound",
+                  FormatBytes(static_cast<int64_t>(size))),
+      "rings/ipc/shm/" + std::to_string(size), HandoffName(size),
+      static_cast<double>(kBytesPerIteration), "the cross-CPU hand-off bound",
+      fmt::format("the same payloads written on one CPU and read on the other by two threads, {} "
+                  "buffers, nothing between them but two counters",
+                  BuffersFor(size)),
+      "% of the hand-off bound", 80);
 }
 
 }  // namespace
