@@ -68,12 +68,26 @@ const std::vector<std::string>& InlineFrames::At(uint64_t vaddr) {
   if (!Open() || dwarf_addrdie(dwarf_, vaddr, &cu) == nullptr) return frames;
   Dwarf_Die* scopes = nullptr;
   const int n = dwarf_getscopes(&cu, vaddr, &scopes);
+  // dwarf_getscopes leaves the concrete tree at the innermost inlined
+  // subroutine (it goes on with that function's abstract scopes), so a
+  // function inlined into one that was itself inlined would lose the middle
+  // frame; the concrete chain comes from the scopes holding that DIE.
+  int innermost = 0;
+  while (innermost < n && dwarf_tag(&scopes[innermost]) != DW_TAG_inlined_subroutine &&
+         dwarf_tag(&scopes[innermost]) != DW_TAG_subprogram) {
+    ++innermost;
+  }
+  Dwarf_Die* chain = nullptr;
+  const int m = innermost < n && dwarf_tag(&scopes[innermost]) == DW_TAG_inlined_subroutine
+                    ? dwarf_getscopes_die(&scopes[innermost], &chain)
+                    : 0;
   // Innermost first; the inlined subroutines before the first subprogram.
-  for (int i = 0; i < n && dwarf_tag(&scopes[i]) != DW_TAG_subprogram; ++i) {
-    if (dwarf_tag(&scopes[i]) == DW_TAG_inlined_subroutine) {
-      frames.insert(frames.begin(), ScopeName(&scopes[i]));
+  for (int i = 0; i < m && dwarf_tag(&chain[i]) != DW_TAG_subprogram; ++i) {
+    if (dwarf_tag(&chain[i]) == DW_TAG_inlined_subroutine) {
+      frames.insert(frames.begin(), ScopeName(&chain[i]));
     }
   }
+  std::free(chain);
   std::free(scopes);
   return frames;
 }

@@ -193,16 +193,19 @@ TEST(ProfileView, JitCodeIsNamedFromThePerfMap) {
       << ReadFileOrDie(dir.File("j.folded"));
 }
 
-// A -g build's hot function with another inlined into it: the inlined one
-// is a frame of its own, under the function that holds it, as perf report
-// --inline shows it; --no-inline folds it back.
+// A -g build's hot function with two others inlined into it, one inside
+// the other: each inlined one is a frame of its own, under the function
+// that holds it, as perf report --inline shows them; --no-inline folds them
+// back.
 TEST(ProfileView, InlinedFunctionsAreFramesOfTheirOwn) {
   TempDir dir;
   const std::string source =
-      "static inline unsigned long mix(unsigned long x) {\n"
+      "static inline __attribute__((always_inline)) unsigned long mix(unsigned long x) {\n"
       "  for (int i = 0; i < 1000; i++) x = x * 6364136223846793005ul + 1;\n"
       "  return x;\n}\n"
-      "__attribute__((noinline)) unsigned long hot(unsigned long x) { return mix(x) ^ x; }\n"
+      "static inline __attribute__((always_inline)) unsigned long fold(unsigned long x) {\n"
+      "  return mix(x) + 3;\n}\n"
+      "__attribute__((noinline)) unsigned long hot(unsigned long x) { return fold(x) ^ x; }\n"
       "int main(void) {\n  unsigned long x = 1;\n"
       "  for (long r = 0; r < 200000; r++) x = hot(x);\n  return x == 42;\n}\n";
   if (std::string why = Build(dir, "inl", source, "-O2"); !why.empty()) GTEST_SKIP() << why;
@@ -210,7 +213,7 @@ TEST(ProfileView, InlinedFunctionsAreFramesOfTheirOwn) {
       RunCommand({PerfkitBinary(), "profile", "-o", dir.File("i.folded"), "--", dir.File("inl")});
   if (Refused(r)) GTEST_SKIP() << r.err;
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(ReadFileOrDie(dir.File("i.folded")).find(";hot;mix "), std::string::npos)
+  EXPECT_NE(ReadFileOrDie(dir.File("i.folded")).find(";hot;fold;mix "), std::string::npos)
       << ReadFileOrDie(dir.File("i.folded"));
   auto folded = RunCommand({PerfkitBinary(), "profile", "--no-inline", "-o", dir.File("n.folded"),
                             "--", dir.File("inl")});
