@@ -118,6 +118,27 @@ TEST(MpmcQueue, ManyProducersAndConsumersLoseAndRepeatNothing) {
   }
 }
 
+// Each producing thread has a shard of its own: one that has filled its
+// shard does not stop another from pushing, and a consumer finds both.
+TEST(MpmcQueue, AFullProducerDoesNotBlockAnother) {
+  MpmcQueue<uint64_t> q(4);
+  std::thread first([&] {
+    for (uint64_t i = 0; i < 4; ++i) ASSERT_TRUE(q.TryPush(i));
+    EXPECT_FALSE(q.TryPush(99));  // its own shard is full
+  });
+  first.join();
+  std::thread second([&] { EXPECT_TRUE(q.TryPush(100)); });
+  second.join();
+  uint64_t v, sum = 0;
+  int popped = 0;
+  while (q.TryPop(&v)) {
+    sum += v;
+    ++popped;
+  }
+  EXPECT_EQ(popped, 5);
+  EXPECT_EQ(sum, 0u + 1 + 2 + 3 + 100);
+}
+
 using Clock = std::chrono::steady_clock;
 Clock::time_point In(int ms) { return Clock::now() + std::chrono::milliseconds(ms); }
 
