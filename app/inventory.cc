@@ -53,7 +53,9 @@ Result<Sysinfo> ReadSysinfo(const std::string& snapshot_dir, const store::StoreL
   Result<Sysinfo> out = Status::Error("");
   if (machine.ok()) {
     out = Sysinfo{harness::ReadHostContext(**machine),
-                  suites::EngineChoices(ReadCpuFeatures(**machine), DetectCaches(**machine)), true};
+                  suites::EngineChoices(ReadCpuFeatures(**machine), DetectCaches(**machine)),
+                  true,
+                  {}};
   } else {
     out = machine.status();
   }

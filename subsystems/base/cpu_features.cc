@@ -17,6 +17,10 @@ namespace {
 #if PERFKIT_X86_64
 CpuFeatures Detect(const Machine& m) {
   CpuFeatures f;
+  if (auto zero = m.Cpuid(0, 0)) {
+    // "GenuineIntel" in ebx, edx, ecx.
+    f.intel = zero->ebx == 0x756e6547 && zero->edx == 0x49656e69 && zero->ecx == 0x6c65746e;
+  }
   auto one = m.Cpuid(1, 0);
   if (!one) return f;
   const uint32_t c = one->ecx, d = one->edx;

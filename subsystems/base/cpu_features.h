@@ -30,6 +30,10 @@ struct CpuFeatures {
   bool erms = false;
   bool fsrm = false;
   bool hypervisor = false;
+  // CPUID's vendor is GenuineIntel. Where a rate is known per vendor and
+  // not per feature bit (an Intel core with VPCLMULQDQ multiplies a 512-bit
+  // carry-less product per cycle, Zen 4 one every two), defaults follow it.
+  bool intel = false;
   bool neon = false;
   bool sve = false;
   bool arm_crc32 = false;

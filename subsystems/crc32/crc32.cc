@@ -20,8 +20,13 @@ using namespace internal;
 std::string_view Missing(bool ok, std::string_view why) { return ok ? std::string_view() : why; }
 
 // With the cache size unknown, 1 MiB: the L2 of the smallest core with
-// AVX-512 VPCLMULQDQ we know of, where the hybrid is still in cache.
-size_t HybridUntil(const CpuCaches& c) {
+// AVX-512 VPCLMULQDQ we know of, where the hybrid is still in cache. None on
+// Intel: there the multiplies run at one a cycle, the folds alone reach the
+// multiply bound (107-110 of 112 GB/s, 8 KiB-1 MiB, a Sapphire Rapids-class
+// Xeon) and the crc32 streams only contend for the core (the hybrid was
+// 1.15-1.17x slower).
+size_t HybridUntil(const CpuCaches& c, const CpuFeatures& f) {
+  if (f.intel) return 0;
   const int64_t llc = std::max(c.Bytes("L3"), c.Bytes("L2"));
   return llc > 0 ? static_cast<size_t>(llc) / 4 : size_t{1} << 20;
 }
@@ -53,22 +58,27 @@ std::vector<Engine> MakeEngines(const CpuFeatures& f) {
       "< 256 B: the crc32 instruction; >= 256 B: four 256-bit folds";
   constexpr std::string_view kHybrid =
       "< 544 B: the crc32 instruction; >= 544 B: 256-bit folds beside three crc32 streams";
-  constexpr std::string_view kAvx512 =
-      "< 16 B: slice8; 16-63 B: one 128-bit fold; 64-255 B: one 512-bit fold; "
-      ">= 256 B: four 512-bit folds";
-  constexpr std::string_view kAvx512C =
-      "< 256 B: the crc32 instruction; 256 B-8 KiB: four 512-bit folds; 8 KiB to a quarter of "
-      "the last-level cache: 512-bit folds beside three crc32 streams; above: four 512-bit folds";
-  engines.insert(engines.end(), {
-                                    {"sse42", Kind::kCrc32c, &Crc32cSse42, sse42, kSse42},
-                                    {"pclmul", Kind::kCrc32, &Crc32Pclmul, pclmul, kPclmul},
-                                    {"pclmul", Kind::kCrc32c, &Crc32cPclmul, pclmul, kPclmulC},
-                                    {"vpclmul", Kind::kCrc32, &Crc32Vpclmul, vpclmul, kVpclmul},
-                                    {"vpclmul", Kind::kCrc32c, &Crc32cVpclmul, vpclmul, kVpclmulC},
-                                    {"hybrid", Kind::kCrc32c, &Crc32cHybrid, vpclmul, kHybrid},
-                                    {"avx512", Kind::kCrc32, &Crc32Avx512, avx512, kAvx512},
-                                    {"avx512", Kind::kCrc32c, &Crc32cAvx512, avx512, kAvx512C},
-                                });
+  const std::string_view avx512_by_size =
+      f.intel ? "< 16 B: slice8; 16-63 B: one 128-bit fold; 64-127 B: two 256-bit folds; "
+                "128-255 B: one 512-bit fold; >= 256 B: four 512-bit folds"
+              : "< 16 B: slice8; 16-63 B: one 128-bit fold; 64-255 B: one 512-bit fold; "
+                ">= 256 B: four 512-bit folds";
+  const std::string_view avx512c_by_size =
+      f.intel ? "< 256 B: the crc32 instruction; >= 256 B: four 512-bit folds"
+              : "< 256 B: the crc32 instruction; 256 B-8 KiB: four 512-bit folds; 8 KiB to a "
+                "quarter of the last-level cache: 512-bit folds beside three crc32 streams; "
+                "above: four 512-bit folds";
+  engines.insert(engines.end(),
+                 {
+                     {"sse42", Kind::kCrc32c, &Crc32cSse42, sse42, kSse42},
+                     {"pclmul", Kind::kCrc32, &Crc32Pclmul, pclmul, kPclmul},
+                     {"pclmul", Kind::kCrc32c, &Crc32cPclmul, pclmul, kPclmulC},
+                     {"vpclmul", Kind::kCrc32, &Crc32Vpclmul, vpclmul, kVpclmul},
+                     {"vpclmul", Kind::kCrc32c, &Crc32cVpclmul, vpclmul, kVpclmulC},
+                     {"hybrid", Kind::kCrc32c, &Crc32cHybrid, vpclmul, kHybrid},
+                     {"avx512", Kind::kCrc32, &Crc32Avx512, avx512, avx512_by_size},
+                     {"avx512", Kind::kCrc32c, &Crc32cAvx512, avx512, avx512c_by_size},
+                 });
 #elif PERFKIT_AARCH64
   const auto crc = Missing(f.arm_crc32, "CPU lacks the ARMv8 CRC32 extension");
   engines.insert(
@@ -84,8 +94,10 @@ std::vector<Engine> MakeEngines(const CpuFeatures& f) {
 
 const std::vector<Engine>& Engines() {
   static const std::vector<Engine> engines = [] {
-    g_crc32c_hybrid_until = HybridUntil(DetectCaches());
-    return MakeEngines(GetCpuFeatures());
+    const CpuFeatures& features = GetCpuFeatures();
+    g_crc32c_hybrid_until = HybridUntil(DetectCaches(), features);
+    g_crc32_two_ymm_below = features.intel ? 128 : 64;
+    return MakeEngines(features);
   }();
   return engines;
 }
@@ -103,6 +115,7 @@ const Engine& ChooseBest(Kind kind, const std::vector<Engine>& engines) {
 
 namespace internal {
 size_t g_crc32c_hybrid_until = 0;
+size_t g_crc32_two_ymm_below = 64;
 }  // namespace internal
 
 std::string_view KindName(Kind kind) { return kind == Kind::kCrc32 ? "crc32" : "crc32c"; }
@@ -118,8 +131,6 @@ const Engine& BestEngine(Kind kind) {
 Engine BestEngineFor(Kind kind, const CpuFeatures& features) {
   return ChooseBest(kind, MakeEngines(features));
 }
-
-size_t HybridUntilFor(const CpuCaches& caches) { return HybridUntil(caches); }
 
 namespace {
 

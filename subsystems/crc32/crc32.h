@@ -43,8 +43,6 @@ const Engine& BestEngine(Kind kind);
 // machine's, in tests and `sysinfo --machine`); never to be called through
 // unless the features are this CPU's.
 Engine BestEngineFor(Kind kind, const CpuFeatures& features);
-// Where the AVX-512 CRC-32C stops running crc32 streams beside its folds.
-size_t HybridUntilFor(const CpuCaches& caches);
 
 // A measured choice (perfkit tune): from `from` bytes up to the next band's
 // start, `engine` runs. The first band starts at 0.

@@ -86,9 +86,17 @@ const uint32_t* Crc32cShiftTable();
 // g_crc32c_hybrid_until, a quarter of the last-level cache: past that the
 // run is bound by memory, and four streams fetch worse than one (Zen 4, 32
 // MiB L3: 1.22x ISA-L at 8 MiB, 0.81x at 16 MiB, where the folds alone
-// gave 1.03x). Set once with the engines, from CPUID.
+// gave 1.03x). Never on Intel (crc32.cc says why). Set once with the
+// engines, from CPUID.
 inline constexpr size_t kCrc32cHybridFrom = 8192;
 extern size_t g_crc32c_hybrid_until;
+
+// The 512-bit CRC-32 engine hands inputs from 64 bytes up to this to the
+// 256-bit engine's two folds: 128 on Intel, where one 512-bit fold was 1.05x
+// (64 B) to 1.42x (96 B) slower than them (a Sapphire Rapids-class Xeon),
+// and 64 (never) elsewhere: the one fold was chosen for 64-255 B on Zen 4.
+// Set once with the engines, from CPUID.
+extern size_t g_crc32_two_ymm_below;
 
 // Engines in their own files, each compiled with its own ISA flags.
 uint32_t Crc32Slice8(uint32_t crc, const void* data, size_t size);
