@@ -51,9 +51,14 @@ std::vector<EngineChoice> EngineChoices(const CpuFeatures& features, const CpuCa
   }
   const memops::Engine m = memops::BestEngineFor(features);
   const size_t stream = memops::NonTemporalThresholdFor(caches);
+  const size_t rep = memops::RepMovsbFromFor(features);
   out.push_back(
       {"memops", std::string(m.name),
        std::string(m.by_size) +
+           (rep == SIZE_MAX || rep >= stream
+                ? ""
+                : "; rep movsb for copies from " + FormatBytes(static_cast<int64_t>(rep)) +
+                      " (Intel's fast strings)") +
            (stream == SIZE_MAX
                 ? "; no non-temporal stores (the cache size is unknown)"
                 : "; non-temporal stores for copies of " +

@@ -37,6 +37,9 @@ const Engine& BestEngine();
 // are this CPU's.
 Engine BestEngineFor(const CpuFeatures& features);
 size_t NonTemporalThresholdFor(const CpuCaches& caches);
+// Where disjoint copies start to run `rep movsb` (up to where they stream);
+// SIZE_MAX: never.
+size_t RepMovsbFromFor(const CpuFeatures& features);
 
 void* Copy(void* dst, const void* src, size_t n);
 void* Move(void* dst, const void* src, size_t n);
@@ -69,6 +72,20 @@ class ScopedNonTemporalThreshold {
 
  private:
   size_t saved_, saved_set_;
+};
+
+// Moves where copies start to run `rep movsb` for as long as it lives, so
+// the path runs (and is tested) on CPUs that do not choose it. Not while
+// other threads copy.
+class ScopedRepMovsbFrom {
+ public:
+  explicit ScopedRepMovsbFrom(size_t bytes);
+  ~ScopedRepMovsbFrom();
+  ScopedRepMovsbFrom(const ScopedRepMovsbFrom&) = delete;
+  ScopedRepMovsbFrom& operator=(const ScopedRepMovsbFrom&) = delete;
+
+ private:
+  size_t saved_;
 };
 
 }  // namespace perfkit::memops

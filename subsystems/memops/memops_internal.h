@@ -25,6 +25,10 @@ extern size_t g_non_temporal_threshold;
 extern size_t g_set_stream_from;
 inline size_t CachedNonTemporalThreshold() { return g_non_temporal_threshold; }
 
+// Disjoint copies from this many bytes up to where they stream run `rep
+// movsb`; SIZE_MAX (never) but on Intel with fast strings (memops.cc).
+extern size_t g_rep_movsb_from;
+
 // The one rule for when the loops stream. By default by the bytes an
 // operation touches: a copy touches 2n, a set n. A set of 16 MiB on a 32 MiB
 // L3 ran 2.5x faster with cached stores, one of exactly 32 MiB at 1.50x glibc

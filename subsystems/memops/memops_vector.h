@@ -145,6 +145,12 @@ struct Algorithms {
   // Forward copy of n > 8W bytes; safe for memmove when d <= s.
   [[gnu::noinline]] static void* Forward(uint8_t* d, const uint8_t* s, size_t n, bool may_stream) {
     const bool stream = may_stream && CopyStreams(n);
+    if (may_stream && !stream && n >= g_rep_movsb_from) {
+      void* to = d;
+      const void* from = s;
+      asm volatile("rep movsb" : "+D"(to), "+S"(from), "+c"(n) : : "memory");
+      return d;
+    }
     const Vec head = V::Load(s);
     const Vec t0 = V::Load(s + n - 4 * W), t1 = V::Load(s + n - 3 * W), t2 = V::Load(s + n - 2 * W),
               t3 = V::Load(s + n - W);
