@@ -239,6 +239,11 @@ Status PerfSession::Open(pid_t pid, const SamplerOptions& options, RawProfile* o
     }
     return Status::Error("perf_event_open (" + out->event + "): " + s.message());
   }
+  if (attr.exclude_kernel) {
+    out->scope_note = "kernel.perf_event_paranoid is " + std::to_string(ParanoidLevel()) +
+                      ": user space only, time in the kernel is not in this profile (root, or "
+                      "`sudo sysctl kernel.perf_event_paranoid=1`, samples it)";
+  }
   const perf_event_attr switches = SwitchEvent(attr);
   if (options.off_cpu) {
     if (Status o = OpenAll(switches, pid, /*off_cpu=*/true); !o.ok()) {

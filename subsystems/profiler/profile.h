@@ -33,6 +33,7 @@ struct RawProfile {
   std::string event;            // the event actually sampled
   std::string fallback_reason;  // why it is not the one asked for, or empty
   std::string rate_note;        // how the sampling rate was capped, or empty
+  std::string scope_note;       // why kernel time is left out, or empty
   std::vector<RawSample> samples;
   std::map<uint32_t, std::vector<Mapping>> mappings;  // by pid
   std::map<uint32_t, std::string> comms;              // by pid: the process's name

@@ -17,6 +17,9 @@ void NoteFallback(const RawProfile& profile, const SamplerOptions& options) {
     std::fprintf(stderr, "perfkit: %s\n", profile.fallback_reason.c_str());
   }
   if (!profile.rate_note.empty()) std::fprintf(stderr, "perfkit: %s\n", profile.rate_note.c_str());
+  if (!profile.scope_note.empty()) {
+    std::fprintf(stderr, "perfkit: %s\n", profile.scope_note.c_str());
+  }
 }
 
 }  // namespace
