@@ -58,6 +58,10 @@ class DeviceQueue {
   // available index jumps by more than its size is broken: Pop returns false
   // from then on and broken() says why.
   bool Pop(Chain* chain);
+  // Gives back the last `n` chains Pop returned and Push has not: the next
+  // Pops return them again (a received frame that found too few buffers
+  // waits for more instead of being cut).
+  void Unpop(uint16_t n) { last_avail_ = static_cast<uint16_t>(last_avail_ - n); }
   bool HasAvailable() const;
   // Records a used element; Publish makes all recorded ones visible.
   void Push(uint16_t head, uint32_t written);

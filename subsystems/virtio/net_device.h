@@ -1,0 +1,84 @@
+// virtio-net's data path (VIRTIO 1.2, 5.1) over split virtqueues: frames a
+// driver transmits (a 12-byte virtio_net_hdr, then the Ethernet frame, in
+// the readable part of a chain), frames delivered into the driver's receive
+// buffers (with VIRTIO_NET_F_MRG_RXBUF spread over as many buffers as it
+// takes, their count in the first header), and the control queue's
+// multiqueue command. Queues: receive 2k, transmit 2k+1 for pair k, then
+// the control queue. No offloads are offered, so a header asking for a
+// checksum or segmentation is refused like any malformed chain.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "subsystems/virtio/device_queue.h"
+
+namespace perfkit::virtio {
+
+inline constexpr int kNetFeatureMac = 5;
+inline constexpr int kNetFeatureMrgRxbuf = 15;
+inline constexpr int kNetFeatureStatus = 16;
+inline constexpr int kNetFeatureCtrlVq = 17;
+inline constexpr int kNetFeatureMq = 22;
+
+// struct virtio_net_hdr as VERSION_1 (or MRG_RXBUF) lays it out.
+struct NetHeader {
+  uint8_t flags;
+  uint8_t gso_type;
+  uint16_t hdr_len;
+  uint16_t gso_size;
+  uint16_t csum_start;
+  uint16_t csum_offset;
+  uint16_t num_buffers;
+};
+static_assert(sizeof(NetHeader) == 12);
+
+inline constexpr size_t kEthernetHeader = 14;
+// The longest frame accepted either way: a 65535-byte IP packet and its
+// Ethernet header (what Linux sends without offloads is at most the MTU).
+inline constexpr size_t kMaxFrame = 65535 + kEthernetHeader;
+
+struct NetStats {
+  uint64_t tx_frames = 0, tx_bytes = 0;
+  uint64_t rx_frames = 0, rx_bytes = 0;
+  uint64_t rx_buffers = 0;  // receive chains used (more than frames with MRG_RXBUF)
+  uint64_t rx_dropped = 0;  // no room in the receive ring
+  uint64_t malformed = 0;   // transmit or control chains refused
+  uint64_t ctrl = 0;        // control commands answered
+};
+
+// The frame a transmit chain carries, its header checked and stripped;
+// empty with `*error` set when the chain is malformed (a writable
+// descriptor, shorter than the header, an offload that was not offered,
+// a frame shorter than an Ethernet header or longer than kMaxFrame).
+std::vector<uint8_t> ReadTxFrame(const Chain& chain, std::string* error);
+
+// Writes `frame` behind a header into receive chains popped from `rx` and
+// pushes them (not published): with `merge` (MRG_RXBUF) over as many chains
+// as it takes, otherwise into one that holds it all. False, with nothing
+// consumed, when the ring has too few buffers: the frame is dropped. A
+// malformed receive chain (or, without `merge`, one too small for the
+// frame) is completed empty after the frame and counted in *malformed.
+bool DeliverFrame(DeviceQueue& rx, const uint8_t* frame, size_t size, bool merge,
+                  uint64_t* malformed, uint64_t* buffers_used);
+
+// --reflect: the frame turned around, as if the host it was sent to had
+// answered it with its own contents: MACs swapped, IPv4/IPv6 addresses
+// swapped, UDP and TCP ports swapped (checksums stay right: the sums are
+// over the same words). An ARP request is answered for any address with
+// `mac`. False for a frame nothing would answer (too short, an ARP reply).
+bool Reflect(std::vector<uint8_t>* frame, const uint8_t mac[6]);
+
+// The control queue: VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET with 1 to `max_pairs`
+// pairs is answered VIRTIO_NET_OK and sets *pairs; anything else, or a
+// malformed chain, VIRTIO_NET_ERR, in the first writable byte. Returns the
+// bytes written (1, or 0 when the chain has no writable byte).
+uint32_t HandleControl(const Chain& chain, uint16_t max_pairs, uint16_t* pairs, std::string* error);
+
+// virtio_net_config's first `size` bytes: mac, status (link up),
+// max_virtqueue_pairs; the rest zero.
+std::vector<uint8_t> NetConfig(const uint8_t mac[6], uint16_t max_pairs, size_t size);
+
+}  // namespace perfkit::virtio
