@@ -1,5 +1,8 @@
 // Whole-file reads and writes for commands: a write goes to a temporary
-// file that is renamed into place, so a failure never leaves half a file.
+// file of its own (mkstemp) that is renamed into place, so a failure never
+// leaves half a file and no other file is touched; a device or FIFO
+// (/dev/null, /dev/stdout) is written in place, and through a symbolic
+// link the file it names is replaced, not the link.
 #pragma once
 
 #include <string>

@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -304,8 +307,12 @@ Result<HistoryOutcome> PowerHistory(const HistoryRequest& r) {
     out.plot_note = "no plot: no samples in that time";
     return out;
   }
-  // The plot script reads a CSV written beside the PNG's temporary name.
-  const std::string csv = r.plot + ".tmp.csv";
+  // The plot script reads a CSV of our own beside the PNG (mkstemps never
+  // opens a file that exists, so no file of the user's is touched).
+  std::string csv = r.plot + ".perfkit-XXXXXX.csv";
+  const int fd = mkstemps(csv.data(), 4);
+  if (fd < 0) return Status::Error("cannot write beside " + r.plot + ": " + std::strerror(errno));
+  close(fd);
   {
     std::ofstream f(csv);
     f << "unix_time,watts,measured,u,origin,run_id\n";
@@ -313,7 +320,10 @@ Result<HistoryOutcome> PowerHistory(const HistoryRequest& r) {
       f << fmt::format("{:.3f},{:.3f},{},{:.4f},{},{}\n", s.unix_time, s.watts, s.measured ? 1 : 0,
                        s.u, s.origin, s.run_id);
     }
-    if (!f) return Status::Error("cannot write " + csv);
+    if (!f) {
+      std::remove(csv.c_str());
+      return Status::Error("cannot write " + csv);
+    }
   }
   Status plotted = RunPlotScript(SystemLauncher(), "power_history.py", {csv, r.plot});
   std::remove(csv.c_str());

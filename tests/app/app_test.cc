@@ -2,12 +2,16 @@
 // bench request whose ToArgv() a child perfkit accepts, and use cases that
 // run other programs only through the Launcher seam.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 
 #include "app/bench_request.h"
 #include "app/exit_status.h"
+#include "app/files.h"
 #include "app/gate.h"
 #include "app/report_files.h"
 #include "baselines/store.h"
@@ -18,6 +22,40 @@ namespace {
 
 using testing::RunInProcess;
 using testing::TempDir;
+
+// An output path perfkit writes is replaced whole, and nothing else is:
+// not a device given as the path (-o /dev/null once replaced /dev/null with
+// a file), not a symbolic link, not a file whose name the temporary copy
+// might have taken, and a replaced file keeps its mode.
+TEST(WriteFileAtomically, ReplacesOnlyTheFileItWasGiven) {
+  TempDir dir;
+  ASSERT_TRUE(WriteFileAtomically("/dev/null", "nothing").ok());
+  struct stat st {};
+  ASSERT_EQ(stat("/dev/null", &st), 0);
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+
+  const std::string out = dir.File("out.txt");
+  std::ofstream(out + ".tmp") << "the user's";
+  ASSERT_TRUE(WriteFileAtomically(out, "one").ok());
+  chmod(out.c_str(), 0640);
+  ASSERT_TRUE(WriteFileAtomically(out, "two").ok());
+  ASSERT_EQ(stat(out.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0640u);
+  EXPECT_EQ(ReadFile(out).value(), "two");
+  EXPECT_EQ(ReadFile(out + ".tmp").value(), "the user's");
+
+  const std::string link = dir.File("link.txt");
+  ASSERT_EQ(symlink(out.c_str(), link.c_str()), 0);
+  ASSERT_TRUE(WriteFileAtomically(link, "three").ok());
+  ASSERT_EQ(lstat(link.c_str(), &st), 0);
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  EXPECT_EQ(ReadFile(out).value(), "three");
+
+  EXPECT_FALSE(WriteFileAtomically(dir.path(), "x").ok());  // a directory
+  size_t files = 0;
+  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(dir.path())) ++files;
+  EXPECT_EQ(files, 3u);  // out.txt, out.txt.tmp, link.txt: no temporary left
+}
 
 TEST(GateRequest, ThresholdsAreParsedOnceIntoOverrides) {
   GateFlags flags;
