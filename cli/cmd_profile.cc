@@ -31,7 +31,9 @@ void PrintSummary(const profiler::Profile& profile, const profiler::SamplerOptio
         wall / 1e6, wall > 0 ? 100.0 * profile.on_cpu_us / wall : 0,
         wall > 0 ? 100.0 * profile.off_cpu_us / wall : 0, profile.switches);
   }
-  if (profile.samples > 0 && complete < 90) {
+  // A handful of samples of a short program fall in its start (the loader,
+  // before main) and say nothing about how deep its stacks are.
+  if (profile.samples >= 20 && complete < 90) {
     if (sampler.call_graph == profiler::CallGraph::kFramePointers) {
       fmt::print(stderr,
                  "perfkit: hint: frame-pointer stacks lose callers through code built without "
