@@ -1,16 +1,14 @@
-// perfkit's virtio-blk device behind the vhost-user protocol: it listens on
-// a Unix socket, QEMU's vhost-user-blk-pci connects, hands over the guest's
-// memory (memfd descriptors) and each ring's kick and call eventfds, and
-// the guest's own virtio_blk driver then drives DeviceQueue and BlkBackend
-// here. One thread, one epoll: the socket, the kicks and a stop descriptor.
+// perfkit's virtio-blk device behind the vhost-user protocol: QEMU's
+// vhost-user-blk-pci connects to the server (vhost_user_server.h) and the
+// guest's own virtio_blk driver then drives DeviceQueue and BlkBackend here.
 #pragma once
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include "subsystems/base/status.h"
 #include "subsystems/virtio/blk_device.h"
+#include "subsystems/virtio/vhost_user_server.h"
 
 namespace perfkit::virtio {
 
@@ -26,33 +24,22 @@ struct VhostUserBlkOptions {
   bool keep_listening = false;  // after a front end leaves, wait for the next
 };
 
-struct VhostUserBlkReport {
+struct VhostUserBlkReport : VhostUserReport {
   BlkStats blk;
-  uint64_t kicks = 0;               // kick eventfd wake-ups
-  uint64_t notifications = 0;       // call eventfd writes
-  uint64_t malformed = 0;           // chains refused
-  std::vector<std::string> errors;  // the first few, for the log
-  uint64_t negotiated_features = 0;
 };
 
 class VhostUserBlkServer {
  public:
-  // Binds and listens (replacing a stale socket file, refusing any other
-  // kind of file at that path).
   static Result<VhostUserBlkServer> Listen(const VhostUserBlkOptions& options);
-  VhostUserBlkServer(VhostUserBlkServer&& other) noexcept;
-  VhostUserBlkServer& operator=(VhostUserBlkServer&&) = delete;
-  ~VhostUserBlkServer();
-
   // Serves front ends until one disconnects (or, with keep_listening, until
-  // `stop_fd` becomes readable). Everything a connection opened is closed
-  // and unmapped when it ends.
+  // `stop_fd` becomes readable).
   Result<VhostUserBlkReport> Serve(int stop_fd);
 
  private:
-  VhostUserBlkServer(VhostUserBlkOptions options, int listen_fd, BlkBackend blk);
+  VhostUserBlkServer(VhostUserBlkOptions options, VhostUserServer server, BlkBackend blk)
+      : options_(std::move(options)), server_(std::move(server)), blk_(std::move(blk)) {}
   VhostUserBlkOptions options_;
-  int listen_fd_;
+  VhostUserServer server_;
   BlkBackend blk_;
 };
 

@@ -1,0 +1,97 @@
+// The vhost-user protocol's back end side (QEMU's docs/interop/vhost-user.rst),
+// for any device: it listens on a Unix socket, a front end (QEMU) connects,
+// negotiates features, hands over the guest's memory (memfd descriptors) and
+// each ring's addresses, kick and call eventfds, and the device then serves
+// the rings. One thread, one epoll: the socket, the kicks, the descriptors
+// the device asks to watch (a TAP) and a stop descriptor. Everything a front
+// end sends is checked; one that breaks the protocol is disconnected, one
+// that breaks a ring loses that ring, and neither can make the server touch
+// memory outside the guest's.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "subsystems/base/status.h"
+#include "subsystems/virtio/device_queue.h"
+
+namespace perfkit::virtio {
+
+// What a device may do with a session's rings.
+class Rings {
+ public:
+  virtual ~Rings() = default;
+  // Ring `index`'s queue while it runs and is enabled; null otherwise.
+  virtual DeviceQueue* Queue(size_t index) = 0;
+  // After a Publish: interrupts the driver if it asked (EVENT_IDX or flags).
+  virtual void Notify(size_t index) = 0;
+  // Whether the chain's buffers (and the rings) still have their memory:
+  // always, unless the front end could shrink it.
+  virtual bool Backed(const Chain& chain) const = 0;
+  // Stops the ring for good, with the reason in the report.
+  virtual void Break(size_t index, const std::string& why) = 0;
+  virtual void Note(std::string error) = 0;
+  // A chain refused: counted in the report, its error noted.
+  virtual void Malformed(size_t index, const std::string& error) = 0;
+};
+
+class VhostUserDevice {
+ public:
+  virtual ~VhostUserDevice() = default;
+  // VIRTIO feature bits offered, device and transport ones (VERSION_1,
+  // EVENT_IDX, INDIRECT_DESC); the server adds the protocol-features bit.
+  virtual uint64_t Features() const = 0;
+  virtual uint16_t MaxQueues() const = 0;
+  // The device's configuration space, its first `size` bytes.
+  virtual std::vector<uint8_t> Config(size_t size) const = 0;
+  // What the front end acked, before any ring runs.
+  virtual void Negotiated(uint64_t features) { (void)features; }
+  // Ring `index` has chains available (a kick, or it started or was enabled).
+  virtual void Serve(size_t index, Rings& rings) = 0;
+  // Descriptors for the server to wait on; OnReadable runs when one is.
+  virtual std::vector<int> Watched() const { return {}; }
+  virtual void OnReadable(int fd, Rings& rings) {
+    (void)fd;
+    (void)rings;
+  }
+  // The front end has gone: forget per-connection state.
+  virtual void Disconnected() {}
+};
+
+struct VhostUserServerOptions {
+  std::string socket_path;
+  bool keep_listening = false;  // after a front end leaves, wait for the next
+};
+
+struct VhostUserReport {
+  uint64_t kicks = 0;               // kick eventfd wake-ups
+  uint64_t notifications = 0;       // call eventfd writes
+  uint64_t malformed = 0;           // chains refused
+  std::vector<std::string> errors;  // the first few, for the log
+  uint64_t negotiated_features = 0;
+};
+
+class VhostUserServer {
+ public:
+  // Binds and listens (replacing a stale socket file, refusing any other
+  // kind of file at that path).
+  static Result<VhostUserServer> Listen(const VhostUserServerOptions& options);
+  VhostUserServer(VhostUserServer&& other) noexcept;
+  VhostUserServer& operator=(VhostUserServer&&) = delete;
+  ~VhostUserServer();
+
+  // Serves front ends until one disconnects (or, with keep_listening, until
+  // `stop_fd` becomes readable). Everything a connection opened is closed
+  // and unmapped when it ends. The device counts its own malformed chains
+  // through Rings::Note and its report.
+  Result<VhostUserReport> Serve(VhostUserDevice& device, int stop_fd);
+
+ private:
+  VhostUserServer(VhostUserServerOptions options, int listen_fd)
+      : options_(std::move(options)), listen_fd_(listen_fd) {}
+  VhostUserServerOptions options_;
+  int listen_fd_;
+};
+
+}  // namespace perfkit::virtio
