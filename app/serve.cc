@@ -8,4 +8,8 @@ Result<ServeBlkOutcome> ServeBlk(const ServeBlkRequest& request) {
   return suites::ServeVirtioBlk(request);
 }
 
+Result<ServeNetOutcome> ServeNet(const ServeNetRequest& request) {
+  return suites::ServeVirtioNet(request);
+}
+
 }  // namespace perfkit::app

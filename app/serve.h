@@ -1,6 +1,7 @@
 // The processes perfkit runs of itself, on the far side of a benchmark:
 // `perfkit rings peer` (the receiver of the rings suite's IPC benchmarks) and
-// `perfkit virtio serve-blk` (the vhost-user-blk back end a QEMU guest uses).
+// `perfkit virtio serve-blk` and `serve-net` (the vhost-user back ends a QEMU
+// guest uses).
 #pragma once
 
 #include "subsystems/base/status.h"
@@ -17,5 +18,9 @@ int RunRingPeer(const RingPeerRequest& request);
 using ServeBlkRequest = suites::VirtioServeOptions;
 using ServeBlkOutcome = virtio::VhostUserBlkReport;
 Result<ServeBlkOutcome> ServeBlk(const ServeBlkRequest& request);
+
+using ServeNetRequest = suites::VirtioServeOptions;
+using ServeNetOutcome = virtio::VhostUserNetReport;
+Result<ServeNetOutcome> ServeNet(const ServeNetRequest& request);
 
 }  // namespace perfkit::app

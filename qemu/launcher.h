@@ -30,7 +30,7 @@ struct GuestImage {
 // The image in `dir` (vmlinuz, release, initrd.img), or why there is none.
 Result<GuestImage> FindGuestImage(const std::string& dir);
 
-enum class DiskKind { kBuiltin, kVhostUser };
+enum class DiskKind { kNone, kBuiltin, kVhostUser };
 
 struct DiskConfig {
   DiskKind kind = DiskKind::kBuiltin;
@@ -41,6 +41,17 @@ struct DiskConfig {
   bool direct = true;     // kBuiltin: O_DIRECT on the file (cache.direct)
 };
 
+enum class NetKind { kNone, kVhostUser };
+
+// A virtio network card and what the guest does with it.
+struct NetConfig {
+  NetKind kind = NetKind::kNone;
+  std::string socket;  // kVhostUser: the back end's socket
+  int queue_pairs = 1;
+  std::string address;  // the guest's, "192.0.2.2/24"
+  std::string ping;     // an address the guest pings three times, or empty
+};
+
 struct GuestConfig {
   std::string qemu = "qemu-system-x86_64";
   Accel accel = Accel::kTcg;
@@ -48,6 +59,7 @@ struct GuestConfig {
   int memory_mib = 512;
   GuestImage image;
   DiskConfig disk;
+  NetConfig net;
   std::vector<std::string> steps;  // perfkit-guest-io steps, e.g. "test:rr:randread:4096:1:2"
   bool smoke = false;              // boot, say PERFKIT-UP, power off (no disk needed)
 };
@@ -81,9 +93,18 @@ struct VerifyResult {
   uint64_t first = 0, sectors = 0, bad = 0, first_bad = 0;
 };
 
+// What the guest saw of its network card, and its pings' replies.
+struct NetView {
+  bool up = false;
+  int rx_queues = 0;
+  std::string features;  // negotiated, bit 0 first
+  int pings_sent = 0, pings_received = 0;
+};
+
 struct GuestReport {
   std::string kernel;
   DiskView disk;
+  NetView net;
   std::vector<TestResult> tests;
   std::vector<VerifyResult> verifies;
 };

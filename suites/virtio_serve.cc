@@ -21,11 +21,10 @@ void OnSignal(int) {
   errno = saved;
 }
 
-}  // namespace
-
-Result<virtio::VhostUserBlkReport> ServeVirtioBlk(const VirtioServeOptions& options) {
-  auto server = virtio::VhostUserBlkServer::Listen(options.blk);
-  if (!server.ok()) return server.status();
+// Serves until the front end leaves or SIGINT/SIGTERM, which end the wait.
+template <typename Server>
+auto ServeUntilStopped(Server& server, const VirtioServeOptions& options)
+    -> decltype(server.Serve(-1)) {
   g_stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (g_stop_fd < 0) return Status::Error(std::string("eventfd: ") + std::strerror(errno));
   struct sigaction sa {};
@@ -39,12 +38,26 @@ Result<virtio::VhostUserBlkReport> ServeVirtioBlk(const VirtioServeOptions& opti
     (void)WriteFull(options.ready_fd, "ready\n", 6);
     close(options.ready_fd);
   }
-  auto report = server->Serve(g_stop_fd);
+  auto report = server.Serve(g_stop_fd);
   sigaction(SIGINT, &old_int, nullptr);
   sigaction(SIGTERM, &old_term, nullptr);
   close(g_stop_fd);
   g_stop_fd = -1;
   return report;
+}
+
+}  // namespace
+
+Result<virtio::VhostUserBlkReport> ServeVirtioBlk(const VirtioServeOptions& options) {
+  auto server = virtio::VhostUserBlkServer::Listen(options.blk);
+  if (!server.ok()) return server.status();
+  return ServeUntilStopped(*server, options);
+}
+
+Result<virtio::VhostUserNetReport> ServeVirtioNet(const VirtioServeOptions& options) {
+  auto server = virtio::VhostUserNetServer::Listen(options.net);
+  if (!server.ok()) return server.status();
+  return ServeUntilStopped(*server, options);
 }
 
 }  // namespace perfkit::suites

@@ -86,12 +86,13 @@ void WriteFileOrDie(const std::string& path, const std::string& content) {
   PERFKIT_CHECK(static_cast<bool>(out));
 }
 
-std::unique_ptr<Process> ServeBlk(const std::string& socket, const std::string& disk) {
+std::unique_ptr<Process> ServeVirtio(const std::vector<std::string>& args) {
   int ready[2];
   EXPECT_EQ(pipe2(ready, O_CLOEXEC), 0);
   SpawnOptions spawn;
-  spawn.argv = {PerfkitBinary(),          "virtio", "serve-blk", "--socket", socket, "--ready-fd",
-                std::to_string(ready[1]), disk};
+  spawn.argv = {PerfkitBinary(), "virtio"};
+  spawn.argv.insert(spawn.argv.end(), args.begin(), args.end());
+  spawn.argv.insert(spawn.argv.end(), {"--ready-fd", std::to_string(ready[1])});
   spawn.keep_fds = {ready[1]};
   spawn.err = Redirect::kCapture;
   auto p = SystemLauncher().Spawn(spawn);
@@ -99,8 +100,12 @@ std::unique_ptr<Process> ServeBlk(const std::string& socket, const std::string& 
   char line[8] = {};
   const bool ok = p.ok() && read(ready[0], line, sizeof line) > 0;
   close(ready[0]);
-  EXPECT_TRUE(ok) << "serve-blk did not start listening";
+  EXPECT_TRUE(ok) << "perfkit virtio " << args[0] << " did not start listening";
   return ok ? std::move(*p) : nullptr;
+}
+
+std::unique_ptr<Process> ServeBlk(const std::string& socket, const std::string& disk) {
+  return ServeVirtio({"serve-blk", "--socket", socket, disk});
 }
 
 }  // namespace perfkit::testing

@@ -45,8 +45,6 @@ struct NetStats {
   uint64_t rx_frames = 0, rx_bytes = 0;
   uint64_t rx_buffers = 0;  // receive chains used (more than frames with MRG_RXBUF)
   uint64_t rx_dropped = 0;  // no room in the receive ring
-  uint64_t malformed = 0;   // transmit or control chains refused
-  uint64_t ctrl = 0;        // control commands answered
 };
 
 // The frame a transmit chain carries, its header checked and stripped;

@@ -5,6 +5,7 @@
 #include "subsystems/virtio/blk_device.h"
 #include "subsystems/virtio/device_queue.h"
 #include "subsystems/virtio/split_ring.h"
+#include "subsystems/virtio/vhost_user_message.h"
 
 namespace perfkit::virtio {
 namespace {
@@ -24,6 +25,7 @@ class BlkDevice final : public VhostUserDevice {
     return f;
   }
   uint16_t MaxQueues() const override { return options_.max_queues; }
+  uint64_t ProtocolFeatures() const override { return Bit(kProtocolMq) | Bit(kProtocolConfig); }
   std::vector<uint8_t> Config(size_t size) const override {
     return blk_->Config(options_.queue_size - 2u, options_.max_queues, size);
   }

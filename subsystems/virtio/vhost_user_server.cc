@@ -262,7 +262,7 @@ Status Session::OnMessage(VhostUserMessage& m) {
       device_->Negotiated(features_);
       return OkStatus();
     case kGetProtocolFeatures: {
-      const uint64_t f = Bit(kProtocolMq) | Bit(kProtocolConfig);
+      const uint64_t f = device_->ProtocolFeatures();
       return Reply(m.request, &f, sizeof f);
     }
     case kSetProtocolFeatures:
@@ -474,7 +474,8 @@ Result<VhostUserReport> VhostUserServer::Serve(VhostUserDevice& device, int stop
             }
             open = s.ok();
           } else if (tag >= kWatchTag && tag - kWatchTag < watched.size()) {
-            device.OnReadable(watched[tag - kWatchTag], session);
+            const int fd = watched[tag - kWatchTag];
+            if (!device.OnReadable(fd, session)) epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nullptr);
           } else {
             session.OnKickEvent(tag, events[i].events);
           }

@@ -43,17 +43,21 @@ class VhostUserDevice {
   // EVENT_IDX, INDIRECT_DESC); the server adds the protocol-features bit.
   virtual uint64_t Features() const = 0;
   virtual uint16_t MaxQueues() const = 0;
+  // vhost-user protocol features offered (VHOST_USER_PROTOCOL_F_*).
+  virtual uint64_t ProtocolFeatures() const = 0;
   // The device's configuration space, its first `size` bytes.
   virtual std::vector<uint8_t> Config(size_t size) const = 0;
   // What the front end acked, before any ring runs.
   virtual void Negotiated(uint64_t features) { (void)features; }
   // Ring `index` has chains available (a kick, or it started or was enabled).
   virtual void Serve(size_t index, Rings& rings) = 0;
-  // Descriptors for the server to wait on; OnReadable runs when one is.
+  // Descriptors for the server to wait on; OnReadable runs when one is,
+  // and returns false when it should no longer be watched (it failed).
   virtual std::vector<int> Watched() const { return {}; }
-  virtual void OnReadable(int fd, Rings& rings) {
+  virtual bool OnReadable(int fd, Rings& rings) {
     (void)fd;
     (void)rings;
+    return false;
   }
   // The front end has gone: forget per-connection state.
   virtual void Disconnected() {}
