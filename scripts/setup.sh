@@ -4,7 +4,8 @@
 # prints the exact command and stops.
 #   --with-test-tools  also what the tests use (scripts/test.sh)
 #   --no-guest         skip what only the virtio suite's guest needs: QEMU,
-#                      busybox and the guest kernel (fetched otherwise)
+#                      busybox, iproute2 (TAP devices in a network namespace
+#                      of the test's own) and the guest kernel (fetched otherwise)
 set -euo pipefail
 with_test_tools=0
 guest=1
@@ -27,7 +28,7 @@ packages=(
   libflatbuffers-dev libprotobuf-dev protobuf-compiler libnuma-dev
 )
 if [[ $guest -eq 1 ]]; then
-  packages+=(qemu-system-x86 busybox-static)
+  packages+=(qemu-system-x86 busybox-static iproute2)
 fi
 if [[ $with_test_tools -eq 1 ]]; then
   # compare.py (Google Benchmark's own tool) checks our export in the tests;
