@@ -1,6 +1,7 @@
-// A vhost-user front end written to break `perfkit virtio serve-blk`, as a
-// test client: memory tables past their file's end, memory shrunk under
-// the device, kick descriptors that block or hang up, a message cut short.
+// A vhost-user front end written to break `perfkit virtio serve-blk` and
+// `serve-net`, as a test client: memory tables past their file's end,
+// memory shrunk under the device, kick descriptors that block or hang up, a
+// message cut short, transmit chains no driver should send, a TAP deleted.
 // The server must never die of a signal, spin, ignore SIGTERM or let a
 // failed request touch the disk.
 #include <fcntl.h>
@@ -84,8 +85,8 @@ class FrontEnd {
     Send(request, &payload, sizeof payload, fd);
   }
 
-  // The memory table (one region of `region_bytes`) and ring 0.
-  void SetUp(uint64_t region_bytes) {
+  // The memory table (one region of `region_bytes`) and ring `ring`.
+  void SetUp(uint64_t region_bytes, uint32_t ring = 0) {
     Send(kSetOwner, nullptr, 0);
     const uint64_t features = uint64_t{1} << 32;  // VIRTIO_F_VERSION_1
     Send(kSetFeatures, features);
@@ -94,23 +95,32 @@ class FrontEnd {
       uint64_t guest_phys, size, user_addr, mmap_offset;
     } table{1, 0, 0, region_bytes, kUserBase, 0};
     Send(kSetMemTable, table, memfd_);
-    Send(kSetVringNum, std::array<uint32_t, 2>{0, kQueue});
-    Send(kSetVringBase, std::array<uint32_t, 2>{0, 0});
+    Send(kSetVringNum, std::array<uint32_t, 2>{ring, kQueue});
+    Send(kSetVringBase, std::array<uint32_t, 2>{ring, 0});
     struct {
       uint32_t index, flags;
       uint64_t desc, used, avail, log;
-    } addr{0, 0, kUserBase + kDesc, kUserBase + kUsed, kUserBase + kAvail, 0};
+    } addr{ring, 0, kUserBase + kDesc, kUserBase + kUsed, kUserBase + kAvail, 0};
     Send(kSetVringAddr, addr);
-    Send(kSetVringCall, uint64_t{kVringNoFd});
+    Send(kSetVringCall, uint64_t{ring | kVringNoFd});
   }
+
+  struct Desc {
+    uint64_t addr;
+    uint32_t len;
+    uint16_t flags, next;
+  };
+  // Each of `heads` made available, one descriptor table for all.
+  void QueueChains(const std::vector<Desc>& table, const std::vector<uint16_t>& heads) {
+    std::memcpy(mem_ + kDesc, table.data(), table.size() * sizeof(Desc));
+    std::vector<uint16_t> avail = {0, static_cast<uint16_t>(heads.size())};
+    avail.insert(avail.end(), heads.begin(), heads.end());
+    std::memcpy(mem_ + kAvail, avail.data(), avail.size() * sizeof(uint16_t));
+  }
+  uint8_t* at(uint64_t offset) { return mem_ + offset; }
 
   // One virtio-blk write of 512 bytes of 0xab to sector 0, made available.
   void QueueWrite() {
-    struct Desc {
-      uint64_t addr;
-      uint32_t len;
-      uint16_t flags, next;
-    };
     const Desc chain[3] = {{kHeader, 16, 1, 1}, {kData, 512, 1, 2}, {kStatus, 1, 2, 0}};
     std::memcpy(mem_ + kDesc, chain, sizeof chain);
     const uint32_t header[4] = {1, 0, 0, 0};  // VIRTIO_BLK_T_OUT, sector 0
@@ -268,6 +278,87 @@ TEST(HostileFrontEnd, AMessageCutShortDoesNotHoldTheServer) {
   ASSERT_TRUE(exit.ok());
   EXPECT_FALSE(exit->timed_out) << "deaf to SIGTERM inside a message";
   EXPECT_EQ(exit->signal, 0) << exit->Describe();
+}
+
+// The network device's transmit ring fed what no driver should send: a
+// header asking for an offload never offered, a chain shorter than its
+// header, a frame too short to be Ethernet, a descriptor outside the
+// guest's memory and a writable one. Each is refused and counted; the device
+// reflects nothing, and ends cleanly when the front end leaves.
+TEST(HostileFrontEnd, BadTransmitChainsAreRefusedByTheNetworkDevice) {
+  TempDir dir;
+  auto server = ServeVirtio({"serve-net", "--socket", dir.File("s"), "--reflect"});
+  ASSERT_NE(server, nullptr);
+  {
+    FrontEnd fe(dir.File("s"), true);
+    fe.SetUp(kMemory, /*ring=*/1);
+    uint8_t* gso = fe.at(kHeader);
+    std::memset(gso, 0, 12);
+    gso[1] = 1;  // VIRTIO_NET_HDR_GSO_TCPV4
+    std::memset(fe.at(kData), 0, 12);
+    const std::vector<FrontEnd::Desc> table = {
+        {kHeader, 12, 1, 1},     {kData + 64, 60, 0, 0},  // 0: an offload asked for
+        {kData, 8, 0, 0},                                 // 2: shorter than a header
+        {kData, 12, 1, 4},       {kData + 64, 6, 0, 0},   // 3: a 6-byte "frame"
+        {kMemory * 4, 64, 0, 0},                          // 5: outside the memory
+        {kData, 12, 1, 7},       {kData + 64, 60, 2, 0},  // 6: a writable buffer
+    };
+    fe.QueueChains(table, {0, 2, 3, 5, 6});
+    const int kick = eventfd(1, EFD_CLOEXEC);
+    fe.Send(kSetVringKick, uint64_t{1}, kick);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    close(kick);
+  }
+  auto exit = server->Wait(20);
+  ASSERT_TRUE(exit.ok());
+  EXPECT_FALSE(exit->timed_out);
+  EXPECT_EQ(exit->signal, 0) << exit->Describe();
+  EXPECT_NE(exit->err.find("5 malformed chains"), std::string::npos) << exit->err;
+  EXPECT_NE(exit->err.find("sent 0 frames"), std::string::npos) << exit->err;
+  for (const char* why : {"offload", "shorter than its header", "frame of 6 bytes", "writable"}) {
+    EXPECT_NE(exit->err.find(why), std::string::npos) << why << "\n" << exit->err;
+  }
+}
+
+// A TAP deleted under the device while a front end is connected: the
+// device says so once, stops reading it, does not spin on its error, and
+// still ends on SIGTERM. The TAP lives in a network namespace of its own.
+TEST(HostileFrontEnd, ATapThatDisappearsIsDroppedWithoutSpinning) {
+  auto probe = RunCommand({"unshare", "--net", "ip", "tuntap", "add", "dev", "pk0", "mode", "tap"});
+  if (probe.exit_code != 0) GTEST_SKIP() << "no network namespace with a TAP here: " << probe.err;
+  TempDir dir;
+  const std::string socket = dir.File("s");
+  SpawnOptions spawn;
+  // unshare and sh exec what follows, so the pid is the device's.
+  spawn.argv = {"unshare", "--net", "sh", "-c",
+                "ip tuntap add dev pk0 mode tap && ip link set pk0 up && exec '" + PerfkitBinary() +
+                    "' virtio serve-net --socket '" + socket + "' --tap pk0"};
+  spawn.err = Redirect::kCapture;
+  auto server = SystemLauncher().Spawn(spawn);
+  ASSERT_TRUE(server.ok()) << server.status().message();
+  for (int i = 0; i < 100 && access(socket.c_str(), F_OK) != 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  FrontEnd fe(socket, true);
+  fe.SetUp(kMemory, /*ring=*/0);
+  const int kick = eventfd(0, EFD_CLOEXEC);
+  fe.Send(kSetVringKick, uint64_t{0}, kick);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const std::string ns = "--net=/proc/" + std::to_string((*server)->pid()) + "/ns/net";
+  auto del = RunCommand({"nsenter", ns, "ip", "link", "del", "pk0"});
+  ASSERT_EQ(del.exit_code, 0) << del.err;
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const double before = CpuSeconds((*server)->pid());
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_LT(CpuSeconds((*server)->pid()) - before, 0.3) << "spinning on a deleted TAP";
+  (*server)->Signal(SIGTERM);
+  auto exit = (*server)->Wait(10);
+  close(kick);
+  ASSERT_TRUE(exit.ok());
+  EXPECT_FALSE(exit->timed_out) << "deaf to SIGTERM";
+  EXPECT_EQ(exit->signal, 0) << exit->Describe();
+  EXPECT_NE(exit->err.find("TAP queue 0: "), std::string::npos) << exit->err;
+  EXPECT_NE(exit->err.find("no longer read"), std::string::npos) << exit->err;
 }
 
 }  // namespace
