@@ -15,7 +15,8 @@ for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_p
   insmod /lib/modules/$m.ko || echo "PERFKIT-ERROR insmod $m failed"
 done
 # perfkit.net=ADDRESS/PREFIX: the virtio network card, up at that address;
-# perfkit.ping=ADDRESS: three pings of it.
+# perfkit.ping=ADDRESS: three pings of it; perfkit.netrun=STEP,STEP...: the
+# measurements of perfkit-guest-net (see guest_net.c) against that address.
 net=$(arg net)
 if [ -n "$net" ]; then
   for m in failover net_failover virtio_net; do
@@ -34,6 +35,7 @@ if [ -n "$net" ]; then
     peer=$(arg ping)
     if [ -n "$peer" ]; then
       echo "PERFKIT-PING $(ping -c 3 -W 2 "$peer" 2>&1 | grep -E 'packets transmitted')"
+      [ -n "$(arg netrun)" ] && /bin/perfkit-guest-net "$peer" "$(arg netrun)"
     fi
   else
     echo "PERFKIT-ERROR no eth0: the virtio network card did not appear"

@@ -118,6 +118,7 @@ std::vector<std::string> BuildArgv(const GuestConfig& c) {
                              "vhost-user,id=net0,chardev=vn0,queues=" + pairs, "-device", device});
     append += " perfkit.net=" + c.net.address;
     if (!c.net.ping.empty()) append += " perfkit.ping=" + c.net.ping;
+    if (!c.net.steps.empty()) append += " perfkit.netrun=" + JoinSteps(c.net.steps);
   }
   argv.insert(argv.end(), {"-append", append});
   return argv;
@@ -166,10 +167,23 @@ Result<GuestReport> ParseSerialLog(std::string_view log, bool smoke) {
           {line.rfind("PERFKIT-FILL", 0) == 0, static_cast<uint64_t>(Number(f, "first")),
            static_cast<uint64_t>(Number(f, "sectors")), static_cast<uint64_t>(Number(f, "bad")),
            static_cast<uint64_t>(Number(f, "first_bad"))});
-    } else if (line.rfind("PERFKIT-NET", 0) == 0) {
+    } else if (line.rfind("PERFKIT-NET ", 0) == 0) {
       report.net.up = true;
       report.net.rx_queues = static_cast<int>(Number(f, "rx_queues"));
       report.net.features = f.count("features") ? f.at("features") : "";
+    } else if (line.rfind("PERFKIT-NETRESULT", 0) == 0) {
+      NetResult r;
+      r.name = f.count("name") ? f.at("name") : "";
+      r.payload = static_cast<int>(Number(f, "payload"));
+      r.flows = static_cast<int>(Number(f, "flows"));
+      r.seconds = Number(f, "seconds");
+      r.packets = static_cast<uint64_t>(Number(f, "packets"));
+      r.pps = Number(f, "pps");
+      r.mbps = Number(f, "mbps");
+      r.bad = static_cast<uint64_t>(Number(f, "bad"));
+      r.lost = static_cast<uint64_t>(Number(f, "lost"));
+      r.interrupts = static_cast<int64_t>(Number(f, "irqs"));
+      report.net_tests.push_back(r);
     } else if (line.rfind("PERFKIT-PING", 0) == 0) {
       // "PERFKIT-PING 3 packets transmitted, 3 packets received, 0% packet loss"
       int sent = 0, received = 0;

@@ -48,8 +48,9 @@ struct NetConfig {
   NetKind kind = NetKind::kNone;
   std::string socket;  // kVhostUser: the back end's socket
   int queue_pairs = 1;
-  std::string address;  // the guest's, "192.0.2.2/24"
-  std::string ping;     // an address the guest pings three times, or empty
+  std::string address;             // the guest's, "192.0.2.2/24"
+  std::string ping;                // the peer: pinged three times, then measured against
+  std::vector<std::string> steps;  // perfkit-guest-net's, "udp:NAME:PAYLOAD:FLOWS:SECONDS"
 };
 
 struct GuestConfig {
@@ -101,10 +102,20 @@ struct NetView {
   int pings_sent = 0, pings_received = 0;
 };
 
+// One perfkit-guest-net step: datagrams that came back intact per second.
+struct NetResult {
+  std::string name;
+  int payload = 0, flows = 0;
+  double seconds = 0, pps = 0, mbps = 0;
+  uint64_t packets = 0, bad = 0, lost = 0;
+  int64_t interrupts = -1;  // the guest's virtio interrupts meanwhile; -1 unknown
+};
+
 struct GuestReport {
   std::string kernel;
   DiskView disk;
   NetView net;
+  std::vector<NetResult> net_tests;
   std::vector<TestResult> tests;
   std::vector<VerifyResult> verifies;
 };

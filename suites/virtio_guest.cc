@@ -98,16 +98,22 @@ struct Lab {
     if (!disk.empty()) unlink(disk.c_str());
   }
 
-  // The slow part, at the first guest benchmark: the acceleration probe
-  // (a KVM smoke boot) and the backing file.
-  Status Prepare() {
-    if (probed) return disk_status;
+  // The acceleration probe (a KVM smoke boot), once.
+  void Probe() {
+    if (probed) return;
     probed = true;
     qemu::GuestConfig base;
     base.qemu = qemu;
     base.image = image;
     accel = qemu::ChooseAccel(SystemLauncher(), base);
     qemu_version = qemu::QemuVersion(SystemLauncher(), qemu);
+  }
+
+  // The slow part, at the first disk benchmark: the probe and the backing
+  // file.
+  Status Prepare() {
+    if (probed && !disk.empty()) return disk_status;
+    Probe();
     const char* env = std::getenv("PERFKIT_IO_DIR");
     std::string dir = env != nullptr && *env ? env : "/var/tmp";
     if (access(dir.c_str(), W_OK) != 0) dir = ".";
@@ -346,6 +352,22 @@ void GuestBenchmark(benchmark::State& state, const DeviceConfig& c, const GuestT
 
 }  // namespace
 
+std::string GuestUnavailable() { return TheLab().unavailable; }
+
+GuestLab ProbedGuestLab() {
+  Lab& lab = TheLab();
+  GuestLab out;
+  out.unavailable = lab.unavailable;
+  if (!out.unavailable.empty()) return out;
+  lab.Probe();
+  out.image = lab.image;
+  out.qemu = lab.qemu;
+  out.perfkit = lab.perfkit;
+  out.accel = lab.accel;
+  out.qemu_version = lab.qemu_version;
+  return out;
+}
+
 std::vector<DeviceConfig> GuestConfigs(bool quick) {
   std::vector<DeviceConfig> all = {
       {"host", DeviceKind::kHost, 128, false, true, true, Role::kPeer},
@@ -366,7 +388,7 @@ std::vector<DeviceConfig> GuestConfigs(bool quick) {
 std::string GuestEnvironment() {
   const Lab& lab = TheLab();
   if (!lab.probed) return "";
-  return fmt::format("guests under {} ({}), QEMU {}, kernel {}, -smp 1",
+  return fmt::format("guests under {} ({}), QEMU {}, kernel {}, -smp 1 for the disks",
                      qemu::AccelName(lab.accel.accel), lab.accel.reason, lab.qemu_version,
                      lab.image.release);
 }

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "qemu/launcher.h"
 #include "suites/suite.h"
 
 namespace perfkit::suites {
@@ -29,5 +30,20 @@ void AddVirtioGuestBenchmarks(SuiteSpec& suite);
 // this process; "" before.
 std::string GuestEnvironment();
 void AddVirtioQueueBenchmarks(SuiteSpec& suite);
+
+// What every guest benchmark stands on: the image, QEMU, perfkit and the
+// acceleration, probed once (a KVM smoke boot) by the first caller.
+struct GuestLab {
+  std::string unavailable;  // why no guest can run here
+  qemu::GuestImage image;
+  std::string qemu, perfkit, qemu_version;
+  qemu::AccelChoice accel;
+};
+GuestLab ProbedGuestLab();
+// Why no guest can run here ("" if one can), without probing anything.
+std::string GuestUnavailable();
+// The network card's benchmarks: perfkit's vhost-user-net device
+// reflecting UDP (virtio_net_guest.cc).
+void AddVirtioNetBenchmarks(SuiteSpec& suite);
 
 }  // namespace perfkit::suites

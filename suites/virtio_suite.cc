@@ -1,6 +1,7 @@
 // The virtio suite: perfkit's split virtqueue in one process
-// (virtio_queue.cc), and its vhost-user-blk device inside a real guest
-// against QEMU's devices (virtio_guest.cc), with one line per question the
+// (virtio_queue.cc), its vhost-user-blk device inside a real guest against
+// QEMU's devices (virtio_guest.cc) and its vhost-user-net device carrying
+// the guest's UDP (virtio_net_guest.cc), with one line per question the
 // suite answers, each a ratio with its interval or the reason it has none.
 #include <fmt/format.h>
 
@@ -58,16 +59,51 @@ Claim Throughput(const std::string& topic, const std::string& name, int requests
   };
 }
 
+// "TOPIC: N Mbps (target: >= 500)" from a benchmark's mbps counter.
+Claim NetThroughput(const std::string& topic, const std::string& name, double target_mbps) {
+  return [=](const Measured& m) -> std::optional<ClaimResult> {
+    if (const std::string error = FirstError(m, {name}); !error.empty()) {
+      return Unmeasured(topic, error);
+    }
+    const auto c = m.counters.find(name);
+    if (c == m.counters.end() || !c->second.count("mbps")) return std::nullopt;
+    const double mbps = c->second.at("mbps");
+    ClaimResult r = Said(topic, fmt::format("{}: {:.1f} Mbps (the documents' target: {:.0f})",
+                                            topic, mbps, target_mbps));
+    r.value = mbps;
+    r.has_value = true;
+    r.unit = "Mbps";
+    r.target = fmt::format(">= {:.0f}", target_mbps);
+    r.status = mbps >= target_mbps ? ClaimStatus::kMet : ClaimStatus::kNotMet;
+    r.benchmarks = {name};
+    return r;
+  };
+}
+
+void AddNetClaims(SuiteSpec& suite) {
+  const std::string udp64 = "virtio/net-udp64/", udp1472 = "virtio/net-udp1472/";
+  suite.claims.push_back(NetThroughput("UDP 1472 B through perfkit's device, 1 queue pair, echoed",
+                                       udp1472 + "perfkit-q1", 500));
+  suite.claims.push_back(IntervalRatio("UDP 64 B, 4 queue pairs (4 vCPUs, 4 flows) vs 1",
+                                       udp64 + "perfkit-q4", udp64 + "perfkit-q1", "4 queue pairs",
+                                       "1"));
+  suite.claims.push_back(CounterChange("guest interrupts per UDP datagram, 64 B", "irqs_per_pkt",
+                                       udp64 + "perfkit-q1", udp64 + "perfkit-q1-no-evidx",
+                                       "EVENT_IDX", "no EVENT_IDX"));
+}
+
 }  // namespace
 
 SuiteSpec MakeVirtioSuite() {
   SuiteSpec suite{"virtio",
-                  "a split virtqueue in process, and perfkit's vhost-user-blk device in a QEMU "
-                  "guest against QEMU's own",
+                  "a split virtqueue in process, perfkit's vhost-user-blk device in a QEMU "
+                  "guest against QEMU's own, and its vhost-user-net device carrying the guest's "
+                  "UDP",
                   {},
                   {}};
   AddVirtioQueueBenchmarks(suite);
   AddVirtioGuestBenchmarks(suite);
+  AddVirtioNetBenchmarks(suite);
   suite.claims.push_back([](const Measured&) -> std::optional<ClaimResult> {
     const std::string environment = GuestEnvironment();
     if (environment.empty()) return std::nullopt;
@@ -100,6 +136,7 @@ SuiteSpec MakeVirtioSuite() {
       "virtio/notify-q128/evidx/32", "virtio/notify-q128/flags/32", "EVENT_IDX", "flags"));
   suite.claims.push_back(Throughput("in-process, polled, queue of 128, batches of 32",
                                     "virtio/queue-q128/evidx/32", 32));
+  AddNetClaims(suite);
   return suite;
 }
 

@@ -167,7 +167,7 @@ TEST(VirtioNetGuest, PingsThroughTheReflectingDevice) {
   ASSERT_FALSE(c.image.kernel.empty());
   c.smp = 2;
   c.disk.kind = qemu::DiskKind::kNone;
-  c.net = {qemu::NetKind::kVhostUser, socket, 2, "192.0.2.2/24", "192.0.2.1"};
+  c.net = {qemu::NetKind::kVhostUser, socket, 2, "192.0.2.2/24", "192.0.2.1", {}};
   auto run = qemu::RunGuest(SystemLauncher(), c, 240);
   ASSERT_TRUE(run.ok()) << run.status().message();
   ASSERT_TRUE(run->report.net.up);
@@ -199,7 +199,7 @@ TEST(VirtioNetGuest, PingsTheHostThroughATapInANamespaceOfItsOwn) {
   qemu::GuestConfig c = GuestOn("");
   ASSERT_FALSE(c.image.kernel.empty());
   c.disk.kind = qemu::DiskKind::kNone;
-  c.net = {qemu::NetKind::kVhostUser, dir.File("net.sock"), 2, "192.0.2.2/24", "192.0.2.1"};
+  c.net = {qemu::NetKind::kVhostUser, dir.File("net.sock"), 2, "192.0.2.2/24", "192.0.2.1", {}};
   c.smp = 2;
   std::string qemu_line;
   for (const std::string& a : qemu::BuildArgv(c)) qemu_line += "'" + a + "' ";

@@ -101,6 +101,48 @@ TEST(ParseSerialLog, AGoodRun) {
   EXPECT_EQ(r->verifies[0].bad, 0u);
 }
 
+// A network card behind vhost-user: INTx under TCG (QEMU 7.2 crashes
+// starting vhost with MSI-X vectors and no KVM irqfd), MSI-X under KVM; the
+// guest's address, peer and measurements on its command line.
+TEST(BuildArgv, VhostUserNetworkCard) {
+  GuestConfig c = Base();
+  c.steps.clear();
+  c.disk.kind = DiskKind::kNone;
+  c.net = {NetKind::kVhostUser, "/tmp/vn.sock", 4, "192.0.2.2/24", "192.0.2.1", {"udp:u64:64:4:2"}};
+  auto argv = BuildArgv(c);
+  EXPECT_TRUE(Has(argv, "-netdev", "vhost-user,id=net0,chardev=vn0,queues=4"));
+  EXPECT_TRUE(Has(argv, "-device", "virtio-net-pci,netdev=net0,mq=on,vectors=0"));
+  EXPECT_TRUE(Has(argv, "-append",
+                  "console=ttyS0 quiet panic=-1 perfkit.net=192.0.2.2/24 perfkit.ping=192.0.2.1 "
+                  "perfkit.netrun=udp:u64:64:4:2"));
+  EXPECT_EQ(std::count(argv.begin(), argv.end(), "-blockdev"), 0);
+  c.accel = Accel::kKvm;
+  argv = BuildArgv(c);
+  EXPECT_TRUE(Has(argv, "-device", "virtio-net-pci,netdev=net0,mq=on,vectors=10"));
+}
+
+TEST(ParseSerialLog, TheNetworkCardAndItsMeasurements) {
+  auto r = ParseSerialLog(
+      "PERFKIT-UP kernel=6.1.0-57-cloud-amd64\n"
+      "PERFKIT-NET address=192.0.2.2/24 rx_queues=2 features=0010010000000001\n"
+      "PERFKIT-PING 3 packets transmitted, 2 packets received, 33% packet loss\n"
+      "PERFKIT-NETRESULT name=u64 payload=64 flows=2 seconds=2.020 packets=8636 pps=4274.4 "
+      "mbps=2.19 bad=0 lost=1 irqs=7945\n"
+      "PERFKIT-DONE\n");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_TRUE(r->net.up);
+  EXPECT_EQ(r->net.rx_queues, 2);  // a NETRESULT line is not a NET line
+  EXPECT_EQ(r->net.pings_sent, 3);
+  EXPECT_EQ(r->net.pings_received, 2);
+  ASSERT_EQ(r->net_tests.size(), 1u);
+  EXPECT_EQ(r->net_tests[0].name, "u64");
+  EXPECT_EQ(r->net_tests[0].flows, 2);
+  EXPECT_EQ(r->net_tests[0].packets, 8636u);
+  EXPECT_DOUBLE_EQ(r->net_tests[0].pps, 4274.4);
+  EXPECT_EQ(r->net_tests[0].lost, 1u);
+  EXPECT_EQ(r->net_tests[0].interrupts, 7945);
+}
+
 TEST(ParseSerialLog, TheGuestsOwnErrorIsTheMessage) {
   auto r = ParseSerialLog(
       "PERFKIT-UP kernel=x\nPERFKIT-ERROR rr: io_submit: Invalid argument\nPERFKIT-DONE\n");
