@@ -2,8 +2,8 @@
 // (`perfkit virtio serve-net --reflect`) behind QEMU's vhost-user network
 // back end, with the guest's own virtio_net driver sending UDP datagrams
 // that the device turns around (perfkit-guest-net checks every byte that
-// comes back). One queue pair with one vCPU and one flow, EVENT_IDX on and
-// off, and four queue pairs with four vCPUs and four flows.
+// comes back). One queue pair with one vCPU and one flow; in the full run
+// also without EVENT_IDX, and four queue pairs with four vCPUs and flows.
 //
 // As with the disks, one guest boot runs both payloads of a configuration
 // and the harness's shuffled rounds interleave configurations. No TAP and
@@ -42,10 +42,14 @@ struct NetConfigSpec {
   Role role;
 };
 
+// --quick boots one configuration per round (each boot costs ~9 s under
+// TCG, and the quick suite must stay under 3 minutes).
 std::vector<NetConfigSpec> NetConfigs(bool quick) {
-  std::vector<NetConfigSpec> all = {{"perfkit-q1", 1, true, Role::kOurs},
-                                    {"perfkit-q1-no-evidx", 1, false, Role::kOurs}};
-  if (!quick) all.push_back({"perfkit-q4", 4, true, Role::kOurs});
+  std::vector<NetConfigSpec> all = {{"perfkit-q1", 1, true, Role::kOurs}};
+  if (!quick) {
+    all.push_back({"perfkit-q1-no-evidx", 1, false, Role::kOurs});
+    all.push_back({"perfkit-q4", 4, true, Role::kOurs});
+  }
   return all;
 }
 
