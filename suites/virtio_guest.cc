@@ -354,6 +354,14 @@ void GuestBenchmark(benchmark::State& state, const DeviceConfig& c, const GuestT
 
 std::string GuestUnavailable() { return TheLab().unavailable; }
 
+BenchmarkSpec GuestResultBenchmark(std::string name, Role role,
+                                   std::function<void(benchmark::State&)> fn) {
+  BenchmarkSpec spec{std::move(name), role, std::move(fn)};
+  spec.manual_time = true;
+  spec.iterations = 1;
+  return spec;
+}
+
 GuestLab ProbedGuestLab() {
   Lab& lab = TheLab();
   GuestLab out;
@@ -401,11 +409,9 @@ void AddVirtioGuestBenchmarks(SuiteSpec& suite) {
   }
   for (const DeviceConfig& c : GuestConfigs(QuickMode())) {
     for (const GuestTest& t : kTests) {
-      BenchmarkSpec spec{fmt::format("virtio/{}/{}", t.name, c.name), c.role,
-                         [c, t](benchmark::State& s) { GuestBenchmark(s, c, t); }};
-      spec.manual_time = true;
-      spec.iterations = 1;
-      suite.benchmarks.push_back(std::move(spec));
+      suite.benchmarks.push_back(
+          GuestResultBenchmark(fmt::format("virtio/{}/{}", t.name, c.name), c.role,
+                               [c, t](benchmark::State& s) { GuestBenchmark(s, c, t); }));
     }
   }
 }

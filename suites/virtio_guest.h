@@ -1,6 +1,7 @@
 // The virtio suite's device configurations for the guest benchmarks.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,10 @@ struct GuestLab {
   qemu::AccelChoice accel;
 };
 GuestLab ProbedGuestLab();
+// A benchmark fed from a guest boot: it sets its own time (per request or
+// datagram) and runs one iteration per round.
+BenchmarkSpec GuestResultBenchmark(std::string name, Role role,
+                                   std::function<void(benchmark::State&)> fn);
 // Why no guest can run here ("" if one can), without probing anything.
 std::string GuestUnavailable();
 // The network card's benchmarks: perfkit's vhost-user-net device

@@ -178,11 +178,9 @@ void AddVirtioNetBenchmarks(SuiteSpec& suite) {
   }
   for (const NetConfigSpec& c : NetConfigs(QuickMode())) {
     for (const NetTest& t : kNetTests) {
-      BenchmarkSpec spec{fmt::format("virtio/{}/{}", t.name, c.name), c.role,
-                         [c, t](benchmark::State& s) { NetBenchmark(s, c, t); }};
-      spec.manual_time = true;
-      spec.iterations = 1;
-      suite.benchmarks.push_back(std::move(spec));
+      suite.benchmarks.push_back(
+          GuestResultBenchmark(fmt::format("virtio/{}/{}", t.name, c.name), c.role,
+                               [c, t](benchmark::State& s) { NetBenchmark(s, c, t); }));
     }
   }
 }
