@@ -14,11 +14,6 @@ constexpr uint8_t kProtoIcmp = 1;
 constexpr uint8_t kProtoTcp = 6;
 constexpr uint8_t kProtoUdp = 17;
 
-constexpr uint8_t kCtrlMq = 4;
-constexpr uint8_t kCtrlMqPairsSet = 0;
-constexpr uint8_t kNetOk = 0;
-constexpr uint8_t kNetErr = 1;
-
 uint16_t Be16(const uint8_t* p) { return static_cast<uint16_t>(p[0] << 8 | p[1]); }
 void PutBe16(uint8_t* p, uint16_t v) {
   p[0] = static_cast<uint8_t>(v >> 8);
@@ -227,35 +222,6 @@ bool Reflect(std::vector<uint8_t>* frame, const uint8_t mac[6]) {
   if (type == kEtherIpv4) ReflectIpv4(f + kEthernetHeader, left);
   if (type == kEtherIpv6) ReflectIpv6(f + kEthernetHeader, left);
   return true;
-}
-
-uint32_t HandleControl(const Chain& chain, uint16_t max_pairs, uint16_t* pairs,
-                       std::string* error) {
-  error->clear();
-  uint8_t command[4] = {};
-  const size_t n = chain.error.empty() ? ReadAt(chain, 0, command, sizeof command) : 0;
-  const size_t room = chain.error.empty() ? WritableBytes(chain) : 0;
-  uint8_t ack = kNetErr;
-  if (!chain.error.empty()) {
-    *error = chain.error;
-  } else if (room == 0) {
-    *error = "a control command without room for its answer";
-  } else if (n < 2) {
-    *error = "a control command of " + std::to_string(n) + " bytes";
-  } else if (command[0] == kCtrlMq && command[1] == kCtrlMqPairsSet && n >= 4) {
-    const uint16_t asked = static_cast<uint16_t>(command[2] | command[3] << 8);
-    if (asked >= 1 && asked <= max_pairs) {
-      *pairs = asked;
-      ack = kNetOk;
-    } else {
-      *error = "the driver asked for " + std::to_string(asked) + " queue pairs of " +
-               std::to_string(max_pairs);
-    }
-  }
-  // Other classes (RX modes, MAC tables, announcements) belong to features
-  // not offered: answered as errors, as the specification says.
-  if (room == 0) return 0;
-  return static_cast<uint32_t>(WriteAt(chain, 0, &ack, 1));
 }
 
 std::vector<uint8_t> NetConfig(const uint8_t mac[6], uint16_t max_pairs, size_t size) {

@@ -2,10 +2,11 @@
 // driver transmits (a 12-byte virtio_net_hdr, then the Ethernet frame, in
 // the readable part of a chain), frames delivered into the driver's receive
 // buffers (with VIRTIO_NET_F_MRG_RXBUF spread over as many buffers as it
-// takes, their count in the first header), and the control queue's
-// multiqueue command. Queues: receive 2k, transmit 2k+1 for pair k, then
-// the control queue. No offloads are offered, so a header asking for a
-// checksum or segmentation is refused like any malformed chain.
+// takes, their count in the first header). Queues: receive 2k, transmit
+// 2k+1 for pair k; the control queue is QEMU's (under vhost-user it tells
+// the back end which pairs run with SET_VRING_ENABLE). No offloads are
+// offered, so a header asking for a checksum or segmentation is refused
+// like any malformed chain.
 #pragma once
 
 #include <cstddef>
@@ -68,12 +69,6 @@ bool DeliverFrame(DeviceQueue& rx, const uint8_t* frame, size_t size, bool merge
 // over the same words). An ARP request is answered for any address with
 // `mac`. False for a frame nothing would answer (too short, an ARP reply).
 bool Reflect(std::vector<uint8_t>* frame, const uint8_t mac[6]);
-
-// The control queue: VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET with 1 to `max_pairs`
-// pairs is answered VIRTIO_NET_OK and sets *pairs; anything else, or a
-// malformed chain, VIRTIO_NET_ERR, in the first writable byte. Returns the
-// bytes written (1, or 0 when the chain has no writable byte).
-uint32_t HandleControl(const Chain& chain, uint16_t max_pairs, uint16_t* pairs, std::string* error);
 
 // virtio_net_config's first `size` bytes: mac, status (link up),
 // max_virtqueue_pairs; the rest zero.

@@ -15,6 +15,9 @@ inline constexpr int kFeatureIndirectDesc = 28;  // VIRTIO_F_INDIRECT_DESC
 inline constexpr int kFeatureEventIdx = 29;      // VIRTIO_F_EVENT_IDX
 inline constexpr int kFeatureVersion1 = 32;      // VIRTIO_F_VERSION_1
 
+// A feature (or protocol feature) bit as the 64-bit words carry it.
+inline constexpr uint64_t Bit(int n) { return uint64_t{1} << n; }
+
 struct Desc {
   uint64_t addr;  // guest-physical
   uint32_t len;

@@ -10,8 +10,6 @@
 namespace perfkit::virtio {
 namespace {
 
-uint64_t Bit(int n) { return uint64_t{1} << n; }
-
 class BlkDevice final : public VhostUserDevice {
  public:
   BlkDevice(const VhostUserBlkOptions& options, BlkBackend* blk) : options_(options), blk_(blk) {}

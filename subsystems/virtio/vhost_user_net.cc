@@ -16,8 +16,6 @@
 namespace perfkit::virtio {
 namespace {
 
-uint64_t Bit(int n) { return uint64_t{1} << n; }
-
 // A locally administered MAC the reflector answers ARP with: any address
 // the guest asks for is "at" this one.
 constexpr uint8_t kReflectorMac[6] = {0x02, 0x70, 0x6b, 0x00, 0x00, 0x01};

@@ -7,7 +7,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <memory>
@@ -15,6 +14,7 @@
 #include <utility>
 
 #include "subsystems/virtio/guest_memory.h"
+#include "subsystems/virtio/split_ring.h"
 #include "subsystems/virtio/vhost_user_message.h"
 
 namespace perfkit::virtio {
@@ -25,8 +25,6 @@ constexpr uint64_t kStopTag = ~uint64_t{0};
 constexpr uint64_t kSocketTag = ~uint64_t{0} - 1;
 // A descriptor the device watches: this tag plus its place in Watched().
 constexpr uint64_t kWatchTag = uint64_t{1} << 32;
-
-uint64_t Bit(int n) { return uint64_t{1} << n; }
 
 struct VringState {
   uint32_t index;
@@ -93,7 +91,6 @@ class Session final : public Rings {
       CloseFd(&v.call);
       CloseFd(&v.err);
     }
-    device_->Disconnected();
   }
 
   uint64_t offered_features() const { return device_->Features() | Bit(kProtocolFeaturesBit); }

@@ -59,8 +59,6 @@ class VhostUserDevice {
     (void)rings;
     return false;
   }
-  // The front end has gone: forget per-connection state.
-  virtual void Disconnected() {}
 };
 
 struct VhostUserServerOptions {

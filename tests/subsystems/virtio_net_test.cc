@@ -2,7 +2,7 @@
 // transmitted frames read back exactly, received frames spread over
 // mergeable buffers with their count in the header, malformed chains of
 // every kind refused, the reflector's answers (UDP, ARP, ping) with valid
-// checksums, and the control queue's multiqueue command.
+// checksums, and the configuration space's layout.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -290,51 +290,6 @@ TEST(VirtioNet, ReflectAnswersArpAndPing) {
   EXPECT_EQ(icmp[0], 0);                   // an echo reply
   EXPECT_EQ(Sum16(icmp, 8 + 32), 0xffff);  // whose checksum holds
   EXPECT_EQ(ping[14 + 19], 2);             // to 192.0.2.2
-}
-
-TEST(VirtioNet, TheControlQueueSetsQueuePairsAndRefusesTheRest) {
-  NetRing r;
-  struct Case {
-    std::vector<uint8_t> command;
-    uint8_t ack;
-  };
-  const Case cases[] = {
-      {{4, 0, 2, 0}, 0},  // MQ_VQ_PAIRS_SET 2: OK
-      {{4, 0, 9, 0}, 1},  // more pairs than offered
-      {{4, 0, 0, 0}, 1},  // none
-      {{0, 0, 1}, 1},     // RX_PROMISC: not offered
-      {{4}, 1},           // truncated
-      {{7, 7, 7, 7}, 1},  // garbage
-  };
-  uint16_t pairs = 1;
-  for (const Case& k : cases) {
-    std::memcpy(r.at(0), k.command.data(), k.command.size());
-    r.at(100)[0] = 0xee;
-    const Buffer chain[2] = {{r.at(0), static_cast<uint32_t>(k.command.size()), false},
-                             {r.at(100), 1, true}};
-    ASSERT_TRUE(r.driver.Add(chain, 2));
-    r.driver.PublishAndNeedKick();
-    Chain c;
-    ASSERT_TRUE(r.device->Pop(&c));
-    std::string error;
-    EXPECT_EQ(HandleControl(c, 4, &pairs, &error), 1u);
-    EXPECT_EQ(r.at(100)[0], k.ack) << error;
-    r.device->Push(c.head, 1);
-    r.device->Publish();
-    uint16_t head;
-    uint32_t written;
-    ASSERT_TRUE(r.driver.PopUsed(&head, &written));
-  }
-  EXPECT_EQ(pairs, 2);
-  // No room for the answer: nothing written.
-  const Buffer only_readable{r.at(0), 4, false};
-  ASSERT_TRUE(r.driver.Add(&only_readable, 1));
-  r.driver.PublishAndNeedKick();
-  Chain c;
-  ASSERT_TRUE(r.device->Pop(&c));
-  std::string error;
-  EXPECT_EQ(HandleControl(c, 4, &pairs, &error), 0u);
-  EXPECT_FALSE(error.empty());
 }
 
 TEST(VirtioNet, ConfigSpaceIsMacStatusAndPairs) {
