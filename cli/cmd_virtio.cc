@@ -95,6 +95,8 @@ Runner AddVirtio(CLI::App& app) {
                 "Do not offer VIRTIO_F_EVENT_IDX (notification suppression)");
   net->add_flag("!--no-indirect", opts->net.indirect,
                 "Do not offer VIRTIO_F_INDIRECT_DESC (indirect descriptor tables)");
+  net->add_flag("!--no-offloads", opts->net.offloads,
+                "With --tap, do not offer checksum and TCP segmentation offloads");
   net->add_flag("--keep-listening", opts->net.keep_listening,
                 "After a front end disconnects, wait for the next (until SIGTERM)");
   net->add_option("--ready-fd", opts->ready_fd, "Write 'ready' here once listening")

@@ -6,12 +6,14 @@
    on the host against the backing file as the ceiling.
 
      perfkit-guest-io DEVICE STEP[,STEP...]
-       test:NAME:OP:BLOCK:DEPTH:SECONDS   OP: randread randwrite seqread seqwrite
+       test:NAME:OP:BLOCK:DEPTH:SECONDS[:JOBS]
+                                          OP: randread randwrite seqread seqwrite;
+                                          JOBS processes, one per CPU, DEPTH each
        fill:FIRST_SECTOR:SECTORS:TAG       write the pattern
        verify:FIRST_SECTOR:SECTORS:TAG     read it back and check every sector
 
    One line per step on stdout:
-     PERFKIT-RESULT name=.. op=.. bs=.. qd=.. ops=.. seconds=.. iops=.. mbps=..
+     PERFKIT-RESULT name=.. op=.. bs=.. qd=.. jobs=.. ops=.. seconds=.. iops=.. mbps=..
        p50_us=.. p99_us=.. irqs=..   (virtio request interrupts during it)
      PERFKIT-VERIFY first=.. sectors=.. bad=.. first_bad=..
      PERFKIT-ERROR <what went wrong> */
@@ -24,15 +26,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #define MAX_DEPTH 256
 #define MAX_SAMPLES (4u << 20)
 #define SECTOR 512
+#define MAX_JOBS 8
 
 static int64_t NowNs(void) {
   struct timespec ts;
@@ -86,21 +92,26 @@ static int CompareU32(const void* a, const void* b) {
   return x < y ? -1 : x > y;
 }
 
-static uint32_t samples[MAX_SAMPLES];
+/* What one job did: its operations, their latencies in microseconds (up to
+ * `capacity`), its time and whether any failed. In shared memory when jobs
+ * are processes. */
+struct Job {
+  uint64_t ops;
+  uint32_t count, capacity;
+  double elapsed;
+  int failed;     /* requests that did not transfer the whole block */
+  char error[96]; /* a system call that failed, or "" */
+  uint32_t samples[];
+};
 
-static int RunTest(int fd, uint64_t device_bytes, const char* name, const char* op, long bs,
-                   int depth, double seconds) {
+static void RunJob(int fd, uint64_t device_bytes, const char* op, long bs, int depth,
+                   double seconds, struct Job* job) {
   const int write = strstr(op, "write") != NULL;
   const int random = strncmp(op, "rand", 4) == 0;
-  if (bs < SECTOR || bs % SECTOR || depth < 1 || depth > MAX_DEPTH || seconds <= 0 ||
-      (uint64_t)bs > device_bytes) {
-    printf("PERFKIT-ERROR %s: bad parameters\n", name);
-    return 1;
-  }
   aio_context_t ctx = 0;
   if (syscall(SYS_io_setup, depth, &ctx) != 0) {
-    printf("PERFKIT-ERROR %s: io_setup: %s\n", name, strerror(errno));
-    return 1;
+    snprintf(job->error, sizeof job->error, "io_setup: %s", strerror(errno));
+    return;
   }
   static struct iocb cbs[MAX_DEPTH];
   static int64_t started[MAX_DEPTH];
@@ -108,14 +119,14 @@ static int RunTest(int fd, uint64_t device_bytes, const char* name, const char* 
   const uint64_t blocks = device_bytes / (uint64_t)bs;
   uint64_t next_block = 0;
   for (int i = 0; i < depth; ++i) {
-    if (!buffers[i] && posix_memalign(&buffers[i], 4096, 1 << 20) != 0) return 1;
+    if (!buffers[i] && posix_memalign(&buffers[i], 4096, 1 << 20) != 0) {
+      snprintf(job->error, sizeof job->error, "out of memory");
+      return;
+    }
     memset(buffers[i], 0x5a ^ i, (size_t)bs);
   }
-  uint64_t ops = 0, dropped = 0;
-  uint32_t count = 0;
-  const long irq_before = VirtioInterrupts();
   const int64_t start = NowNs(), deadline = start + (int64_t)(seconds * 1e9);
-  int inflight = 0, failed = 0;
+  int inflight = 0;
   for (int i = 0; i < depth; ++i) { /* fill the queue */
     struct iocb* cb = &cbs[i];
     memset(cb, 0, sizeof *cb);
@@ -128,8 +139,8 @@ static int RunTest(int fd, uint64_t device_bytes, const char* name, const char* 
     struct iocb* one = cb;
     started[i] = NowNs();
     if (syscall(SYS_io_submit, ctx, 1, &one) != 1) {
-      printf("PERFKIT-ERROR %s: io_submit: %s\n", name, strerror(errno));
-      return 1;
+      snprintf(job->error, sizeof job->error, "io_submit: %s", strerror(errno));
+      return;
     }
     ++inflight;
   }
@@ -139,20 +150,18 @@ static int RunTest(int fd, uint64_t device_bytes, const char* name, const char* 
     const int n = (int)syscall(SYS_io_getevents, ctx, 1, depth, events, NULL);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      printf("PERFKIT-ERROR %s: io_getevents: %s\n", name, strerror(errno));
-      return 1;
+      snprintf(job->error, sizeof job->error, "io_getevents: %s", strerror(errno));
+      return;
     }
     now = NowNs();
     for (int k = 0; k < n; ++k) {
       const int i = (int)events[k].data;
       --inflight;
-      if (events[k].res != bs) ++failed;
-      ++ops;
+      if (events[k].res != bs) ++job->failed;
+      ++job->ops;
       const int64_t us = (now - started[i]) / 1000;
-      if (count < MAX_SAMPLES) {
-        samples[count++] = (uint32_t)(us > UINT32_MAX ? UINT32_MAX : us);
-      } else {
-        ++dropped;
+      if (job->count < job->capacity) {
+        job->samples[job->count++] = (uint32_t)(us > UINT32_MAX ? UINT32_MAX : us);
       }
       if (now >= deadline) continue;
       struct iocb* cb = &cbs[i];
@@ -161,30 +170,107 @@ static int RunTest(int fd, uint64_t device_bytes, const char* name, const char* 
       struct iocb* one = cb;
       started[i] = now;
       if (syscall(SYS_io_submit, ctx, 1, &one) != 1) {
-        printf("PERFKIT-ERROR %s: io_submit: %s\n", name, strerror(errno));
-        return 1;
+        snprintf(job->error, sizeof job->error, "io_submit: %s", strerror(errno));
+        return;
       }
       ++inflight;
     }
   }
-  const double elapsed = (double)(now - start) / 1e9;
-  const long irq_after = VirtioInterrupts();
+  job->elapsed = (double)(now - start) / 1e9;
   syscall(SYS_io_destroy, ctx);
-  if (failed) {
-    printf("PERFKIT-ERROR %s: %d of %llu requests failed\n", name, failed, (unsigned long long)ops);
+}
+
+static int RunTest(int fd, uint64_t device_bytes, const char* name, const char* op, long bs,
+                   int depth, double seconds, int jobs) {
+  if (bs < SECTOR || bs % SECTOR || depth < 1 || depth > MAX_DEPTH || seconds <= 0 ||
+      (uint64_t)bs > device_bytes || jobs < 1 || jobs > MAX_JOBS) {
+    printf("PERFKIT-ERROR %s: bad parameters\n", name);
     return 1;
   }
-  qsort(samples, count, sizeof samples[0], CompareU32);
-  const uint32_t p50 = count ? samples[count / 2] : 0;
-  const uint32_t p99 = count ? samples[(uint64_t)count * 99 / 100] : 0;
-  printf(
-      "PERFKIT-RESULT name=%s op=%s bs=%ld qd=%d ops=%llu seconds=%.4f iops=%.1f mbps=%.2f "
-      "p50_us=%u p99_us=%u irqs=%ld\n",
-      name, op, bs, depth, (unsigned long long)ops, elapsed, ops / elapsed,
-      ops * (double)bs / elapsed / 1e6, p50, p99,
-      irq_before >= 0 && irq_after >= 0 ? irq_after - irq_before : -1);
-  (void)dropped;
-  return 0;
+  /* Every job's record in one shared mapping, so that jobs can be
+   * processes (each pinned to its CPU, so blk-mq gives each its own queue)
+   * and the latencies still merge. */
+  const uint32_t capacity = MAX_SAMPLES / (uint32_t)jobs;
+  const size_t each = sizeof(struct Job) + (size_t)capacity * sizeof(uint32_t);
+  uint8_t* shared =
+      mmap(NULL, each * (size_t)jobs, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (shared == MAP_FAILED) {
+    printf("PERFKIT-ERROR %s: mmap: %s\n", name, strerror(errno));
+    return 1;
+  }
+  const long irq_before = VirtioInterrupts();
+  if (jobs == 1) {
+    struct Job* job = (struct Job*)shared;
+    job->capacity = capacity;
+    RunJob(fd, device_bytes, op, bs, depth, seconds, job);
+  } else {
+    pid_t pids[MAX_JOBS];
+    for (int j = 0; j < jobs; ++j) {
+      struct Job* job = (struct Job*)(shared + each * (size_t)j);
+      job->capacity = capacity;
+      pids[j] = fork();
+      if (pids[j] == 0) {
+        cpu_set_t cpus;
+        CPU_ZERO(&cpus);
+        CPU_SET(j, &cpus);
+        sched_setaffinity(0, sizeof cpus, &cpus);
+        rng_state += (uint64_t)j * 0x632be59bd9b4e019ull;
+        RunJob(fd, device_bytes, op, bs, depth, seconds, job);
+        _exit(0);
+      }
+      if (pids[j] < 0) snprintf(job->error, sizeof job->error, "fork: %s", strerror(errno));
+    }
+    for (int j = 0; j < jobs; ++j) {
+      if (pids[j] > 0) waitpid(pids[j], NULL, 0);
+    }
+  }
+  const long irq_after = VirtioInterrupts();
+  uint64_t ops = 0;
+  uint32_t count = 0;
+  double elapsed = 0;
+  int failed = 0;
+  for (int j = 0; j < jobs; ++j) {
+    const struct Job* job = (const struct Job*)(shared + each * (size_t)j);
+    if (job->error[0] != 0) {
+      printf("PERFKIT-ERROR %s: %s\n", name, job->error);
+      munmap(shared, each * (size_t)jobs);
+      return 1;
+    }
+    ops += job->ops;
+    failed += job->failed;
+    count += job->count;
+    if (job->elapsed > elapsed) elapsed = job->elapsed;
+  }
+  uint32_t* all = malloc((size_t)count * sizeof(uint32_t) + 1);
+  if (all == NULL) {
+    printf("PERFKIT-ERROR %s: out of memory\n", name);
+    munmap(shared, each * (size_t)jobs);
+    return 1;
+  }
+  for (uint32_t j = 0, at = 0; j < (uint32_t)jobs; ++j) {
+    const struct Job* job = (const struct Job*)(shared + each * j);
+    memcpy(all + at, job->samples, (size_t)job->count * sizeof(uint32_t));
+    at += job->count;
+  }
+  int status = 0;
+  if (failed) {
+    printf("PERFKIT-ERROR %s: %d of %llu requests failed\n", name, failed,
+           (unsigned long long)ops);
+    status = 1;
+  } else {
+    qsort(all, count, sizeof all[0], CompareU32);
+    const uint32_t p50 = count ? all[count / 2] : 0;
+    const uint32_t p99 = count ? all[(uint64_t)count * 99 / 100] : 0;
+    printf(
+        "PERFKIT-RESULT name=%s op=%s bs=%ld qd=%d jobs=%d ops=%llu seconds=%.4f iops=%.1f "
+        "mbps=%.2f p50_us=%u p99_us=%u irqs=%ld\n",
+        name, op, bs, depth, jobs, (unsigned long long)ops, elapsed, ops / elapsed,
+        ops * (double)bs / elapsed / 1e6, p50, p99,
+        irq_before >= 0 && irq_after >= 0 ? irq_after - irq_before : -1);
+  }
+  free(all);
+  munmap(shared, each * (size_t)jobs);
+  return status;
 }
 
 /* Each sector: its number, the tag, then bytes derived from both. */
@@ -248,8 +334,11 @@ int main(int argc, char** argv) {
     int depth;
     double seconds;
     unsigned long long first, sectors, tag;
-    if (sscanf(step, "test:%63[^:]:%15[^:]:%ld:%d:%lf", name, op, &bs, &depth, &seconds) == 5) {
-      status |= RunTest(fd, bytes, name, op, bs, depth, seconds);
+    int jobs = 1;
+    const int fields =
+        sscanf(step, "test:%63[^:]:%15[^:]:%ld:%d:%lf:%d", name, op, &bs, &depth, &seconds, &jobs);
+    if (fields == 5 || fields == 6) {
+      status |= RunTest(fd, bytes, name, op, bs, depth, seconds, jobs);
     } else if (sscanf(step, "%15[a-z]:%llu:%llu:%llu", kind, &first, &sectors, &tag) == 4 &&
                (!strcmp(kind, "fill") || !strcmp(kind, "verify")) &&
                (first + sectors) * SECTOR <= bytes) {

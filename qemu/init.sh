@@ -34,7 +34,8 @@ if [ -n "$net" ]; then
          "features=$(cat /sys/class/net/eth0/device/features)"
     peer=$(arg ping)
     if [ -n "$peer" ]; then
-      echo "PERFKIT-PING $(ping -c 3 -W 2 "$peer" 2>&1 | grep -E 'packets transmitted')"
+      # -A: the next ping as soon as a reply comes, not a second later.
+      echo "PERFKIT-PING $(ping -c 3 -A -W 2 "$peer" 2>&1 | grep -E 'packets transmitted')"
       [ -n "$(arg netrun)" ] && /bin/perfkit-guest-net "$peer" "$(arg netrun)"
     fi
   else

@@ -50,6 +50,12 @@ std::string Tail(std::string_view log, int lines) {
   return std::string(log.substr(std::min(start, log.size())));
 }
 
+// "192.0.2.0/24" for "192.0.2.2/24".
+std::string Subnet24(const std::string& address) {
+  const size_t dot = address.rfind('.');
+  return dot == std::string::npos ? address : address.substr(0, dot) + ".0/24";
+}
+
 }  // namespace
 
 const char* AccelName(Accel accel) { return accel == Accel::kKvm ? "kvm" : "tcg"; }
@@ -88,7 +94,8 @@ std::vector<std::string> BuildArgv(const GuestConfig& c) {
     append += " perfkit.smoke=1";
   } else {
     if (!c.steps.empty()) append += " perfkit.run=" + JoinSteps(c.steps);
-    const std::string queue = ",num-queues=1,queue-size=" + std::to_string(c.disk.queue_size);
+    const std::string queue = ",num-queues=" + std::to_string(c.disk.queues) +
+                              ",queue-size=" + std::to_string(c.disk.queue_size);
     if (c.disk.kind == DiskKind::kNone) {
       // a guest with a network card only
     } else if (c.disk.kind == DiskKind::kVhostUser) {
@@ -106,16 +113,29 @@ std::vector<std::string> BuildArgv(const GuestConfig& c) {
                                "-device", device});
     }
   }
-  if (!c.smoke && c.net.kind == NetKind::kVhostUser) {
+  if (!c.smoke && c.net.kind != NetKind::kNone) {
     const std::string pairs = std::to_string(c.net.queue_pairs);
     std::string device = "virtio-net-pci,netdev=net0,mq=on";
     // QEMU 7.2 crashes starting a vhost network card whose MSI-X vectors
     // have no KVM irqfd behind them (msix_set_vector_notifiers, under TCG):
-    // there the card interrupts through INTx.
+    // there the card interrupts through INTx, and so does every other
+    // card, so that the back ends compare under the same interrupts.
     device += c.accel == Accel::kTcg ? ",vectors=0"
                                      : ",vectors=" + std::to_string(2 * c.net.queue_pairs + 2);
-    argv.insert(argv.end(), {"-chardev", "socket,id=vn0,path=" + c.net.socket, "-netdev",
-                             "vhost-user,id=net0,chardev=vn0,queues=" + pairs, "-device", device});
+    std::string netdev;
+    if (c.net.kind == NetKind::kVhostUser) {
+      argv.insert(argv.end(), {"-chardev", "socket,id=vn0,path=" + c.net.socket});
+      netdev = "vhost-user,id=net0,chardev=vn0,queues=" + pairs;
+    } else if (c.net.kind == NetKind::kTap) {
+      netdev = "tap,id=net0,ifname=" + c.net.tap +
+               ",script=no,downscript=no,vhost=" + (c.net.vhost ? "on" : "off") +
+               ",queues=" + pairs;
+    } else {
+      // QEMU's host address on the guest's subnet; what the guest sends it
+      // goes to the host's 127.0.0.1.
+      netdev = "user,id=net0,net=" + Subnet24(c.net.address) + ",host=" + c.net.ping;
+    }
+    argv.insert(argv.end(), {"-netdev", netdev, "-device", device});
     append += " perfkit.net=" + c.net.address;
     if (!c.net.ping.empty()) append += " perfkit.ping=" + c.net.ping;
     if (!c.net.steps.empty()) append += " perfkit.netrun=" + JoinSteps(c.net.steps);
@@ -127,7 +147,7 @@ std::vector<std::string> BuildArgv(const GuestConfig& c) {
 Result<GuestReport> ParseSerialLog(std::string_view log, bool smoke) {
   GuestReport report;
   bool up = false, done = false;
-  std::string error;
+  std::string error, pending_bad;
   size_t at = 0;
   while (at < log.size()) {
     size_t end = log.find('\n', at);
@@ -183,7 +203,13 @@ Result<GuestReport> ParseSerialLog(std::string_view log, bool smoke) {
       r.bad = static_cast<uint64_t>(Number(f, "bad"));
       r.lost = static_cast<uint64_t>(Number(f, "lost"));
       r.interrupts = static_cast<int64_t>(Number(f, "irqs"));
+      r.kicks = f.count("kicks") ? static_cast<int64_t>(Number(f, "kicks")) : -1;
+      if (pending_bad.rfind("name=" + r.name + " ", 0) == 0) r.first_bad = pending_bad;
+      pending_bad.clear();
       report.net_tests.push_back(r);
+    } else if (line.rfind("PERFKIT-NETBAD", 0) == 0) {
+      // Printed before its step's NETRESULT: kept for it.
+      pending_bad = std::string(line.substr(std::string_view("PERFKIT-NETBAD ").size()));
     } else if (line.rfind("PERFKIT-PING", 0) == 0) {
       // "PERFKIT-PING 3 packets transmitted, 3 packets received, 0% packet loss"
       int sent = 0, received = 0;
@@ -214,6 +240,7 @@ Result<GuestRun> RunGuest(Launcher& launcher, const GuestConfig& config, double 
   spawn.argv = BuildArgv(config);
   spawn.out = Redirect::kCapture;
   spawn.err = Redirect::kCapture;
+  spawn.netns_fd = config.netns_fd;
   const auto start = std::chrono::steady_clock::now();
   auto exit = RunProcess(launcher, spawn, timeout_s);
   if (!exit.ok()) return exit.status();

@@ -37,20 +37,27 @@ struct DiskConfig {
   std::string file;    // kBuiltin: the backing file
   std::string socket;  // kVhostUser: the back end's socket
   int queue_size = 128;
+  int queues = 1;         // num-queues: blk-mq maps them over the vCPUs
   bool iothread = false;  // kBuiltin: its own I/O thread
   bool direct = true;     // kBuiltin: O_DIRECT on the file (cache.direct)
 };
 
-enum class NetKind { kNone, kVhostUser };
+// The card's back end: a vhost-user server (perfkit's), QEMU's own
+// virtio-net on a TAP, or QEMU's user-mode network (libslirp).
+enum class NetKind { kNone, kVhostUser, kTap, kUser };
 
 // A virtio network card and what the guest does with it.
 struct NetConfig {
   NetKind kind = NetKind::kNone;
   std::string socket;  // kVhostUser: the back end's socket
   int queue_pairs = 1;
-  std::string address;             // the guest's, "192.0.2.2/24"
-  std::string ping;                // the peer: pinged three times, then measured against
-  std::vector<std::string> steps;  // perfkit-guest-net's, "udp:NAME:PAYLOAD:FLOWS:SECONDS"
+  std::string address;  // the guest's, "192.0.2.2/24"
+  // The peer: pinged three times, then measured against; for kUser also
+  // QEMU's host address, which it forwards to the host's 127.0.0.1.
+  std::string ping;
+  std::vector<std::string> steps;  // perfkit-guest-net's, "KIND:NAME:PAYLOAD:FLOWS:SECONDS"
+  std::string tap;                 // kTap: the TAP's name
+  bool vhost = false;              // kTap: the kernel's vhost-net does the queues
 };
 
 struct GuestConfig {
@@ -63,6 +70,7 @@ struct GuestConfig {
   NetConfig net;
   std::vector<std::string> steps;  // perfkit-guest-io steps, e.g. "test:rr:randread:4096:1:2"
   bool smoke = false;              // boot, say PERFKIT-UP, power off (no disk needed)
+  int netns_fd = -1;               // QEMU runs in this network namespace (a NetLab's)
 };
 
 std::vector<std::string> BuildArgv(const GuestConfig& config);
@@ -109,6 +117,8 @@ struct NetResult {
   double seconds = 0, pps = 0, mbps = 0;
   uint64_t packets = 0, bad = 0, lost = 0;
   int64_t interrupts = -1;  // the guest's virtio interrupts meanwhile; -1 unknown
+  int64_t kicks = -1;       // its driver's notifications to the device; -1 unknown
+  std::string first_bad;    // what was wrong with the first bad one, if any
 };
 
 struct GuestReport {

@@ -139,10 +139,16 @@ Lab& TheLab() {
   return lab;
 }
 
-std::vector<std::string> Steps(double seconds) {
+// A configuration with several queues runs only the deep test, as that
+// many jobs (one per vCPU, so each has a queue of its own) sharing its depth.
+bool Runs(const DeviceConfig& c, const GuestTest& t) { return c.queues == 1 || t.depth == 32; }
+
+std::vector<std::string> Steps(const DeviceConfig& c, double seconds) {
   std::vector<std::string> steps;
   for (const GuestTest& t : kTests) {
-    steps.push_back(fmt::format("test:{}:{}:{}:{}:{}", t.name, t.op, t.block, t.depth, seconds));
+    if (!Runs(c, t)) continue;
+    steps.push_back(fmt::format("test:{}:{}:{}:{}:{}:{}", t.name, t.op, t.block, t.depth / c.queues,
+                                seconds, c.queues));
   }
   return steps;
 }
@@ -213,7 +219,7 @@ Result<Backend> StartPerfkit(const Lab& lab, const std::string& socket, const De
                 "--queue-size",
                 std::to_string(c.queue_size),
                 "--queues",
-                "1"};
+                std::to_string(c.queues)};
   if (!c.event_idx) spawn.argv.push_back("--no-event-idx");
   if (!c.indirect) spawn.argv.push_back("--no-indirect");
   spawn.argv.push_back(lab.disk);
@@ -241,6 +247,7 @@ Status CheckView(const DeviceConfig& c, const qemu::DiskView& v) {
       c.kind != DeviceKind::kBuiltin && !c.indirect ? c.queue_size / 2 : c.queue_size;
   std::string wrong;
   if (v.tags != want_tags) wrong += fmt::format("; {} tags, not {}", v.tags, want_tags);
+  if (v.hw_queues != c.queues) wrong += fmt::format("; {} queues, not {}", v.hw_queues, c.queues);
   if (c.kind == DeviceKind::kBuiltin && v.max_segments != c.queue_size - 2) {
     wrong += fmt::format("; max_segments {}, not {}", v.max_segments, c.queue_size - 2);
   }
@@ -256,10 +263,10 @@ Status CheckView(const DeviceConfig& c, const qemu::DiskView& v) {
   return Status::Error("the guest's view does not match " + c.name + wrong.substr(1));
 }
 
-Result<std::vector<qemu::TestResult>> RunHost(const Lab& lab) {
+Result<std::vector<qemu::TestResult>> RunHost(const Lab& lab, const DeviceConfig& c) {
   SpawnOptions spawn;
   std::string steps;
-  for (const std::string& s : Steps(TestSeconds())) steps += (steps.empty() ? "" : ",") + s;
+  for (const std::string& s : Steps(c, TestSeconds())) steps += (steps.empty() ? "" : ",") + s;
   spawn.argv = {lab.guest_io, lab.disk, steps};
   spawn.out = Redirect::kCapture;
   spawn.err = Redirect::kCapture;
@@ -275,7 +282,7 @@ Result<std::vector<qemu::TestResult>> RunHost(const Lab& lab) {
 Status RunConfig(Lab& lab, const DeviceConfig& c) {
   std::vector<qemu::TestResult> tests;
   if (c.kind == DeviceKind::kHost) {
-    auto host = RunHost(lab);
+    auto host = RunHost(lab, c);
     if (!host.ok()) return host.status();
     tests = std::move(*host);
   } else {
@@ -283,8 +290,10 @@ Status RunConfig(Lab& lab, const DeviceConfig& c) {
     g.qemu = lab.qemu;
     g.accel = lab.accel.accel;
     g.image = lab.image;
-    g.steps = Steps(TestSeconds());
+    g.steps = Steps(c, TestSeconds());
+    g.smp = c.queues;
     g.disk.queue_size = c.queue_size;
+    g.disk.queues = c.queues;
     const std::string socket =
         (fs::temp_directory_path() / fmt::format("perfkit-vu-{}.sock", getpid())).string();
     Backend backend;
@@ -389,6 +398,8 @@ std::vector<DeviceConfig> GuestConfigs(bool quick) {
     all.push_back({"perfkit-no-evidx", DeviceKind::kPerfkit, 128, false, false, true, Role::kOurs});
     all.push_back(
         {"perfkit-no-indirect", DeviceKind::kPerfkit, 128, false, true, false, Role::kOurs});
+    all.push_back({"builtin-mq4", DeviceKind::kBuiltin, 128, false, true, true, Role::kPeer, 4});
+    all.push_back({"perfkit-mq4", DeviceKind::kPerfkit, 128, false, true, true, Role::kOurs, 4});
   }
   return all;
 }
@@ -396,9 +407,9 @@ std::vector<DeviceConfig> GuestConfigs(bool quick) {
 std::string GuestEnvironment() {
   const Lab& lab = TheLab();
   if (!lab.probed) return "";
-  return fmt::format("guests under {} ({}), QEMU {}, kernel {}, -smp 1 for the disks",
-                     qemu::AccelName(lab.accel.accel), lab.accel.reason, lab.qemu_version,
-                     lab.image.release);
+  return fmt::format(
+      "guests under {} ({}), QEMU {}, kernel {}, -smp 1 for the disks (4 for the 4-queue ones)",
+      qemu::AccelName(lab.accel.accel), lab.accel.reason, lab.qemu_version, lab.image.release);
 }
 
 void AddVirtioGuestBenchmarks(SuiteSpec& suite) {
@@ -409,6 +420,7 @@ void AddVirtioGuestBenchmarks(SuiteSpec& suite) {
   }
   for (const DeviceConfig& c : GuestConfigs(QuickMode())) {
     for (const GuestTest& t : kTests) {
+      if (!Runs(c, t)) continue;
       suite.benchmarks.push_back(
           GuestResultBenchmark(fmt::format("virtio/{}/{}", t.name, c.name), c.role,
                                [c, t](benchmark::State& s) { GuestBenchmark(s, c, t); }));

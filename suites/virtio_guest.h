@@ -20,10 +20,14 @@ struct DeviceConfig {
   bool event_idx;
   bool indirect;
   Role role;
+  // Queues of the disk, vCPUs of the guest and jobs of its one test
+  // (randread-4k-qd32 as 4 jobs of depth 8 for 4); 1: all four tests.
+  int queues = 1;
 };
 
 // With --quick: host, builtin, qsd and perfkit; else also builtin-q16,
-// builtin-iothread, perfkit-no-evidx and perfkit-no-indirect.
+// builtin-iothread, perfkit-no-evidx, perfkit-no-indirect, and with four
+// queues builtin-mq4 and perfkit-mq4.
 std::vector<DeviceConfig> GuestConfigs(bool quick);
 
 void AddVirtioGuestBenchmarks(SuiteSpec& suite);

@@ -1,23 +1,30 @@
-// The virtio suite's network benchmarks: perfkit's vhost-user-net device
-// (`perfkit virtio serve-net --reflect`) behind QEMU's vhost-user network
-// back end, with the guest's own virtio_net driver sending UDP datagrams
-// that the device turns around (perfkit-guest-net checks every byte that
-// comes back). One queue pair with one vCPU and one flow; in the full run
-// also without EVENT_IDX, and four queue pairs with four vCPUs and flows.
+// The virtio suite's network benchmarks: the guest's own virtio_net driver
+// and perfkit-guest-net (which checks every byte that comes back) against
+//   - perfkit's vhost-user-net device turning the frames around
+//     (`serve-net --reflect`: no host stack, the device alone),
+//   - perfkit's device forwarding to a TAP, and QEMU's built-in virtio-net
+//     on the same kind of TAP, both answered by perfkit's endpoints on the
+//     host (qemu/net_lab.h): UDP echo, TCP request/response, a TCP stream,
+//   - QEMU's user-mode network (libslirp) to the same endpoints.
+// Everything with a TAP or an endpoint runs in a network namespace made for
+// the one guest boot (root only; elsewhere those configurations are
+// skipped with the reason).
 //
-// As with the disks, one guest boot runs both payloads of a configuration
-// and the harness's shuffled rounds interleave configurations. No TAP and
-// no host address is involved: the reflector answers ARP for the peer.
+// As with the disks, one guest boot runs every test of a configuration and
+// the harness's shuffled rounds interleave configurations.
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <map>
 
 #include "qemu/launcher.h"
+#include "qemu/net_lab.h"
 #include "subsystems/base/subprocess.h"
 #include "suites/suite.h"
 #include "suites/virtio_guest.h"
@@ -31,29 +38,68 @@ constexpr const char* kPeer = "192.0.2.1";
 
 struct NetTest {
   const char* name;
-  int payload;
+  const char* kind;  // perfkit-guest-net's
+  int payload;       // per datagram or request; per read for a stream
+  bool needs_host;   // TCP needs a host stack: the reflector cannot answer it
 };
-constexpr NetTest kNetTests[] = {{"net-udp64", 64}, {"net-udp1472", 1472}};
+constexpr NetTest kNetTests[] = {{"net-udp64", "udp", 64, false},
+                                 {"net-udp1472", "udp", 1472, false},
+                                 {"net-tcp-rr64", "tcprr", 64, true},
+                                 {"net-tcp-stream", "tcpstream", 65536, true}};
+
+enum class NetBackend { kReflect, kPerfkitTap, kQemuTap, kQemuUser };
 
 struct NetConfigSpec {
   std::string name;
+  NetBackend backend;
   int pairs;  // queue pairs, vCPUs and flows alike
   bool event_idx;
   Role role;
+  bool OnHost() const { return backend != NetBackend::kReflect; }
 };
 
-// --quick boots one configuration per round (each boot costs ~9 s under
-// TCG, and the quick suite must stay under 3 minutes).
-std::vector<NetConfigSpec> NetConfigs(bool quick) {
-  std::vector<NetConfigSpec> all = {{"perfkit-q1", 1, true, Role::kOurs}};
+// --quick boots the two devices on a TAP (or, with no namespace, the
+// reflector) once per round: each boot costs ~9 s under TCG, and the quick
+// suite must stay under 3 minutes.
+std::vector<NetConfigSpec> NetConfigs(bool quick, bool host_lab) {
+  std::vector<NetConfigSpec> all;
+  if (!quick || !host_lab)
+    all.push_back({"perfkit-q1", NetBackend::kReflect, 1, true, Role::kOurs});
+  if (host_lab) {
+    all.push_back({"perfkit-tap-q1", NetBackend::kPerfkitTap, 1, true, Role::kOurs});
+    all.push_back({"qemu-tap-q1", NetBackend::kQemuTap, 1, true, Role::kPeer});
+  }
   if (!quick) {
-    all.push_back({"perfkit-q1-no-evidx", 1, false, Role::kOurs});
-    all.push_back({"perfkit-q4", 4, true, Role::kOurs});
+    all.push_back({"perfkit-q1-no-evidx", NetBackend::kReflect, 1, false, Role::kOurs});
+    all.push_back({"perfkit-q4", NetBackend::kReflect, 4, true, Role::kOurs});
+    if (host_lab) {
+      all.push_back({"qemu-user-q1", NetBackend::kQemuUser, 1, true, Role::kPeer});
+      all.push_back({"perfkit-tap-q4", NetBackend::kPerfkitTap, 4, true, Role::kOurs});
+      all.push_back({"qemu-tap-q4", NetBackend::kQemuTap, 4, true, Role::kPeer});
+    }
   }
   return all;
 }
 
-double NetSeconds() { return QuickMode() ? 0.5 : 2; }
+// Why QEMU's TAP card runs without the kernel's vhost-net, or "".
+std::string NoVhostNet(qemu::Accel accel) {
+  if (accel != qemu::Accel::kKvm) return "vhost-net needs KVM";
+  const int fd = open("/dev/vhost-net", O_RDWR | O_CLOEXEC);
+  if (fd < 0) return std::string("no usable /dev/vhost-net: ") + std::strerror(errno);
+  close(fd);
+  return "";
+}
+
+// Whether a namespace with a TAP can be made here, or why not: probed once.
+const std::string& NoHostLab() {
+  static const std::string why = [] {
+    auto lab = qemu::NetLab::Create({});
+    return lab.ok() ? std::string() : lab.status().message();
+  }();
+  return why;
+}
+
+double NetSeconds() { return QuickMode() ? 0.3 : 2; }
 
 // Results of the last boot per configuration, taken one per benchmark.
 std::map<std::string, std::map<std::string, qemu::NetResult>>& Pending() {
@@ -62,15 +108,25 @@ std::map<std::string, std::map<std::string, qemu::NetResult>>& Pending() {
 }
 
 Result<std::unique_ptr<Process>> StartServeNet(const GuestLab& lab, const std::string& socket,
-                                               const NetConfigSpec& c) {
+                                               const NetConfigSpec& c, const qemu::NetLab* net) {
   int ready[2];
   if (pipe2(ready, O_CLOEXEC) != 0) return Status::Error("pipe failed");
   SpawnOptions spawn;
-  spawn.argv = {lab.perfkit,  "virtio",
-                "serve-net",  "--socket",
-                socket,       "--reflect",
-                "--queues",   std::to_string(c.pairs),
-                "--ready-fd", std::to_string(ready[1])};
+  spawn.argv = {lab.perfkit,
+                "virtio",
+                "serve-net",
+                "--socket",
+                socket,
+                "--queues",
+                std::to_string(c.pairs),
+                "--ready-fd",
+                std::to_string(ready[1])};
+  if (net != nullptr) {
+    spawn.argv.insert(spawn.argv.end(), {"--tap", net->options().tap});
+    spawn.netns_fd = net->netns_fd();
+  } else {
+    spawn.argv.push_back("--reflect");
+  }
   if (!c.event_idx) spawn.argv.push_back("--no-event-idx");
   spawn.keep_fds = {ready[1]};
   spawn.out = Redirect::kNull;
@@ -97,22 +153,48 @@ Status RunNetConfig(const GuestLab& lab, const NetConfigSpec& c) {
   const std::string socket =
       (std::filesystem::temp_directory_path() / fmt::format("perfkit-vn-{}.sock", getpid()))
           .string();
-  auto server = StartServeNet(lab, socket, c);
-  if (!server.ok()) return server.status();
+  std::unique_ptr<qemu::NetLab> net;
+  if (c.OnHost()) {
+    auto made = qemu::NetLab::Create({"pk0", kPeer, c.pairs > 1});
+    if (!made.ok()) return made.status().WithPrefix(c.name + ": ");
+    net = std::move(*made);
+  }
+  std::unique_ptr<Process> server;
+  if (c.backend == NetBackend::kReflect || c.backend == NetBackend::kPerfkitTap) {
+    auto started = StartServeNet(lab, socket, c, net.get());
+    if (!started.ok()) return started.status();
+    server = std::move(*started);
+  }
   qemu::GuestConfig g;
   g.qemu = lab.qemu;
   g.accel = lab.accel.accel;
   g.image = lab.image;
   g.smp = c.pairs;
   g.disk.kind = qemu::DiskKind::kNone;
-  g.net = {qemu::NetKind::kVhostUser, socket, c.pairs, kGuestAddress, kPeer, {}};
+  g.net.kind = qemu::NetKind::kVhostUser;
+  g.net.socket = socket;
+  g.net.queue_pairs = c.pairs;
+  g.net.address = kGuestAddress;
+  g.net.ping = kPeer;
+  if (c.backend == NetBackend::kQemuTap) {
+    g.net.kind = qemu::NetKind::kTap;
+    g.net.tap = net->options().tap;
+    g.net.vhost = NoVhostNet(lab.accel.accel).empty();
+  } else if (c.backend == NetBackend::kQemuUser) {
+    g.net.kind = qemu::NetKind::kUser;
+  }
+  g.netns_fd = net ? net->netns_fd() : -1;
   for (const NetTest& t : kNetTests) {
-    g.net.steps.push_back(fmt::format("udp:{}:{}:{}:{}", t.name, t.payload, c.pairs, NetSeconds()));
+    if (t.needs_host && !c.OnHost()) continue;
+    g.net.steps.push_back(
+        fmt::format("{}:{}:{}:{}:{}", t.kind, t.name, t.payload, c.pairs, NetSeconds()));
   }
   auto run = qemu::RunGuest(SystemLauncher(), g, kNetGuestTimeout);
-  (*server)->Signal(SIGTERM);
-  (void)(*server)->Wait(5);
-  unlink(socket.c_str());
+  if (server) {
+    server->Signal(SIGTERM);
+    (void)server->Wait(5);
+    unlink(socket.c_str());
+  }
   if (!run.ok()) return run.status().WithPrefix(c.name + ": ");
   if (run->report.net.rx_queues != c.pairs) {
     std::string log = run->log;
@@ -126,6 +208,22 @@ Status RunNetConfig(const GuestLab& lab, const NetConfigSpec& c) {
   pending.clear();
   for (const qemu::NetResult& r : run->report.net_tests) pending[r.name] = r;
   return OkStatus();
+}
+
+std::string BackendLabel(NetBackend backend, qemu::Accel accel) {
+  switch (backend) {
+    case NetBackend::kReflect:
+      return "reflecting";
+    case NetBackend::kPerfkitTap:
+      return "TAP, host endpoint";
+    case NetBackend::kQemuTap: {
+      const std::string why = NoVhostNet(accel);
+      return "TAP, host endpoint, " + (why.empty() ? "vhost-net" : "vhost off: " + why);
+    }
+    case NetBackend::kQemuUser:
+      return "user-mode network, host endpoint";
+  }
+  return "";
 }
 
 void NetBenchmark(benchmark::State& state, const NetConfigSpec& c, const NetTest& test) {
@@ -151,22 +249,30 @@ void NetBenchmark(benchmark::State& state, const NetConfigSpec& c, const NetTest
     const qemu::NetResult r = it->second;
     Pending()[c.name].erase(it);
     if (r.bad > 0) {
-      state.SkipWithError(fmt::format("{} datagrams came back wrong", r.bad).c_str());
+      state.SkipWithError(fmt::format("{} {} came back wrong (the first: {})", r.bad,
+                                      test.needs_host ? "responses or reads" : "datagrams",
+                                      r.first_bad)
+                              .c_str());
       return;
     }
-    state.SetIterationTime(1.0 / r.pps);  // per datagram, there and back
+    // Per datagram or request there and back; per read of a stream.
+    state.SetIterationTime(1.0 / r.pps);
     state.counters["pps"] = r.pps;
     state.counters["mbps"] = r.mbps;
     state.counters["lost_windows"] = static_cast<double>(r.lost);
     if (r.interrupts >= 0 && r.packets > 0) {
-      state.counters["irqs_per_pkt"] =
-          static_cast<double>(r.interrupts) / static_cast<double>(r.packets);
+      const auto packets = static_cast<double>(r.packets);
+      state.counters["irqs_per_pkt"] = static_cast<double>(r.interrupts) / packets;
+      if (r.kicks >= 0) {
+        state.counters["kicks_per_pkt"] = static_cast<double>(r.kicks) / packets;
+        state.counters["notify_per_pkt"] = static_cast<double>(r.interrupts + r.kicks) / packets;
+      }
     }
     state.SetBytesProcessed(test.payload);
     state.SetItemsProcessed(1);
   }
-  state.SetLabel(fmt::format("{}, {} vCPU{}, reflecting", qemu::AccelName(lab.accel.accel), c.pairs,
-                             c.pairs == 1 ? "" : "s"));
+  state.SetLabel(fmt::format("{}, {} vCPU{}, {}", qemu::AccelName(lab.accel.accel), c.pairs,
+                             c.pairs == 1 ? "" : "s", BackendLabel(c.backend, lab.accel.accel)));
 }
 
 }  // namespace
@@ -176,8 +282,13 @@ void AddVirtioNetBenchmarks(SuiteSpec& suite) {
     suite.skipped.push_back("network guest: " + why);
     return;
   }
-  for (const NetConfigSpec& c : NetConfigs(QuickMode())) {
+  const bool host_lab = NoHostLab().empty();
+  if (!host_lab) {
+    suite.skipped.push_back("network guest on a TAP or QEMU's user network: " + NoHostLab());
+  }
+  for (const NetConfigSpec& c : NetConfigs(QuickMode(), host_lab)) {
     for (const NetTest& t : kNetTests) {
+      if (t.needs_host && !c.OnHost()) continue;
       suite.benchmarks.push_back(
           GuestResultBenchmark(fmt::format("virtio/{}/{}", t.name, c.name), c.role,
                                [c, t](benchmark::State& s) { NetBenchmark(s, c, t); }));

@@ -1,7 +1,8 @@
 // The virtio suite: perfkit's split virtqueue in one process
 // (virtio_queue.cc), its vhost-user-blk device inside a real guest against
 // QEMU's devices (virtio_guest.cc) and its vhost-user-net device carrying
-// the guest's UDP (virtio_net_guest.cc), with one line per question the
+// the guest's UDP and TCP beside QEMU's own network back ends
+// (virtio_net_guest.cc), with one line per question the
 // suite answers, each a ratio with its interval or the reason it has none.
 #include <fmt/format.h>
 
@@ -82,14 +83,39 @@ Claim NetThroughput(const std::string& topic, const std::string& name, double ta
 
 void AddNetClaims(SuiteSpec& suite) {
   const std::string udp64 = "virtio/net-udp64/", udp1472 = "virtio/net-udp1472/";
+  const std::string stream = "virtio/net-tcp-stream/";
   suite.claims.push_back(NetThroughput("UDP 1472 B through perfkit's device, 1 queue pair, echoed",
                                        udp1472 + "perfkit-q1", 500));
+  suite.claims.push_back(NetThroughput("TCP stream from the host through perfkit's device on a TAP",
+                                       stream + "perfkit-tap-q1", 500));
+  for (const char* test : {"net-udp64", "net-udp1472", "net-tcp-rr64", "net-tcp-stream"}) {
+    const std::string t = std::string("virtio/") + test + "/";
+    suite.claims.push_back(IntervalRatio(fmt::format("{}, on a TAP, 1 queue pair", test),
+                                         t + "perfkit-tap-q1", t + "qemu-tap-q1",
+                                         "perfkit's device", "QEMU's virtio-net"));
+    suite.claims.push_back(IntervalRatio(fmt::format("{}, on a TAP, 4 queue pairs", test),
+                                         t + "perfkit-tap-q4", t + "qemu-tap-q4",
+                                         "perfkit's device", "QEMU's virtio-net"));
+  }
+  suite.claims.push_back(IntervalRatio("net-tcp-stream, perfkit on a TAP vs QEMU's user network",
+                                       stream + "perfkit-tap-q1", stream + "qemu-user-q1",
+                                       "perfkit's device", "QEMU's user-mode network"));
   suite.claims.push_back(IntervalRatio("UDP 64 B, 4 queue pairs (4 vCPUs, 4 flows) vs 1",
                                        udp64 + "perfkit-q4", udp64 + "perfkit-q1", "4 queue pairs",
                                        "1"));
-  suite.claims.push_back(CounterChange("guest interrupts per UDP datagram, 64 B", "irqs_per_pkt",
-                                       udp64 + "perfkit-q1", udp64 + "perfkit-q1-no-evidx",
-                                       "EVENT_IDX", "no EVENT_IDX"));
+  suite.claims.push_back(IntervalRatio("TCP stream on a TAP, 4 queue pairs (4 vCPUs, 4 flows) vs 1",
+                                       stream + "perfkit-tap-q4", stream + "perfkit-tap-q1",
+                                       "4 queue pairs", "1"));
+  // Notifications both ways: the device's interrupts and the driver's kicks.
+  const std::pair<const char*, const char*> counts[] = {
+      {"notifications (interrupts and kicks)", "notify_per_pkt"},
+      {"guest interrupts", "irqs_per_pkt"},
+      {"driver kicks", "kicks_per_pkt"}};
+  for (const auto& [what, counter] : counts) {
+    suite.claims.push_back(CounterChange(fmt::format("{} per UDP datagram, 64 B", what), counter,
+                                         udp64 + "perfkit-q1", udp64 + "perfkit-q1-no-evidx",
+                                         "EVENT_IDX", "no EVENT_IDX"));
+  }
 }
 
 }  // namespace
@@ -98,7 +124,7 @@ SuiteSpec MakeVirtioSuite() {
   SuiteSpec suite{"virtio",
                   "a split virtqueue in process, perfkit's vhost-user-blk device in a QEMU "
                   "guest against QEMU's own, and its vhost-user-net device carrying the guest's "
-                  "UDP",
+                  "UDP and TCP against QEMU's network back ends",
                   {},
                   {}};
   AddVirtioQueueBenchmarks(suite);
@@ -129,6 +155,11 @@ SuiteSpec MakeVirtioSuite() {
                                        "direct chains only"));
   suite.claims.push_back(IntervalRatio("randread-4k-qd32, QEMU queue size", qd32 + "builtin",
                                        qd32 + "builtin-q16", "a queue of 128", "of 16"));
+  suite.claims.push_back(IntervalRatio("randread-4k-qd32, 4 queues (4 vCPUs, 4 jobs of 8) vs 1",
+                                       qd32 + "perfkit-mq4", qd32 + "perfkit", "4 queues", "1"));
+  suite.claims.push_back(IntervalRatio("randread-4k-qd32, 4 queues, perfkit vs builtin",
+                                       qd32 + "perfkit-mq4", qd32 + "builtin-mq4",
+                                       "perfkit's device", "QEMU's virtio-blk"));
   suite.claims.push_back(IntervalRatio("randread-4k-qd32, QEMU iothread", qd32 + "builtin-iothread",
                                        qd32 + "builtin", "an iothread", "none"));
   suite.claims.push_back(CounterChange(

@@ -86,7 +86,7 @@ void WriteFileOrDie(const std::string& path, const std::string& content) {
   PERFKIT_CHECK(static_cast<bool>(out));
 }
 
-std::unique_ptr<Process> ServeVirtio(const std::vector<std::string>& args) {
+std::unique_ptr<Process> ServeVirtio(const std::vector<std::string>& args, int netns_fd) {
   int ready[2];
   EXPECT_EQ(pipe2(ready, O_CLOEXEC), 0);
   SpawnOptions spawn;
@@ -95,6 +95,7 @@ std::unique_ptr<Process> ServeVirtio(const std::vector<std::string>& args) {
   spawn.argv.insert(spawn.argv.end(), {"--ready-fd", std::to_string(ready[1])});
   spawn.keep_fds = {ready[1]};
   spawn.err = Redirect::kCapture;
+  spawn.netns_fd = netns_fd;
   auto p = SystemLauncher().Spawn(spawn);
   close(ready[1]);
   char line[8] = {};

@@ -41,8 +41,9 @@ CommandResult RunInProcess(const std::vector<std::string>& args);
 // `perfkit virtio serve-blk` serving `disk` on `socket`, started and
 // listening (its stderr captured); nullptr, with a test failure, otherwise.
 std::unique_ptr<Process> ServeBlk(const std::string& socket, const std::string& disk);
-// `perfkit virtio ARGS...`, once it listens (its stderr captured).
-std::unique_ptr<Process> ServeVirtio(const std::vector<std::string>& args);
+// `perfkit virtio ARGS...`, once it listens (its stderr captured), in the
+// network namespace `netns_fd` names if one is given.
+std::unique_ptr<Process> ServeVirtio(const std::vector<std::string>& args, int netns_fd = -1);
 
 std::string ReadFileOrDie(const std::string& path);
 void WriteFileOrDie(const std::string& path, const std::string& content);

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -90,6 +91,7 @@ struct ChildPlan {
   const int* keep = nullptr;                          // descriptors kept across exec
   size_t keep_count = 0;
   bool new_process_group = false;
+  int netns_fd = -1;
 };
 
 [[noreturn]] void RunChild(const ChildPlan& p) {
@@ -108,7 +110,8 @@ struct ChildPlan {
   if (p.stdin_fd >= 0) dup2(p.stdin_fd, STDIN_FILENO);
   if (p.stdout_fd >= 0) dup2(p.stdout_fd, STDOUT_FILENO);
   if (p.stderr_fd >= 0) dup2(p.stderr_fd, STDERR_FILENO);
-  if (p.cwd != nullptr && chdir(p.cwd) != 0) {
+  if ((p.netns_fd >= 0 && setns(p.netns_fd, CLONE_NEWNET) != 0) ||
+      (p.cwd != nullptr && chdir(p.cwd) != 0)) {
     const int err = errno;
     (void)!write(p.error_fd, &err, sizeof err);
     _exit(127);
@@ -287,6 +290,7 @@ class SystemLauncherImpl : public Launcher {
     plan.keep = o.keep_fds.data();
     plan.keep_count = o.keep_fds.size();
     plan.new_process_group = o.new_process_group;
+    plan.netns_fd = o.netns_fd;
     const pid_t pid = fork();
     if (pid < 0) return Status::Error(Errno("fork"));
     if (pid == 0) RunChild(plan);

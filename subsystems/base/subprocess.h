@@ -42,6 +42,9 @@ struct SpawnOptions {
   // The child leads a process group of its own (its pid), so the whole
   // command, children included, can be signalled as one.
   bool new_process_group = false;
+  // The child joins this network namespace (an fd of /proc/.../ns/net)
+  // before exec; -1: ours.
+  int netns_fd = -1;
 };
 
 struct ExitInfo {

@@ -125,6 +125,20 @@ void DeviceQueue::DisableKicks() {
   if (!features_.event_idx) StoreRelaxed(rings_.used + RingLayout::kUsedFlags, kUsedNoNotify);
 }
 
+uint16_t DeviceQueue::AvailableIndex() const {
+  return LoadAcquire(rings_.avail + RingLayout::kAvailIdx);
+}
+
+uint16_t DeviceQueue::EnableKicksPast(uint16_t seen) {
+  if (features_.event_idx) {
+    StoreRelaxed(rings_.used + RingLayout::AvailEvent(rings_.size), seen);
+  } else {
+    StoreRelaxed(rings_.used + RingLayout::kUsedFlags, 0);
+  }
+  FullFence();
+  return AvailableIndex();
+}
+
 void DeviceQueue::EnableKicks() {
   if (features_.event_idx) {
     StoreRelaxed(rings_.used + RingLayout::AvailEvent(rings_.size), last_avail_);

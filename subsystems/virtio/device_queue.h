@@ -74,6 +74,12 @@ class DeviceQueue {
   // before it would otherwise wait for a kick that never comes.
   void DisableKicks();
   void EnableKicks();
+  // Kicks once the driver makes chains available past index `seen`: for a
+  // device that leaves chains available because they were too few (a
+  // received frame waiting for more buffers). Returns the available index
+  // after: if it is not `seen`, chains came meanwhile and no kick may.
+  uint16_t EnableKicksPast(uint16_t seen);
+  uint16_t AvailableIndex() const;
 
   uint16_t last_avail() const { return last_avail_; }
   uint16_t size() const { return rings_.size; }

@@ -120,9 +120,36 @@ void ReflectIpv6(uint8_t* ip, size_t left) {
   SwapPorts(ip + 40, left - 40, ip[6]);
 }
 
+// Why a transmit header cannot be honoured for a frame of `size` bytes,
+// or "". The TAP's kernel checks again; this keeps a hostile driver's
+// header from reaching it, and the reflector from turning one around.
+std::string CheckTxHeader(const NetHeader& h, size_t size, uint64_t features) {
+  const auto has = [features](int bit) { return (features >> bit & 1) != 0; };
+  if ((h.flags & ~kNetHeaderNeedsCsum) != 0 || (h.flags != 0 && !has(kNetFeatureCsum))) {
+    return "a transmit header with flags " + std::to_string(h.flags) +
+           " (offered: " + (has(kNetFeatureCsum) ? "NEEDS_CSUM" : "none") + ")";
+  }
+  if (h.flags != 0 && size_t{h.csum_start} + h.csum_offset + 2 > size) {
+    return "a checksum at " + std::to_string(h.csum_start) + "+" + std::to_string(h.csum_offset) +
+           " past a frame of " + std::to_string(size) + " bytes";
+  }
+  if (h.gso_type == kNetGsoNone) return "";
+  const bool offered = (h.gso_type == kNetGsoTcpv4 && has(kNetFeatureHostTso4)) ||
+                       (h.gso_type == kNetGsoTcpv6 && has(kNetFeatureHostTso6));
+  if (!offered) {
+    return "a transmit header asking for segmentation type " + std::to_string(h.gso_type) +
+           ", which was not negotiated";
+  }
+  if (h.gso_size == 0 || h.flags != kNetHeaderNeedsCsum) {
+    return "a segmentation request without a segment size or a partial checksum";
+  }
+  return "";
+}
+
 }  // namespace
 
-std::vector<uint8_t> ReadTxFrame(const Chain& chain, std::string* error) {
+std::vector<uint8_t> ReadTxFrame(const Chain& chain, uint64_t features, NetHeader* header,
+                                 std::string* error) {
   error->clear();
   if (!chain.error.empty()) {
     *error = chain.error;
@@ -140,24 +167,20 @@ std::vector<uint8_t> ReadTxFrame(const Chain& chain, std::string* error) {
     *error = "a transmit chain of " + std::to_string(total) + " bytes, shorter than its header";
     return {};
   }
-  NetHeader h{};
+  NetHeader& h = *header;
   ReadAt(chain, 0, reinterpret_cast<uint8_t*>(&h), sizeof h);
-  if (h.flags != 0 || h.gso_type != 0) {
-    *error = "a transmit header asking for an offload that was not offered (flags " +
-             std::to_string(h.flags) + ", gso " + std::to_string(h.gso_type) + ")";
-    return {};
-  }
   const size_t size = total - sizeof h;
   if (size < kEthernetHeader || size > kMaxFrame) {
     *error = "a transmitted frame of " + std::to_string(size) + " bytes";
     return {};
   }
+  if (*error = CheckTxHeader(h, size, features); !error->empty()) return {};
   std::vector<uint8_t> frame(size);
   ReadAt(chain, sizeof h, frame.data(), size);
   return frame;
 }
 
-bool DeliverFrame(DeviceQueue& rx, const uint8_t* frame, size_t size, bool merge,
+bool DeliverFrame(DeviceQueue& rx, NetHeader header, const uint8_t* frame, size_t size, bool merge,
                   uint64_t* malformed, uint64_t* buffers_used) {
   struct Used {
     uint16_t head;
@@ -197,13 +220,12 @@ bool DeliverFrame(DeviceQueue& rx, const uint8_t* frame, size_t size, bool merge
     chains.push_back(chain);
     placed += put;
   }
-  NetHeader h{};
-  h.num_buffers = static_cast<uint16_t>(used.size());
-  const auto* header = reinterpret_cast<const uint8_t*>(&h);
+  header.num_buffers = static_cast<uint16_t>(used.size());
+  const auto* bytes = reinterpret_cast<const uint8_t*>(&header);
   size_t written = 0;
   for (const Chain& c : chains) {
-    if (written == sizeof h) break;
-    written += WriteAt(c, 0, header + written, sizeof h - written);
+    if (written == sizeof header) break;
+    written += WriteAt(c, 0, bytes + written, sizeof header - written);
   }
   for (const Used& u : used) rx.Push(u.head, u.written);
   for (const Used& u : refused) rx.Push(u.head, u.written);

@@ -4,9 +4,10 @@
 // buffers (with VIRTIO_NET_F_MRG_RXBUF spread over as many buffers as it
 // takes, their count in the first header). Queues: receive 2k, transmit
 // 2k+1 for pair k; the control queue is QEMU's (under vhost-user it tells
-// the back end which pairs run with SET_VRING_ENABLE). No offloads are
-// offered, so a header asking for a checksum or segmentation is refused
-// like any malformed chain.
+// the back end which pairs run with SET_VRING_ENABLE). Checksum and TCP
+// segmentation offloads are checked against what was negotiated: a header
+// asking for one that was not, or describing a frame it does not fit, is
+// refused like any malformed chain.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +19,12 @@
 
 namespace perfkit::virtio {
 
+inline constexpr int kNetFeatureCsum = 0;       // the device completes checksums
+inline constexpr int kNetFeatureGuestCsum = 1;  // the driver takes partial checksums
+inline constexpr int kNetFeatureGuestTso4 = 7;
+inline constexpr int kNetFeatureGuestTso6 = 8;
+inline constexpr int kNetFeatureHostTso4 = 11;
+inline constexpr int kNetFeatureHostTso6 = 12;
 inline constexpr int kNetFeatureMac = 5;
 inline constexpr int kNetFeatureMrgRxbuf = 15;
 inline constexpr int kNetFeatureStatus = 16;
@@ -35,6 +42,11 @@ struct NetHeader {
   uint16_t num_buffers;
 };
 static_assert(sizeof(NetHeader) == 12);
+inline constexpr uint8_t kNetHeaderNeedsCsum = 1;
+inline constexpr uint8_t kNetHeaderDataValid = 2;
+inline constexpr uint8_t kNetGsoNone = 0;
+inline constexpr uint8_t kNetGsoTcpv4 = 1;
+inline constexpr uint8_t kNetGsoTcpv6 = 4;
 
 inline constexpr size_t kEthernetHeader = 14;
 // The longest frame accepted either way: a 65535-byte IP packet and its
@@ -48,19 +60,22 @@ struct NetStats {
   uint64_t rx_dropped = 0;  // no room in the receive ring
 };
 
-// The frame a transmit chain carries, its header checked and stripped;
-// empty with `*error` set when the chain is malformed (a writable
-// descriptor, shorter than the header, an offload that was not offered,
-// a frame shorter than an Ethernet header or longer than kMaxFrame).
-std::vector<uint8_t> ReadTxFrame(const Chain& chain, std::string* error);
+// The frame a transmit chain carries, its header checked against the
+// negotiated `features` and returned in *header; empty with `*error` set
+// when the chain is malformed (a writable descriptor, shorter than the
+// header, an offload that was not negotiated or does not fit the frame, a
+// frame shorter than an Ethernet header or longer than kMaxFrame).
+std::vector<uint8_t> ReadTxFrame(const Chain& chain, uint64_t features, NetHeader* header,
+                                 std::string* error);
 
-// Writes `frame` behind a header into receive chains popped from `rx` and
-// pushes them (not published): with `merge` (MRG_RXBUF) over as many chains
-// as it takes, otherwise into one that holds it all. False, with nothing
-// consumed, when the ring has too few buffers: the frame is dropped. A
-// malformed receive chain (or, without `merge`, one too small for the
-// frame) is completed empty after the frame and counted in *malformed.
-bool DeliverFrame(DeviceQueue& rx, const uint8_t* frame, size_t size, bool merge,
+// Writes `frame` behind `header` (its num_buffers filled in) into receive
+// chains popped from `rx` and pushes them (not published): with `merge`
+// (MRG_RXBUF) over as many chains as it takes, otherwise into one that
+// holds it all. False, with nothing consumed, when the ring has too few
+// buffers: the frame is dropped. A malformed receive chain (or, without
+// `merge`, one too small for the frame) is completed empty after the frame
+// and counted in *malformed.
+bool DeliverFrame(DeviceQueue& rx, NetHeader header, const uint8_t* frame, size_t size, bool merge,
                   uint64_t* malformed, uint64_t* buffers_used);
 
 // --reflect: the frame turned around, as if the host it was sent to had

@@ -4,6 +4,7 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -27,7 +28,7 @@ constexpr int kTapBurst = 64;
 class NetDevice final : public VhostUserDevice {
  public:
   NetDevice(const VhostUserNetOptions& options, const std::vector<int>& taps, NetStats* stats)
-      : options_(options), taps_(taps), stats_(stats) {}
+      : options_(options), taps_(taps), stats_(stats), held_(taps.size()) {}
 
   uint64_t Features() const override {
     // MAC, link status and the control queue belong to QEMU's device model;
@@ -35,6 +36,7 @@ class NetDevice final : public VhostUserDevice {
     // several queue pairs (QEMU masks MQ with the back end's) to us.
     uint64_t f = Bit(kFeatureVersion1) | Bit(kNetFeatureMrgRxbuf);
     if (options_.queue_pairs > 1) f |= Bit(kNetFeatureMq);
+    if (!taps_.empty() && options_.offloads) f |= kOffloads;
     if (options_.event_idx) f |= Bit(kFeatureEventIdx);
     if (options_.indirect) f |= Bit(kFeatureIndirectDesc);
     return f;
@@ -46,7 +48,18 @@ class NetDevice final : public VhostUserDevice {
     return NetConfig(kReflectorMac, options_.queue_pairs, size);
   }
   void Negotiated(uint64_t features) override {
+    features_ = features;
     merge_ = (features & Bit(kNetFeatureMrgRxbuf)) != 0;
+    // The TAP hands over only what the guest takes: partial checksums with
+    // GUEST_CSUM, 64 KiB TCP frames with GUEST_TSO4/6 (the kernel wants
+    // TUN_F_CSUM beside any TSO).
+    unsigned long tap = 0;
+    if ((features & Bit(kNetFeatureGuestCsum)) != 0) {
+      tap |= TUN_F_CSUM;
+      if ((features & Bit(kNetFeatureGuestTso4)) != 0) tap |= TUN_F_TSO4;
+      if ((features & Bit(kNetFeatureGuestTso6)) != 0) tap |= TUN_F_TSO6;
+    }
+    if (!taps_.empty()) (void)ioctl(taps_[0], TUNSETOFFLOAD, tap);
     // Without either, headers are the legacy 10 bytes, which nothing here
     // reads; QEMU's virtio-net-pci always acks VERSION_1.
     legacy_ = (features & (Bit(kFeatureVersion1) | Bit(kNetFeatureMrgRxbuf))) == 0;
@@ -58,9 +71,11 @@ class NetDevice final : public VhostUserDevice {
       rings.Break(index, "a legacy driver (10-byte headers, no VERSION_1) is not served");
       return;
     }
-    if (index % 2 == 1) Transmit(index, rings);
-    // A receive ring that got buffers: nothing waits for them but the TAP's
-    // next frames, which a readable TAP brings.
+    if (index % 2 == 1) {
+      Transmit(index, rings);
+    } else if (index / 2 < held_.size()) {
+      Release(index / 2, rings);
+    }
   }
 
   bool OnReadable(int fd, Rings& rings) override {
@@ -68,6 +83,15 @@ class NetDevice final : public VhostUserDevice {
     while (pair < taps_.size() && taps_[pair] != fd) ++pair;
     if (pair == taps_.size()) return false;
     DeviceQueue* rx = rings.Queue(2 * pair);
+    if (!held_[pair].bytes.empty()) {
+      // Woken by the TAP's news while a frame waits for buffers: the frame
+      // goes first, but a TAP that went away is noted and dropped now.
+      ifreq ifr{};
+      if (ioctl(fd, TUNGETIFF, &ifr) == 0) return true;
+      rings.Note("TAP queue " + std::to_string(pair) + ": " + std::strerror(errno) +
+                 "; no longer read");
+      return false;
+    }
     bool delivered = false, alive = true;
     for (int i = 0; i < kTapBurst; ++i) {
       const ssize_t n = read(fd, buffer_.data(), buffer_.size());
@@ -81,9 +105,16 @@ class NetDevice final : public VhostUserDevice {
         alive = false;
         break;
       }
-      if (rx == nullptr || !Deliver(*rx, 2 * pair, rings, buffer_.data(), static_cast<size_t>(n))) {
+      NetHeader header;
+      std::memcpy(&header, buffer_.data(), sizeof header);
+      if (!TapFrameFits(static_cast<size_t>(n)) || rx == nullptr || !TakenByGuest(&header)) {
         ++stats_->rx_dropped;
         continue;
+      }
+      if (!Deliver(*rx, 2 * pair, rings, header, buffer_.data() + sizeof header,
+                   static_cast<size_t>(n) - sizeof header)) {
+        Hold(pair, static_cast<size_t>(n), rings);
+        break;
       }
       delivered = true;
     }
@@ -91,13 +122,95 @@ class NetDevice final : public VhostUserDevice {
       rx->Publish();
       rings.Notify(2 * pair);
     }
+    if (rx != nullptr && held_[pair].bytes.empty()) rx->DisableKicks();
     return alive;
   }
 
  private:
-  bool Deliver(DeviceQueue& rx, size_t index, Rings& rings, const uint8_t* frame, size_t size) {
+  // A frame from pair k's TAP that found too few receive buffers waits
+  // here with the TAP unread behind it, as a NIC with a full ring would
+  // make the host wait, until the driver adds buffers and kicks.
+  struct Held {
+    std::vector<uint8_t> bytes;  // header and frame
+    int kicks = 0;               // the driver's kicks since it was held
+  };
+  // A frame still without room after this many kicks could never fit
+  // (a ring too small for it): it is dropped.
+  static constexpr int kMaxHeldKicks = 8;
+
+  void Hold(size_t pair, size_t n, Rings& rings) {
+    held_[pair].bytes.assign(buffer_.begin(), buffer_.begin() + static_cast<ptrdiff_t>(n));
+    held_[pair].kicks = 0;
+    rings.Watch(taps_[pair], false);
+    Release(pair, rings, /*kicked=*/false);  // arms the kick
+  }
+
+  // On a receive ring's kick (and when a frame is first held): the held
+  // frame if it now fits, and the TAP read again; else the kick armed for
+  // the driver's next buffers.
+  void Release(size_t pair, Rings& rings, bool kicked = true) {
+    DeviceQueue* rx = rings.Queue(2 * pair);
+    Held& h = held_[pair];
+    if (rx == nullptr || h.bytes.empty()) {
+      if (rx != nullptr) rx->DisableKicks();  // nothing waits for buffers
+      return;
+    }
+    NetHeader header;
+    std::memcpy(&header, h.bytes.data(), sizeof header);
+    for (;;) {
+      const uint16_t seen = rx->AvailableIndex();
+      if (Deliver(*rx, 2 * pair, rings, header, h.bytes.data() + sizeof header,
+                  h.bytes.size() - sizeof header)) {
+        rx->Publish();
+        rings.Notify(2 * pair);
+        break;
+      }
+      if (kicked && ++h.kicks >= kMaxHeldKicks) {
+        ++stats_->rx_dropped;
+        break;
+      }
+      if (rx->EnableKicksPast(seen) == seen) return;  // else buffers came meanwhile: again
+      kicked = false;
+    }
+    h.bytes.clear();
+    rx->DisableKicks();
+    rings.Watch(taps_[pair], true);
+  }
+
+  static constexpr uint64_t kOffloads = Bit(kNetFeatureCsum) | Bit(kNetFeatureGuestCsum) |
+                                        Bit(kNetFeatureGuestTso4) | Bit(kNetFeatureGuestTso6) |
+                                        Bit(kNetFeatureHostTso4) | Bit(kNetFeatureHostTso6);
+
+  // A TAP read holds a header and at least an Ethernet header, and was not
+  // cut short by our buffer.
+  bool TapFrameFits(size_t n) const {
+    return n >= sizeof(NetHeader) + kEthernetHeader && n < buffer_.size();
+  }
+
+  // The TAP's header as the guest may see it: DATA_VALID only with
+  // GUEST_CSUM; a partial checksum or a segmentation type it did not take
+  // (the TAP was told not to give any) is refused.
+  bool TakenByGuest(NetHeader* h) const {
+    const bool csum = (features_ & Bit(kNetFeatureGuestCsum)) != 0;
+    if (!csum) h->flags = static_cast<uint8_t>(h->flags & ~kNetHeaderDataValid);
+    if ((h->flags & kNetHeaderNeedsCsum) != 0 && !csum) return false;
+    h->num_buffers = 0;
+    switch (h->gso_type) {
+      case kNetGsoNone:
+        return true;
+      case kNetGsoTcpv4:
+        return (features_ & Bit(kNetFeatureGuestTso4)) != 0;
+      case kNetGsoTcpv6:
+        return (features_ & Bit(kNetFeatureGuestTso6)) != 0;
+      default:
+        return false;
+    }
+  }
+
+  bool Deliver(DeviceQueue& rx, size_t index, Rings& rings, const NetHeader& header,
+               const uint8_t* frame, size_t size) {
     uint64_t malformed = 0;
-    const bool ok = DeliverFrame(rx, frame, size, merge_, &malformed, &stats_->rx_buffers);
+    const bool ok = DeliverFrame(rx, header, frame, size, merge_, &malformed, &stats_->rx_buffers);
     for (uint64_t i = 0; i < malformed; ++i) {
       rings.Malformed(index, "a receive chain without room for a frame");
     }
@@ -128,7 +241,8 @@ class NetDevice final : public VhostUserDevice {
           rings.Break(index, "the front end shrank the guest's memory under it");
           return;
         }
-        std::vector<uint8_t> frame = ReadTxFrame(chain, &error);
+        NetHeader header{};
+        std::vector<uint8_t> frame = ReadTxFrame(chain, features_, &header, &error);
         tx->Push(chain.head, 0);
         if (frame.empty()) {
           rings.Malformed(index, error);
@@ -138,14 +252,17 @@ class NetDevice final : public VhostUserDevice {
         stats_->tx_bytes += frame.size();
         if (options_.reflect) {
           if (!Reflect(&frame, kReflectorMac)) continue;
-          if (rx == nullptr || !Deliver(*rx, index - 1, rings, frame.data(), frame.size())) {
+          if (rx == nullptr ||
+              !Deliver(*rx, index - 1, rings, NetHeader{}, frame.data(), frame.size())) {
             ++stats_->rx_dropped;
             continue;
           }
           received = true;
         } else if (pair < taps_.size()) {
           // A full TAP queue drops, as a NIC would; the stack retransmits.
-          (void)!write(taps_[pair], frame.data(), frame.size());
+          header.num_buffers = 0;
+          iovec iov[2] = {{&header, sizeof header}, {frame.data(), frame.size()}};
+          (void)!writev(taps_[pair], iov, 2);
         }
       }
       if (sent) {
@@ -165,9 +282,13 @@ class NetDevice final : public VhostUserDevice {
   const VhostUserNetOptions& options_;
   const std::vector<int>& taps_;
   NetStats* stats_;
+  uint64_t features_ = 0;
   bool merge_ = false;
   bool legacy_ = false;
-  std::vector<uint8_t> buffer_ = std::vector<uint8_t>(kMaxFrame);
+  // One byte more than the largest header and frame: a read that fills it
+  // was cut short.
+  std::vector<uint8_t> buffer_ = std::vector<uint8_t>(sizeof(NetHeader) + kMaxFrame + 1);
+  std::vector<Held> held_;  // per pair
 };
 
 }  // namespace
@@ -186,9 +307,10 @@ Result<std::vector<int>> OpenTapQueues(const std::string& name, uint16_t queues)
     }
     ifreq ifr{};
     std::memcpy(ifr.ifr_name, name.data(), name.size());
-    ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
     if (queues > 1) ifr.ifr_flags |= IFF_MULTI_QUEUE;
-    if (ioctl(fd, TUNSETIFF, &ifr) != 0) {
+    int header_size = sizeof(NetHeader);
+    if (ioctl(fd, TUNSETIFF, &ifr) != 0 || ioctl(fd, TUNSETVNETHDRSZ, &header_size) != 0) {
       const std::string why = std::strerror(errno);
       close(fd);
       for (const int f : fds) close(f);

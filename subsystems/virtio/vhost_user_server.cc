@@ -76,10 +76,12 @@ constexpr int kMessageTimeoutS = 5;
 // One front end's session: its memory, its rings, its descriptors.
 class Session final : public Rings {
  public:
-  Session(VhostUserDevice* device, int socket, int epoll, VhostUserReport* report)
+  Session(VhostUserDevice* device, int socket, int epoll, const std::vector<int>* watched,
+          VhostUserReport* report)
       : device_(device),
         socket_(socket),
         epoll_(epoll),
+        watched_(watched),
         report_(report),
         vrings_(device->MaxQueues()) {}
   Session(const Session&) = delete;
@@ -132,6 +134,15 @@ class Session final : public Rings {
     ++report_->malformed;
     Note("ring " + std::to_string(index) + ": " + error);
   }
+  void Watch(int fd, bool on) override {
+    for (size_t w = 0; w < watched_->size(); ++w) {
+      if ((*watched_)[w] != fd) continue;
+      epoll_event e{};
+      e.events = on ? uint32_t{EPOLLIN} : uint32_t{EPOLLIN | EPOLLET};
+      e.data.u64 = kWatchTag + w;
+      epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &e);  // fails harmlessly for one already dropped
+    }
+  }
 
  private:
   Status Reply(uint32_t request, const void* payload, uint32_t size) {
@@ -145,6 +156,7 @@ class Session final : public Rings {
   VhostUserDevice* device_;
   int socket_;
   int epoll_;
+  const std::vector<int>* watched_;
   VhostUserReport* report_;
   uint64_t features_ = 0;
   uint64_t protocol_features_ = 0;
@@ -442,7 +454,7 @@ Result<VhostUserReport> VhostUserServer::Serve(VhostUserDevice& device, int stop
     setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
     const std::vector<int> watched = device.Watched();
     {
-      Session session(&device, conn, epoll, &report);
+      Session session(&device, conn, epoll, &watched, &report);
       e.data.u64 = kSocketTag;
       epoll_ctl(epoll, EPOLL_CTL_DEL, listen_fd_, nullptr);
       epoll_ctl(epoll, EPOLL_CTL_ADD, conn, &e);

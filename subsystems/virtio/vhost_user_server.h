@@ -34,6 +34,12 @@ class Rings {
   virtual void Note(std::string error) = 0;
   // A chain refused: counted in the report, its error noted.
   virtual void Malformed(size_t index, const std::string& error) = 0;
+  // With `on` false, one of the device's Watched() descriptors is reported
+  // only on new events (edge-triggered): a device with nowhere to put what
+  // it would read leaves it unread, and the peer behind it waits, without
+  // being woken again and again for it; it still hears of new data and of
+  // the descriptor's end. `on` goes back to waking while it is readable.
+  virtual void Watch(int fd, bool on) = 0;
 };
 
 class VhostUserDevice {

@@ -101,14 +101,25 @@ TEST(ParseSerialLog, AGoodRun) {
   EXPECT_EQ(r->verifies[0].bad, 0u);
 }
 
+// A guest with only a network card of `kind`, at 192.0.2.2 with its peer at .1.
+GuestConfig NetworkGuest(NetKind kind) {
+  GuestConfig c = Base();
+  c.steps.clear();
+  c.disk.kind = DiskKind::kNone;
+  c.net.kind = kind;
+  c.net.address = "192.0.2.2/24";
+  c.net.ping = "192.0.2.1";
+  return c;
+}
+
 // A network card behind vhost-user: INTx under TCG (QEMU 7.2 crashes
 // starting vhost with MSI-X vectors and no KVM irqfd), MSI-X under KVM; the
 // guest's address, peer and measurements on its command line.
 TEST(BuildArgv, VhostUserNetworkCard) {
-  GuestConfig c = Base();
-  c.steps.clear();
-  c.disk.kind = DiskKind::kNone;
-  c.net = {NetKind::kVhostUser, "/tmp/vn.sock", 4, "192.0.2.2/24", "192.0.2.1", {"udp:u64:64:4:2"}};
+  GuestConfig c = NetworkGuest(NetKind::kVhostUser);
+  c.net.socket = "/tmp/vn.sock";
+  c.net.queue_pairs = 4;
+  c.net.steps = {"udp:u64:64:4:2"};
   auto argv = BuildArgv(c);
   EXPECT_TRUE(Has(argv, "-netdev", "vhost-user,id=net0,chardev=vn0,queues=4"));
   EXPECT_TRUE(Has(argv, "-device", "virtio-net-pci,netdev=net0,mq=on,vectors=0"));
@@ -121,26 +132,49 @@ TEST(BuildArgv, VhostUserNetworkCard) {
   EXPECT_TRUE(Has(argv, "-device", "virtio-net-pci,netdev=net0,mq=on,vectors=10"));
 }
 
+// QEMU's own virtio-net on a TAP (no helper scripts: perfkit made the TAP)
+// and on its user-mode network, whose host address is the guest's peer.
+TEST(BuildArgv, BuiltinNetworkCards) {
+  GuestConfig c = NetworkGuest(NetKind::kTap);
+  c.net.tap = "pk0";
+  auto argv = BuildArgv(c);
+  EXPECT_TRUE(
+      Has(argv, "-netdev", "tap,id=net0,ifname=pk0,script=no,downscript=no,vhost=off,queues=1"));
+  EXPECT_TRUE(Has(argv, "-device", "virtio-net-pci,netdev=net0,mq=on,vectors=0"));
+  EXPECT_EQ(std::count(argv.begin(), argv.end(), "-chardev"), 0);
+  c.net.kind = NetKind::kUser;
+  argv = BuildArgv(c);
+  EXPECT_TRUE(Has(argv, "-netdev", "user,id=net0,net=192.0.2.0/24,host=192.0.2.1"));
+}
+
 TEST(ParseSerialLog, TheNetworkCardAndItsMeasurements) {
   auto r = ParseSerialLog(
       "PERFKIT-UP kernel=6.1.0-57-cloud-amd64\n"
       "PERFKIT-NET address=192.0.2.2/24 rx_queues=2 features=0010010000000001\n"
       "PERFKIT-PING 3 packets transmitted, 2 packets received, 33% packet loss\n"
       "PERFKIT-NETRESULT name=u64 payload=64 flows=2 seconds=2.020 packets=8636 pps=4274.4 "
-      "mbps=2.19 bad=0 lost=1 irqs=7945\n"
+      "mbps=2.19 bad=0 lost=1 irqs=7945 kicks=311\n"
+      "PERFKIT-NETBAD name=u1472 flow=1 bytes=1472 want=1472 its_flow=1 seq=9 "
+      "first_wrong_byte=700\n"
+      "PERFKIT-NETRESULT name=u1472 payload=1472 flows=2 seconds=2 packets=10 pps=5 mbps=1 "
+      "bad=1 lost=0 irqs=3 kicks=2\n"
       "PERFKIT-DONE\n");
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_TRUE(r->net.up);
   EXPECT_EQ(r->net.rx_queues, 2);  // a NETRESULT line is not a NET line
   EXPECT_EQ(r->net.pings_sent, 3);
   EXPECT_EQ(r->net.pings_received, 2);
-  ASSERT_EQ(r->net_tests.size(), 1u);
+  ASSERT_EQ(r->net_tests.size(), 2u);
   EXPECT_EQ(r->net_tests[0].name, "u64");
+  EXPECT_EQ(r->net_tests[0].first_bad, "");
+  EXPECT_EQ(r->net_tests[1].bad, 1u);
+  EXPECT_NE(r->net_tests[1].first_bad.find("first_wrong_byte=700"), std::string::npos);
   EXPECT_EQ(r->net_tests[0].flows, 2);
   EXPECT_EQ(r->net_tests[0].packets, 8636u);
   EXPECT_DOUBLE_EQ(r->net_tests[0].pps, 4274.4);
   EXPECT_EQ(r->net_tests[0].lost, 1u);
   EXPECT_EQ(r->net_tests[0].interrupts, 7945);
+  EXPECT_EQ(r->net_tests[0].kicks, 311);
 }
 
 TEST(ParseSerialLog, TheGuestsOwnErrorIsTheMessage) {

@@ -26,6 +26,22 @@ struct NetRing {
     device.emplace(driver.addresses(), &memory, QueueFeatures{true, false});
   }
   uint8_t* at(size_t offset) { return pool.data() + offset; }
+  // A transmit chain made available and popped by the device.
+  Chain Offer(const Buffer* buffers, size_t n) {
+    Chain c;
+    EXPECT_TRUE(driver.Add(buffers, n));
+    driver.PublishAndNeedKick();
+    EXPECT_TRUE(device->Pop(&c));
+    return c;
+  }
+  // The device completes it, the driver takes it back.
+  void Complete(const Chain& c) {
+    device->Push(c.head, 0);
+    device->Publish();
+    uint16_t head;
+    uint32_t written;
+    EXPECT_TRUE(driver.PopUsed(&head, &written));
+  }
   DriverQueue driver;
   std::vector<uint8_t> pool;
   GuestMemory memory;
@@ -102,7 +118,8 @@ TEST(VirtioNet, ATransmittedFrameReadsBackExactlyAcrossSegments) {
   Chain c;
   ASSERT_TRUE(r.device->Pop(&c));
   std::string error;
-  EXPECT_EQ(ReadTxFrame(c, &error), frame);
+  NetHeader got{};
+  EXPECT_EQ(ReadTxFrame(c, 0, &got, &error), frame);
   EXPECT_TRUE(error.empty()) << error;
 }
 
@@ -118,23 +135,66 @@ TEST(VirtioNet, MalformedTransmitChainsAreRefusedWithTheReason) {
   const Case cases[] = {
       {{{r.at(0), 12, false}, {r.at(100), 60, true}}, "writable"},
       {{{r.at(0), 8, false}}, "shorter than its header"},
-      {{{r.at(200), 12, false}, {r.at(300), 60, false}}, "offload"},
+      {{{r.at(200), 12, false}, {r.at(300), 60, false}}, "not negotiated"},
       {{{r.at(0), 12, false}, {r.at(100), 10, false}}, "frame of 10 bytes"},
   };
   for (const Case& k : cases) {
     std::memset(r.at(0), 0, 12);
-    ASSERT_TRUE(r.driver.Add(k.buffers.data(), k.buffers.size()));
-    r.driver.PublishAndNeedKick();
-    Chain c;
-    ASSERT_TRUE(r.device->Pop(&c));
+    const Chain c = r.Offer(k.buffers.data(), k.buffers.size());
     std::string error;
-    EXPECT_TRUE(ReadTxFrame(c, &error).empty());
+    NetHeader got{};
+    EXPECT_TRUE(ReadTxFrame(c, 0, &got, &error).empty());
     EXPECT_NE(error.find(k.why), std::string::npos) << error;
-    r.device->Push(c.head, 0);
-    r.device->Publish();
-    uint16_t head;
-    uint32_t written;
-    ASSERT_TRUE(r.driver.PopUsed(&head, &written));
+    r.Complete(c);
+  }
+}
+
+// With the offloads negotiated a partial checksum and TCP segmentation
+// pass, their header returned for the TAP; one that does not fit its frame
+// or was not negotiated is refused.
+TEST(VirtioNet, OffloadHeadersAreCheckedAgainstWhatWasNegotiated) {
+  const uint64_t offloads = Bit(kNetFeatureCsum) | Bit(kNetFeatureHostTso4);
+  struct Case {
+    uint8_t flags, gso;
+    uint16_t gso_size, csum_start, csum_offset;
+    uint64_t features;
+    const char* why;  // nullptr: accepted
+  };
+  const Case cases[] = {
+      {kNetHeaderNeedsCsum, kNetGsoNone, 0, 34, 6, offloads, nullptr},
+      {kNetHeaderNeedsCsum, kNetGsoTcpv4, 1448, 34, 16, offloads, nullptr},
+      {kNetHeaderNeedsCsum, kNetGsoNone, 0, 34, 6, 0, "flags 1"},
+      {kNetHeaderDataValid, kNetGsoNone, 0, 0, 0, offloads, "flags 2"},
+      {kNetHeaderNeedsCsum, kNetGsoNone, 0, 90, 16, offloads, "past a frame of 100"},
+      {kNetHeaderNeedsCsum, kNetGsoTcpv6, 1448, 54, 16, offloads, "type 4"},
+      {kNetHeaderNeedsCsum, kNetGsoTcpv4, 0, 34, 16, offloads, "without a segment size"},
+      {0, kNetGsoTcpv4, 1448, 0, 0, offloads, "partial checksum"},
+  };
+  NetRing r;
+  const auto frame = Frame(100, 7);
+  std::memcpy(r.at(100), frame.data(), frame.size());
+  for (const Case& k : cases) {
+    NetHeader h{};
+    h.flags = k.flags;
+    h.gso_type = k.gso;
+    h.gso_size = k.gso_size;
+    h.csum_start = k.csum_start;
+    h.csum_offset = k.csum_offset;
+    std::memcpy(r.at(0), &h, sizeof h);
+    const Buffer chain[2] = {{r.at(0), 12, false}, {r.at(100), 100, false}};
+    const Chain c = r.Offer(chain, 2);
+    std::string error;
+    NetHeader got{};
+    const auto read = ReadTxFrame(c, k.features, &got, &error);
+    if (k.why == nullptr) {
+      EXPECT_EQ(read, frame) << error;
+      EXPECT_EQ(got.gso_type, k.gso);
+      EXPECT_EQ(got.csum_start, k.csum_start);
+    } else {
+      EXPECT_TRUE(read.empty());
+      EXPECT_NE(error.find(k.why), std::string::npos) << error;
+    }
+    r.Complete(c);
   }
 }
 
@@ -170,7 +230,8 @@ TEST(VirtioNet, AFrameSpreadsOverMergeableBuffersWithTheirCount) {
   PostReceiveBuffers(r, 8, 64);
   const auto frame = Frame(200, 9);  // 212 bytes with the header: four buffers
   uint64_t malformed = 0, buffers = 0;
-  ASSERT_TRUE(DeliverFrame(*r.device, frame.data(), frame.size(), true, &malformed, &buffers));
+  ASSERT_TRUE(
+      DeliverFrame(*r.device, NetHeader{}, frame.data(), frame.size(), true, &malformed, &buffers));
   r.device->Publish();
   const Received got = Drain(r, 64);
   ASSERT_EQ(got.lengths, (std::vector<uint32_t>{64, 64, 64, 20}));
@@ -182,15 +243,44 @@ TEST(VirtioNet, AFrameSpreadsOverMergeableBuffersWithTheirCount) {
   EXPECT_EQ(malformed, 0u);
 }
 
+// A received frame's header (a TAP's: a 64 KiB TCP frame with a partial
+// checksum) reaches the driver as it came, but for the buffer count.
+TEST(VirtioNet, AReceivedHeaderReachesTheDriverWithItsBufferCount) {
+  NetRing r;
+  PostReceiveBuffers(r, 4, 64);
+  NetHeader h{};
+  h.flags = kNetHeaderNeedsCsum;
+  h.gso_type = kNetGsoTcpv4;
+  h.gso_size = 1448;
+  h.csum_start = 34;
+  h.csum_offset = 16;
+  h.num_buffers = 77;  // whatever the TAP left there
+  const auto frame = Frame(100, 3);
+  uint64_t malformed = 0, buffers = 0;
+  ASSERT_TRUE(DeliverFrame(*r.device, h, frame.data(), frame.size(), true, &malformed, &buffers));
+  r.device->Publish();
+  const Received got = Drain(r, 64);
+  NetHeader seen{};
+  std::memcpy(&seen, got.bytes.data(), sizeof seen);
+  EXPECT_EQ(seen.flags, kNetHeaderNeedsCsum);
+  EXPECT_EQ(seen.gso_type, kNetGsoTcpv4);
+  EXPECT_EQ(seen.gso_size, 1448);
+  EXPECT_EQ(seen.csum_start, 34);
+  EXPECT_EQ(seen.csum_offset, 16);
+  EXPECT_EQ(seen.num_buffers, 2);
+}
+
 TEST(VirtioNet, TooFewBuffersDropTheFrameAndConsumeNothing) {
   NetRing r;
   PostReceiveBuffers(r, 2, 64);
   const auto big = Frame(500, 1);
   uint64_t malformed = 0, buffers = 0;
-  EXPECT_FALSE(DeliverFrame(*r.device, big.data(), big.size(), true, &malformed, &buffers));
+  EXPECT_FALSE(
+      DeliverFrame(*r.device, NetHeader{}, big.data(), big.size(), true, &malformed, &buffers));
   // The two buffers are still there for a frame that fits.
   const auto small = Frame(100, 2);
-  ASSERT_TRUE(DeliverFrame(*r.device, small.data(), small.size(), true, &malformed, &buffers));
+  ASSERT_TRUE(
+      DeliverFrame(*r.device, NetHeader{}, small.data(), small.size(), true, &malformed, &buffers));
   r.device->Publish();
   const Received got = Drain(r, 64);
   ASSERT_EQ(got.lengths, (std::vector<uint32_t>{64, 48}));
@@ -206,7 +296,8 @@ TEST(VirtioNet, WithoutMergingAFrameTakesOneBufferAndSmallOnesAreRefusedAfterIt)
   r.driver.PublishAndNeedKick();
   const auto frame = Frame(1000, 5);
   uint64_t malformed = 0, buffers = 0;
-  ASSERT_TRUE(DeliverFrame(*r.device, frame.data(), frame.size(), false, &malformed, &buffers));
+  ASSERT_TRUE(DeliverFrame(*r.device, NetHeader{}, frame.data(), frame.size(), false, &malformed,
+                           &buffers));
   r.device->Publish();
   uint16_t head;
   uint32_t written;
@@ -229,7 +320,8 @@ TEST(VirtioNet, AReadOnlyReceiveBufferIsCompletedEmptyAfterTheFrame) {
   r.driver.PublishAndNeedKick();
   const auto frame = Frame(100, 4);
   uint64_t malformed = 0, buffers = 0;
-  ASSERT_TRUE(DeliverFrame(*r.device, frame.data(), frame.size(), true, &malformed, &buffers));
+  ASSERT_TRUE(
+      DeliverFrame(*r.device, NetHeader{}, frame.data(), frame.size(), true, &malformed, &buffers));
   r.device->Publish();
   std::vector<uint32_t> lengths;
   uint16_t head;
