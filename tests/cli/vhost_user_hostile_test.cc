@@ -321,6 +321,26 @@ TEST(HostileFrontEnd, BadTransmitChainsAreRefusedByTheNetworkDevice) {
   }
 }
 
+// Under vhost-user the network card's control queue is QEMU's: a front
+// end that hands the back end a ring past its queue pairs' (ring 2 with one
+// pair, where the control queue would be) is refused and disconnected, and
+// the device ends cleanly, having served nothing.
+TEST(HostileFrontEnd, AControlQueueHandedToTheNetworkDeviceIsRefused) {
+  TempDir dir;
+  auto server = ServeVirtio({"serve-net", "--socket", dir.File("s"), "--reflect"});
+  ASSERT_NE(server, nullptr);
+  {
+    FrontEnd fe(dir.File("s"), true);
+    fe.SetUp(kMemory, /*ring=*/2);
+  }
+  auto exit = server->Wait(20);
+  ASSERT_TRUE(exit.ok());
+  EXPECT_FALSE(exit->timed_out);
+  EXPECT_EQ(exit->signal, 0) << exit->Describe();
+  EXPECT_NE(exit->err.find("ring 2"), std::string::npos) << exit->err;
+  EXPECT_NE(exit->err.find("sent 0 frames"), std::string::npos) << exit->err;
+}
+
 // A TAP deleted under the device while a front end is connected: the
 // device says so once, stops reading it, does not spin on its error, and
 // still ends on SIGTERM. The TAP lives in a network namespace of its own.
