@@ -63,8 +63,9 @@ struct NetConfigSpec {
 // suite must stay under 3 minutes.
 std::vector<NetConfigSpec> NetConfigs(bool quick, bool host_lab) {
   std::vector<NetConfigSpec> all;
-  if (!quick || !host_lab)
+  if (!quick || !host_lab) {
     all.push_back({"perfkit-q1", NetBackend::kReflect, 1, true, Role::kOurs});
+  }
   if (host_lab) {
     all.push_back({"perfkit-tap-q1", NetBackend::kPerfkitTap, 1, true, Role::kOurs});
     all.push_back({"qemu-tap-q1", NetBackend::kQemuTap, 1, true, Role::kPeer});
