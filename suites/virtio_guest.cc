@@ -206,16 +206,12 @@ Result<Backend> StartQsd(const Lab& lab, const std::string& socket) {
 }
 
 Result<Backend> StartPerfkit(const Lab& lab, const std::string& socket, const DeviceConfig& c) {
-  int ready[2];
-  if (pipe2(ready, O_CLOEXEC) != 0) return Status::Error("pipe failed");
   SpawnOptions spawn;
   spawn.argv = {lab.perfkit,
                 "virtio",
                 "serve-blk",
                 "--socket",
                 socket,
-                "--ready-fd",
-                std::to_string(ready[1]),
                 "--queue-size",
                 std::to_string(c.queue_size),
                 "--queues",
@@ -223,22 +219,9 @@ Result<Backend> StartPerfkit(const Lab& lab, const std::string& socket, const De
   if (!c.event_idx) spawn.argv.push_back("--no-event-idx");
   if (!c.indirect) spawn.argv.push_back("--no-indirect");
   spawn.argv.push_back(lab.disk);
-  spawn.keep_fds = {ready[1]};
-  spawn.out = Redirect::kNull;
-  spawn.err = Redirect::kNull;
-  auto p = SystemLauncher().Spawn(spawn);
-  close(ready[1]);
-  if (!p.ok()) {
-    close(ready[0]);
-    return p.status();
-  }
-  Backend b(std::move(*p));
-  pollfd pfd{ready[0], POLLIN, 0};
-  char line[8] = {};
-  const bool ok = poll(&pfd, 1, 10000) == 1 && read(ready[0], line, sizeof line) > 0;
-  close(ready[0]);
-  if (!ok) return Status::Error("perfkit virtio serve-blk did not start listening");
-  return b;
+  auto p = StartListening(spawn);
+  if (!p.ok()) return p.status();
+  return Backend(std::move(*p));
 }
 
 // The guest's own view against what was configured.
@@ -369,6 +352,31 @@ BenchmarkSpec GuestResultBenchmark(std::string name, Role role,
   spec.manual_time = true;
   spec.iterations = 1;
   return spec;
+}
+
+Result<std::unique_ptr<Process>> StartListening(SpawnOptions spawn) {
+  int ready[2];
+  if (pipe2(ready, O_CLOEXEC) != 0) return Status::Error("pipe failed");
+  spawn.argv.insert(spawn.argv.end(), {"--ready-fd", std::to_string(ready[1])});
+  spawn.keep_fds.push_back(ready[1]);
+  spawn.out = Redirect::kNull;
+  spawn.err = Redirect::kNull;
+  auto p = SystemLauncher().Spawn(spawn);
+  close(ready[1]);
+  if (!p.ok()) {
+    close(ready[0]);
+    return p.status();
+  }
+  pollfd pfd{ready[0], POLLIN, 0};
+  char line[8] = {};
+  const bool ok = poll(&pfd, 1, 10000) == 1 && read(ready[0], line, sizeof line) > 0;
+  close(ready[0]);
+  if (!ok) {
+    (*p)->Signal(SIGTERM);
+    (void)(*p)->Wait(5);
+    return Status::Error("perfkit virtio " + spawn.argv[2] + " did not start listening");
+  }
+  return std::move(*p);
 }
 
 GuestLab ProbedGuestLab() {

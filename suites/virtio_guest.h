@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "qemu/launcher.h"
+#include "subsystems/base/subprocess.h"
 #include "suites/suite.h"
 
 namespace perfkit::suites {
@@ -45,6 +46,9 @@ struct GuestLab {
   qemu::AccelChoice accel;
 };
 GuestLab ProbedGuestLab();
+// `perfkit virtio serve-...` (spawn.argv) once it says it listens (within
+// 10 s, through --ready-fd), its output discarded; ended again if not.
+Result<std::unique_ptr<Process>> StartListening(SpawnOptions spawn);
 // A benchmark fed from a guest boot: it sets its own time (per request or
 // datagram) and runs one iteration per round.
 BenchmarkSpec GuestResultBenchmark(std::string name, Role role,

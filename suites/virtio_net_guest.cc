@@ -14,7 +14,6 @@
 // the harness's shuffled rounds interleave configurations.
 #include <fcntl.h>
 #include <fmt/format.h>
-#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -110,18 +109,9 @@ std::map<std::string, std::map<std::string, qemu::NetResult>>& Pending() {
 
 Result<std::unique_ptr<Process>> StartServeNet(const GuestLab& lab, const std::string& socket,
                                                const NetConfigSpec& c, const qemu::NetLab* net) {
-  int ready[2];
-  if (pipe2(ready, O_CLOEXEC) != 0) return Status::Error("pipe failed");
   SpawnOptions spawn;
-  spawn.argv = {lab.perfkit,
-                "virtio",
-                "serve-net",
-                "--socket",
-                socket,
-                "--queues",
-                std::to_string(c.pairs),
-                "--ready-fd",
-                std::to_string(ready[1])};
+  spawn.argv = {
+      lab.perfkit, "virtio", "serve-net", "--socket", socket, "--queues", std::to_string(c.pairs)};
   if (net != nullptr) {
     spawn.argv.insert(spawn.argv.end(), {"--tap", net->options().tap});
     spawn.netns_fd = net->netns_fd();
@@ -129,25 +119,7 @@ Result<std::unique_ptr<Process>> StartServeNet(const GuestLab& lab, const std::s
     spawn.argv.push_back("--reflect");
   }
   if (!c.event_idx) spawn.argv.push_back("--no-event-idx");
-  spawn.keep_fds = {ready[1]};
-  spawn.out = Redirect::kNull;
-  spawn.err = Redirect::kNull;
-  auto p = SystemLauncher().Spawn(spawn);
-  close(ready[1]);
-  if (!p.ok()) {
-    close(ready[0]);
-    return p.status();
-  }
-  pollfd pfd{ready[0], POLLIN, 0};
-  char line[8] = {};
-  const bool ok = poll(&pfd, 1, 10000) == 1 && read(ready[0], line, sizeof line) > 0;
-  close(ready[0]);
-  if (!ok) {
-    (*p)->Signal(SIGTERM);
-    (void)(*p)->Wait(5);
-    return Status::Error("perfkit virtio serve-net did not start listening");
-  }
-  return std::move(*p);
+  return StartListening(spawn);
 }
 
 Status RunNetConfig(const GuestLab& lab, const NetConfigSpec& c) {
