@@ -72,6 +72,7 @@ std::vector<NetConfigSpec> NetConfigs(bool quick, bool host_lab) {
   if (!quick) {
     all.push_back({"perfkit-q1-no-evidx", NetBackend::kReflect, 1, false, Role::kOurs});
     all.push_back({"perfkit-q4", NetBackend::kReflect, 4, true, Role::kOurs});
+    all.push_back({"perfkit-q4-no-evidx", NetBackend::kReflect, 4, false, Role::kOurs});
     if (host_lab) {
       all.push_back({"qemu-user-q1", NetBackend::kQemuUser, 1, true, Role::kPeer});
       all.push_back({"perfkit-tap-q4", NetBackend::kPerfkitTap, 4, true, Role::kOurs});

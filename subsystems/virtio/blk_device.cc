@@ -72,8 +72,18 @@ Result<BlkBackend> BlkBackend::Open(const std::string& path) {
 }
 
 BlkBackend::BlkBackend(BlkBackend&& other) noexcept
-    : fd_(other.fd_), bytes_(other.bytes_), direct_(other.direct_), stats_(other.stats_) {
+    : fd_(other.fd_), bytes_(other.bytes_), direct_(other.direct_) {
+  const BlkStats s = other.stats();
+  counts_.reads = s.reads;
+  counts_.writes = s.writes;
+  counts_.flushes = s.flushes;
+  counts_.errors = s.errors;
   other.fd_ = -1;
+}
+
+BlkStats BlkBackend::stats() const {
+  return {counts_.reads.load(), counts_.writes.load(), counts_.flushes.load(),
+          counts_.errors.load()};
 }
 
 BlkBackend::~BlkBackend() {
@@ -124,12 +134,12 @@ uint32_t BlkBackend::Handle(const Chain& chain) {
   // The status byte: the last byte of the last writable segment.
   const Segment* last = chain.segments.empty() ? nullptr : &chain.segments.back();
   if (last == nullptr || !last->writable) {
-    ++stats_.errors;
+    ++counts_.errors;
     return 0;  // nowhere to say anything: hand the buffers back untouched
   }
   uint8_t* status = last->data + last->len - 1;
   if (!chain.error.empty()) {
-    ++stats_.errors;
+    ++counts_.errors;
     *status = kBlkIoErr;
     return 1;
   }
@@ -140,7 +150,7 @@ uint32_t BlkBackend::Handle(const Chain& chain) {
   } header{};
   static_assert(sizeof(header) == 16);
   if (Gather(chain.segments, reinterpret_cast<uint8_t*>(&header), sizeof header) != sizeof header) {
-    ++stats_.errors;
+    ++counts_.errors;
     *status = kBlkIoErr;
     return 1;
   }
@@ -175,17 +185,17 @@ uint32_t BlkBackend::Handle(const Chain& chain) {
       if (result == kBlkOk) {
         for (const Segment& s : data) written += s.len;
       }
-      ++stats_.reads;
+      ++counts_.reads;
       break;
     case kBlkOut:
       result = !only(false) || header.sector > UINT64_MAX / kSector
                    ? kBlkIoErr
                    : Transfer(true, header.sector * kSector, data);
-      ++stats_.writes;
+      ++counts_.writes;
       break;
     case kBlkFlush:
       result = fdatasync(fd_) == 0 ? kBlkOk : kBlkIoErr;
-      ++stats_.flushes;
+      ++counts_.flushes;
       break;
     case kBlkGetId: {
       size_t at = 0;
@@ -202,7 +212,7 @@ uint32_t BlkBackend::Handle(const Chain& chain) {
     default:
       break;
   }
-  if (result != kBlkOk) ++stats_.errors;
+  if (result != kBlkOk) ++counts_.errors;
   *status = result;
   return written + 1;
 }

@@ -6,6 +6,7 @@
 // never an access outside the chain's own buffers.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -46,7 +47,8 @@ class BlkBackend {
 
   // Serves one request; returns the bytes written into the chain's writable
   // part (what the used element reports). `chain.error` set: completed as
-  // an I/O error if the chain has a status byte to say so.
+  // an I/O error if the chain has a status byte to say so. Safe to call
+  // from several queues' threads at once.
   uint32_t Handle(const Chain& chain);
 
   uint64_t capacity_sectors() const { return bytes_ / kSector; }
@@ -54,7 +56,7 @@ class BlkBackend {
   // virtio_blk_config's first `size` bytes (capacity, seg_max, blk_size,
   // num_queues; the rest zero).
   std::vector<uint8_t> Config(uint32_t seg_max, uint16_t num_queues, size_t size) const;
-  const BlkStats& stats() const { return stats_; }
+  BlkStats stats() const;
 
  private:
   BlkBackend(int fd, uint64_t bytes, bool direct) : fd_(fd), bytes_(bytes), direct_(direct) {}
@@ -62,7 +64,10 @@ class BlkBackend {
   int fd_;
   uint64_t bytes_;
   bool direct_;
-  BlkStats stats_;
+  struct Counts {
+    std::atomic<uint64_t> reads{0}, writes{0}, flushes{0}, errors{0};
+  };
+  Counts counts_;
 };
 
 }  // namespace perfkit::virtio

@@ -23,6 +23,10 @@ class BlkDevice final : public VhostUserDevice {
     return f;
   }
   uint16_t MaxQueues() const override { return options_.max_queues; }
+  // A thread per queue: requests on different queues wait on the disk side
+  // by side, as blk-mq in the guest means them to.
+  size_t Workers() const override { return options_.max_queues; }
+  size_t WorkerOf(size_t ring) const override { return ring; }
   uint64_t ProtocolFeatures() const override { return Bit(kProtocolMq) | Bit(kProtocolConfig); }
   std::vector<uint8_t> Config(size_t size) const override {
     return blk_->Config(options_.queue_size - 2u, options_.max_queues, size);

@@ -27,8 +27,22 @@ constexpr int kTapBurst = 64;
 
 class NetDevice final : public VhostUserDevice {
  public:
-  NetDevice(const VhostUserNetOptions& options, const std::vector<int>& taps, NetStats* stats)
-      : options_(options), taps_(taps), stats_(stats), held_(taps.size()) {}
+  NetDevice(const VhostUserNetOptions& options, const std::vector<int>& taps)
+      : options_(options), taps_(taps), pairs_(options.queue_pairs) {}
+
+  // What every pair carried (once the server has stopped its threads).
+  NetStats Stats() const {
+    NetStats sum;
+    for (const Pair& p : pairs_) {
+      sum.tx_frames += p.stats.tx_frames;
+      sum.tx_bytes += p.stats.tx_bytes;
+      sum.rx_frames += p.stats.rx_frames;
+      sum.rx_bytes += p.stats.rx_bytes;
+      sum.rx_buffers += p.stats.rx_buffers;
+      sum.rx_dropped += p.stats.rx_dropped;
+    }
+    return sum;
+  }
 
   uint64_t Features() const override {
     // MAC, link status and the control queue belong to QEMU's device model;
@@ -65,6 +79,9 @@ class NetDevice final : public VhostUserDevice {
     legacy_ = (features & (Bit(kFeatureVersion1) | Bit(kNetFeatureMrgRxbuf))) == 0;
   }
   std::vector<int> Watched() const override { return taps_; }
+  // A thread per queue pair: its TAP queue, receive and transmit rings.
+  size_t Workers() const override { return pairs_.size(); }
+  size_t WorkerOf(size_t ring) const override { return ring / 2; }
 
   void Serve(size_t index, Rings& rings) override {
     if (legacy_ && rings.Queue(index) != nullptr) {
@@ -73,7 +90,7 @@ class NetDevice final : public VhostUserDevice {
     }
     if (index % 2 == 1) {
       Transmit(index, rings);
-    } else if (index / 2 < held_.size()) {
+    } else if (index / 2 < taps_.size()) {
       Release(index / 2, rings);
     }
   }
@@ -83,7 +100,8 @@ class NetDevice final : public VhostUserDevice {
     while (pair < taps_.size() && taps_[pair] != fd) ++pair;
     if (pair == taps_.size()) return false;
     DeviceQueue* rx = rings.Queue(2 * pair);
-    if (!held_[pair].bytes.empty()) {
+    Pair& p = pairs_[pair];
+    if (!p.held.bytes.empty()) {
       // Woken by the TAP's news while a frame waits for buffers: the frame
       // goes first, but a TAP that went away is noted and dropped now.
       ifreq ifr{};
@@ -94,7 +112,7 @@ class NetDevice final : public VhostUserDevice {
     }
     bool delivered = false, alive = true;
     for (int i = 0; i < kTapBurst; ++i) {
-      const ssize_t n = read(fd, buffer_.data(), buffer_.size());
+      const ssize_t n = read(fd, p.buffer.data(), p.buffer.size());
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) break;
       if (n <= 0) {
         // The TAP went away (deleted, or its queue detached): say so once
@@ -106,12 +124,12 @@ class NetDevice final : public VhostUserDevice {
         break;
       }
       NetHeader header;
-      std::memcpy(&header, buffer_.data(), sizeof header);
+      std::memcpy(&header, p.buffer.data(), sizeof header);
       if (!TapFrameFits(static_cast<size_t>(n)) || rx == nullptr || !TakenByGuest(&header)) {
-        ++stats_->rx_dropped;
+        ++p.stats.rx_dropped;
         continue;
       }
-      if (!Deliver(*rx, 2 * pair, rings, header, buffer_.data() + sizeof header,
+      if (!Deliver(*rx, 2 * pair, rings, header, p.buffer.data() + sizeof header,
                    static_cast<size_t>(n) - sizeof header)) {
         Hold(pair, static_cast<size_t>(n), rings);
         break;
@@ -122,25 +140,34 @@ class NetDevice final : public VhostUserDevice {
       rx->Publish();
       rings.Notify(2 * pair);
     }
-    if (rx != nullptr && held_[pair].bytes.empty()) rx->DisableKicks();
+    if (rx != nullptr && p.held.bytes.empty()) rx->DisableKicks();
     return alive;
   }
 
  private:
-  // A frame from pair k's TAP that found too few receive buffers waits
+  // A frame from the pair's TAP that found too few receive buffers waits
   // here with the TAP unread behind it, as a NIC with a full ring would
   // make the host wait, until the driver adds buffers and kicks.
   struct Held {
     std::vector<uint8_t> bytes;  // header and frame
     int kicks = 0;               // the driver's kicks since it was held
   };
+  // What one queue pair's thread keeps.
+  struct Pair {
+    NetStats stats;
+    Held held;
+    // One byte more than the largest header and frame: a read that fills
+    // it was cut short.
+    std::vector<uint8_t> buffer = std::vector<uint8_t>(sizeof(NetHeader) + kMaxFrame + 1);
+  };
   // A frame still without room after this many kicks could never fit
   // (a ring too small for it): it is dropped.
   static constexpr int kMaxHeldKicks = 8;
 
   void Hold(size_t pair, size_t n, Rings& rings) {
-    held_[pair].bytes.assign(buffer_.begin(), buffer_.begin() + static_cast<ptrdiff_t>(n));
-    held_[pair].kicks = 0;
+    Pair& p = pairs_[pair];
+    p.held.bytes.assign(p.buffer.begin(), p.buffer.begin() + static_cast<ptrdiff_t>(n));
+    p.held.kicks = 0;
     rings.Watch(taps_[pair], false);
     Release(pair, rings, /*kicked=*/false);  // arms the kick
   }
@@ -150,7 +177,7 @@ class NetDevice final : public VhostUserDevice {
   // the driver's next buffers.
   void Release(size_t pair, Rings& rings, bool kicked = true) {
     DeviceQueue* rx = rings.Queue(2 * pair);
-    Held& h = held_[pair];
+    Held& h = pairs_[pair].held;
     if (rx == nullptr || h.bytes.empty()) {
       if (rx != nullptr) rx->DisableKicks();  // nothing waits for buffers
       return;
@@ -166,7 +193,7 @@ class NetDevice final : public VhostUserDevice {
         break;
       }
       if (kicked && ++h.kicks >= kMaxHeldKicks) {
-        ++stats_->rx_dropped;
+        ++pairs_[pair].stats.rx_dropped;
         break;
       }
       if (rx->EnableKicksPast(seen) == seen) return;  // else buffers came meanwhile: again
@@ -183,8 +210,8 @@ class NetDevice final : public VhostUserDevice {
 
   // A TAP read holds a header and at least an Ethernet header, and was not
   // cut short by our buffer.
-  bool TapFrameFits(size_t n) const {
-    return n >= sizeof(NetHeader) + kEthernetHeader && n < buffer_.size();
+  static bool TapFrameFits(size_t n) {
+    return n >= sizeof(NetHeader) + kEthernetHeader && n < sizeof(NetHeader) + kMaxFrame + 1;
   }
 
   // The TAP's header as the guest may see it: DATA_VALID only with
@@ -210,13 +237,14 @@ class NetDevice final : public VhostUserDevice {
   bool Deliver(DeviceQueue& rx, size_t index, Rings& rings, const NetHeader& header,
                const uint8_t* frame, size_t size) {
     uint64_t malformed = 0;
-    const bool ok = DeliverFrame(rx, header, frame, size, merge_, &malformed, &stats_->rx_buffers);
+    NetStats& stats = pairs_[index / 2].stats;
+    const bool ok = DeliverFrame(rx, header, frame, size, merge_, &malformed, &stats.rx_buffers);
     for (uint64_t i = 0; i < malformed; ++i) {
       rings.Malformed(index, "a receive chain without room for a frame");
     }
     if (ok) {
-      ++stats_->rx_frames;
-      stats_->rx_bytes += size;
+      ++stats.rx_frames;
+      stats.rx_bytes += size;
     }
     return ok;
   }
@@ -225,6 +253,7 @@ class NetDevice final : public VhostUserDevice {
     DeviceQueue* tx = rings.Queue(index);
     if (tx == nullptr) return;
     const size_t pair = index / 2;
+    NetStats& stats = pairs_[pair].stats;
     DeviceQueue* rx = options_.reflect ? rings.Queue(index - 1) : nullptr;
     Chain chain;
     std::string error;
@@ -248,13 +277,13 @@ class NetDevice final : public VhostUserDevice {
           rings.Malformed(index, error);
           continue;
         }
-        ++stats_->tx_frames;
-        stats_->tx_bytes += frame.size();
+        ++stats.tx_frames;
+        stats.tx_bytes += frame.size();
         if (options_.reflect) {
           if (!Reflect(&frame, kReflectorMac)) continue;
           if (rx == nullptr ||
               !Deliver(*rx, index - 1, rings, NetHeader{}, frame.data(), frame.size())) {
-            ++stats_->rx_dropped;
+            ++stats.rx_dropped;
             continue;
           }
           received = true;
@@ -281,14 +310,10 @@ class NetDevice final : public VhostUserDevice {
 
   const VhostUserNetOptions& options_;
   const std::vector<int>& taps_;
-  NetStats* stats_;
   uint64_t features_ = 0;
   bool merge_ = false;
   bool legacy_ = false;
-  // One byte more than the largest header and frame: a read that fills it
-  // was cut short.
-  std::vector<uint8_t> buffer_ = std::vector<uint8_t>(sizeof(NetHeader) + kMaxFrame + 1);
-  std::vector<Held> held_;  // per pair
+  std::vector<Pair> pairs_;
 };
 
 }  // namespace
@@ -356,11 +381,12 @@ VhostUserNetServer::~VhostUserNetServer() {
 }
 
 Result<VhostUserNetReport> VhostUserNetServer::Serve(int stop_fd) {
-  VhostUserNetReport report;
-  NetDevice device(options_, taps_, &report.net);
+  NetDevice device(options_, taps_);
   auto served = server_.Serve(device, stop_fd);
   if (!served.ok()) return served.status();
+  VhostUserNetReport report;
   static_cast<VhostUserReport&>(report) = std::move(*served);
+  report.net = device.Stats();
   return report;
 }
 

@@ -2,15 +2,19 @@
 
 #include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "subsystems/virtio/guest_memory.h"
@@ -23,6 +27,7 @@ namespace {
 constexpr size_t kMaxErrors = 16;
 constexpr uint64_t kStopTag = ~uint64_t{0};
 constexpr uint64_t kSocketTag = ~uint64_t{0} - 1;
+constexpr uint64_t kEndTag = ~uint64_t{0} - 2;
 // A descriptor the device watches: this tag plus its place in Watched().
 constexpr uint64_t kWatchTag = uint64_t{1} << 32;
 
@@ -73,35 +78,34 @@ void SetNonBlocking(int fd) {
 // A front end that sends part of a message and stalls is dropped after this.
 constexpr int kMessageTimeoutS = 5;
 
-// One front end's session: its memory, its rings, its descriptors.
+// A thread serving some of a session's rings and watched descriptors, on
+// its own epoll. It holds `serving` while it serves; the message handler
+// takes every worker's before it changes anything a worker reads (memory,
+// rings, features), so a message never runs beside the rings it changes.
+struct Worker {
+  int epoll = -1;
+  int end = -1;  // an eventfd: the session is over
+  std::mutex serving;
+  std::thread thread;
+  uint64_t kicks = 0;
+};
+
+// One front end's session: its memory, its rings, its descriptors, and the
+// device's threads.
 class Session final : public Rings {
  public:
-  Session(VhostUserDevice* device, int socket, int epoll, const std::vector<int>* watched,
-          VhostUserReport* report)
-      : device_(device),
-        socket_(socket),
-        epoll_(epoll),
-        watched_(watched),
-        report_(report),
-        vrings_(device->MaxQueues()) {}
+  Session(VhostUserDevice* device, int socket, const std::vector<int>* watched,
+          VhostUserReport* report);
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
-  ~Session() override {
-    for (Vring& v : vrings_) {
-      if (v.queue) report_->notifications += v.queue->notifications();
-      CloseFd(&v.kick);
-      CloseFd(&v.call);
-      CloseFd(&v.err);
-    }
-  }
+  ~Session() override;
+  // Whether the workers run; a session that could not start them ends.
+  const Status& started() const { return started_; }
 
   uint64_t offered_features() const { return device_->Features() | Bit(kProtocolFeaturesBit); }
 
-  // An error ends the connection.
-  Status OnMessage(VhostUserMessage& m);
-  // A kick descriptor is ready (`events` from epoll): drain it, serve the ring.
-  void OnKickEvent(size_t index, uint32_t events);
-  void OnKick(size_t index);
+  // An error ends the connection. Runs with every worker paused.
+  Status Handle(VhostUserMessage& m);
 
   DeviceQueue* Queue(size_t index) override {
     if (index >= vrings_.size() || !vrings_[index].queue || !vrings_[index].enabled) return nullptr;
@@ -124,14 +128,18 @@ class Session final : public Rings {
   void Break(size_t index, const std::string& why) override {
     Note("ring " + std::to_string(index) + " is broken: " + why);
     Vring& v = vrings_[index];
-    if (v.queue) report_->notifications += v.queue->notifications();
+    if (v.queue) AddNotifications(v.queue->notifications());
     v.queue.reset();
   }
   void Note(std::string error) override {
+    const std::lock_guard<std::mutex> lock(report_mutex_);
     if (report_->errors.size() < kMaxErrors) report_->errors.push_back(std::move(error));
   }
   void Malformed(size_t index, const std::string& error) override {
-    ++report_->malformed;
+    {
+      const std::lock_guard<std::mutex> lock(report_mutex_);
+      ++report_->malformed;
+    }
     Note("ring " + std::to_string(index) + ": " + error);
   }
   void Watch(int fd, bool on) override {
@@ -140,11 +148,23 @@ class Session final : public Rings {
       epoll_event e{};
       e.events = on ? uint32_t{EPOLLIN} : uint32_t{EPOLLIN | EPOLLET};
       e.data.u64 = kWatchTag + w;
-      epoll_ctl(epoll_, EPOLL_CTL_MOD, fd, &e);  // fails harmlessly for one already dropped
+      // Fails harmlessly for one already dropped.
+      epoll_ctl(WatcherOf(w).epoll, EPOLL_CTL_MOD, fd, &e);
     }
   }
 
  private:
+  Worker& WorkerOf(size_t ring) { return *workers_[device_->WorkerOf(ring) % workers_.size()]; }
+  Worker& WatcherOf(size_t w) { return *workers_[w % workers_.size()]; }
+  void AddNotifications(uint64_t n) {
+    const std::lock_guard<std::mutex> lock(report_mutex_);
+    report_->notifications += n;
+  }
+  void Run(Worker& worker);
+  // A kick descriptor is ready (`events` from epoll): drain it, serve the ring.
+  void OnKickEvent(Worker& worker, size_t index, uint32_t events);
+  void OnKick(size_t index);
+  Status OnMessage(VhostUserMessage& m);
   Status Reply(uint32_t request, const void* payload, uint32_t size) {
     return SendReply(socket_, request, payload, size);
   }
@@ -155,14 +175,92 @@ class Session final : public Rings {
 
   VhostUserDevice* device_;
   int socket_;
-  int epoll_;
   const std::vector<int>* watched_;
   VhostUserReport* report_;
+  std::mutex report_mutex_;  // the workers' errors and counts
   uint64_t features_ = 0;
   uint64_t protocol_features_ = 0;
   GuestMemory memory_;
   std::vector<Vring> vrings_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  Status started_ = OkStatus();
 };
+
+Session::Session(VhostUserDevice* device, int socket, const std::vector<int>* watched,
+                 VhostUserReport* report)
+    : device_(device),
+      socket_(socket),
+      watched_(watched),
+      report_(report),
+      vrings_(device->MaxQueues()) {
+  const size_t n = std::max<size_t>(1, device->Workers());
+  for (size_t i = 0; i < n; ++i) {
+    auto w = std::make_unique<Worker>();
+    w->epoll = epoll_create1(EPOLL_CLOEXEC);
+    w->end = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (w->epoll < 0 || w->end < 0) {
+      started_ =
+          Status::Error(std::string("cannot make the device's threads: ") + std::strerror(errno));
+    }
+    epoll_event e{};
+    e.events = EPOLLIN;
+    e.data.u64 = kEndTag;
+    epoll_ctl(w->epoll, EPOLL_CTL_ADD, w->end, &e);
+    workers_.push_back(std::move(w));
+  }
+  for (size_t w = 0; w < watched->size(); ++w) {
+    epoll_event e{};
+    e.events = EPOLLIN;
+    e.data.u64 = kWatchTag + w;
+    epoll_ctl(WatcherOf(w).epoll, EPOLL_CTL_ADD, (*watched)[w], &e);
+  }
+  if (!started_.ok()) return;
+  for (auto& w : workers_) w->thread = std::thread([this, raw = w.get()] { Run(*raw); });
+}
+
+Session::~Session() {
+  for (auto& w : workers_) {
+    const uint64_t one = 1;
+    (void)!write(w->end, &one, sizeof one);
+    if (w->thread.joinable()) w->thread.join();
+    report_->kicks += w->kicks;
+    CloseFd(&w->epoll);
+    CloseFd(&w->end);
+  }
+  for (Vring& v : vrings_) {
+    if (v.queue) report_->notifications += v.queue->notifications();
+    CloseFd(&v.kick);
+    CloseFd(&v.call);
+    CloseFd(&v.err);
+  }
+}
+
+void Session::Run(Worker& worker) {
+  for (;;) {
+    epoll_event events[8];
+    const int n = epoll_wait(worker.epoll, events, 8, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return;
+    const std::lock_guard<std::mutex> lock(worker.serving);
+    for (int i = 0; i < n; ++i) {
+      const uint64_t tag = events[i].data.u64;
+      if (tag == kEndTag) return;
+      if (tag >= kWatchTag && tag - kWatchTag < watched_->size()) {
+        const int fd = (*watched_)[tag - kWatchTag];
+        if (!device_->OnReadable(fd, *this)) epoll_ctl(worker.epoll, EPOLL_CTL_DEL, fd, nullptr);
+      } else if (tag < vrings_.size()) {
+        OnKickEvent(worker, tag, events[i].events);
+      }
+    }
+  }
+}
+
+Status Session::Handle(VhostUserMessage& m) {
+  std::vector<std::unique_lock<std::mutex>> paused;
+  paused.reserve(workers_.size());
+  for (auto& w : workers_) paused.emplace_back(w->serving);
+  return OnMessage(m);
+}
 
 Status Session::SetMemTable(VhostUserMessage& m) {
   struct Region {
@@ -213,11 +311,11 @@ Status Session::StartRing(size_t index) {
 
 void Session::StopRing(size_t index) {
   Vring& v = vrings_[index];
-  if (v.kick >= 0) epoll_ctl(epoll_, EPOLL_CTL_DEL, v.kick, nullptr);
+  if (v.kick >= 0) epoll_ctl(WorkerOf(index).epoll, EPOLL_CTL_DEL, v.kick, nullptr);
   CloseFd(&v.kick);
   if (v.queue) {
     v.base = v.queue->last_avail();
-    report_->notifications += v.queue->notifications();
+    AddNotifications(v.queue->notifications());
   }
   v.queue.reset();
 }
@@ -240,14 +338,15 @@ Status Session::SetVringFd(VhostUserMessage& m) {
     CloseFd(&v.err);
     v.err = fd;
   } else {
-    if (v.kick >= 0) epoll_ctl(epoll_, EPOLL_CTL_DEL, v.kick, nullptr);
+    const int epoll = WorkerOf(index).epoll;
+    if (v.kick >= 0) epoll_ctl(epoll, EPOLL_CTL_DEL, v.kick, nullptr);
     CloseFd(&v.kick);
     v.kick = fd;
     if (fd < 0) return Status::Error("polling rings (no kick descriptor) is not supported");
     epoll_event e{};
     e.events = EPOLLIN;
     e.data.u64 = index;
-    if (epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &e) != 0) {
+    if (epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &e) != 0) {
       return Status::Error(std::string("epoll: ") + std::strerror(errno));
     }
     if (Status s = StartRing(index); !s.ok()) return s;
@@ -348,7 +447,7 @@ Status Session::OnMessage(VhostUserMessage& m) {
   }
 }
 
-void Session::OnKickEvent(size_t index, uint32_t events) {
+void Session::OnKickEvent(Worker& worker, size_t index, uint32_t events) {
   Vring& v = vrings_[index];
   if (v.kick < 0) return;
   bool hung_up = (events & (EPOLLHUP | EPOLLERR)) != 0;
@@ -361,11 +460,11 @@ void Session::OnKickEvent(size_t index, uint32_t events) {
     hung_up |= n == 0;  // a pipe whose writer closed
     break;
   }
-  ++report_->kicks;
+  ++worker.kicks;
   OnKick(index);
   if (hung_up) {
     // Polled further, it would wake the server millions of times a second.
-    epoll_ctl(epoll_, EPOLL_CTL_DEL, v.kick, nullptr);
+    epoll_ctl(worker.epoll, EPOLL_CTL_DEL, v.kick, nullptr);
     CloseFd(&v.kick);
     Note("ring " + std::to_string(index) + ": its kick descriptor hung up; no longer polled");
   }
@@ -454,43 +553,34 @@ Result<VhostUserReport> VhostUserServer::Serve(VhostUserDevice& device, int stop
     setsockopt(conn, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
     const std::vector<int> watched = device.Watched();
     {
-      Session session(&device, conn, epoll, &watched, &report);
+      Session session(&device, conn, &watched, &report);
       e.data.u64 = kSocketTag;
       epoll_ctl(epoll, EPOLL_CTL_DEL, listen_fd_, nullptr);
       epoll_ctl(epoll, EPOLL_CTL_ADD, conn, &e);
-      for (size_t w = 0; w < watched.size(); ++w) {
-        e.data.u64 = kWatchTag + w;
-        epoll_ctl(epoll, EPOLL_CTL_ADD, watched[w], &e);
-      }
-      bool open = true;
+      bool open = session.started().ok();
+      if (!open) session.Note(session.started().message());
       while (open) {
         n = epoll_wait(epoll, events, 8, -1);
         if (n < 0 && errno == EINTR) continue;
         if (n < 0) break;
         for (int i = 0; i < n && open; ++i) {
-          const uint64_t tag = events[i].data.u64;
-          if (tag == kStopTag) {
+          if (events[i].data.u64 == kStopTag) {
             open = false;
             keep_listening = false;
-          } else if (tag == kSocketTag) {
-            VhostUserMessage m;
-            Status s = ReceiveMessage(conn, &m, stop_fd);
-            if (s.ok()) s = session.OnMessage(m);
-            if (!s.ok() && s.message() == "stopped") {
-              keep_listening = false;
-            } else if (!s.ok() && s.message() != "disconnected") {
-              report.errors.push_back(s.message());
-            }
-            open = s.ok();
-          } else if (tag >= kWatchTag && tag - kWatchTag < watched.size()) {
-            const int fd = watched[tag - kWatchTag];
-            if (!device.OnReadable(fd, session)) epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nullptr);
-          } else {
-            session.OnKickEvent(tag, events[i].events);
+            continue;
           }
+          VhostUserMessage m;
+          Status s = ReceiveMessage(conn, &m, stop_fd);
+          if (s.ok()) s = session.Handle(m);
+          if (!s.ok() && s.message() == "stopped") {
+            keep_listening = false;
+          } else if (!s.ok() && s.message() != "disconnected") {
+            session.Note(s.message());
+          }
+          open = s.ok();
         }
       }
-      for (const int fd : watched) epoll_ctl(epoll, EPOLL_CTL_DEL, fd, nullptr);
+      epoll_ctl(epoll, EPOLL_CTL_DEL, conn, nullptr);
     }
     close(conn);
     if (!keep_listening) return report;

@@ -2,11 +2,12 @@
 // for any device: it listens on a Unix socket, a front end (QEMU) connects,
 // negotiates features, hands over the guest's memory (memfd descriptors) and
 // each ring's addresses, kick and call eventfds, and the device then serves
-// the rings. One thread, one epoll: the socket, the kicks, the descriptors
-// the device asks to watch (a TAP) and a stop descriptor. Everything a front
-// end sends is checked; one that breaks the protocol is disconnected, one
-// that breaks a ring loses that ring, and neither can make the server touch
-// memory outside the guest's.
+// the rings. The calling thread reads the front end's messages; the device's
+// own threads (one per queue pair for the network card) each wait on their
+// rings' kicks and the descriptors they watch (a TAP), and are paused while
+// a message changes what they read. Everything a front end sends is checked; one that breaks the
+// protocol is disconnected, one that breaks a ring loses that ring, and neither can make the server
+// touch memory outside the guest's.
 #pragma once
 
 #include <cstdint>
@@ -55,6 +56,16 @@ class VhostUserDevice {
   virtual std::vector<uint8_t> Config(size_t size) const = 0;
   // What the front end acked, before any ring runs.
   virtual void Negotiated(uint64_t features) { (void)features; }
+  // Threads that serve the rings: ring `index` is served by thread
+  // WorkerOf(index), Watched()[w] by thread w % Workers(). Threads run side
+  // by side, so what a device changes while serving must belong to one
+  // thread's rings; Negotiated and the front end's messages run while every
+  // thread is paused.
+  virtual size_t Workers() const { return 1; }
+  virtual size_t WorkerOf(size_t ring) const {
+    (void)ring;
+    return 0;
+  }
   // Ring `index` has chains available (a kick, or it started or was enabled).
   virtual void Serve(size_t index, Rings& rings) = 0;
   // Descriptors for the server to wait on; OnReadable runs when one is,

@@ -16,6 +16,7 @@
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -319,6 +320,43 @@ TEST(HostileFrontEnd, BadTransmitChainsAreRefusedByTheNetworkDevice) {
        {"not negotiated", "shorter than its header", "frame of 6 bytes", "writable"}) {
     EXPECT_NE(exit->err.find(why), std::string::npos) << why << "\n" << exit->err;
   }
+}
+
+// Threads of a process, from /proc.
+size_t ThreadsOf(pid_t pid) {
+  std::error_code ec;
+  const std::filesystem::directory_iterator tasks("/proc/" + std::to_string(pid) + "/task", ec);
+  return ec ? 0 : static_cast<size_t>(std::distance(tasks, std::filesystem::directory_iterator()));
+}
+
+// serve-net gives each queue pair a thread of its own beside the one that
+// reads the front end's messages, and the last pair's thread serves its
+// transmit ring (ring 7 of four pairs) while the others have nothing.
+TEST(HostileFrontEnd, EachQueuePairIsServedByAThreadOfItsOwn) {
+  TempDir dir;
+  auto server = ServeVirtio({"serve-net", "--socket", dir.File("s"), "--reflect", "--queues", "4"});
+  ASSERT_NE(server, nullptr);
+  {
+    FrontEnd fe(dir.File("s"), true);
+    fe.SetUp(kMemory, /*ring=*/7);
+    fe.QueueChains({{kData, 8, 0, 0}}, {0});  // shorter than a header
+    const int kick = eventfd(1, EFD_CLOEXEC);
+    fe.Send(kSetVringKick, uint64_t{7}, kick);
+    size_t threads = 0;
+    for (int i = 0; i < 250 && threads != 5; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      threads = ThreadsOf(server->pid());
+    }
+    EXPECT_EQ(threads, 5u) << "one for the messages and one per queue pair";
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    close(kick);
+  }
+  auto exit = server->Wait(20);
+  ASSERT_TRUE(exit.ok());
+  EXPECT_FALSE(exit->timed_out);
+  EXPECT_EQ(exit->signal, 0) << exit->Describe();
+  EXPECT_NE(exit->err.find("ring 7: "), std::string::npos) << exit->err;
+  EXPECT_NE(exit->err.find("1 malformed chains"), std::string::npos) << exit->err;
 }
 
 // Under vhost-user the network card's control queue is QEMU's: a front
