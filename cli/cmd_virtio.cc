@@ -74,6 +74,10 @@ Runner AddVirtio(CLI::App& app) {
       ->check(CLI::Range(4, 32768));
   serve->add_option("--queues", opts->blk.max_queues, "Most queues offered (default 4)")
       ->check(CLI::Range(1, 16));
+  serve
+      ->add_option("--threads", opts->blk.threads,
+                   "Threads serving the queues (default: one per queue, up to half the CPUs)")
+      ->check(CLI::Range(1, 16));
   serve->add_flag("--keep-listening", opts->blk.keep_listening,
                   "After a front end disconnects, wait for the next (until SIGTERM)");
   serve->add_option("--ready-fd", opts->ready_fd, "Write 'ready' here once listening")
@@ -84,6 +88,9 @@ Runner AddVirtio(CLI::App& app) {
       "Serve a virtio-net device to a vhost-user front end (QEMU's -netdev vhost-user)");
   net->add_option("--socket", opts->net.socket_path, "Unix socket to listen on")->required();
   net->add_option("--queues", opts->net.queue_pairs, "Queue pairs (default 1)")
+      ->check(CLI::Range(1, 8));
+  net->add_option("--threads", opts->net.threads,
+                  "Threads serving the queue pairs (default: one per pair, up to half the CPUs)")
       ->check(CLI::Range(1, 8));
   auto* reflect = net->add_flag("--reflect", opts->net.reflect,
                                 "Turn every frame around (answered as if by its destination; "

@@ -1,6 +1,7 @@
 #include "subsystems/virtio/vhost_user_server.h"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -482,6 +483,14 @@ void Session::OnKick(size_t index) {
 }
 
 }  // namespace
+
+size_t DefaultWorkers(size_t queues) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  const size_t cpus =
+      sched_getaffinity(0, sizeof set, &set) == 0 ? static_cast<size_t>(CPU_COUNT(&set)) : 1;
+  return std::clamp<size_t>(cpus / 2, 1, std::max<size_t>(queues, 1));
+}
 
 Result<VhostUserServer> VhostUserServer::Listen(const VhostUserServerOptions& options) {
   sockaddr_un addr{};
