@@ -33,6 +33,9 @@ Status ApplyTuning(const Tuning& tuning) {
   }
   memops::UseStreamingThresholds(static_cast<size_t>(tuning.copy_stream_from),
                                  static_cast<size_t>(tuning.set_stream_from));
+  if (tuning.copy_rep_movsb_from) {
+    memops::UseRepMovsbFrom(static_cast<size_t>(*tuning.copy_rep_movsb_from));
+  }
   return OkStatus();
 }
 

@@ -162,6 +162,11 @@ CREATE TABLE tunings(
   copy_stream_from TEXT NOT NULL,
   set_stream_from TEXT NOT NULL);
 )sql",
+    // 8: where copies start to run `rep movsb`, measured by tune ('' in a
+    // tuning from before: the default stands).
+    R"sql(
+ALTER TABLE tunings ADD COLUMN copy_rep_movsb_from TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);

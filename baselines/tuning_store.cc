@@ -1,4 +1,6 @@
 // perfkit tune's choices, one row per host.
+#include <string>
+
 #include "baselines/sql.h"
 #include "baselines/store.h"
 
@@ -8,33 +10,40 @@ using sql::Statement;
 
 namespace {
 constexpr int kTuningSchema = 7;
+constexpr int kRepMovsbSchema = 8;
 }  // namespace
 
 Status Store::SaveTuning(const Tuning& t) {
   return InTransaction([&] {
     Statement upsert(*db_,
                      "INSERT INTO tunings(host_fingerprint, created_at, run_id, crc32, crc32c, "
-                     "copy_stream_from, set_stream_from) VALUES(?, ?, ?, ?, ?, ?, ?) "
+                     "copy_stream_from, set_stream_from, copy_rep_movsb_from) "
+                     "VALUES(?, ?, ?, ?, ?, ?, ?, ?) "
                      "ON CONFLICT(host_fingerprint) DO UPDATE SET created_at = "
                      "excluded.created_at, run_id = excluded.run_id, crc32 = excluded.crc32, "
                      "crc32c = excluded.crc32c, copy_stream_from = excluded.copy_stream_from, "
-                     "set_stream_from = excluded.set_stream_from");
+                     "set_stream_from = excluded.set_stream_from, "
+                     "copy_rep_movsb_from = excluded.copy_rep_movsb_from");
     upsert.Bind(1, t.host_fingerprint)
         .Bind(2, t.created_at)
         .Bind(3, t.run_id)
         .Bind(4, FormatBands(t.crc32))
         .Bind(5, FormatBands(t.crc32c))
         .Bind(6, FormatStreamFrom(t.copy_stream_from))
-        .Bind(7, FormatStreamFrom(t.set_stream_from));
+        .Bind(7, FormatStreamFrom(t.set_stream_from))
+        .Bind(8, t.copy_rep_movsb_from ? FormatStreamFrom(*t.copy_rep_movsb_from) : "");
     return upsert.Run();
   });
 }
 
 Result<std::optional<Tuning>> Store::LoadTuning(const std::string& host_fingerprint) {
   if (schema_version_ < kTuningSchema) return std::optional<Tuning>();
-  Statement q(*db_,
-              "SELECT created_at, run_id, crc32, crc32c, copy_stream_from, set_stream_from "
-              "FROM tunings WHERE host_fingerprint = ?");
+  // A store opened read-only may be older than the rep movsb column.
+  const bool rep = schema_version_ >= kRepMovsbSchema;
+  Statement q(*db_, std::string("SELECT created_at, run_id, crc32, crc32c, copy_stream_from, "
+                                "set_stream_from") +
+                        (rep ? ", copy_rep_movsb_from" : "") +
+                        " FROM tunings WHERE host_fingerprint = ?");
   q.Bind(1, host_fingerprint);
   if (!q.Next()) {
     if (!q.status().ok()) return q.status().WithPrefix("reading the tuning: ");
@@ -55,6 +64,13 @@ Result<std::optional<Tuning>> Store::LoadTuning(const std::string& host_fingerpr
   t.crc32c = std::move(*crc32c);
   t.copy_stream_from = *copy;
   t.set_stream_from = *set;
+  if (rep && !q.Text(6).empty()) {
+    auto from = ParseStreamFrom(q.Text(6));
+    if (!from.ok()) {
+      return from.status().WithPrefix("the stored tuning of host " + host_fingerprint + ": ");
+    }
+    t.copy_rep_movsb_from = *from;
+  }
   return std::optional<Tuning>(std::move(t));
 }
 

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
 
 #include "app/database.h"
 #include "app/tune.h"
@@ -26,10 +28,17 @@ std::string StreamFrom(uint64_t bytes) {
                                : "stream from " + FormatBytes(static_cast<int64_t>(bytes));
 }
 
+std::string RepMovsbFrom(const std::optional<uint64_t>& bytes) {
+  if (!bytes) return "rep movsb: not measured (an older tuning): the CPU's rule stands";
+  return *bytes == kNeverStream ? "rep movsb never (it did not win up to the largest size)"
+                                : "rep movsb from " + FormatBytes(static_cast<int64_t>(*bytes));
+}
+
 void PrintTuning(const Tuning& t, const std::string& db) {
   fmt::print("{:<8} {}\n", "crc32", DescribeBands(t.crc32));
   fmt::print("{:<8} {}\n", "crc32c", DescribeBands(t.crc32c));
-  fmt::print("{:<8} {}\n", "copies", StreamFrom(t.copy_stream_from));
+  fmt::print("{:<8} {}; {}\n", "copies", RepMovsbFrom(t.copy_rep_movsb_from),
+             StreamFrom(t.copy_stream_from));
   fmt::print("{:<8} {}\n", "sets", StreamFrom(t.set_stream_from));
   fmt::print("measured {} by run {} in {} (host {})\n", t.created_at, t.run_id, db,
              t.host_fingerprint);
@@ -73,8 +82,9 @@ int RunTune(const TuneOptions& o) {
 
 Runner AddTune(CLI::App& app) {
   auto opts = std::make_shared<TuneOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "tune", "Measure this host's fastest CRC engine per size and where streaming stores win");
+  CLI::App* cmd = app.add_subcommand("tune",
+                                     "Measure this host's fastest CRC engine per size, where "
+                                     "copies win with rep movsb and where streaming stores win");
   AddDbFlag(cmd, &opts->db);
   cmd->add_flag("--quick", opts->quick, "Fewer rounds (under 30 s)");
   auto* show = cmd->add_flag("--show", opts->show, "Show this host's stored tuning");

@@ -1,9 +1,11 @@
 // What `perfkit tune` measured for one host: the engine per size band for
-// CRC-32 and CRC-32C and where streaming stores start to win for copies and
-// sets. Dispatch follows it on that host; the store keeps one per host.
+// CRC-32 and CRC-32C, where streaming stores start to win for copies and
+// sets, and where copies start to win with `rep movsb`. Dispatch follows it on that host; the store
+// keeps one per host.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +28,9 @@ struct Tuning {
   std::vector<TunedBand> crc32, crc32c;
   uint64_t copy_stream_from = kNeverStream;
   uint64_t set_stream_from = kNeverStream;
+  // Copies from this size (up to where they stream) run `rep movsb`;
+  // kNeverStream: never. Empty in a tuning stored before tune measured it.
+  std::optional<uint64_t> copy_rep_movsb_from;
 };
 
 // "0:slice8 16:pclmul 64:vpclmul": the store's and the JSON's form.

@@ -17,16 +17,26 @@ std::vector<EngineChoice> EngineChoices() {
   std::vector<EngineChoice> out = EngineChoices(GetCpuFeatures(), DetectCaches());
   for (EngineChoice& c : out) {
     if (c.what == "memops") {
-      if (!memops::StreamingTuned()) continue;
       const auto from = [](size_t n) {
         return n == SIZE_MAX ? std::string("never")
                              : "from " + FormatBytes(static_cast<int64_t>(n));
       };
-      c.by_size = c.by_size.substr(0, c.by_size.find("; non-temporal")) +
-                  "; non-temporal stores, as measured here: copies " +
-                  from(memops::NonTemporalThreshold()) + ", sets " +
-                  from(memops::SetStreamingFrom());
-      c.tuned = true;
+      if (memops::RepMovsbTuned()) {
+        const size_t cut =
+            std::min(c.by_size.find("; rep movsb"), c.by_size.find("; non-temporal"));
+        const std::string rest = c.by_size.substr(std::min(c.by_size.size(), cut));
+        c.by_size = c.by_size.substr(0, cut) +
+                    "; rep movsb for copies, as measured here: " + from(memops::RepMovsbFrom()) +
+                    rest.substr(std::min(rest.size(), rest.find("; non-temporal")));
+        c.tuned = true;
+      }
+      if (memops::StreamingTuned()) {
+        c.by_size = c.by_size.substr(0, c.by_size.find("; non-temporal")) +
+                    "; non-temporal stores, as measured here: copies " +
+                    from(memops::NonTemporalThreshold()) + ", sets " +
+                    from(memops::SetStreamingFrom());
+        c.tuned = true;
+      }
       continue;
     }
     const crc32::Kind kind = c.what == "crc32" ? crc32::Kind::kCrc32 : crc32::Kind::kCrc32c;

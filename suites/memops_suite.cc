@@ -329,7 +329,7 @@ SuiteSpec MakeMemopsSuite() {
   for (const EngineChoice& c : EngineChoices()) {
     if (c.what == "memops") {
       suite.chosen.push_back(c.engine + " (" + c.by_size + ")" +
-                             (c.tuned ? ", streaming from perfkit tune" : ", the default"));
+                             (c.tuned ? ", thresholds from perfkit tune" : ", the default"));
     }
   }
   if (!CacheKnown()) {

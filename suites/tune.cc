@@ -12,6 +12,7 @@
 
 #include "subsystems/base/bytes.h"
 #include "subsystems/base/cpu_caches.h"
+#include "subsystems/base/cpu_features.h"
 #include "subsystems/crc32/crc32.h"
 #include "subsystems/memops/memops.h"
 
@@ -33,6 +34,11 @@ constexpr size_t kLargestStreamed = size_t{256} << 20;
 // to call, and cached stores are the safer default there.
 constexpr double kStreamingMargin = 1.02;
 constexpr int kWarmPasses = 4;
+// `rep movsb` against the engine's loops: copies from 1 KiB (the fast
+// strings' start-up cost rules below) to 8 MiB, each cell at least this much
+// copied, warm in the caches the size implies.
+constexpr size_t kRepFirst = 1 << 10, kRepLast = size_t{8} << 20;
+constexpr size_t kRepCellBytes = size_t{16} << 20;
 
 struct TuneBufferFree {
   void operator()(char* p) const { ::operator delete[](p, std::align_val_t(64)); }
@@ -205,6 +211,60 @@ uint64_t TuneStores(bool copy, int rounds, Cells& cells, const TuneOptions& opti
   return from;
 }
 
+// Our copies with the engine's loops against `rep movsb`, interleaved round
+// by round, below where copies stream: the size from which `rep movsb` won
+// at that size and every larger one.
+uint64_t TuneRepMovsb(uint64_t stream_from, int rounds, Cells& cells, const TuneOptions& options,
+                      std::vector<std::string>& notes) {
+  if (!GetCpuFeatures().erms) {
+    notes.push_back("copies: no ERMS (fast strings) on this CPU: rep movsb is never used");
+    return kNeverStream;
+  }
+  std::vector<size_t> sizes;
+  for (size_t n = kRepFirst; n <= kRepLast && n < stream_from; n *= 2) sizes.push_back(n);
+  if (sizes.empty()) return kNeverStream;
+  TuneBuffer dst = FilledBuffer(sizes.back() + 64, 1);
+  TuneBuffer src = FilledBuffer(sizes.back() + 64, 2);
+  // Copies that do not stream whatever the threshold says: this measures
+  // the cached path alone.
+  memops::ScopedNonTemporalThreshold cached(SIZE_MAX);
+  for (int round = 0; round < rounds; ++round) {
+    if (options.progress)
+      options.progress(fmt::format("rep movsb: round {} of {}", round + 1, rounds));
+    for (size_t n : sizes) {
+      const int64_t times = static_cast<int64_t>(std::max<size_t>(64, kRepCellBytes / n));
+      for (int k = 0; k < 2; ++k) {
+        const bool rep = (k + round) % 2 == 1;
+        memops::ScopedRepMovsbFrom moved(rep ? 0 : SIZE_MAX);
+        for (int warm = 0; warm < kWarmPasses; ++warm) memops::Copy(dst.get(), src.get(), n);
+        const Stopwatch watch;
+        for (int64_t i = 0; i < times; ++i) {
+          memops::Copy(dst.get(), src.get(), n);
+          asm volatile("" : : "r"(dst.get()) : "memory");
+        }
+        cells.Add(fmt::format("tune/copy/{}/{}", rep ? "rep-movsb" : "loops", n), watch.Per(times),
+                  times);
+      }
+    }
+  }
+  std::vector<std::pair<size_t, double>> ratios;
+  std::string line;
+  for (size_t n : sizes) {
+    const double loops = cells.MedianOf(fmt::format("tune/copy/loops/{}", n));
+    const double rep = cells.MedianOf(fmt::format("tune/copy/rep-movsb/{}", n));
+    ratios.emplace_back(n, loops / rep);
+    line += fmt::format("{}{} {:.2f}x", line.empty() ? "" : ", ",
+                        FormatBytes(static_cast<int64_t>(n)), loops / rep);
+  }
+  const uint64_t from = ChooseStreamFrom(ratios);
+  notes.push_back(fmt::format(
+      "copies: rep movsb against the {} engine's loops (>1: rep movsb faster): {}; {}",
+      memops::BestEngine().name, line,
+      from == kNeverStream ? "it did not win at the largest size: never"
+                           : "rep movsb from " + FormatBytes(static_cast<int64_t>(from))));
+  return from;
+}
+
 }  // namespace
 
 std::vector<TunedBand> ChooseBands(const std::map<size_t, std::map<std::string, double>>& ns,
@@ -247,6 +307,8 @@ TuneMeasurement MeasureTuning(const TuneOptions& options) {
   out.tuning.crc32c = TuneCrc(crc32::Kind::kCrc32c, crc_rounds, cells, options);
   out.tuning.copy_stream_from = TuneStores(true, store_rounds, cells, options, out.notes);
   out.tuning.set_stream_from = TuneStores(false, store_rounds, cells, options, out.notes);
+  out.tuning.copy_rep_movsb_from =
+      TuneRepMovsb(out.tuning.copy_stream_from, options.quick ? 11 : 31, cells, options, out.notes);
   for (auto& [name, result] : cells.results) out.benchmarks.push_back(std::move(result));
   return out;
 }

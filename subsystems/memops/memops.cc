@@ -63,7 +63,7 @@ const Engine& ChooseBest(const std::vector<Engine>& engines) {
 // 64 KiB-1 MiB, the avx2 engine's at 0.62x at 4 KiB. On Zen 3 `rep movsb`
 // ran at 0.79-1.14x glibc's vector copies from 2 KiB to 4 MiB: no gain, so
 // the loops stay on AMD.
-size_t RepMovsbFrom(const CpuFeatures& f) {
+size_t RepMovsbRule(const CpuFeatures& f) {
   if (!f.intel || !f.erms) return SIZE_MAX;
   return f.fsrm ? 2112 : 4096;
 }
@@ -76,6 +76,7 @@ size_t ThresholdFor(const CpuCaches& caches) {
 }
 
 bool g_streaming_tuned = false;
+bool g_rep_movsb_tuned = false;
 
 const std::vector<Engine>& Engines() {
   static const std::vector<Engine> engines = [] {
@@ -83,7 +84,7 @@ const std::vector<Engine>& Engines() {
       g_non_temporal_threshold = ThresholdFor(DetectCaches());
       g_set_stream_from = SetStreamFrom(g_non_temporal_threshold);
     }
-    g_rep_movsb_from = RepMovsbFrom(GetCpuFeatures());
+    if (!g_rep_movsb_tuned) g_rep_movsb_from = RepMovsbRule(GetCpuFeatures());
     return MakeEngines(GetCpuFeatures());
   }();
   return engines;
@@ -107,7 +108,7 @@ const Engine& BestEngine() {
 Engine BestEngineFor(const CpuFeatures& features) { return ChooseBest(MakeEngines(features)); }
 
 size_t NonTemporalThresholdFor(const CpuCaches& caches) { return ThresholdFor(caches); }
-size_t RepMovsbFromFor(const CpuFeatures& features) { return RepMovsbFrom(features); }
+size_t RepMovsbFromFor(const CpuFeatures& features) { return RepMovsbRule(features); }
 
 size_t NonTemporalThreshold() {
   Engines();
@@ -144,6 +145,25 @@ void ResetStreamingThresholds() {
 }
 
 bool StreamingTuned() { return g_streaming_tuned; }
+
+size_t RepMovsbFrom() {
+  Engines();
+  return g_rep_movsb_from;
+}
+
+void UseRepMovsbFrom(size_t from) {
+  g_rep_movsb_tuned = true;
+  Engines();
+  g_rep_movsb_from = from;
+}
+
+void ResetRepMovsbFrom() {
+  Engines();
+  g_rep_movsb_tuned = false;
+  g_rep_movsb_from = RepMovsbRule(GetCpuFeatures());
+}
+
+bool RepMovsbTuned() { return g_rep_movsb_tuned; }
 
 ScopedNonTemporalThreshold::ScopedNonTemporalThreshold(size_t bytes)
     : saved_(NonTemporalThreshold()), saved_set_(g_set_stream_from) {

@@ -57,6 +57,12 @@ size_t SetStreamingFrom();  // sets of at least this many bytes stream
 void UseStreamingThresholds(size_t copy_from, size_t set_from);
 void ResetStreamingThresholds();  // back to the cache rule
 bool StreamingTuned();
+// Where copies start to run `rep movsb` as measured here (perfkit tune) in
+// place of the CPU rule; SIZE_MAX: never. Call before other threads copy.
+size_t RepMovsbFrom();
+void UseRepMovsbFrom(size_t from);
+void ResetRepMovsbFrom();  // back to the CPU rule
+bool RepMovsbTuned();
 // Whether a copy (or a set) of n bytes streams, by that threshold.
 bool CopyStreams(size_t n);
 bool SetStreams(size_t n);

@@ -194,6 +194,7 @@ TEST_P(StoreTest, TuningsPerHost) {
   t.crc32 = {{0, "slice8"}, {32, "vpclmul"}};
   t.crc32c = {{0, "sse42"}};
   t.copy_stream_from = 8 << 20;
+  t.copy_rep_movsb_from = kNeverStream;
   ASSERT_TRUE((*store)->SaveTuning(t).ok());
   t.crc32c = {{0, "sse42"}, {2048, "hybrid"}};
   ASSERT_TRUE((*store)->SaveTuning(t).ok());
@@ -204,6 +205,7 @@ TEST_P(StoreTest, TuningsPerHost) {
   EXPECT_EQ((*loaded)->crc32c, t.crc32c);
   EXPECT_EQ((*loaded)->copy_stream_from, uint64_t{8} << 20);
   EXPECT_EQ((*loaded)->set_stream_from, kNeverStream);
+  EXPECT_EQ((*loaded)->copy_rep_movsb_from, std::optional<uint64_t>(kNeverStream));
   EXPECT_EQ((*loaded)->run_id, run.id);
   auto other = (*store)->LoadTuning("fp2");
   ASSERT_TRUE(other.ok());

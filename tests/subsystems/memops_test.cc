@@ -281,5 +281,24 @@ TEST(Memops, TunedStreamingThresholds) {
   EXPECT_EQ(SetStreamingFrom(), set);
 }
 
+// perfkit tune's `rep movsb` threshold replaces the CPU rule, copies stay
+// exact across it, and the rule comes back.
+TEST(Memops, TunedRepMovsbThreshold) {
+  const size_t rule = RepMovsbFrom();
+  EXPECT_FALSE(RepMovsbTuned());
+  UseRepMovsbFrom(4096);
+  EXPECT_TRUE(RepMovsbTuned());
+  EXPECT_EQ(RepMovsbFrom(), 4096u);
+  const auto src = Random(8192, 5);
+  for (size_t n : {4095, 4096, 8191}) {
+    std::vector<uint8_t> dst(n, 0);
+    Copy(dst.data(), src.data() + 1, n);
+    EXPECT_EQ(std::memcmp(dst.data(), src.data() + 1, n), 0) << n;
+  }
+  ResetRepMovsbFrom();
+  EXPECT_FALSE(RepMovsbTuned());
+  EXPECT_EQ(RepMovsbFrom(), rule);
+}
+
 }  // namespace
 }  // namespace perfkit::memops
