@@ -61,11 +61,30 @@ uint32_t ZlibCrc32(uint32_t crc, const void* p, size_t n) {
 uint32_t LibdeflateCrc32(uint32_t crc, const void* p, size_t n) {
   return libdeflate_crc32(crc, p, n);
 }
+
+// ISA-L is dlopen'ed when the suite is made rather than linked, so that
+// every other command starts one library lighter (the loader's work per
+// library is most of `perfkit --version`'s time).
+void* IsalHandle(std::string* error) {
+  static std::string why;
+  static void* const handle = [] {
+    void* h = dlopen(PERFKIT_ISAL_SO, RTLD_NOW | RTLD_LOCAL);
+    if (h == nullptr)
+      why = std::string("cannot load ISA-L (apt-get install libisal-dev): ") + dlerror();
+    return h;
+  }();
+  *error = why;
+  return handle;
+}
+
+decltype(&crc32_gzip_refl) g_isal_crc32;
+decltype(&crc32_iscsi) g_isal_crc32c;
 uint32_t IsalCrc32(uint32_t crc, const void* p, size_t n) {
-  return crc32_gzip_refl(crc, static_cast<const unsigned char*>(p), n);
+  return g_isal_crc32(crc, static_cast<const unsigned char*>(p), n);
 }
 uint32_t IsalCrc32c(uint32_t crc, const void* p, size_t n) {
-  return ~crc32_iscsi(static_cast<unsigned char*>(const_cast<void*>(p)), static_cast<int>(n), ~crc);
+  return ~g_isal_crc32c(static_cast<unsigned char*>(const_cast<void*>(p)), static_cast<int>(n),
+                        ~crc);
 }
 
 // ISA-L's kernels for CPUs without AVX-512 ("isal-128"), called directly:
@@ -141,12 +160,31 @@ void AddIsal128(SuiteSpec& suite, Kind kind, const char* kernel, bool cpu_has, c
     suite.skipped.push_back(name + "this CPU has no PCLMULQDQ or " + feature);
     return;
   }
-  *slot = reinterpret_cast<Kernel>(dlsym(RTLD_DEFAULT, kernel));
+  std::string error;
+  void* isal = IsalHandle(&error);
+  if (isal == nullptr) return;  // said once, with ISA-L's own peers
+  *slot = reinterpret_cast<Kernel>(dlsym(isal, kernel));
   if (*slot == nullptr) {
     suite.skipped.push_back(name + "this libisal has no " + kernel);
     return;
   }
   Add(suite, kind, "isal-128", Role::kPeer, fn);
+}
+
+void AddIsal(SuiteSpec& suite) {
+  std::string error;
+  void* isal = IsalHandle(&error);
+  if (isal != nullptr) {
+    g_isal_crc32 = reinterpret_cast<decltype(g_isal_crc32)>(dlsym(isal, "crc32_gzip_refl"));
+    g_isal_crc32c = reinterpret_cast<decltype(g_isal_crc32c)>(dlsym(isal, "crc32_iscsi"));
+    if (g_isal_crc32 == nullptr || g_isal_crc32c == nullptr) error = "this libisal has no CRCs";
+  }
+  if (!error.empty()) {
+    suite.skipped.push_back("crc32/isal: " + error);
+    return;
+  }
+  Add(suite, Kind::kCrc32, "isal", Role::kPeer, &IsalCrc32);
+  Add(suite, Kind::kCrc32c, "isal", Role::kPeer, &IsalCrc32c);
 }
 
 void AddIsal128s(SuiteSpec& suite) {
@@ -215,8 +253,7 @@ SuiteSpec MakeCrc32Suite() {
   }
   Add(suite, Kind::kCrc32, "zlib", Role::kPeer, &ZlibCrc32);
   Add(suite, Kind::kCrc32, "libdeflate", Role::kPeer, &LibdeflateCrc32);
-  Add(suite, Kind::kCrc32, "isal", Role::kPeer, &IsalCrc32);
-  Add(suite, Kind::kCrc32c, "isal", Role::kPeer, &IsalCrc32c);
+  AddIsal(suite);
   AddIsal128s(suite);
   AddClmulBounds(suite);
   suite.claims.push_back(ChoiceHolds(Kind::kCrc32));
