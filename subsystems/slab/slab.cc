@@ -1,7 +1,14 @@
 #include "subsystems/slab/slab.h"
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <array>
+#include <bit>
+#include <cerrno>
+#include <cstring>
 #include <new>
+#include <string>
 #include <utility>
 
 #include "subsystems/slab/fatal.h"
@@ -61,27 +68,48 @@ Result<std::unique_ptr<SlabAllocator>> SlabAllocator::Create(const SlabOptions& 
   }
   auto pages = BuddyAllocator::Create(page_options);
   if (!pages.ok()) return pages.status();
+  // An eighth of the page provider per class (one slab at least), reserved
+  // beside it, not counted against it.
+  const size_t span = std::max(kSlabBytes, (*pages)->region_bytes() / 8);
+  void* slabs = mmap(nullptr, internal::SlabMappingBytes(span), PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (slabs == MAP_FAILED) {
+    return Status::Error("slab: cannot reserve " +
+                         std::to_string(internal::SlabMappingBytes(span)) +
+                         " bytes: " + std::strerror(errno));
+  }
   internal::Registry& registry = internal::GlobalRegistry();
   std::lock_guard lock(registry.mu);
   for (int id = 0; id < internal::kMaxAllocators; ++id) {
     if (registry.slots[id] != nullptr) continue;
     auto* allocator =
-        new SlabAllocator(std::move(pages).value(), options, id, registry.next_generation++);
+        new SlabAllocator(std::move(pages).value(), options, id, registry.next_generation++,
+                          static_cast<char*>(slabs), std::countr_zero(span));
     registry.slots[id] = allocator;
     return std::unique_ptr<SlabAllocator>(allocator);
   }
+  munmap(slabs, internal::SlabMappingBytes(span));
   return Status::Error("slab: more than 64 allocators alive at once");
 }
 
 SlabAllocator::SlabAllocator(std::unique_ptr<BuddyAllocator> pages, const SlabOptions& options,
-                             int id, uint64_t generation)
-    : pages_(std::move(pages)),
+                             int id, uint64_t generation, char* slab_mapping, int class_shift)
+    : slab_mapping_(slab_mapping),
+      slab_base_(reinterpret_cast<char*>(
+          (reinterpret_cast<uintptr_t>(slab_mapping) + kSlabBytes - 1) & ~(kSlabBytes - 1))),
+      class_shift_(class_shift),
+      pages_(std::move(pages)),
       base_(pages_->base()),
       region_bytes_(pages_->region_bytes()),
       options_(options),
       id_(id),
       generation_(generation),
-      page_tags_(new uint8_t[region_bytes_ >> internal::kPageShift]()) {}
+      page_tags_(new uint8_t[region_bytes_ >> internal::kPageShift]()) {
+  for (int c = 0; c < kNumClasses; ++c) {
+    classes_[c].span_next = slab_base_ + (size_t{1} << class_shift_) * c;
+    classes_[c].span_end = classes_[c].span_next + (size_t{1} << class_shift_);
+  }
+}
 
 SlabAllocator::~SlabAllocator() {
   internal::Registry& registry = internal::GlobalRegistry();
@@ -108,6 +136,7 @@ SlabAllocator::~SlabAllocator() {
       while (list != nullptr) ::operator delete(std::exchange(list, list->next));
     }
   }
+  munmap(slab_mapping_, internal::SlabMappingBytes(size_t{1} << class_shift_));
 }
 
 // The fast paths are leaf functions: anything unusual tail-calls the slow
@@ -126,18 +155,15 @@ void* SlabAllocator::Allocate(size_t bytes) {
 }
 
 void SlabAllocator::Free(void* p) {
-  const size_t offset = static_cast<size_t>(static_cast<char*>(p) - base_);
-  if (offset < region_bytes_) [[likely]] {
-    const unsigned size_class = page_tags_[offset >> internal::kPageShift] - 1u;
-    if (size_class < kNumClasses) [[likely]] {
-      internal::Magazine& m = internal::t_fast[id_]->magazines[size_class];
-      const uint64_t state = m.state.load(std::memory_order_relaxed);
-      const uint32_t n = internal::CountOf(state);
-      if (n < kMagazineCapacity) [[likely]] {
-        m.loaded->items[n] = p;
-        m.state.store(state + 1, std::memory_order_relaxed);
-        return;
-      }
+  const size_t size_class = static_cast<size_t>(static_cast<char*>(p) - slab_base_) >> class_shift_;
+  if (size_class < kNumClasses) [[likely]] {
+    internal::Magazine& m = internal::t_fast[id_]->magazines[size_class];
+    const uint64_t state = m.state.load(std::memory_order_relaxed);
+    const uint32_t n = internal::CountOf(state);
+    if (n < kMagazineCapacity) [[likely]] {
+      m.loaded->items[n] = p;
+      m.state.store(state + 1, std::memory_order_relaxed);
+      return;
     }
   }
   FreeSlow(p);
@@ -168,13 +194,17 @@ void* SlabAllocator::AllocateSlow(size_t bytes) {
 
 void SlabAllocator::FreeSlow(void* p) {
   if (p == nullptr) return;
-  const size_t offset = static_cast<size_t>(static_cast<char*>(p) - base_);
-  if (offset >= region_bytes_) {
-    internal::Fatal("free of a pointer this allocator did not return:", p);
+  int c = static_cast<int>(std::min<size_t>(
+      static_cast<size_t>(static_cast<char*>(p) - slab_base_) >> class_shift_, kNumClasses));
+  if (c == kNumClasses) {  // not in the slab region: the page provider's
+    const size_t offset = static_cast<size_t>(static_cast<char*>(p) - base_);
+    if (offset >= region_bytes_) {
+      internal::Fatal("free of a pointer this allocator did not return:", p);
+    }
+    const uint8_t tag = page_tags_[offset >> internal::kPageShift];
+    if (tag == 0 || tag > kNumClasses) return FreeLarge(p, tag);
+    c = tag - 1;
   }
-  const uint8_t tag = page_tags_[offset >> internal::kPageShift];
-  if (tag == 0 || tag > kNumClasses) return FreeLarge(p, tag);
-  const int c = tag - 1;
   if (options_.debug_checks) MarkLive(p, false);
   ThreadCache* cache = ThisThreadCache();
   internal::Magazine& m = cache->magazines[c];

@@ -69,6 +69,11 @@ struct alignas(64) ClassState {
   uint32_t magazines = 0;   // in the depot and in thread caches
   Slab* partial = nullptr;  // slabs with at least one free object
   Slab* spare = nullptr;    // one empty slab kept back so pairs do not thrash
+  // The class's own span of the slab region: carved from `span_next` up,
+  // released slabs kept on `released` for the class to take again.
+  char* span_next = nullptr;
+  char* span_end = nullptr;
+  Slab* released = nullptr;
   uint64_t slabs = 0;
   uint64_t out = 0;  // objects out of their slabs: in caches, the depot or callers
   // Counters of thread caches that have gone (guarded by the registry lock).
@@ -108,12 +113,13 @@ class SlabAllocator {
   SlabStats Stats() const;
   // Returns the calling thread's cached objects to the depot and slabs.
   void FlushThreadCache();
-  // Returns the depot's objects to their slabs and empty slabs to the pages.
+  // Returns the depot's objects to their slabs, and empty slabs to the pages
+  // (or, in a class's span, their memory but a page to the system).
   void Trim();
 
  private:
   SlabAllocator(std::unique_ptr<BuddyAllocator> pages, const SlabOptions& options, int id,
-                uint64_t generation);
+                uint64_t generation, char* slab_mapping, int class_shift);
   friend struct internal::ThreadExit;
 
   void* AllocateSlow(size_t bytes);
@@ -129,11 +135,23 @@ class SlabAllocator {
   void DetachCache(internal::ThreadCache* cache);
   internal::Slab* NewSlab(int size_class);
   void ReleaseSlab(internal::Slab* slab);
+  bool InSlabRegion(const void* p) const {
+    return static_cast<size_t>(static_cast<const char*>(p) - slab_base_) >> class_shift_ <
+           kNumClasses;
+  }
   void* AllocateLarge(size_t bytes);
   void FreeLarge(void* p, uint8_t tag);
   void MarkLive(void* p, bool live) const;
   size_t SlabMetadataBytes(int size_class) const;
 
+  // Slabs of class c are carved from [slab_base_ + (c << class_shift_), +1
+  // << class_shift_): Free finds an object's class by arithmetic, where a
+  // page tag it had to load first made the fourth dependent load of an
+  // allocate-then-free pair. A class that fills its span takes slabs from
+  // the page provider, tagged, and frees those on the slow path.
+  char* const slab_mapping_;
+  char* const slab_base_;  // slab_mapping_ rounded up to a slab
+  const int class_shift_;
   std::unique_ptr<BuddyAllocator> pages_;
   char* const base_;  // pages_->base(), kept here for the free path
   const size_t region_bytes_;

@@ -1,6 +1,8 @@
 // The shared side of the slab allocator: per-class depots and slab lists
 // behind a lock, visited when a thread's two magazines are both empty or both
 // full, and the page provider behind its own lock.
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <bit>
 #include <cstring>
@@ -68,9 +70,15 @@ size_t SlabAllocator::SlabMetadataBytes(int size_class) const {
   return HeaderBytes(size_class, options_.debug_checks);
 }
 
+// Called with the class lock held.
 Slab* SlabAllocator::NewSlab(int size_class) {
+  ClassState& cs = classes_[size_class];
   char* mem;
-  {
+  if (cs.released != nullptr) {
+    mem = reinterpret_cast<char*>(std::exchange(cs.released, cs.released->next));
+  } else if (cs.span_next < cs.span_end) {
+    mem = std::exchange(cs.span_next, cs.span_next + kSlabBytes);
+  } else {
     std::lock_guard lock(page_mu_);
     mem = static_cast<char*>(pages_->Allocate(kSlabBytes));
     if (mem == nullptr) return nullptr;
@@ -103,8 +111,15 @@ Slab* SlabAllocator::NewSlab(int size_class) {
   return s;
 }
 
+// Called with the class lock held.
 void SlabAllocator::ReleaseSlab(Slab* s) {
-  --classes_[s->size_class].slabs;
+  ClassState& cs = classes_[s->size_class];
+  --cs.slabs;
+  if (InSlabRegion(s)) {
+    s->next = cs.released;
+    cs.released = s;
+    return;
+  }
   std::lock_guard lock(page_mu_);
   std::memset(
       &page_tags_[static_cast<size_t>(reinterpret_cast<char*>(s) - base_) >> internal::kPageShift],
@@ -265,6 +280,12 @@ void SlabAllocator::Trim() {
     while (cs.empty != nullptr) {
       ::operator delete(std::exchange(cs.empty, cs.empty->next));
       --cs.magazines;
+    }
+    // Released slabs stay the class's; their memory but the first page,
+    // which links them, goes back to the system.
+    for (Slab* s = cs.released; s != nullptr; s = s->next) {
+      madvise(reinterpret_cast<char*>(s) + internal::kPageBytes, kSlabBytes - internal::kPageBytes,
+              MADV_DONTNEED);
     }
   }
 }

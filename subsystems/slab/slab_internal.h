@@ -13,11 +13,16 @@
 namespace perfkit::slab::internal {
 
 constexpr size_t kPageShift = 12;
+constexpr size_t kPageBytes = size_t{1} << kPageShift;
 constexpr size_t kSlabPages = SlabAllocator::kSlabBytes >> kPageShift;
 // page_tags_ values: 0 = nothing starts or lives here, 1..kNumClasses = a page
 // of a slab of class tag-1, kLargeTag|order = the first page of a large block.
 constexpr uint8_t kLargeTag = 0x80;
 constexpr int kMaxAllocators = 64;
+// The slab region: a span per class, and a slab more to round its start up.
+inline size_t SlabMappingBytes(size_t span) {
+  return kNumClasses * span + SlabAllocator::kSlabBytes;
+}
 
 // Lives at the start of each 64 KiB slab; its bitmaps follow it, then the
 // objects from the next 64-byte boundary.

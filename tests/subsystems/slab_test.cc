@@ -366,6 +366,37 @@ TEST(Slab, MetadataIsSmallOnFullSlabs) {
   for (void* p : objects) slab->Free(p);
 }
 
+// Each class carves its slabs from a span of its own; one that outgrows it
+// takes slabs from the page provider, and objects from both kinds of slab
+// come and go, with and without debug checks, through a Trim that hands the
+// span's released slabs back to the system.
+TEST(Slab, AClassThatOutgrowsItsSpanTakesSlabsFromThePages) {
+  for (bool debug : {false, true}) {
+    SlabOptions options;
+    options.page_orders = 6;  // 256 KiB of pages: a span of one slab per class
+    options.debug_checks = debug;
+    auto slab = SlabAllocator::Create(options);
+    ASSERT_TRUE(slab.ok()) << slab.error();
+    for (int round = 0; round < 3; ++round) {
+      std::vector<uint64_t*> objects;
+      for (int i = 0; i < 10000; ++i) {  // 16 B: about 2.5 slabs' worth
+        auto* p = static_cast<uint64_t*>((*slab)->Allocate(16));
+        ASSERT_NE(p, nullptr) << i;
+        *p = static_cast<uint64_t>(i);
+        objects.push_back(p);
+      }
+      EXPECT_GE((*slab)->Stats().classes[0].slabs, 3u);
+      for (size_t i = 0; i < objects.size(); ++i) {
+        ASSERT_EQ(*objects[i], i);
+        (*slab)->Free(objects[i]);
+      }
+      (*slab)->FlushThreadCache();
+      (*slab)->Trim();
+      EXPECT_EQ((*slab)->Stats().classes[0].objects_in_use, 0u);
+    }
+  }
+}
+
 TEST(Slab, TooManyAllocatorsIsAnError) {
   std::vector<std::unique_ptr<SlabAllocator>> all;
   SlabOptions options;
