@@ -12,31 +12,51 @@
 #include "subsystems/memops/memops.h"
 
 namespace perfkit::suites {
+namespace {
+
+std::string Bytes(size_t n) { return FormatBytes(static_cast<int64_t>(n)); }
+std::string FromOrNever(size_t n) { return n == SIZE_MAX ? "never" : "from " + Bytes(n); }
+
+// Where memops leaves its engine's own paths: copies that run `rep movsb`
+// and stores that stream, each by the CPU's rule or as perfkit tune measured.
+struct MemopsThresholds {
+  size_t rep_from = SIZE_MAX;
+  bool rep_tuned = false;
+  size_t copy_stream = SIZE_MAX, set_stream = SIZE_MAX;
+  bool stream_tuned = false;
+};
+
+std::string MemopsBySize(const memops::Engine& m, const MemopsThresholds& t) {
+  std::string out(m.by_size);
+  if (t.rep_tuned) {
+    out += "; rep movsb for copies, as measured here: " + FromOrNever(t.rep_from);
+  } else if (t.rep_from != SIZE_MAX && t.rep_from < t.copy_stream) {
+    out += "; rep movsb for copies from " + Bytes(t.rep_from) + " (Intel's fast strings)";
+  }
+  if (t.stream_tuned) {
+    out += "; non-temporal stores, as measured here: copies " + FromOrNever(t.copy_stream) +
+           ", sets " + FromOrNever(t.set_stream);
+  } else if (t.copy_stream == SIZE_MAX) {
+    out += "; no non-temporal stores (the cache size is unknown)";
+  } else {
+    out += "; non-temporal stores for copies of " + Bytes(t.copy_stream) +
+           " and more, sets above " + Bytes(2 * t.copy_stream) +
+           " (once the bytes touched pass the last-level cache)";
+  }
+  return out;
+}
+
+}  // namespace
 
 std::vector<EngineChoice> EngineChoices() {
   std::vector<EngineChoice> out = EngineChoices(GetCpuFeatures(), DetectCaches());
   for (EngineChoice& c : out) {
     if (c.what == "memops") {
-      const auto from = [](size_t n) {
-        return n == SIZE_MAX ? std::string("never")
-                             : "from " + FormatBytes(static_cast<int64_t>(n));
-      };
-      if (memops::RepMovsbTuned()) {
-        const size_t cut =
-            std::min(c.by_size.find("; rep movsb"), c.by_size.find("; non-temporal"));
-        const std::string rest = c.by_size.substr(std::min(c.by_size.size(), cut));
-        c.by_size = c.by_size.substr(0, cut) +
-                    "; rep movsb for copies, as measured here: " + from(memops::RepMovsbFrom()) +
-                    rest.substr(std::min(rest.size(), rest.find("; non-temporal")));
-        c.tuned = true;
-      }
-      if (memops::StreamingTuned()) {
-        c.by_size = c.by_size.substr(0, c.by_size.find("; non-temporal")) +
-                    "; non-temporal stores, as measured here: copies " +
-                    from(memops::NonTemporalThreshold()) + ", sets " +
-                    from(memops::SetStreamingFrom());
-        c.tuned = true;
-      }
+      c.tuned = memops::RepMovsbTuned() || memops::StreamingTuned();
+      c.by_size = MemopsBySize(
+          memops::BestEngine(),
+          {memops::RepMovsbFrom(), memops::RepMovsbTuned(), memops::NonTemporalThreshold(),
+           memops::SetStreamingFrom(), memops::StreamingTuned()});
       continue;
     }
     const crc32::Kind kind = c.what == "crc32" ? crc32::Kind::kCrc32 : crc32::Kind::kCrc32c;
@@ -60,21 +80,10 @@ std::vector<EngineChoice> EngineChoices(const CpuFeatures& features, const CpuCa
         {std::string(crc32::KindName(kind)), std::string(e.name), std::string(e.by_size)});
   }
   const memops::Engine m = memops::BestEngineFor(features);
-  const size_t stream = memops::NonTemporalThresholdFor(caches);
-  const size_t rep = memops::RepMovsbFromFor(features);
-  out.push_back(
-      {"memops", std::string(m.name),
-       std::string(m.by_size) +
-           (rep == SIZE_MAX || rep >= stream
-                ? ""
-                : "; rep movsb for copies from " + FormatBytes(static_cast<int64_t>(rep)) +
-                      " (Intel's fast strings)") +
-           (stream == SIZE_MAX
-                ? "; no non-temporal stores (the cache size is unknown)"
-                : "; non-temporal stores for copies of " +
-                      FormatBytes(static_cast<int64_t>(stream)) + " and more, sets above " +
-                      FormatBytes(static_cast<int64_t>(2 * stream)) +
-                      " (once the bytes touched pass the last-level cache)")});
+  MemopsThresholds t;
+  t.rep_from = memops::RepMovsbFromFor(features);
+  t.copy_stream = memops::NonTemporalThresholdFor(caches);
+  out.push_back({"memops", std::string(m.name), MemopsBySize(m, t)});
   return out;
 }
 

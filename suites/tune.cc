@@ -149,6 +149,29 @@ std::vector<TunedBand> TuneCrc(crc32::Kind kind, int rounds, Cells& cells,
   return ChooseBands(ns, std::string(crc32::BestEngine(kind).name));
 }
 
+// Per size, the median time of the cells named `base` + size over those
+// named `challenger` + size (>1: the challenger faster), the smallest size
+// from which the challenger won at every larger one (ChooseStreamFrom), and
+// the ratios as a line for people: "512 KiB 0.85x, 1 MiB 0.89x".
+struct Crossover {
+  uint64_t from = kNeverStream;
+  std::string line;
+};
+Crossover FindCrossover(const Cells& cells, const std::vector<size_t>& sizes,
+                        const std::string& base, const std::string& challenger) {
+  std::vector<std::pair<size_t, double>> ratios;
+  Crossover c;
+  for (size_t n : sizes) {
+    const double ratio =
+        cells.MedianOf(base + std::to_string(n)) / cells.MedianOf(challenger + std::to_string(n));
+    ratios.emplace_back(n, ratio);
+    c.line += fmt::format("{}{} {:.2f}x", c.line.empty() ? "" : ", ",
+                          FormatBytes(static_cast<int64_t>(n)), ratio);
+  }
+  c.from = ChooseStreamFrom(ratios);
+  return c;
+}
+
 // Cached against streaming stores, from the L2 size to 4x the last-level
 // cache (at most 256 MiB), interleaved round by round.
 uint64_t TuneStores(bool copy, int rounds, Cells& cells, const TuneOptions& options,
@@ -194,21 +217,13 @@ uint64_t TuneStores(bool copy, int rounds, Cells& cells, const TuneOptions& opti
       }
     }
   }
-  std::vector<std::pair<size_t, double>> ratios;
-  std::string line;
-  for (size_t n : sizes) {
-    const double cached = cells.MedianOf(fmt::format("tune/{}-stores/cached/{}", op, n));
-    const double streamed = cells.MedianOf(fmt::format("tune/{}-stores/streaming/{}", op, n));
-    ratios.emplace_back(n, cached / streamed);
-    line += fmt::format("{}{} {:.2f}x", line.empty() ? "" : ", ",
-                        FormatBytes(static_cast<int64_t>(n)), cached / streamed);
-  }
-  const uint64_t from = ChooseStreamFrom(ratios);
-  notes.push_back(
-      fmt::format("{}: streaming against cached stores (>1: streaming faster): {}; {}", op, line,
-                  from == kNeverStream ? "streaming did not win at the largest size: never stream"
-                                       : "stream from " + FormatBytes(static_cast<int64_t>(from))));
-  return from;
+  const Crossover c = FindCrossover(cells, sizes, "tune/" + op + "-stores/cached/",
+                                    "tune/" + op + "-stores/streaming/");
+  notes.push_back(fmt::format(
+      "{}: streaming against cached stores (>1: streaming faster): {}; {}", op, c.line,
+      c.from == kNeverStream ? "streaming did not win at the largest size: never stream"
+                             : "stream from " + FormatBytes(static_cast<int64_t>(c.from))));
+  return c.from;
 }
 
 // Our copies with the engine's loops against `rep movsb`, interleaved round
@@ -247,22 +262,13 @@ uint64_t TuneRepMovsb(uint64_t stream_from, int rounds, Cells& cells, const Tune
       }
     }
   }
-  std::vector<std::pair<size_t, double>> ratios;
-  std::string line;
-  for (size_t n : sizes) {
-    const double loops = cells.MedianOf(fmt::format("tune/copy/loops/{}", n));
-    const double rep = cells.MedianOf(fmt::format("tune/copy/rep-movsb/{}", n));
-    ratios.emplace_back(n, loops / rep);
-    line += fmt::format("{}{} {:.2f}x", line.empty() ? "" : ", ",
-                        FormatBytes(static_cast<int64_t>(n)), loops / rep);
-  }
-  const uint64_t from = ChooseStreamFrom(ratios);
+  const Crossover c = FindCrossover(cells, sizes, "tune/copy/loops/", "tune/copy/rep-movsb/");
   notes.push_back(fmt::format(
       "copies: rep movsb against the {} engine's loops (>1: rep movsb faster): {}; {}",
-      memops::BestEngine().name, line,
-      from == kNeverStream ? "it did not win at the largest size: never"
-                           : "rep movsb from " + FormatBytes(static_cast<int64_t>(from))));
-  return from;
+      memops::BestEngine().name, c.line,
+      c.from == kNeverStream ? "it did not win at the largest size: never"
+                             : "rep movsb from " + FormatBytes(static_cast<int64_t>(c.from))));
+  return c.from;
 }
 
 }  // namespace
