@@ -21,7 +21,7 @@ add_custom_target(perfkit-docs ALL
   DEPENDS ${_share}/perfkit.1 ${_share}/perfkit.bash ${_share}/_perfkit ${_share}/perfkit.fish)
 
 install(TARGETS perfkit RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(TARGETS perfkit-hello perfkit-guest-io profile_workload perfkit-bpf-plugin
+install(TARGETS perfkit-hello perfkit-hello-cxx perfkit-guest-io profile_workload perfkit-bpf-plugin
         RUNTIME DESTINATION ${CMAKE_INSTALL_LIBEXECDIR}/perfkit)
 install(FILES ${PROJECT_SOURCE_DIR}/report/plots/plotlib.py
               ${PROJECT_SOURCE_DIR}/report/plots/distributions.py
@@ -60,5 +60,5 @@ include(CPack)
 
 # What `perfkit bench` runs, without the tests: scripts/bench.sh builds this.
 add_custom_target(perfkit-tools
-  DEPENDS perfkit perfkit-hello perfkit-guest-io profile_workload perfkit-bpf-plugin perfkit-guest
+  DEPENDS perfkit perfkit-hello perfkit-hello-cxx perfkit-guest-io profile_workload perfkit-bpf-plugin perfkit-guest
           perfkit-docs)

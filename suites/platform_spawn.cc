@@ -4,12 +4,14 @@
 // primitives themselves being measured, so they are called directly rather
 // than through subsystems/base/subprocess.h.
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -130,17 +132,58 @@ void RunToExit(benchmark::State& state, const std::vector<std::string>& command)
   posix_spawn_file_actions_destroy(&actions);
 }
 
+constexpr char kVersion[] = "platform/startup/perfkit-version";
+constexpr char kTrue[] = "platform/startup/true";
+constexpr char kCxxHello[] = "platform/startup/cxx-hello";
+constexpr double kStartupTarget = 2;  // --version within 2x /bin/true
+
+// The start-up target, with the floor that any C++ program built like
+// perfkit stands on: how much of the gap is the C++ runtime's loading and
+// how much is perfkit's own.
+Claim StartupTarget() {
+  return [](const Measured& m) -> std::optional<ClaimResult> {
+    const std::string topic = "start-up";
+    if (const std::string error = FirstError(m, {kVersion, kTrue}); !error.empty()) {
+      return Unmeasured(topic, error);
+    }
+    const auto ours = m.medians.find(kVersion), floor = m.medians.find(kTrue);
+    if (ours == m.medians.end() || floor == m.medians.end() || !(floor->second > 0)) {
+      return std::nullopt;
+    }
+    const double times = ours->second / floor->second;
+    std::string text = fmt::format("{}: perfkit --version takes {}, /bin/true {}: {:.2f}x", topic,
+                                   FormatNs(ours->second), FormatNs(floor->second), times);
+    const auto cxx = m.medians.find(kCxxHello);
+    if (cxx != m.medians.end() && cxx->second > 0 && FirstError(m, {kCxxHello}).empty()) {
+      text += fmt::format(
+          "; a C++ program that only prints its name (perfkit-hello-cxx) takes {} ({:.2f}x): "
+          "the C++ runtime's share, perfkit's own is {}",
+          FormatNs(cxx->second), cxx->second / floor->second, FormatNs(ours->second - cxx->second));
+    }
+    ClaimResult r = Said(topic, text + fmt::format(" (target: <= {:g}x)", kStartupTarget));
+    r.value = times;
+    r.has_value = true;
+    r.unit = "x /bin/true's time";
+    r.target = fmt::format("<= {:g}", kStartupTarget);
+    r.status = times <= kStartupTarget ? ClaimStatus::kMet : ClaimStatus::kNotMet;
+    r.benchmarks = {kVersion, kTrue};
+    return r;
+  };
+}
+
 void AddStartupBenchmarks(SuiteSpec& suite) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> commands = {
-      {"platform/startup/perfkit-version", {SelfExecutable(), "--version"}},
-      {"platform/startup/true", {"/bin/true"}}};
+      {kVersion, {SelfExecutable(), "--version"}},
+      {kTrue, {"/bin/true"}},
+      {kCxxHello, {HelperProgram("perfkit-hello-cxx")}}};
   for (const auto& [name, command] : commands) {
-    BenchmarkSpec spec{name, name.ends_with("true") ? Role::kPeer : Role::kOurs,
+    BenchmarkSpec spec{name, name == kVersion ? Role::kOurs : Role::kPeer,
                        [command = command](benchmark::State& s) { RunToExit(s, command); }};
     spec.manual_time = true;
     spec.iterations = 100;
     suite.benchmarks.push_back(std::move(spec));
   }
+  suite.claims.push_back(StartupTarget());
 }
 
 }  // namespace

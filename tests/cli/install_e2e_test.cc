@@ -37,7 +37,8 @@ void UseInstalled(const std::string& root, const TempDir& dir) {
   for (const char* f :
        {"share/man/man1/perfkit.1", "share/bash-completion/completions/perfkit",
         "share/zsh/vendor-completions/_perfkit", "share/fish/vendor_completions.d/perfkit.fish",
-        "share/perfkit/plots/throughput.py", "libexec/perfkit/perfkit-hello"}) {
+        "share/perfkit/plots/throughput.py", "libexec/perfkit/perfkit-hello",
+        "libexec/perfkit/perfkit-hello-cxx"}) {
     EXPECT_TRUE(fs::exists(root + "/" + f)) << f;
   }
 }

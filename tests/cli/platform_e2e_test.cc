@@ -14,7 +14,7 @@ TEST(PlatformSuite, QuickRunOfOneBenchmarkPairPerGroup) {
       "flag-uncontended/(lock-xchg|atomic-exchange)|wake/(pause|yield)/1us|false-sharing-xadd/"
       "(same-line|pad64)|min-random|prefetch-random/dist(0|8)/|pointer-chase|tlb/|numa|"
       "buffers4k/(pool|malloc)|(serialize|field-access)/|spawn-first-insn/(fork|posix)|"
-      "first-touch";
+      "first-touch|startup/";
   auto r = RunCommand({PerfkitBinary(), "bench", "--suite", "platform", "--quick", "--filter",
                        filter, "--db", dir.File("p.db")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -38,6 +38,14 @@ TEST(PlatformSuite, QuickRunOfOneBenchmarkPairPerGroup) {
         << line;
     EXPECT_NE(line.find("(claim: "), std::string::npos) << line;
   }
+  // The start-up target with the floor a C++ program stands on beside it.
+  const size_t startup = lines.find("start-up: perfkit --version takes ");
+  ASSERT_NE(startup, std::string::npos) << lines;
+  const std::string line = lines.substr(startup, lines.find('\n', startup) - startup);
+  EXPECT_NE(line.find("a C++ program that only prints its name (perfkit-hello-cxx) takes "),
+            std::string::npos)
+      << line;
+  EXPECT_NE(line.find("(target: <= 2x)"), std::string::npos) << line;
 }
 
 TEST(PlatformSuite, SysinfoShowsWhatTheSuiteDependsOn) {
