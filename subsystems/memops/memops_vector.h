@@ -300,20 +300,16 @@ struct Algorithms {
       if (!Equal4(a, b, W, 2 * W, 3 * W)) return FirstOf4(a, b, W, 2 * W, 3 * W);
       return FirstOf4(a + t, b + t, W, 2 * W, 3 * W);
     }
-    size_t i = 0;
-    for (; i + 4 * W <= n; i += 4 * W) {
+    // Four vectors at a time up to the last four, which overlap bytes
+    // already known equal (a difference there shows up first in the loop).
+    // With a one-vector loop and a last vector after the four-vector loop,
+    // 384 B-1 KiB ran 1.25-1.35x slower (AVX2, Zen 3).
+    const size_t t = n - 4 * W;
+    for (size_t i = 0; i < t; i += 4 * W) {
       if (!Equal4(a + i, b + i, W, 2 * W, 3 * W)) return FirstOf4(a + i, b + i, W, 2 * W, 3 * W);
     }
-    for (; i + W <= n; i += W) {
-      const uint64_t m = V::EqualMask(a + i, b + i);
-      if (m != V::kAllEqual) return FirstDifference(a + i, b + i, m);
-    }
-    if (i < n) {  // the last vector overlaps bytes already known equal
-      const size_t j = n - W;
-      const uint64_t m = V::EqualMask(a + j, b + j);
-      if (m != V::kAllEqual) return FirstDifference(a + j, b + j, m);
-    }
-    return 0;
+    if (Equal4(a + t, b + t, W, 2 * W, 3 * W)) return 0;
+    return FirstOf4(a + t, b + t, W, 2 * W, 3 * W);
   }
 
   // Everything after the four head vectors of a set of n > 8W bytes; out of
