@@ -308,10 +308,10 @@ struct Algorithms {
       if (m != V::kAllEqual) [[unlikely]]
         return FirstDifference(a + o, b + o, m);
     }
-    // Four vectors at a time up to the last four, which overlap bytes
-    // already known equal (a difference there shows up first before them).
-    // With a one-vector loop and a last vector after the four-vector loop,
-    // 384 B-1 KiB had run 1.25-1.35x slower (AVX2, Zen 3).
+    // Four vectors at a time up to the last four, which may overlap bytes
+    // already known equal (a difference there was found before them). With
+    // a one-vector loop and a last vector after the four-vector loop, 384 B
+    // to 1 KiB had run 1.25-1.35x slower (AVX2, Zen 3).
     const size_t t = n - 4 * W;
     for (size_t i = 4 * W; i < t; i += 4 * W) {
       if (!Equal4(a + i, b + i, W, 2 * W, 3 * W)) [[unlikely]] {
