@@ -57,7 +57,8 @@ std::vector<Engine> MakeEngines(const CpuFeatures& f) {
   constexpr std::string_view kVpclmulC =
       "< 256 B: the crc32 instruction; >= 256 B: four 256-bit folds";
   constexpr std::string_view kHybrid =
-      "< 544 B: the crc32 instruction; >= 544 B: 256-bit folds beside three crc32 streams";
+      "< 256 B: the crc32 instruction; 256 B-1.5 KiB: four 256-bit folds; >= 1.5 KiB: 256-bit "
+      "folds beside three crc32 streams";
   const std::string_view avx512_by_size =
       f.intel ? "< 16 B: slice8; 16-63 B: one 128-bit fold; 64-127 B: two 256-bit folds; "
                 "128-255 B: one 512-bit fold; >= 256 B: four 512-bit folds"
