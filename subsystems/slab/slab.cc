@@ -38,14 +38,49 @@ constexpr std::array<ThreadCache*, kMaxAllocators> NoCaches() {
 }
 constinit thread_local std::array<ThreadCache*, kMaxAllocators> t_fast = NoCaches();
 
+// The cache of one allocator per thread (the first it attaches to while none
+// holds this one, debug checks off) lives in the thread's own storage: the
+// fast paths find its magazines at a fixed offset from the thread pointer,
+// so an allocate-then-free pair makes two dependent loads (the magazine's
+// count and buffer, then the object) where t_fast's entry made it three.
+constinit thread_local ThreadCache t_inline;
+
+// Caches on the heap are freed; the inline one is reset when it is taken again.
+void DropCache(ThreadCache* cache) {
+  if (cache != &t_inline) delete cache;
+}
+
+// The inline cache, if no live allocator holds it, emptied and unlinked from
+// the slots of the allocator that held it last; else null. The registry lock
+// is held, and a destroyed owner has already taken its buffers.
+ThreadCache* TakeInlineCache() {
+  if (t_inline.owner.load(std::memory_order_relaxed) != nullptr) return nullptr;
+  for (int id = 0; id < kMaxAllocators; ++id) {
+    if (t_slots[id].cache != &t_inline) continue;
+    t_slots[id] = {};
+    t_fast[id] = &g_no_cache;
+  }
+  for (Magazine& m : t_inline.magazines) {
+    m.state.store(kNoMagazine, std::memory_order_relaxed);
+    m.loaded = m.previous = nullptr;
+    m.previous_count.store(0, std::memory_order_relaxed);
+    m.allocation_misses.store(0, std::memory_order_relaxed);
+    m.free_misses.store(0, std::memory_order_relaxed);
+  }
+  t_inline.prev = t_inline.next = nullptr;
+  return &t_inline;
+}
+
 struct ThreadExit {
   bool armed = false;
   ~ThreadExit() {
     std::lock_guard lock(GlobalRegistry().mu);
     for (CacheSlot& slot : t_slots) {
       if (slot.cache == nullptr) continue;
-      if (slot.cache->owner != nullptr) slot.cache->owner->DetachCache(slot.cache);
-      delete slot.cache;
+      if (SlabAllocator* owner = slot.cache->owner.load(std::memory_order_relaxed)) {
+        owner->DetachCache(slot.cache);
+      }
+      DropCache(slot.cache);
       slot = {};
     }
     t_fast = NoCaches();
@@ -117,7 +152,7 @@ SlabAllocator::~SlabAllocator() {
   // Other threads free their stale caches when they exit or attach again;
   // until then, their fast paths must find no magazines there.
   for (ThreadCache* c = caches_; c != nullptr; c = c->next) {
-    c->owner = nullptr;
+    c->owner.store(nullptr, std::memory_order_relaxed);
     for (internal::Magazine& m : c->magazines) {
       m.state.store(internal::kNoMagazine, std::memory_order_relaxed);
       ::operator delete(std::exchange(m.loaded, nullptr));
@@ -126,7 +161,7 @@ SlabAllocator::~SlabAllocator() {
   }
   internal::CacheSlot& mine = internal::t_slots[id_];
   if (mine.generation == generation_) {
-    delete mine.cache;
+    internal::DropCache(mine.cache);
     mine = {};
     internal::t_fast[id_] = &internal::g_no_cache;
   }
@@ -139,16 +174,47 @@ SlabAllocator::~SlabAllocator() {
   munmap(slab_mapping_, internal::SlabMappingBytes(size_t{1} << class_shift_));
 }
 
+namespace {
+
+// A magazine's fast paths: false when it is empty (full) or absent, and the
+// slow path decides which.
+inline bool TakeFrom(internal::Magazine& m, void*& p) {
+  const uint64_t state = m.state.load(std::memory_order_relaxed);
+  const uint32_t n = internal::CountOf(state);
+  if (n - 1 >= SlabAllocator::kMagazineCapacity) [[unlikely]] {
+    return false;
+  }
+  m.state.store(state + internal::kOneAllocation - 1, std::memory_order_relaxed);
+  p = m.loaded->items[n - 1];
+  return true;
+}
+
+inline bool PutInto(internal::Magazine& m, void* p) {
+  const uint64_t state = m.state.load(std::memory_order_relaxed);
+  const uint32_t n = internal::CountOf(state);
+  if (n >= SlabAllocator::kMagazineCapacity) [[unlikely]] {
+    return false;
+  }
+  m.loaded->items[n] = p;
+  m.state.store(state + 1, std::memory_order_relaxed);
+  return true;
+}
+
+}  // namespace
+
 // The fast paths are leaf functions: anything unusual tail-calls the slow
-// path, so they need no stack frame and no saved registers.
+// path, so they need no stack frame and no saved registers. The owner test
+// is a branch, not a select: a select would wait for t_fast's entry too.
 void* SlabAllocator::Allocate(size_t bytes) {
   if (bytes <= kMaxSmallBytes) [[likely]] {
-    internal::Magazine& m = internal::t_fast[id_]->magazines[SizeClassOf(bytes)];
-    const uint64_t state = m.state.load(std::memory_order_relaxed);
-    const uint32_t n = internal::CountOf(state);
-    if (n - 1 < kMagazineCapacity) [[likely]] {
-      m.state.store(state + internal::kOneAllocation - 1, std::memory_order_relaxed);
-      return m.loaded->items[n - 1];
+    const int c = SizeClassOf(bytes);
+    void* p;
+    if (internal::t_inline.owner.load(std::memory_order_relaxed) == this) [[likely]] {
+      if (TakeFrom(internal::t_inline.magazines[c], p)) [[likely]] {
+        return p;
+      }
+    } else if (TakeFrom(internal::t_fast[id_]->magazines[c], p)) {
+      return p;
     }
   }
   return AllocateSlow(bytes);
@@ -157,12 +223,11 @@ void* SlabAllocator::Allocate(size_t bytes) {
 void SlabAllocator::Free(void* p) {
   const size_t size_class = static_cast<size_t>(static_cast<char*>(p) - slab_base_) >> class_shift_;
   if (size_class < kNumClasses) [[likely]] {
-    internal::Magazine& m = internal::t_fast[id_]->magazines[size_class];
-    const uint64_t state = m.state.load(std::memory_order_relaxed);
-    const uint32_t n = internal::CountOf(state);
-    if (n < kMagazineCapacity) [[likely]] {
-      m.loaded->items[n] = p;
-      m.state.store(state + 1, std::memory_order_relaxed);
+    if (internal::t_inline.owner.load(std::memory_order_relaxed) == this) [[likely]] {
+      if (PutInto(internal::t_inline.magazines[size_class], p)) [[likely]] {
+        return;
+      }
+    } else if (PutInto(internal::t_fast[id_]->magazines[size_class], p)) {
       return;
     }
   }
@@ -221,9 +286,11 @@ ThreadCache* SlabAllocator::AttachThread() {
   std::lock_guard lock(internal::GlobalRegistry().mu);
   internal::CacheSlot& slot = internal::t_slots[id_];
   // A cache left by an earlier allocator with this id; that allocator is gone.
-  delete slot.cache;
-  auto* cache = new ThreadCache;
-  cache->owner = this;
+  internal::DropCache(slot.cache);
+  slot = {};
+  ThreadCache* cache = options_.debug_checks ? nullptr : internal::TakeInlineCache();
+  if (cache == nullptr) cache = new ThreadCache;
+  cache->owner.store(this, std::memory_order_relaxed);
   cache->generation = generation_;
   cache->next = caches_;
   if (caches_ != nullptr) caches_->prev = cache;
@@ -256,7 +323,7 @@ void SlabAllocator::DetachCache(ThreadCache* cache) {
   if (cache->prev != nullptr) cache->prev->next = cache->next;
   if (cache->next != nullptr) cache->next->prev = cache->prev;
   if (caches_ == cache) caches_ = cache->next;
-  cache->owner = nullptr;
+  cache->owner.store(nullptr, std::memory_order_relaxed);
 }
 
 void SlabAllocator::FlushThreadCache() {

@@ -77,7 +77,9 @@ inline uint64_t WithCount(uint64_t state, uint64_t count) { return (state & ~kCo
 
 struct ThreadCache {
   std::array<Magazine, kNumClasses> magazines;
-  SlabAllocator* owner = nullptr;  // null once the allocator is destroyed
+  // Null once the allocator is destroyed. Atomic because the fast paths read
+  // the thread's own cache's owner while a destructor elsewhere may clear it.
+  std::atomic<SlabAllocator*> owner{nullptr};
   uint64_t generation = 0;
   ThreadCache* prev = nullptr;
   ThreadCache* next = nullptr;

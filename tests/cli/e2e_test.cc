@@ -100,8 +100,9 @@ TEST(EndToEnd, QuickSlabBench) {
                            "/64$|/4096$", "--db", db});
   ASSERT_EQ(bench.exit_code, 0) << bench.err;
   for (const char* name :
-       {"slab/pair/slab/64", "slab/batch_random/buddy/64", "slab/xthread/mimalloc/64",
-        "slab/batch_fifo/jemalloc/64", "slab/batch_lifo/tcmalloc/64", "slab/buffers4k/pool/4096"}) {
+       {"slab/pair/slab/64", "slab/pair-cold/tcmalloc/64", "slab/batch_random/buddy/64",
+        "slab/xthread/mimalloc/64", "slab/batch_fifo/jemalloc/64", "slab/batch_lifo/tcmalloc/64",
+        "slab/buffers4k/pool/4096"}) {
     EXPECT_NE(bench.out.find(name), std::string::npos) << name << "\n" << bench.out;
   }
   EXPECT_EQ(bench.err.find("jemalloc:"), std::string::npos) << bench.err;

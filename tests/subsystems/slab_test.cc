@@ -318,6 +318,95 @@ TEST(Slab, AThreadOutlivesItsAllocator) {
   user.join();
 }
 
+// Random sizes from several allocators at once on this thread, each block
+// checked for overlap and intact at its free; the allocations made per
+// allocator.
+std::map<SlabAllocator*, uint64_t> Interleave(const std::vector<SlabAllocator*>& slabs,
+                                              unsigned seed) {
+  std::mt19937 rng(seed);
+  LiveSet live_set;
+  std::vector<std::pair<SlabAllocator*, Block>> live;
+  std::map<SlabAllocator*, uint64_t> made;
+  auto free_one = [&](size_t at) {
+    auto [slab, b] = live[at];
+    live.erase(live.begin() + static_cast<std::ptrdiff_t>(at));
+    EXPECT_TRUE(Intact(b));
+    live_set.Remove(b);
+    slab->Free(b.p);
+  };
+  for (int i = 0; i < 4000; ++i) {
+    SlabAllocator* slab = slabs[rng() % slabs.size()];
+    const size_t size = 1 + rng() % kMaxSmallBytes;
+    Block b{static_cast<unsigned char*>(slab->Allocate(size)), size,
+            static_cast<unsigned char>(rng())};
+    EXPECT_NE(b.p, nullptr);
+    if (b.p == nullptr) break;
+    EXPECT_TRUE(live_set.Add(b));
+    Fill(b);
+    live.push_back({slab, b});
+    ++made[slab];
+    if (rng() % 2 == 0) free_one(rng() % live.size());
+  }
+  while (!live.empty()) free_one(live.size() - 1);
+  return made;
+}
+
+uint64_t Allocations(const SlabAllocator& slab) {
+  uint64_t n = 0;
+  for (const ClassStats& c : slab.Stats().classes) n += c.allocations;
+  return n;
+}
+
+// One allocator per thread keeps its cache in the thread's own storage, the
+// rest on the heap; the storage passes on when its holder is destroyed, by
+// this thread or by another while this one lives. Blocks stay apart and
+// intact, and every allocator counts its own calls.
+TEST(Slab, AllocatorsTakeTurnsAtTheThreadsOwnCache) {
+  auto a = NewSlab(/*debug=*/false);
+  auto b = NewSlab(/*debug=*/false);
+  auto checked = NewSlab(/*debug=*/true);  // never takes the thread's storage
+  auto made = Interleave({a.get(), b.get(), checked.get()}, 1);
+  for (auto& [slab, n] : made) {
+    EXPECT_EQ(Allocations(*slab), n);
+    for (const ClassStats& cs : slab->Stats().classes) EXPECT_EQ(cs.objects_in_use, 0u);
+  }
+  uint64_t b_made = made[b.get()];
+  a.reset();
+  auto c = NewSlab(/*debug=*/false);
+  made = Interleave({b.get(), c.get()}, 2);
+  b_made += made[b.get()];
+
+  std::mutex mu;
+  std::condition_variable cv;
+  int step = 0;
+  std::unique_ptr<SlabAllocator> d;
+  // Maps per step: d may be made at the address c had.
+  std::map<SlabAllocator*, uint64_t> before, after;
+  std::thread user([&] {
+    before = Interleave({c.get(), b.get()}, 3);  // c first: it takes this thread's storage
+    std::unique_lock lock(mu);
+    step = 1;
+    cv.notify_all();
+    cv.wait(lock, [&] { return step == 2; });  // c destroyed meanwhile by the main thread
+    after = Interleave({d.get(), b.get()}, 4);
+  });
+  {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [&] { return step == 1; });
+    EXPECT_EQ(Allocations(*c), made[c.get()] + before[c.get()]);
+    c.reset();
+    d = NewSlab(/*debug=*/false);
+    step = 2;
+    cv.notify_all();
+  }
+  user.join();  // its exit returns d's and b's objects from that thread
+  EXPECT_EQ(Allocations(*d), after[d.get()]);
+  EXPECT_EQ(Allocations(*b), b_made + before[b.get()] + after[b.get()]);
+  for (SlabAllocator* slab : {b.get(), d.get()}) {
+    for (const ClassStats& cs : slab->Stats().classes) EXPECT_EQ(cs.objects_in_use, 0u);
+  }
+}
+
 TEST(Slab, ZeroAndLargeRequests) {
   auto slab = NewSlab();
   void* a = slab->Allocate(0);
