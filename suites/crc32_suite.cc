@@ -29,7 +29,7 @@ namespace {
 using crc32::CrcFn;
 using crc32::Kind;
 
-constexpr size_t kSizes[] = {16, 64, 256, 1024, 4096, 65536, 1 << 20, 16 << 20};
+constexpr size_t kSizes[] = {16, 64, 128, 256, 1024, 4096, 65536, 1 << 20, 16 << 20};
 constexpr size_t kMaxSize = 16 << 20;
 
 std::string BenchmarkName(Kind kind, std::string_view impl, size_t size) {

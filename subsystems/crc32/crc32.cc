@@ -46,7 +46,13 @@ std::vector<Engine> MakeEngines(const CpuFeatures& f) {
               "CPU lacks AVX-512 (F, VL) or VPCLMULQDQ");
   // By capability, narrowest first: the widest engine a CPU has is the
   // best (the crc32 suite checks that on each machine it runs on).
-  constexpr std::string_view kSse42 = "all sizes: the crc32 instruction, 8 bytes at a time";
+  // Streams are merged by carry-less multiplies: a CPU with SSE4.2 and no
+  // PCLMULQDQ (Nehalem, or a VM that hides it) runs one stream throughout.
+  const std::string_view sse42_by_size =
+      f.pclmulqdq ? "< 192 B: the crc32 instruction, 8 bytes at a time; >= 192 B: three crc32 "
+                    "streams merged by carry-less multiplies"
+                  : "all sizes: the crc32 instruction, 8 bytes at a time; no PCLMULQDQ to merge "
+                    "streams with";
   constexpr std::string_view kPclmul =
       "< 16 B: slice8; 16-63 B: one 128-bit fold; >= 64 B: four 128-bit folds";
   constexpr std::string_view kPclmulC =
@@ -71,7 +77,8 @@ std::vector<Engine> MakeEngines(const CpuFeatures& f) {
                 "above: four 512-bit folds";
   engines.insert(engines.end(),
                  {
-                     {"sse42", Kind::kCrc32c, &Crc32cSse42, sse42, kSse42},
+                     {"sse42", Kind::kCrc32c, f.pclmulqdq ? &Crc32cSse42 : &Crc32cSse42Serial,
+                      sse42, sse42_by_size},
                      {"pclmul", Kind::kCrc32, &Crc32Pclmul, pclmul, kPclmul},
                      {"pclmul", Kind::kCrc32c, &Crc32cPclmul, pclmul, kPclmulC},
                      {"vpclmul", Kind::kCrc32, &Crc32Vpclmul, vpclmul, kVpclmul},

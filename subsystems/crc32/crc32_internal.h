@@ -102,6 +102,8 @@ extern size_t g_crc32_two_ymm_below;
 uint32_t Crc32Slice8(uint32_t crc, const void* data, size_t size);
 uint32_t Crc32cSlice8(uint32_t crc, const void* data, size_t size);
 uint32_t Crc32cSse42(uint32_t crc, const void* data, size_t size);
+// One stream only: no carry-less multiply to merge streams with.
+uint32_t Crc32cSse42Serial(uint32_t crc, const void* data, size_t size);
 uint32_t Crc32Pclmul(uint32_t crc, const void* data, size_t size);
 uint32_t Crc32cPclmul(uint32_t crc, const void* data, size_t size);
 uint32_t Crc32Vpclmul(uint32_t crc, const void* data, size_t size);

@@ -75,4 +75,8 @@ uint32_t Crc32cSse42(uint32_t crc, const void* data, size_t size) {
   return ~Crc32cSse42Raw(~crc, static_cast<const uint8_t*>(data), size);
 }
 
+uint32_t Crc32cSse42Serial(uint32_t crc, const void* data, size_t size) {
+  return ~Serial(~crc, static_cast<const uint8_t*>(data), size);
+}
+
 }  // namespace perfkit::crc32::internal

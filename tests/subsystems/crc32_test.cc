@@ -105,9 +105,9 @@ TEST(Crc32, LargeBuffersAndChaining) {
 // start, two strides, a whole chunk of streams and one byte either side.
 TEST(Crc32, SizesAtEveryPathBoundary) {
   const auto data = RandomBytes(600000, 4);
-  for (size_t base :
-       {size_t{8192}, size_t{2 * 352}, size_t{2 * 544}, size_t{512 * 352},
-        size_t{512 * 352 + 2 * 352}, size_t{256 * 544}, size_t{65536}, size_t{589823}}) {
+  for (size_t base : {size_t{8192}, size_t{2 * 352}, size_t{2 * 544}, size_t{512 * 352},
+                      size_t{512 * 352 + 2 * 352}, size_t{256 * 544}, size_t{65536}, size_t{589823},
+                      size_t{192}}) {
     for (size_t n = base - 1; n <= base + 1; ++n) {
       const uint32_t want = ZlibCrc32(data.data(), n);
       const uint32_t want_c = IsalCrc32c(data.data(), n);
@@ -133,6 +133,26 @@ TEST(Crc32, CombineMatchesWholeBuffer) {
   EXPECT_EQ(Combine(Kind::kCrc32, 0xCBF43926u, 0, 0), 0xCBF43926u);
   EXPECT_EQ(static_cast<uint32_t>(crc32_combine(0x12345678, 0x9abcdef0, 1 << 20)),
             Combine(Kind::kCrc32, 0x12345678, 0x9abcdef0, 1 << 20));
+}
+
+// A CPU with SSE4.2 but no PCLMULQDQ (Nehalem, or a VM's CPU model that
+// hides it) gets the crc32 instruction in one stream: the three-stream merge
+// multiplies, which would fault there.
+TEST(Crc32, WithoutCarryLessMultiplyCrc32cRunsOneStream) {
+  if (!GetCpuFeatures().sse42) GTEST_SKIP() << "this CPU has no SSE4.2";
+  CpuFeatures f;
+  f.sse2 = f.sse42 = true;
+  const Engine e = BestEngineFor(Kind::kCrc32c, f);
+  EXPECT_EQ(e.name, "sse42");
+  EXPECT_NE(e.by_size.find("no PCLMULQDQ"), std::string_view::npos) << e.by_size;
+  const auto data = RandomBytes(70000, 5);
+  for (size_t n : {size_t{0}, size_t{7}, size_t{191}, size_t{192}, size_t{4096}, size_t{70000}}) {
+    EXPECT_EQ(e.fn(0, data.data(), n), IsalCrc32c(data.data(), n)) << n;
+  }
+  for (const Engine& here : AllEngines()) {
+    if (here.name != "sse42" || !GetCpuFeatures().pclmulqdq) continue;
+    EXPECT_NE(here.by_size.find("three crc32 streams"), std::string_view::npos) << here.by_size;
+  }
 }
 
 TEST(Crc32, BestEngineIsAvailable) {
