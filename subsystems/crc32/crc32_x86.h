@@ -24,11 +24,12 @@ namespace {
 
 // Below this many words per stream one serial stream: it is what ISA-L runs
 // there too. Three streams give one CRC sooner from about 96 B, but their
-// merge (two carry-less multiplies) is dearer than the words it saves for
-// calls that overlap: at 144 B they took 1.37-1.49x one stream's time per
-// call, at 192 B 1.11-1.21x, at 256 B 0.98x, where a chained call (each CRC
-// the next one's seed) took 0.61-0.99x (Zen 3, the multiplies slower when
-// another tenant shares the core). At 64 B: 6.8 ns against 4.1 (Zen 4).
+// merge (two carry-less multiplies) costs more than it saves for calls that
+// overlap: three streams took 1.37-1.49x one stream's time per call at
+// 144 B, 1.11-1.21x at 192 B, 0.98x at 256 B; calls chained (each CRC the
+// next one's seed) took 0.61-0.99x at 192 B (Zen 3; the multiplies slow
+// down when another tenant shares the core). At 64 B: 6.8 ns against 4.1
+// (Zen 4).
 constexpr size_t kMinStreamQwords = 8;
 constexpr size_t kCrc32cStreamsFrom = 3 * 8 * kMinStreamQwords;
 
