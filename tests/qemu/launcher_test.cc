@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -245,10 +246,11 @@ TEST(ParseSerialLog, AnEmptyConsoleIsAReasonNotACrash) {
 // nothing, or only the firmware, on the console. TCG, and why.
 TEST(ChooseAccel, AKvmGuestThatHangsFallsBackToTcgWithTheReason) {
   unsetenv("PERFKIT_QEMU_ACCEL");
-  const std::string device = ::testing::TempDir() + "/fake-kvm";
-  FILE* f = fopen(device.c_str(), "w");
-  ASSERT_NE(f, nullptr);
-  fclose(f);
+  // A name of its own: a fixed one in /tmp could be someone else's file.
+  std::string device = ::testing::TempDir() + "/perfkit-fake-kvm-XXXXXX";
+  const int fd = mkstemp(device.data());
+  ASSERT_GE(fd, 0) << device;
+  close(fd);
   struct Case {
     std::string out;
     bool timed_out;

@@ -2,6 +2,8 @@
 // addresses of the test workload against `addr2line -f -C` (binutils, which
 // reads DWARF), and DWARF unwinding through libc's qsort.
 #include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstring>
@@ -55,10 +57,14 @@ TEST(Symbolizer, AgreesWithAddr2lineOnSampledAddresses) {
   ASSERT_GE(addresses.size(), 3u);  // the three hot loops are a few instructions each
   std::ostringstream list;
   for (const auto& [address, n] : addresses) list << std::hex << "0x" << address << "\n";
-  const std::string input = testing::TempDir() + "/addresses.txt";
-  FILE* f = std::fopen(input.c_str(), "w");
-  std::fputs(list.str().c_str(), f);
-  std::fclose(f);
+  // A name of its own: a fixed one in /tmp could be someone else's file.
+  std::string input = testing::TempDir() + "/perfkit-addresses-XXXXXX";
+  const int fd = mkstemp(input.data());
+  ASSERT_GE(fd, 0) << input;
+  const std::string text = list.str();
+  const bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  ASSERT_TRUE(written) << input;
   FILE* out = popen(("addr2line -f -C -e '" + workload + "' < " + input).c_str(), "r");
   ASSERT_NE(out, nullptr);
   Symbolizer symbolizer;
@@ -85,6 +91,7 @@ TEST(Symbolizer, AgreesWithAddr2lineOnSampledAddresses) {
     }
   }
   pclose(out);
+  std::remove(input.c_str());
   const double share = 100.0 * agree / std::max<uint64_t>(total, 1);
   std::printf("names agreeing with addr2line: %.2f%% of %llu frames (%zu addresses)\n", share,
               static_cast<unsigned long long>(total), addresses.size());
