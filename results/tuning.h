@@ -1,7 +1,7 @@
 // What `perfkit tune` measured for one host: the engine per size band for
 // CRC-32 and CRC-32C, where streaming stores start to win for copies and
-// sets, and where copies start to win with `rep movsb`. Dispatch follows it on that host; the store
-// keeps one per host.
+// sets, and where copies start to win with `rep movsb`. Dispatch follows it
+// on that host; the store keeps one per host.
 #pragma once
 
 #include <cstdint>

@@ -1,6 +1,5 @@
 #include "subsystems/virtio/vhost_user_blk.h"
 
-#include <algorithm>
 #include <utility>
 
 #include "subsystems/virtio/blk_device.h"
@@ -24,13 +23,9 @@ class BlkDevice final : public VhostUserDevice {
     return f;
   }
   uint16_t MaxQueues() const override { return options_.max_queues; }
-  // A thread per queue (DefaultWorkers): requests on different queues wait
-  // on the disk side by side, as blk-mq in the guest means them to.
-  size_t Workers() const override {
-    return std::min<size_t>(
-        options_.threads == 0 ? DefaultWorkers(options_.max_queues) : options_.threads,
-        options_.max_queues);
-  }
+  // A thread per queue (WorkersFor): requests on different queues wait on
+  // the disk side by side, as blk-mq in the guest means them to.
+  size_t Workers() const override { return WorkersFor(options_.threads, options_.max_queues); }
   size_t WorkerOf(size_t ring) const override { return ring; }
   uint64_t ProtocolFeatures() const override { return Bit(kProtocolMq) | Bit(kProtocolConfig); }
   std::vector<uint8_t> Config(size_t size) const override {

@@ -21,7 +21,7 @@ struct VhostUserBlkOptions {
   // header and status take the other two descriptors.
   uint16_t queue_size = 128;
   uint16_t max_queues = 4;
-  uint16_t threads = 0;         // serving the queues; 0: DefaultWorkers
+  uint16_t threads = 0;         // serving the queues; 0: WorkersFor's default
   bool keep_listening = false;  // after a front end leaves, wait for the next
 };
 

@@ -79,12 +79,9 @@ class NetDevice final : public VhostUserDevice {
     legacy_ = (features & (Bit(kFeatureVersion1) | Bit(kNetFeatureMrgRxbuf))) == 0;
   }
   std::vector<int> Watched() const override { return taps_; }
-  // A thread per queue pair (DefaultWorkers) for its TAP queue, receive
-  // and transmit rings; with fewer threads, pair k goes to thread k % n.
-  size_t Workers() const override {
-    return std::min<size_t>(
-        options_.threads == 0 ? DefaultWorkers(pairs_.size()) : options_.threads, pairs_.size());
-  }
+  // A thread per queue pair (WorkersFor) for its TAP queue, receive and
+  // transmit rings; with fewer threads, pair k goes to thread k % n.
+  size_t Workers() const override { return WorkersFor(options_.threads, pairs_.size()); }
   size_t WorkerOf(size_t ring) const override { return ring / 2; }
 
   void Serve(size_t index, Rings& rings) override {

@@ -24,7 +24,7 @@ namespace perfkit::virtio {
 struct VhostUserNetOptions {
   std::string socket_path;
   uint16_t queue_pairs = 1;
-  uint16_t threads = 0;  // serving the pairs; 0: DefaultWorkers
+  uint16_t threads = 0;  // serving the pairs; 0: WorkersFor's default
   bool reflect = false;  // otherwise `tap` names the TAP device
   std::string tap;
   bool event_idx = true;  // offer VIRTIO_F_EVENT_IDX

@@ -484,12 +484,14 @@ void Session::OnKick(size_t index) {
 
 }  // namespace
 
-size_t DefaultWorkers(size_t queues) {
+size_t WorkersFor(size_t requested, size_t queues) {
+  queues = std::max<size_t>(queues, 1);
+  if (requested != 0) return std::min(requested, queues);
   cpu_set_t set;
   CPU_ZERO(&set);
   const size_t cpus =
       sched_getaffinity(0, sizeof set, &set) == 0 ? static_cast<size_t>(CPU_COUNT(&set)) : 1;
-  return std::clamp<size_t>(cpus / 2, 1, std::max<size_t>(queues, 1));
+  return std::clamp<size_t>(cpus / 2, 1, queues);
 }
 
 Result<VhostUserServer> VhostUserServer::Listen(const VhostUserServerOptions& options) {

@@ -78,12 +78,12 @@ class VhostUserDevice {
   }
 };
 
-// Threads for `queues` queues (or pairs) when the user did not say: one
-// each, up to half the CPUs this process may run on. The guest's vCPUs,
-// which make the traffic, need the other half: with 2 host CPUs, a 4-vCPU
-// guest and 4 pairs, one thread per pair made UDP 1.45x slower than one
-// thread for all (TCG, Zen 3).
-size_t DefaultWorkers(size_t queues);
+// Threads for `queues` queues (or pairs): `requested` if the user said (at
+// most one per queue), else one each up to half the CPUs this process may
+// run on. The guest's vCPUs, which make the traffic, need the other half:
+// with 2 host CPUs, a 4-vCPU guest and 4 pairs, one thread per pair made
+// UDP 1.45x slower than one thread for all (TCG, Zen 3).
+size_t WorkersFor(size_t requested, size_t queues);
 
 struct VhostUserServerOptions {
   std::string socket_path;
