@@ -16,8 +16,10 @@ TEST(ClaimsEndToEnd, StoredExportedAndGated) {
   TempDir dir;
   const std::string db = dir.File("perfkit.db");
   for (int i = 0; i < 2; ++i) {
+    // Every CRC-32C engine: the one dispatch picks differs by CPU (pclmul or
+    // hybrid on Zen 3, avx512 on a Xeon), and the claim needs it measured.
     auto bench = RunCommand({PerfkitBinary(), "bench", "--suite", "crc32", "--quick", "--filter",
-                             "crc32c/(hybrid|sse42|pclmul)/(64|65536)$", "--db", db});
+                             "crc32c/[^/]+/(64|65536)$", "--db", db});
     ASSERT_EQ(bench.exit_code, 0) << bench.err;
     EXPECT_NE(bench.out.find("What the guides claim, measured here:"), std::string::npos);
   }
