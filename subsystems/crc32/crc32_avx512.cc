@@ -156,7 +156,7 @@ constexpr auto HybridC = HybridRaw<HybridFolds, 4, Fold512Raw<Kind::kCrc32c>>;
 uint32_t Crc32Avx512(uint32_t crc, const void* data, size_t size) {
   const auto* p = static_cast<const uint8_t*>(data);
   if (size < 64) return ~Below64Crc32Raw(~crc, p, size);
-  if (size < g_crc32_two_ymm_below) return Crc32Vpclmul(crc, p, size);
+  if (size < g_crc32_pclmul_below) return Crc32Pclmul(crc, p, size);
   return ~Fold512Raw<Kind::kCrc32>(~crc, p, size);
 }
 

@@ -92,11 +92,14 @@ inline constexpr size_t kCrc32cHybridFrom = 8192;
 extern size_t g_crc32c_hybrid_until;
 
 // The 512-bit CRC-32 engine hands inputs from 64 bytes up to this to the
-// 256-bit engine's two folds: 128 on Intel, where one 512-bit fold was 1.05x
-// (64 B) to 1.42x (96 B) slower than them (a Sapphire Rapids-class Xeon),
-// and 64 (never) elsewhere: the one fold was chosen for 64-255 B on Zen 4.
-// Set once with the engines, from CPUID.
-extern size_t g_crc32_two_ymm_below;
+// 128-bit engine (a jump, not a call): 128 on Intel, where one 512-bit fold
+// was 1.05x (64 B) to 1.42x (96 B) slower than the narrower folds (a
+// Sapphire Rapids-class Xeon), and of those the 128-bit engine's four
+// accumulators beat the 256-bit engine's two at 80-112 B, both for calls
+// that overlap (0.89-0.95x the time) and for chained ones (0.86-0.89x;
+// family 6 model 207); 64 (never) elsewhere: the one fold was chosen for
+// 64-255 B on Zen 4. Set once with the engines, from CPUID.
+extern size_t g_crc32_pclmul_below;
 
 // Engines in their own files, each compiled with its own ISA flags.
 uint32_t Crc32Slice8(uint32_t crc, const void* data, size_t size);

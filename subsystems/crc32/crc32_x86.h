@@ -57,8 +57,18 @@ inline uint32_t Tail(uint32_t reg, const uint8_t* p, size_t n) {
   return reg;
 }
 
+// Four words a turn: one word a turn, calls of 64-192 B that overlap (a
+// CRC per packet) took 1.6-2.1x the time of ISA-L's unrolled small path,
+// and each as a leaf of its own 1.4-1.8x (Xeon, family 6 model 207); a
+// chained call's latency is the same either way.
 inline uint32_t Serial(uint32_t reg, const uint8_t* p, size_t n) {
   uint64_t c = reg;
+  for (; n >= 32; p += 32, n -= 32) {
+    c = _mm_crc32_u64(c, Load64(p));
+    c = _mm_crc32_u64(c, Load64(p + 8));
+    c = _mm_crc32_u64(c, Load64(p + 16));
+    c = _mm_crc32_u64(c, Load64(p + 24));
+  }
   for (; n >= 8; p += 8, n -= 8) c = _mm_crc32_u64(c, Load64(p));
   return Tail(static_cast<uint32_t>(c), p, n);
 }
