@@ -40,7 +40,8 @@ std::vector<Engine> MakeEngines(const CpuFeatures& f) {
 #ifdef PERFKIT_MEMOPS_AVX512
   e.push_back({"avx512", &Avx512Copy, &Avx512Move, &Avx512Compare, &Avx512Set,
                f.avx512f && f.avx512bw ? std::string_view() : "CPU lacks AVX-512 F/BW",
-               "< 64 B: avx2's paths; 64-512 B: 64-byte vectors from both ends; > 512 B: a loop"});
+               "<= 128 B (compares <= 64 B): avx2's paths; to 512 B: 64-byte vectors from both "
+               "ends; > 512 B: a loop"});
 #endif
 #endif
   (void)f;

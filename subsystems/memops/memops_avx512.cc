@@ -1,5 +1,5 @@
-// AVX-512 (F+BW): 64-byte vectors with mask compares; below 64 bytes the AVX2
-// path. Built when the compiler supports it, chosen only when the CPU does.
+// AVX-512 (F+BW): 64-byte vectors with mask compares; short sizes on the
+// AVX2 paths. Built when the compiler supports it, chosen only when the CPU does.
 #include "subsystems/memops/memops_vector.h"
 
 namespace perfkit::memops::internal {
@@ -9,6 +9,14 @@ struct Avx512Traits {
   using Vec = __m512i;
   using Narrow = ByNarrower<Avx2Traits>;
   static constexpr size_t kSize = 64;
+  // Copies and sets to 128 B and compares to 64 B on 32-byte vectors, the
+  // first branch falling through to them: a 64 B copy or set as one zmm
+  // had taken 7-8 cycles against glibc's 6, 96-128 B as two 1-2 more, and
+  // the same ymm code behind a second taken branch one more (Xeon, family 6
+  // model 207). Its vzeroupper cost nothing measurable there: the AVX2
+  // engine, which ends with one, matched glibc's EVEX copy at 32-64 B.
+  static constexpr size_t kCopyNarrowBelow = 129, kCompareNarrowBelow = 65;
+  static constexpr bool kNarrowFirst = true;
   static constexpr uint64_t kAllEqual = ~0ull;
   static Vec Load(const uint8_t* p) { return _mm512_loadu_si512(p); }
   static void Store(uint8_t* p, Vec v) { _mm512_storeu_si512(p, v); }

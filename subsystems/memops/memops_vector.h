@@ -209,10 +209,20 @@ struct Algorithms {
     return d;
   }
 
+  // Whether n takes Narrow's path, laid out as the fall-through where Narrow
+  // serves the engine's most common sizes (kNarrowFirst).
+  static bool NarrowCopy(size_t n) {
+    if constexpr (V::kNarrowFirst) {
+      return __builtin_expect(n < V::kCopyNarrowBelow, 1);
+    } else {
+      return n < V::kCopyNarrowBelow;
+    }
+  }
+
   static void* Copy(void* dst, const void* src, size_t n) {
     auto* d = static_cast<uint8_t*>(dst);
     const auto* s = static_cast<const uint8_t*>(src);
-    if (n < W) {
+    if (NarrowCopy(n)) {
       V::Narrow::Copy(d, s, n);
     } else if (n <= 4 * W) {
       CopyUpTo4(d, s, n);
@@ -227,7 +237,7 @@ struct Algorithms {
   static void* Move(void* dst, const void* src, size_t n) {
     auto* d = static_cast<uint8_t*>(dst);
     const auto* s = static_cast<const uint8_t*>(src);
-    if (n < W) {
+    if (NarrowCopy(n)) {
       V::Narrow::Copy(d, s, n);  // loads before stores: overlap-safe
     } else if (n <= 4 * W) {
       CopyUpTo4(d, s, n);
@@ -275,7 +285,7 @@ struct Algorithms {
   static int Compare(const void* pa, const void* pb, size_t n) {
     const auto* a = static_cast<const uint8_t*>(pa);
     const auto* b = static_cast<const uint8_t*>(pb);
-    if (n < W) return V::Narrow::Compare(a, b, n);
+    if (n < V::kCompareNarrowBelow) return V::Narrow::Compare(a, b, n);
     const uint64_t m = V::EqualMask(a, b);
     if (m != V::kAllEqual) [[unlikely]]
       return FirstDifference(a, b, m);
@@ -355,7 +365,7 @@ struct Algorithms {
   static void* Set(void* dst, int c, size_t n) {
     auto* d = static_cast<uint8_t*>(dst);
     const uint8_t byte = static_cast<uint8_t>(c);
-    if (n < W) {
+    if (NarrowCopy(n)) {
       V::Narrow::Set(d, byte, n);
       return dst;
     }
@@ -395,6 +405,8 @@ struct Sse2Traits {
   using Vec = __m128i;
   using Narrow = Under16;
   static constexpr size_t kSize = 16;
+  static constexpr size_t kCopyNarrowBelow = kSize, kCompareNarrowBelow = kSize;
+  static constexpr bool kNarrowFirst = false;
   static constexpr uint64_t kAllEqual = 0xffff;
   static Vec Load(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const Vec*>(p)); }
   static void Store(uint8_t* p, Vec v) { _mm_storeu_si128(reinterpret_cast<Vec*>(p), v); }
@@ -419,7 +431,7 @@ struct ByNarrower {
     if (n < NarrowerTraits::kSize) {
       NarrowerTraits::Narrow::Copy(d, s, n);
     } else {
-      A::CopyUpTo4(d, s, n);  // n < 2 * kSize here
+      A::CopyUpTo4(d, s, n);  // n <= 4 * kSize here
     }
   }
   static void Set(uint8_t* d, uint8_t c, size_t n) { A::Set(d, c, n); }
@@ -432,6 +444,8 @@ struct Avx2Traits {
   using Vec = __m256i;
   using Narrow = ByNarrower<Sse2Traits>;
   static constexpr size_t kSize = 32;
+  static constexpr size_t kCopyNarrowBelow = kSize, kCompareNarrowBelow = kSize;
+  static constexpr bool kNarrowFirst = false;
   static constexpr uint64_t kAllEqual = 0xffffffffu;
   static Vec Load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const Vec*>(p)); }
   static void Store(uint8_t* p, Vec v) { _mm256_storeu_si256(reinterpret_cast<Vec*>(p), v); }
