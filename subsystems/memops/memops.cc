@@ -38,10 +38,11 @@ std::vector<Engine> MakeEngines(const CpuFeatures& f) {
                f.avx2 ? std::string_view() : "CPU lacks AVX2",
                "< 32 B: sse2's paths; 32-256 B: 32-byte vectors from both ends; > 256 B: a loop"});
 #ifdef PERFKIT_MEMOPS_AVX512
-  e.push_back({"avx512", &Avx512Copy, &Avx512Move, &Avx512Compare, &Avx512Set,
-               f.avx512f && f.avx512bw ? std::string_view() : "CPU lacks AVX-512 F/BW",
-               "<= 128 B (compares <= 64 B): avx2's paths; to 512 B: 64-byte vectors from both "
-               "ends; > 512 B: a loop"});
+  e.push_back(
+      {"avx512", &Avx512Copy, &Avx512Move, &Avx512Compare, &Avx512Set,
+       f.avx512f && f.avx512bw && f.avx512vl ? std::string_view() : "CPU lacks AVX-512 F/BW/VL",
+       "compares < 32 B: one masked load a side; <= 128 B (compares <= 64 B): avx2's paths; "
+       "to 512 B: 64-byte vectors from both ends; > 512 B: a loop"});
 #endif
 #endif
   (void)f;

@@ -5,6 +5,8 @@
 #include "subsystems/memops/memops.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <random>
@@ -206,6 +208,41 @@ TEST(Memops, CompareTheFirstOfTwoDifferencesDecides) {
       }
     }
   }
+}
+
+// Short compares ending at the last byte before an inaccessible page (one
+// read too far would crash) and starting anywhere in the page's last 64
+// bytes, where the AVX-512 engine's masked loads give way to the AVX2 path.
+TEST(Memops, ShortComparesAtAPagesEnd) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  auto* map = static_cast<uint8_t*>(
+      mmap(nullptr, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(map, MAP_FAILED);
+  ASSERT_EQ(mprotect(map + page, page, PROT_NONE), 0);
+  ASSERT_EQ(mprotect(map + 3 * page, page, PROT_NONE), 0);
+  uint8_t* a_end = map + page;
+  uint8_t* b_end = map + 3 * page;
+  const auto data = Random(page, 7);
+  std::memcpy(a_end - page, data.data(), page);
+  std::memcpy(b_end - page, data.data(), page);
+  for (const Engine* e : Engines()) {
+    for (size_t n = 0; n <= 64; ++n) {
+      for (size_t slack = 0; slack <= 64 - n; ++slack) {
+        uint8_t* pa = a_end - n - slack;
+        uint8_t* pb = b_end - n - slack;
+        ASSERT_EQ(e->compare(pa, pb, n), 0) << e->name << " n=" << n << " slack=" << slack;
+        for (size_t pos = 0; pos < n; ++pos) {
+          const uint8_t saved = pa[pos];
+          pa[pos] = 0x7f;
+          pb[pos] = 0x80;
+          ASSERT_EQ(Sign(e->compare(pa, pb, n)), -1) << e->name << " n=" << n << " pos=" << pos;
+          ASSERT_EQ(Sign(e->compare(pb, pa, n)), 1) << e->name << " n=" << n << " pos=" << pos;
+          pa[pos] = pb[pos] = saved;
+        }
+      }
+    }
+  }
+  munmap(map, 4 * page);
 }
 
 TEST(Memops, LargeSizesAgainstGlibc) {
