@@ -41,7 +41,7 @@ std::string MemopsBySize(const memops::Engine& m, const MemopsThresholds& t) {
   } else {
     out += "; non-temporal stores for copies of " + Bytes(t.copy_stream) +
            " and more, sets above " + Bytes(2 * t.copy_stream) +
-           " (once the bytes touched pass the last-level cache)";
+           " (glibc's rule: a quarter of the L3 and L2, at least 3/4 of one CPU's share)";
   }
   return out;
 }
