@@ -81,7 +81,7 @@ std::vector<EngineChoice> EngineChoices(const CpuFeatures& features, const CpuCa
   }
   const memops::Engine m = memops::BestEngineFor(features);
   MemopsThresholds t;
-  t.rep_from = memops::RepMovsbFromFor(features);
+  t.rep_from = memops::RepMovsbFromFor(features, caches);
   t.copy_stream = memops::NonTemporalThresholdFor(caches);
   out.push_back({"memops", std::string(m.name), MemopsBySize(m, t)});
   return out;

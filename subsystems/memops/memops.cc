@@ -56,12 +56,17 @@ const Engine& ChooseBest(const std::vector<Engine>& engines) {
 // without reading them first: glibc copies with `rep movsb` from 2112 bytes
 // there (2048 per 16 bytes of vector without FSRM), and on a Sapphire
 // Rapids-class Xeon our vector loops ran at 0.93-0.94x glibc's copies at
-// 64 KiB-1 MiB, the avx2 engine's at 0.62x at 4 KiB. On Zen 3 `rep movsb`
-// ran at 0.79-1.14x glibc's vector copies from 2 KiB to 4 MiB: no gain, so
-// the loops stay on AMD.
-size_t RepMovsbRule(const CpuFeatures& f) {
+// 64 KiB-1 MiB, the avx2 engine's at 0.62x at 4 KiB. The avx512 engine's
+// loop stores 64 bytes at a time, as `rep movsb` does, and wins while a
+// copy's source and destination fit the L1d together: from 2112 B it had
+// run 1.04-1.32x slower than its own loop at 3-8 KiB, and 2-5% faster from
+// 32 KiB (an Emerald Rapids-class Xeon, 48 KiB L1d), so `wide` engines start
+// at half the L1d. On Zen 3 `rep movsb` ran at 0.79-1.14x glibc's vector
+// copies from 2 KiB to 4 MiB: no gain, so the loops stay on AMD.
+size_t RepMovsbRule(const CpuFeatures& f, const CpuCaches& caches, bool wide) {
   if (!f.intel || !f.erms) return SIZE_MAX;
-  return f.fsrm ? 2112 : 4096;
+  const size_t glibc = f.fsrm ? 2112 : 4096;
+  return wide ? std::max(glibc, static_cast<size_t>(caches.Bytes("L1d")) / 2) : glibc;
 }
 
 // Streaming stores win only once the data would not stay in cache, and
@@ -95,16 +100,28 @@ size_t ThresholdFor(const CpuCaches& caches) {
 bool g_streaming_tuned = false;
 bool g_rep_movsb_tuned = false;
 
+bool IsWide(const Engine& e) { return e.name == "avx512"; }
+
+void SetRepMovsbRules() {
+  g_rep_movsb_from = RepMovsbRule(GetCpuFeatures(), DetectCaches(), false);
+  g_rep_movsb_from_wide = RepMovsbRule(GetCpuFeatures(), DetectCaches(), true);
+}
+
 const std::vector<Engine>& Engines() {
   static const std::vector<Engine> engines = [] {
     if (!g_streaming_tuned) {
       g_non_temporal_threshold = ThresholdFor(DetectCaches());
       g_set_stream_from = SetStreamFrom(g_non_temporal_threshold);
     }
-    if (!g_rep_movsb_tuned) g_rep_movsb_from = RepMovsbRule(GetCpuFeatures());
+    SetRepMovsbRules();
     return MakeEngines(GetCpuFeatures());
   }();
   return engines;
+}
+
+// The threshold of the engine dispatch picks, the one perfkit tune measures.
+size_t& BestRepMovsbFrom() {
+  return IsWide(BestEngine()) ? g_rep_movsb_from_wide : g_rep_movsb_from;
 }
 
 }  // namespace
@@ -113,6 +130,7 @@ namespace internal {
 size_t g_non_temporal_threshold = SIZE_MAX;
 size_t g_set_stream_from = SIZE_MAX;
 size_t g_rep_movsb_from = SIZE_MAX;
+size_t g_rep_movsb_from_wide = SIZE_MAX;
 }  // namespace internal
 
 std::span<const Engine> AllEngines() { return Engines(); }
@@ -125,7 +143,9 @@ const Engine& BestEngine() {
 Engine BestEngineFor(const CpuFeatures& features) { return ChooseBest(MakeEngines(features)); }
 
 size_t NonTemporalThresholdFor(const CpuCaches& caches) { return ThresholdFor(caches); }
-size_t RepMovsbFromFor(const CpuFeatures& features) { return RepMovsbRule(features); }
+size_t RepMovsbFromFor(const CpuFeatures& features, const CpuCaches& caches) {
+  return RepMovsbRule(features, caches, IsWide(BestEngineFor(features)));
+}
 
 size_t NonTemporalThreshold() {
   Engines();
@@ -163,21 +183,17 @@ void ResetStreamingThresholds() {
 
 bool StreamingTuned() { return g_streaming_tuned; }
 
-size_t RepMovsbFrom() {
-  Engines();
-  return g_rep_movsb_from;
-}
+size_t RepMovsbFrom() { return BestRepMovsbFrom(); }
 
 void UseRepMovsbFrom(size_t from) {
   g_rep_movsb_tuned = true;
-  Engines();
-  g_rep_movsb_from = from;
+  BestRepMovsbFrom() = from;
 }
 
 void ResetRepMovsbFrom() {
   Engines();
   g_rep_movsb_tuned = false;
-  g_rep_movsb_from = RepMovsbRule(GetCpuFeatures());
+  SetRepMovsbRules();
 }
 
 bool RepMovsbTuned() { return g_rep_movsb_tuned; }
@@ -193,11 +209,15 @@ ScopedNonTemporalThreshold::~ScopedNonTemporalThreshold() {
   g_set_stream_from = saved_set_;
 }
 
-ScopedRepMovsbFrom::ScopedRepMovsbFrom(size_t bytes) : saved_((Engines(), g_rep_movsb_from)) {
-  g_rep_movsb_from = bytes;
+ScopedRepMovsbFrom::ScopedRepMovsbFrom(size_t bytes)
+    : saved_((Engines(), g_rep_movsb_from)), saved_wide_(g_rep_movsb_from_wide) {
+  g_rep_movsb_from = g_rep_movsb_from_wide = bytes;
 }
 
-ScopedRepMovsbFrom::~ScopedRepMovsbFrom() { g_rep_movsb_from = saved_; }
+ScopedRepMovsbFrom::~ScopedRepMovsbFrom() {
+  g_rep_movsb_from = saved_;
+  g_rep_movsb_from_wide = saved_wide_;
+}
 
 void* Copy(void* dst, const void* src, size_t n) {
   static const CopyFn fn = BestEngine().copy;

@@ -37,9 +37,9 @@ const Engine& BestEngine();
 // are this CPU's.
 Engine BestEngineFor(const CpuFeatures& features);
 size_t NonTemporalThresholdFor(const CpuCaches& caches);
-// Where disjoint copies start to run `rep movsb` (up to where they stream);
-// SIZE_MAX: never.
-size_t RepMovsbFromFor(const CpuFeatures& features);
+// Where the best engine's disjoint copies start to run `rep movsb` (up to
+// where they stream); SIZE_MAX: never.
+size_t RepMovsbFromFor(const CpuFeatures& features, const CpuCaches& caches);
 
 void* Copy(void* dst, const void* src, size_t n);
 void* Move(void* dst, const void* src, size_t n);
@@ -47,9 +47,9 @@ int Compare(const void* a, const void* b, size_t n);
 void* Set(void* dst, int c, size_t n);
 
 // Copies at least this large bypass the caches with non-temporal stores,
-// sets from twice this: once the bytes they touch (2n for a copy, n for a
-// set) would pass the last-level cache. Half the last-level cache, read once
-// from the machine; SIZE_MAX (never) when it is unknown. Or as measured.
+// sets from twice this: where glibc streams, by its rule from the cache
+// sizes (memops.cc), read once from the machine; SIZE_MAX (never) when they
+// are unknown. Or as measured.
 size_t NonTemporalThreshold();
 size_t SetStreamingFrom();  // sets of at least this many bytes stream
 // Thresholds measured on this machine (perfkit tune) in place of the cache
@@ -57,8 +57,9 @@ size_t SetStreamingFrom();  // sets of at least this many bytes stream
 void UseStreamingThresholds(size_t copy_from, size_t set_from);
 void ResetStreamingThresholds();  // back to the cache rule
 bool StreamingTuned();
-// Where copies start to run `rep movsb` as measured here (perfkit tune) in
-// place of the CPU rule; SIZE_MAX: never. Call before other threads copy.
+// Where the best engine's copies start to run `rep movsb` as measured here
+// (perfkit tune, against its loops) in place of the CPU rule; SIZE_MAX:
+// never. Call before other threads copy.
 size_t RepMovsbFrom();
 void UseRepMovsbFrom(size_t from);
 void ResetRepMovsbFrom();  // back to the CPU rule
@@ -80,9 +81,9 @@ class ScopedNonTemporalThreshold {
   size_t saved_, saved_set_;
 };
 
-// Moves where copies start to run `rep movsb` for as long as it lives, so
-// the path runs (and is tested) on CPUs that do not choose it. Not while
-// other threads copy.
+// Moves where every engine's copies start to run `rep movsb` for as long as
+// it lives, so the path runs (and is tested) on CPUs that do not choose it.
+// Not while other threads copy.
 class ScopedRepMovsbFrom {
  public:
   explicit ScopedRepMovsbFrom(size_t bytes);
@@ -91,7 +92,7 @@ class ScopedRepMovsbFrom {
   ScopedRepMovsbFrom& operator=(const ScopedRepMovsbFrom&) = delete;
 
  private:
-  size_t saved_;
+  size_t saved_, saved_wide_;
 };
 
 }  // namespace perfkit::memops

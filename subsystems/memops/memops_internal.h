@@ -26,8 +26,11 @@ extern size_t g_set_stream_from;
 inline size_t CachedNonTemporalThreshold() { return g_non_temporal_threshold; }
 
 // Disjoint copies from this many bytes up to where they stream run `rep
-// movsb`; SIZE_MAX (never) but on Intel with fast strings (memops.cc).
+// movsb`; SIZE_MAX (never) but on Intel with fast strings (memops.cc). The
+// wide one for the engine with 64-byte vectors, whose loops keep up with
+// `rep movsb` for longer.
 extern size_t g_rep_movsb_from;
+extern size_t g_rep_movsb_from_wide;
 
 // The one rule for when the loops stream. By default by the bytes an
 // operation touches: a copy touches 2n, a set n. A set of 16 MiB on a 32 MiB

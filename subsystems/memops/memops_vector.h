@@ -99,6 +99,13 @@ inline int CompareUnder16(const uint8_t* a, const uint8_t* b, size_t n) {
   return x - y;
 }
 
+// Keeps the stores before it ahead of those after it: a loop's stores go
+// out in address order. GCC had scheduled the AVX2 copy loop's second store
+// before its first, and a loop that starts half a line in (its stores
+// straddling lines) then ran 2 KiB copies at 0.65-0.68x glibc on an Emerald
+// Rapids-class Xeon; in order, 1.0x.
+inline void InOrder() { asm volatile("" ::: "memory"); }
+
 // V: a traits type with Vec, kSize, Load, Store, StoreAligned, Stream,
 // Splat, EqualMask (bit i set when byte i is equal) and kAllEqual. Narrow
 // handles everything below kSize bytes.
@@ -145,7 +152,7 @@ struct Algorithms {
   // Forward copy of n > 8W bytes; safe for memmove when d <= s.
   [[gnu::noinline]] static void* Forward(uint8_t* d, const uint8_t* s, size_t n, bool may_stream) {
     const bool stream = may_stream && CopyStreams(n);
-    if (may_stream && !stream && n >= g_rep_movsb_from) {
+    if (may_stream && !stream && n >= (W == 64 ? g_rep_movsb_from_wide : g_rep_movsb_from)) {
       void* to = d;
       const void* from = s;
       asm volatile("rep movsb" : "+D"(to), "+S"(from), "+c"(n) : : "memory");
@@ -163,13 +170,19 @@ struct Algorithms {
                 e = V::Load(src + 3 * W);
       if (stream) {
         V::Stream(dst, a);
+        InOrder();
         V::Stream(dst + W, b);
+        InOrder();
         V::Stream(dst + 2 * W, c);
+        InOrder();
         V::Stream(dst + 3 * W, e);
       } else {
         V::StoreAligned(dst, a);
+        InOrder();
         V::StoreAligned(dst + W, b);
+        InOrder();
         V::StoreAligned(dst + 2 * W, c);
+        InOrder();
         V::StoreAligned(dst + 3 * W, e);
       }
     }
@@ -197,8 +210,11 @@ struct Algorithms {
       const Vec a = V::Load(src), b = V::Load(src + W), c = V::Load(src + 2 * W),
                 e = V::Load(src + 3 * W);
       V::StoreAligned(dst + 3 * W, e);
+      InOrder();
       V::StoreAligned(dst + 2 * W, c);
+      InOrder();
       V::StoreAligned(dst + W, b);
+      InOrder();
       V::StoreAligned(dst, a);
     }
     V::Store(d + n - W, tail);
@@ -342,16 +358,22 @@ struct Algorithms {
     if (SetStreams(n)) {
       for (; p < end; p += 4 * W) {
         V::Stream(p, v);
+        InOrder();
         V::Stream(p + W, v);
+        InOrder();
         V::Stream(p + 2 * W, v);
+        InOrder();
         V::Stream(p + 3 * W, v);
       }
       _mm_sfence();
     } else {
       for (; p < end; p += 4 * W) {
         V::StoreAligned(p, v);
+        InOrder();
         V::StoreAligned(p + W, v);
+        InOrder();
         V::StoreAligned(p + 2 * W, v);
+        InOrder();
         V::StoreAligned(p + 3 * W, v);
       }
     }
