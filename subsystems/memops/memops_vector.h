@@ -108,7 +108,9 @@ inline void InOrder() { asm volatile("" ::: "memory"); }
 
 // V: a traits type with Vec, kSize, Load, Store, StoreAligned, Stream,
 // Splat, EqualMask (bit i set when byte i is equal) and kAllEqual. Narrow
-// handles everything below kSize bytes.
+// handles copies and sets below kCopyNarrowBelow bytes and compares below
+// kCompareNarrowBelow (kSize but for AVX-512), as the first branch's
+// fall-through when kNarrowFirst.
 template <typename V>
 struct Algorithms {
   using Vec = typename V::Vec;
