@@ -19,16 +19,29 @@ using namespace internal;
 
 std::string_view Missing(bool ok, std::string_view why) { return ok ? std::string_view() : why; }
 
-// With the cache size unknown, 1 MiB: the L2 of the smallest core with
-// AVX-512 VPCLMULQDQ we know of, where the hybrid is still in cache. None on
-// Intel: there the multiplies run at one a cycle, the folds alone reach the
-// multiply bound (107-110 of 112 GB/s, 8 KiB-1 MiB, a Sapphire Rapids-class
-// Xeon) and the crc32 streams only contend for the core (the hybrid was
-// 1.15-1.17x slower).
-size_t HybridUntil(const CpuCaches& c, const CpuFeatures& f) {
-  if (f.intel) return 0;
+// Where the 512-bit CRC-32C engine runs its hybrid. Elsewhere than Intel,
+// from 8 KiB to a quarter of the last-level cache (with the cache size
+// unknown, to 1 MiB: the L2 of the smallest core with AVX-512 VPCLMULQDQ we
+// know of, where the hybrid is still in cache). On Intel the multiplies run
+// at one a cycle, the folds alone reach the multiply bound in cache
+// (107-110 of 112 GB/s, 8 KiB-1 MiB, a Sapphire Rapids-class Xeon) and the
+// crc32 streams only contend for the core (the hybrid was 1.15-1.17x
+// slower); but once the data cannot be in the L2, four streams fetch better
+// than one: the hybrid was 1.10-1.28x faster on data from memory at 256 KiB-
+// 32 MiB, and on data hot in the L3 even from 2 MiB, 0.99-1.07x at 4-16 MiB
+// and 1.12-1.22x at 32 MiB (an Emerald Rapids-class Xeon, 2 MiB L2; slower,
+// 0.89-0.95x, at 256 KiB-1 MiB hot in the L2). So there it runs from the L2
+// size (2 MiB when unknown) up.
+struct HybridBand {
+  size_t from, until;
+};
+HybridBand HybridBandFor(const CpuCaches& c, const CpuFeatures& f) {
+  if (f.intel) {
+    const int64_t l2 = c.Bytes("L2");
+    return {l2 > 0 ? static_cast<size_t>(l2) : size_t{2} << 20, SIZE_MAX};
+  }
   const int64_t llc = std::max(c.Bytes("L3"), c.Bytes("L2"));
-  return llc > 0 ? static_cast<size_t>(llc) / 4 : size_t{1} << 20;
+  return {8192, llc > 0 ? static_cast<size_t>(llc) / 4 : size_t{1} << 20};
 }
 
 std::vector<Engine> MakeEngines(const CpuFeatures& f) {
@@ -71,7 +84,8 @@ std::vector<Engine> MakeEngines(const CpuFeatures& f) {
               : "< 16 B: slice8; 16-63 B: one 128-bit fold; 64-255 B: one 512-bit fold; "
                 ">= 256 B: four 512-bit folds";
   const std::string_view avx512c_by_size =
-      f.intel ? "< 256 B: the crc32 instruction; >= 256 B: four 512-bit folds"
+      f.intel ? "< 256 B: the crc32 instruction; 256 B to the L2 size: four 512-bit folds; from "
+                "the L2 size: 512-bit folds beside three crc32 streams"
               : "< 256 B: the crc32 instruction; 256 B-8 KiB: four 512-bit folds; 8 KiB to a "
                 "quarter of the last-level cache: 512-bit folds beside three crc32 streams; "
                 "above: four 512-bit folds";
@@ -103,7 +117,9 @@ std::vector<Engine> MakeEngines(const CpuFeatures& f) {
 const std::vector<Engine>& Engines() {
   static const std::vector<Engine> engines = [] {
     const CpuFeatures& features = GetCpuFeatures();
-    g_crc32c_hybrid_until = HybridUntil(DetectCaches(), features);
+    const HybridBand band = HybridBandFor(DetectCaches(), features);
+    g_crc32c_hybrid_from = band.from;
+    g_crc32c_hybrid_until = band.until;
     g_crc32_pclmul_below = features.intel ? 128 : 64;
     return MakeEngines(features);
   }();
@@ -122,6 +138,7 @@ const Engine& ChooseBest(Kind kind, const std::vector<Engine>& engines) {
 }  // namespace
 
 namespace internal {
+size_t g_crc32c_hybrid_from = SIZE_MAX;
 size_t g_crc32c_hybrid_until = 0;
 size_t g_crc32_pclmul_below = 64;
 }  // namespace internal

@@ -81,14 +81,15 @@ inline constexpr size_t kMaxShiftQwords = 6144;
 const uint32_t* Crc32cShiftTable();
 
 // The 512-bit CRC-32C engine's hybrid (folds beside crc32 streams) runs
-// from kCrc32cHybridFrom bytes (below, its merge costs more than the streams
-// gain: 79 against 73 ns at 4 KiB, 132 against 143 at 8 KiB on Zen 4) up to
-// g_crc32c_hybrid_until, a quarter of the last-level cache: past that the
-// run is bound by memory, and four streams fetch worse than one (Zen 4, 32
-// MiB L3: 1.22x ISA-L at 8 MiB, 0.81x at 16 MiB, where the folds alone
-// gave 1.03x). Never on Intel (crc32.cc says why). Set once with the
-// engines, from CPUID.
-inline constexpr size_t kCrc32cHybridFrom = 8192;
+// from g_crc32c_hybrid_from up to g_crc32c_hybrid_until bytes. Where the
+// carry-less multiplies run at half Intel's rate (Zen 4), from 8 KiB (below,
+// its merge costs more than the streams gain: 79 against 73 ns at 4 KiB,
+// 132 against 143 at 8 KiB) to a quarter of the last-level cache: past that
+// the run is bound by memory, and four streams fetch worse than one (32 MiB
+// L3: 1.22x ISA-L at 8 MiB, 0.81x at 16 MiB, where the folds alone gave
+// 1.03x). On Intel only from the L2 size up (crc32.cc says why). Set once
+// with the engines, from CPUID.
+extern size_t g_crc32c_hybrid_from;
 extern size_t g_crc32c_hybrid_until;
 
 // The 512-bit CRC-32 engine hands inputs from 64 bytes up to this to the
