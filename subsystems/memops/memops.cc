@@ -35,8 +35,8 @@ std::vector<Engine> MakeEngines(const CpuFeatures& f) {
   e.push_back(
       {"avx512", &Avx512Copy, &Avx512Move, &Avx512Compare, &Avx512Set,
        f.avx512f && f.avx512bw && f.avx512vl ? std::string_view() : "CPU lacks AVX-512 F/BW/VL",
-       "compares < 32 B: one masked load a side; <= 128 B (compares <= 64 B): avx2's paths; "
-       "to 512 B: 64-byte vectors from both ends; > 512 B: a loop"});
+       "< 32 B: masked loads and stores; <= 128 B (compares <= 64 B): avx2's paths; to 512 B: "
+       "64-byte vectors from both ends; > 512 B: a loop"});
 #endif
 #endif
   (void)f;

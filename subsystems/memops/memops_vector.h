@@ -303,7 +303,10 @@ struct Algorithms {
   static int Compare(const void* pa, const void* pb, size_t n) {
     const auto* a = static_cast<const uint8_t*>(pa);
     const auto* b = static_cast<const uint8_t*>(pb);
-    if (n < V::kCompareNarrowBelow) return V::Narrow::Compare(a, b, n);
+    if (V::kNarrowFirst ? __builtin_expect(n < V::kCompareNarrowBelow, 1)
+                        : n < V::kCompareNarrowBelow) {
+      return V::Narrow::Compare(a, b, n);
+    }
     const uint64_t m = V::EqualMask(a, b);
     if (m != V::kAllEqual) [[unlikely]]
       return FirstDifference(a, b, m);

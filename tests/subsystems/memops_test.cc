@@ -210,6 +210,41 @@ TEST(Memops, CompareTheFirstOfTwoDifferencesDecides) {
   }
 }
 
+// Short copies and sets into, and copies from, the last bytes before an
+// inaccessible page (one access too far would crash), starting anywhere in
+// the page's last 64 bytes, where the AVX-512 engine's masked paths give way
+// to the unmasked ones.
+TEST(Memops, ShortCopiesAndSetsAtAPagesEnd) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  auto* map = static_cast<uint8_t*>(
+      mmap(nullptr, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(map, MAP_FAILED);
+  ASSERT_EQ(mprotect(map + page, page, PROT_NONE), 0);
+  ASSERT_EQ(mprotect(map + 3 * page, page, PROT_NONE), 0);
+  uint8_t* src_end = map + page;
+  uint8_t* dst_end = map + 3 * page;
+  const auto data = Random(page, 8);
+  std::memcpy(src_end - page, data.data(), page);
+  for (const Engine* e : Engines()) {
+    for (size_t n = 0; n <= 64; ++n) {
+      for (size_t slack = 0; slack <= 64 - n; ++slack) {
+        uint8_t* d = dst_end - n - slack;
+        const uint8_t* s = src_end - n - slack;
+        std::memset(dst_end - 128, kPattern, 128);
+        ASSERT_EQ(e->copy(d, s, n), d);
+        ASSERT_EQ(std::memcmp(d, s, n), 0) << e->name << " n=" << n << " slack=" << slack;
+        ASSERT_EQ(d[-1], kPattern) << e->name << " n=" << n << " slack=" << slack;
+        if (slack > 0) ASSERT_EQ(d[n], kPattern) << e->name << " n=" << n;
+        ASSERT_EQ(e->set(d, 0x3c, n), d);
+        for (size_t i = 0; i < n; ++i) ASSERT_EQ(d[i], 0x3c) << e->name << " n=" << n;
+        ASSERT_EQ(d[-1], kPattern) << e->name << " n=" << n << " slack=" << slack;
+        if (slack > 0) ASSERT_EQ(d[n], kPattern) << e->name << " n=" << n;
+      }
+    }
+  }
+  munmap(map, 4 * page);
+}
+
 // Short compares ending at the last byte before an inaccessible page (one
 // read too far would crash) and starting anywhere in the page's last 64
 // bytes, where the AVX-512 engine's masked loads give way to the AVX2 path.
