@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "subsystems/base/clock.h"
 #include "subsystems/power/cpu_usage.h"
 #include "subsystems/power/reference_meter.h"
@@ -46,6 +48,23 @@ Result<double> JoulesOnUpdate(EnergySource* source) {
     if (!j.ok() || *j != *first) return j;
   }
   return first;
+}
+
+// The log once it reaches `until`: a logger appends as it reads its meter,
+// behind by up to the gap it may leave between readings, so a log read the
+// moment the last load ends may stop short of it (as it did on a busy
+// machine). Waits at most that gap; then the log as it is, for Joules to
+// say what it lacks.
+Result<ReferenceMeter> LoadReaching(const std::string& path, double until,
+                                    const std::function<bool()>& interrupted) {
+  Clock& clock = LoopClock();
+  const double give_up = clock.Now() + ReferenceMeter::kMaxGapSeconds;
+  for (;;) {
+    auto meter = ReferenceMeter::Load(path);
+    if (meter.ok() && meter->last_reading() >= until) return meter;
+    if (clock.Now() >= give_up || (interrupted && interrupted())) return meter;
+    clock.Sleep(0.1);
+  }
 }
 
 }  // namespace
@@ -117,7 +136,11 @@ Result<Calibration> Calibrate(const CalibrationPlan& plan, const CalibrationIo& 
     }
   }
   if (!io.reference.empty()) {
-    auto meter = ReferenceMeter::Load(io.reference);
+    double until = 0;
+    for (const auto* list : {&ladder, &held_out}) {
+      for (const Interval& in : *list) until = std::max(until, in.unix_to);
+    }
+    auto meter = LoadReaching(io.reference, until, io.interrupted);
     if (!meter.ok()) return meter.status();
     for (auto* list : {&ladder, &held_out}) {
       for (Interval& in : *list) {

@@ -16,13 +16,15 @@ class ReferenceMeter {
   // Refuses, naming the line: a field that is not a finite number, negative
   // watts, a timestamp that does not increase, or a gap longer than
   // `max_gap_s` between two readings.
-  static Result<ReferenceMeter> Load(const std::string& path, double max_gap_s = 5);
+  static constexpr double kMaxGapSeconds = 5;
+  static Result<ReferenceMeter> Load(const std::string& path, double max_gap_s = kMaxGapSeconds);
 
   // Joules between two Unix times, the readings joined by straight lines;
   // fails when the log does not cover the interval.
   Result<double> Joules(double from, double to) const;
 
   const std::string& path() const { return path_; }
+  double last_reading() const { return t_.back(); }  // Unix seconds
 
  private:
   std::string path_;

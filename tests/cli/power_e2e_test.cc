@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -104,6 +105,7 @@ class FakeMeter {
     pid_t last_pid = 0;
     double total = 0, elapsed = 0;
     std::ofstream csv;
+    std::deque<std::pair<double, double>> pending;
     if (kind_ == Kind::kCsv) csv.open(where_);
     for (int i = 1; !stop_; ++i) {
       const bool late = kind_ == Kind::kPowercap && i % 50 == 0;
@@ -126,10 +128,17 @@ class FakeMeter {
         uj += watts * dt * 1e6;
         Publish(static_cast<uint64_t>(uj) % (kRange + 1));
       } else {
+        // A logger's lines reach the file a second after their readings,
+        // as a real meter's do: the log ends short of "now".
         const double unix_now =
             std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
                 .count();
-        csv << std::fixed << unix_now << "," << watts << "\n" << std::flush;
+        pending.emplace_back(unix_now, watts);
+        while (!pending.empty() && pending.front().first <= unix_now - 1) {
+          csv << std::fixed << pending.front().first << "," << pending.front().second << "\n";
+          pending.pop_front();
+        }
+        csv << std::flush;
       }
       last = now;
     }
