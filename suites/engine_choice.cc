@@ -40,8 +40,9 @@ std::string MemopsBySize(const memops::Engine& m, const MemopsThresholds& t) {
     out += "; no non-temporal stores (the cache size is unknown)";
   } else {
     out += "; non-temporal stores for copies of " + Bytes(t.copy_stream) +
-           " and more, sets above " + Bytes(2 * t.copy_stream) +
-           " (glibc's rule: a quarter of the L3 and L2, at least 3/4 of one CPU's share)";
+           " and more (glibc's rule: a quarter of the L3 and L2, at least 3/4 of one CPU's "
+           "share), sets above " +
+           Bytes(t.set_stream - 1) + " (twice that, and past the last-level cache)";
   }
   return out;
 }
@@ -83,6 +84,7 @@ std::vector<EngineChoice> EngineChoices(const CpuFeatures& features, const CpuCa
   MemopsThresholds t;
   t.rep_from = memops::RepMovsbFromFor(features, caches);
   t.copy_stream = memops::NonTemporalThresholdFor(caches);
+  t.set_stream = memops::SetStreamingFromFor(caches);
   out.push_back({"memops", std::string(m.name), MemopsBySize(m, t)});
   return out;
 }

@@ -97,6 +97,16 @@ size_t ThresholdFor(const CpuCaches& caches) {
   return threshold < (size_t{1} << 20) ? threshold : threshold & ~((size_t{1} << 20) - 1);
 }
 
+// Sets from twice the copy threshold and never inside the last-level cache
+// (memops_internal.h says why): glibc's rule for copies alone would start
+// them at 24 MiB on a 32 MiB L3, where a 32 MiB set streamed ran 0.78x
+// (Zen 4).
+size_t SetThresholdFor(const CpuCaches& caches, size_t copy_from) {
+  const size_t llc = static_cast<size_t>(std::max(caches.Bytes("L3"), caches.Bytes("L2")));
+  const size_t set_from = SetStreamFrom(copy_from);
+  return set_from == SIZE_MAX ? SIZE_MAX : std::max(set_from, llc + 1);
+}
+
 bool g_streaming_tuned = false;
 bool g_rep_movsb_tuned = false;
 
@@ -111,7 +121,7 @@ const std::vector<Engine>& Engines() {
   static const std::vector<Engine> engines = [] {
     if (!g_streaming_tuned) {
       g_non_temporal_threshold = ThresholdFor(DetectCaches());
-      g_set_stream_from = SetStreamFrom(g_non_temporal_threshold);
+      g_set_stream_from = SetThresholdFor(DetectCaches(), g_non_temporal_threshold);
     }
     SetRepMovsbRules();
     return MakeEngines(GetCpuFeatures());
@@ -143,6 +153,9 @@ const Engine& BestEngine() {
 Engine BestEngineFor(const CpuFeatures& features) { return ChooseBest(MakeEngines(features)); }
 
 size_t NonTemporalThresholdFor(const CpuCaches& caches) { return ThresholdFor(caches); }
+size_t SetStreamingFromFor(const CpuCaches& caches) {
+  return SetThresholdFor(caches, ThresholdFor(caches));
+}
 size_t RepMovsbFromFor(const CpuFeatures& features, const CpuCaches& caches) {
   return RepMovsbRule(features, caches, IsWide(BestEngineFor(features)));
 }
@@ -178,7 +191,7 @@ void ResetStreamingThresholds() {
   Engines();
   g_streaming_tuned = false;
   g_non_temporal_threshold = ThresholdFor(DetectCaches());
-  g_set_stream_from = SetStreamFrom(g_non_temporal_threshold);
+  g_set_stream_from = SetThresholdFor(DetectCaches(), g_non_temporal_threshold);
 }
 
 bool StreamingTuned() { return g_streaming_tuned; }

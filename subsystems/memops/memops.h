@@ -37,6 +37,7 @@ const Engine& BestEngine();
 // are this CPU's.
 Engine BestEngineFor(const CpuFeatures& features);
 size_t NonTemporalThresholdFor(const CpuCaches& caches);
+size_t SetStreamingFromFor(const CpuCaches& caches);
 // Where the best engine's disjoint copies start to run `rep movsb` (up to
 // where they stream); SIZE_MAX: never.
 size_t RepMovsbFromFor(const CpuFeatures& features, const CpuCaches& caches);
@@ -46,10 +47,10 @@ void* Move(void* dst, const void* src, size_t n);
 int Compare(const void* a, const void* b, size_t n);
 void* Set(void* dst, int c, size_t n);
 
-// Copies at least this large bypass the caches with non-temporal stores,
-// sets from twice this: where glibc streams, by its rule from the cache
-// sizes (memops.cc), read once from the machine; SIZE_MAX (never) when they
-// are unknown. Or as measured.
+// Copies at least this large bypass the caches with non-temporal stores:
+// where glibc streams, by its rule from the cache sizes (memops.cc), read
+// once from the machine; SIZE_MAX (never) when they are unknown. Sets from
+// twice this, but only past the last-level cache. Or as measured.
 size_t NonTemporalThreshold();
 size_t SetStreamingFrom();  // sets of at least this many bytes stream
 // Thresholds measured on this machine (perfkit tune) in place of the cache
