@@ -210,19 +210,45 @@ TEST(Memops, CompareTheFirstOfTwoDifferencesDecides) {
   }
 }
 
+// Two readable pages, each followed by an inaccessible one: first_end() and
+// second_end() are where reading or writing on would crash.
+class PagesBeforeHoles {
+ public:
+  PagesBeforeHoles()
+      : page_(static_cast<size_t>(sysconf(_SC_PAGESIZE))),
+        map_(static_cast<uint8_t*>(mmap(nullptr, 4 * page_, PROT_READ | PROT_WRITE,
+                                        MAP_PRIVATE | MAP_ANONYMOUS, -1, 0))) {}
+  ~PagesBeforeHoles() {
+    if (ok()) munmap(map_, 4 * page_);
+  }
+  PagesBeforeHoles(const PagesBeforeHoles&) = delete;
+  PagesBeforeHoles& operator=(const PagesBeforeHoles&) = delete;
+
+  bool ok() const { return map_ != MAP_FAILED; }
+  bool Protect() {
+    return mprotect(map_ + page_, page_, PROT_NONE) == 0 &&
+           mprotect(map_ + 3 * page_, page_, PROT_NONE) == 0;
+  }
+  size_t page() const { return page_; }
+  uint8_t* first_end() const { return map_ + page_; }
+  uint8_t* second_end() const { return map_ + 3 * page_; }
+
+ private:
+  size_t page_;
+  uint8_t* map_;
+};
+
 // Short copies and sets into, and copies from, the last bytes before an
 // inaccessible page (one access too far would crash), starting anywhere in
 // the page's last 64 bytes, where the AVX-512 engine's masked paths give way
 // to the unmasked ones.
 TEST(Memops, ShortCopiesAndSetsAtAPagesEnd) {
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  auto* map = static_cast<uint8_t*>(
-      mmap(nullptr, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-  ASSERT_NE(map, MAP_FAILED);
-  ASSERT_EQ(mprotect(map + page, page, PROT_NONE), 0);
-  ASSERT_EQ(mprotect(map + 3 * page, page, PROT_NONE), 0);
-  uint8_t* src_end = map + page;
-  uint8_t* dst_end = map + 3 * page;
+  PagesBeforeHoles pages;
+  ASSERT_TRUE(pages.ok());
+  ASSERT_TRUE(pages.Protect());
+  const size_t page = pages.page();
+  uint8_t* src_end = pages.first_end();
+  uint8_t* dst_end = pages.second_end();
   const auto data = Random(page, 8);
   std::memcpy(src_end - page, data.data(), page);
   for (const Engine* e : Engines()) {
@@ -242,21 +268,18 @@ TEST(Memops, ShortCopiesAndSetsAtAPagesEnd) {
       }
     }
   }
-  munmap(map, 4 * page);
 }
 
 // Short compares ending at the last byte before an inaccessible page (one
 // read too far would crash) and starting anywhere in the page's last 64
 // bytes, where the AVX-512 engine's masked loads give way to the AVX2 path.
 TEST(Memops, ShortComparesAtAPagesEnd) {
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  auto* map = static_cast<uint8_t*>(
-      mmap(nullptr, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-  ASSERT_NE(map, MAP_FAILED);
-  ASSERT_EQ(mprotect(map + page, page, PROT_NONE), 0);
-  ASSERT_EQ(mprotect(map + 3 * page, page, PROT_NONE), 0);
-  uint8_t* a_end = map + page;
-  uint8_t* b_end = map + 3 * page;
+  PagesBeforeHoles pages;
+  ASSERT_TRUE(pages.ok());
+  ASSERT_TRUE(pages.Protect());
+  const size_t page = pages.page();
+  uint8_t* a_end = pages.first_end();
+  uint8_t* b_end = pages.second_end();
   const auto data = Random(page, 7);
   std::memcpy(a_end - page, data.data(), page);
   std::memcpy(b_end - page, data.data(), page);
@@ -277,7 +300,6 @@ TEST(Memops, ShortComparesAtAPagesEnd) {
       }
     }
   }
-  munmap(map, 4 * page);
 }
 
 TEST(Memops, LargeSizesAgainstGlibc) {
