@@ -45,8 +45,7 @@ struct Impl {
 // the suite assumes 32 MiB (said in its "used here" line).
 constexpr size_t kAssumedLastLevelCache = size_t{32} << 20;
 size_t DetectedLastLevelCache() {
-  static const size_t bytes =
-      static_cast<size_t>(std::max(DetectCaches().Bytes("L3"), DetectCaches().Bytes("L2")));
+  static const size_t bytes = static_cast<size_t>(DetectCaches().LastLevelBytes());
   return bytes;
 }
 bool CacheKnown() { return DetectedLastLevelCache() != 0; }

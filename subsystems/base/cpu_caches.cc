@@ -1,5 +1,6 @@
 #include "subsystems/base/cpu_caches.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 
@@ -109,6 +110,8 @@ int64_t CpuCaches::Bytes(const std::string& name) const {
   }
   return 0;
 }
+
+int64_t CpuCaches::LastLevelBytes() const { return std::max(Bytes("L3"), Bytes("L2")); }
 
 int CpuCaches::LineBytes() const {
   for (const CacheLevel& c : caches) {

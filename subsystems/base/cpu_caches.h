@@ -30,6 +30,7 @@ struct CpuCaches {
   std::string source;                            // "cpuid", "sysfs", or empty when neither told
   std::string mismatch;                          // where /sys and CPUID disagree, said in words
   int64_t Bytes(const std::string& name) const;  // 0 when unknown
+  int64_t LastLevelBytes() const;                // the L3, else the L2; 0 when unknown
   int LineBytes() const;                         // 0 when unknown
 };
 

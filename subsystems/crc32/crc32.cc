@@ -40,7 +40,7 @@ HybridBand HybridBandFor(const CpuCaches& c, const CpuFeatures& f) {
     const int64_t l2 = c.Bytes("L2");
     return {l2 > 0 ? static_cast<size_t>(l2) : size_t{2} << 20, SIZE_MAX};
   }
-  const int64_t llc = std::max(c.Bytes("L3"), c.Bytes("L2"));
+  const int64_t llc = c.LastLevelBytes();
   return {8192, llc > 0 ? static_cast<size_t>(llc) / 4 : size_t{1} << 20};
 }
 

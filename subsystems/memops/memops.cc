@@ -102,7 +102,7 @@ size_t ThresholdFor(const CpuCaches& caches) {
 // them at 24 MiB on a 32 MiB L3, where a 32 MiB set streamed ran 0.78x
 // (Zen 4).
 size_t SetThresholdFor(const CpuCaches& caches, size_t copy_from) {
-  const size_t llc = static_cast<size_t>(std::max(caches.Bytes("L3"), caches.Bytes("L2")));
+  const size_t llc = static_cast<size_t>(caches.LastLevelBytes());
   const size_t set_from = SetStreamFrom(copy_from);
   return set_from == SIZE_MAX ? SIZE_MAX : std::max(set_from, llc + 1);
 }
