@@ -229,18 +229,18 @@ struct Algorithms {
 
   // Whether n takes Narrow's path, laid out as the fall-through where Narrow
   // serves the engine's most common sizes (kNarrowFirst).
-  static bool NarrowCopy(size_t n) {
+  static bool TakesNarrow(size_t n, size_t below) {
     if constexpr (V::kNarrowFirst) {
-      return __builtin_expect(n < V::kCopyNarrowBelow, 1);
+      return __builtin_expect(n < below, 1);
     } else {
-      return n < V::kCopyNarrowBelow;
+      return n < below;
     }
   }
 
   static void* Copy(void* dst, const void* src, size_t n) {
     auto* d = static_cast<uint8_t*>(dst);
     const auto* s = static_cast<const uint8_t*>(src);
-    if (NarrowCopy(n)) {
+    if (TakesNarrow(n, V::kCopyNarrowBelow)) {
       V::Narrow::Copy(d, s, n);
     } else if (n <= 4 * W) {
       CopyUpTo4(d, s, n);
@@ -255,7 +255,7 @@ struct Algorithms {
   static void* Move(void* dst, const void* src, size_t n) {
     auto* d = static_cast<uint8_t*>(dst);
     const auto* s = static_cast<const uint8_t*>(src);
-    if (NarrowCopy(n)) {
+    if (TakesNarrow(n, V::kCopyNarrowBelow)) {
       V::Narrow::Copy(d, s, n);  // loads before stores: overlap-safe
     } else if (n <= 4 * W) {
       CopyUpTo4(d, s, n);
@@ -303,10 +303,7 @@ struct Algorithms {
   static int Compare(const void* pa, const void* pb, size_t n) {
     const auto* a = static_cast<const uint8_t*>(pa);
     const auto* b = static_cast<const uint8_t*>(pb);
-    if (V::kNarrowFirst ? __builtin_expect(n < V::kCompareNarrowBelow, 1)
-                        : n < V::kCompareNarrowBelow) {
-      return V::Narrow::Compare(a, b, n);
-    }
+    if (TakesNarrow(n, V::kCompareNarrowBelow)) return V::Narrow::Compare(a, b, n);
     const uint64_t m = V::EqualMask(a, b);
     if (m != V::kAllEqual) [[unlikely]]
       return FirstDifference(a, b, m);
@@ -392,7 +389,7 @@ struct Algorithms {
   static void* Set(void* dst, int c, size_t n) {
     auto* d = static_cast<uint8_t*>(dst);
     const uint8_t byte = static_cast<uint8_t>(c);
-    if (NarrowCopy(n)) {
+    if (TakesNarrow(n, V::kCopyNarrowBelow)) {
       V::Narrow::Set(d, byte, n);
       return dst;
     }
