@@ -110,6 +110,18 @@ uint32_t FinishCrc32(const Accumulators& acc, const uint8_t* p, size_t n) {
                                n);
 }
 
+// The folds take 256 B every eight cycles where the multiplies run one a
+// cycle; from the L2 the hardware prefetchers kept up with three quarters
+// of that: 78% of the multiply bound at 64 KiB-1 MiB, and 97-99.7% with
+// the lines 2 KiB ahead asked for (1 KiB: 93-95%, 3 KiB: 96-99.7%; data
+// hot in the L1 unchanged; a Xeon, family 6 model 207, 48 KiB L1d).
+constexpr size_t kPrefetchAhead = 2048;
+void Prefetch(const uint8_t* p) {
+  for (int line = 0; line < 4; ++line) {
+    _mm_prefetch(reinterpret_cast<const char*>(p + 64 * line), _MM_HINT_T0);
+  }
+}
+
 // Out of line: its zmm spills realign the stack, and the short inputs the
 // entry points keep for themselves should not pay for that (CRC-32C at
 // 16 B: 2.5-3.0 against 3.6-4.1 ns on Zen 4).
@@ -129,7 +141,10 @@ template <Kind kind>
   p += 256;
   n -= 256;
   const __m512i k2048 = Broadcast(k.d2048);
-  for (; n >= 256; p += 256, n -= 256) acc.Step(p, k2048);
+  for (; n >= 256; p += 256, n -= 256) {
+    Prefetch(p + kPrefetchAhead);
+    acc.Step(p, k2048);
+  }
   if (kind == Kind::kCrc32 && n < 16) return FinishCrc32(acc, p, n);
   return FinishRaw<kind>(acc.Merge(k), p, n);
 }
