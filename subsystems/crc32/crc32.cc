@@ -147,6 +147,11 @@ std::string_view KindName(Kind kind) { return kind == Kind::kCrc32 ? "crc32" : "
 
 std::span<const Engine> AllEngines() { return Engines(); }
 
+bool Avx512RunsHybridAt(size_t size) {
+  Engines();  // sets the band
+  return size >= g_crc32c_hybrid_from && size <= g_crc32c_hybrid_until;
+}
+
 const Engine& BestEngine(Kind kind) {
   static const Engine& crc32 = ChooseBest(Kind::kCrc32, Engines());
   static const Engine& crc32c = ChooseBest(Kind::kCrc32c, Engines());

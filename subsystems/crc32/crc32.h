@@ -60,6 +60,9 @@ bool Tuned(Kind kind);
 std::vector<Band> Bands(Kind kind);  // those in force; empty when not tuned
 // The engine dispatch runs at this size, tuned or not.
 const Engine& EngineAt(Kind kind, size_t size);
+// Whether the 512-bit CRC-32C engine runs its hybrid at this size: folds
+// beside streams of the crc32 instruction, so more than folds alone allow.
+bool Avx512RunsHybridAt(size_t size);
 
 uint32_t Crc32(uint32_t crc, const void* data, size_t size);
 uint32_t Crc32c(uint32_t crc, const void* data, size_t size);
