@@ -3,7 +3,8 @@
 // overhead) through L1/L2/L3 to 4x the last-level cache (DRAM). "hot" works
 // on the first n bytes of fixed buffers, so it stays in the cache level n
 // fits; "cold" rotates through buffers larger than the LLC, so every call
-// misses; "mixed" draws sizes 1..256 from a skewed distribution so the branch
+// misses; "unaligned" is hot with the operands off 64-byte alignment;
+// "mixed" draws sizes 1..256 from a skewed distribution so the branch
 // predictor cannot learn the size; "fixed" is CopyFixed<N> inlined;
 // "stores" checks the streaming threshold against a measured crossover.
 #include <dlfcn.h>
@@ -147,14 +148,30 @@ inline void Call(const Impl& impl, Op op, uint8_t* dst, const uint8_t* a, const 
   benchmark::ClobberMemory();
 }
 
-void RunHot(benchmark::State& state, const Impl& impl, Op op, size_t n, bool cold) {
+// Where "unaligned" puts the operands against 64 bytes: a destination 1
+// byte in and its source 33 in, so their lines split in different places;
+// a compare's two operands both 17 bytes in, as their data are equal only
+// at the same offsets.
+struct Offsets {
+  size_t dst = 0, a = 0, b = 0;
+};
+Offsets OffsetsFor(Op op, bool unaligned) {
+  if (!unaligned) return {};
+  return op == Op::kCompare ? Offsets{0, 17, 17} : Offsets{1, 33, 0};
+}
+
+void RunHot(benchmark::State& state, const Impl& impl, Op op, size_t n, bool cold,
+            bool unaligned = false) {
   if (StopRequested()) {
     state.SkipWithError("interrupted");
     return;
   }
   const size_t stride = (n + 63) & ~size_t{63};
   const size_t slots = cold ? std::max<size_t>(1, BufferBytes() / stride) : 1;
-  const auto [dst, a, b] = SharedViews(op, slots * stride);
+  const Offsets o = OffsetsFor(op, unaligned);
+  const auto [dst0, a0, b0] = SharedViews(op, slots * stride + (unaligned ? 64 : 0));
+  uint8_t* const dst = dst0 + o.dst;
+  const uint8_t *const a = a0 + o.a, *const b = b0 + o.b;
   if (!ComparesEqualData(state, op, a, b, (slots - 1) * stride + n)) return;
   size_t slot = 0;
   for (auto _ : state) {
@@ -391,6 +408,12 @@ SuiteSpec MakeMemopsSuite() {
         suite.benchmarks.push_back(
             {std::string("memops/") + op_name + "-cold/" + impl.name + "/" + std::to_string(n),
              impl.role, [impl, op = op, n](benchmark::State& s) { RunHot(s, impl, op, n, true); }});
+      }
+      for (size_t n : {256, 1024, 4096, 65536}) {
+        suite.benchmarks.push_back(
+            {std::string("memops/") + op_name + "-unaligned/" + impl.name + "/" + std::to_string(n),
+             impl.role,
+             [impl, op = op, n](benchmark::State& s) { RunHot(s, impl, op, n, false, true); }});
       }
       suite.benchmarks.push_back({std::string("memops/") + op_name + "-mixed/" + impl.name + "/256",
                                   impl.role,

@@ -20,7 +20,7 @@ SuiteSpec MakeVirtioSuite();
 const std::vector<SuiteEntry>& AllSuites() {
   static const std::vector<SuiteEntry> suites = {
       {"crc32", "CRC-32 and CRC-32C engines against zlib, libdeflate and ISA-L", &MakeCrc32Suite},
-      // ~960 benchmarks, ~15 minutes and 384 MiB of buffers at the defaults.
+      // ~1040 benchmarks, ~16 minutes and 384 MiB of buffers at the defaults.
       {"memops", "memcpy/memmove/memcmp/memset engines against glibc", &MakeMemopsSuite, false},
       // ~180 benchmarks, ~3 minutes; starts a thread per cross-thread repetition.
       // jemalloc keeps 2.6 KiB of initial-exec TLS; glibc spares 512 B for

@@ -339,13 +339,15 @@ struct Algorithms {
     // Four vectors at a time up to the last four, which may overlap bytes
     // already known equal (a difference there was found before them). With
     // a one-vector loop and a last vector after the four-vector loop, 384 B
-    // to 1 KiB had run 1.25-1.35x slower (AVX2, Zen 3). The loop's loads
-    // from a are aligned, starting back in bytes known equal: with both
-    // sides off alignment every zmm load had split two lines, and 1-4 KiB
-    // ran at 0.82-0.87x glibc, which aligns one side too (Xeon, family 6
-    // model 207).
+    // to 1 KiB had run 1.25-1.35x slower (AVX2, Zen 3). From 16 vectors the
+    // loop's loads from a are aligned, starting back in bytes known equal:
+    // with both sides off alignment every zmm load had split two lines, and
+    // 2-16 KiB ran at 0.65-0.82x glibc, which aligns one side too (Xeon,
+    // family 6 model 207). Not below: starting back can cost an iteration,
+    // which made 8 vectors 1.15-1.2x slower.
     const size_t t = n - 4 * W;
-    for (size_t i = 4 * W - (reinterpret_cast<uintptr_t>(a + 4 * W) & (W - 1)); i < t; i += 4 * W) {
+    const size_t back = t > 12 * W ? reinterpret_cast<uintptr_t>(a + 4 * W) & (W - 1) : 0;
+    for (size_t i = 4 * W - back; i < t; i += 4 * W) {
       if (!Equal4(a + i, b + i, W, 2 * W, 3 * W)) [[unlikely]] {
         return FirstOf4(a + i, b + i, W, 2 * W, 3 * W);
       }
