@@ -22,6 +22,7 @@ std::string FromOrNever(size_t n) { return n == SIZE_MAX ? "never" : "from " + B
 struct MemopsThresholds {
   size_t rep_from = SIZE_MAX;
   bool rep_tuned = false;
+  size_t stosb_from = SIZE_MAX;
   size_t copy_stream = SIZE_MAX, set_stream = SIZE_MAX;
   bool stream_tuned = false;
 };
@@ -32,6 +33,9 @@ std::string MemopsBySize(const memops::Engine& m, const MemopsThresholds& t) {
     out += "; rep movsb for copies, as measured here: " + FromOrNever(t.rep_from);
   } else if (t.rep_from != SIZE_MAX && t.rep_from < t.copy_stream) {
     out += "; rep movsb for copies from " + Bytes(t.rep_from) + " (Intel's fast strings)";
+  }
+  if (t.stosb_from != SIZE_MAX && t.stosb_from < t.set_stream) {
+    out += "; rep stosb for sets from " + Bytes(t.stosb_from) + " (Intel's fast strings)";
   }
   if (t.stream_tuned) {
     out += "; non-temporal stores, as measured here: copies " + FromOrNever(t.copy_stream) +
@@ -56,8 +60,8 @@ std::vector<EngineChoice> EngineChoices() {
       c.tuned = memops::RepMovsbTuned() || memops::StreamingTuned();
       c.by_size = MemopsBySize(
           memops::BestEngine(),
-          {memops::RepMovsbFrom(), memops::RepMovsbTuned(), memops::NonTemporalThreshold(),
-           memops::SetStreamingFrom(), memops::StreamingTuned()});
+          {memops::RepMovsbFrom(), memops::RepMovsbTuned(), memops::RepStosbFrom(),
+           memops::NonTemporalThreshold(), memops::SetStreamingFrom(), memops::StreamingTuned()});
       continue;
     }
     const crc32::Kind kind = c.what == "crc32" ? crc32::Kind::kCrc32 : crc32::Kind::kCrc32c;
@@ -83,6 +87,7 @@ std::vector<EngineChoice> EngineChoices(const CpuFeatures& features, const CpuCa
   const memops::Engine m = memops::BestEngineFor(features);
   MemopsThresholds t;
   t.rep_from = memops::RepMovsbFromFor(features, caches);
+  t.stosb_from = memops::RepStosbFromFor(features, caches);
   t.copy_stream = memops::NonTemporalThresholdFor(caches);
   t.set_stream = memops::SetStreamingFromFor(caches);
   out.push_back({"memops", std::string(m.name), MemopsBySize(m, t)});

@@ -41,6 +41,10 @@ size_t SetStreamingFromFor(const CpuCaches& caches);
 // Where the best engine's disjoint copies start to run `rep movsb` (up to
 // where they stream); SIZE_MAX: never.
 size_t RepMovsbFromFor(const CpuFeatures& features, const CpuCaches& caches);
+// Where sets start to run `rep stosb` (up to where they stream); SIZE_MAX:
+// never. By the CPU's rule only: perfkit tune does not measure it.
+size_t RepStosbFromFor(const CpuFeatures& features, const CpuCaches& caches);
+size_t RepStosbFrom();
 
 void* Copy(void* dst, const void* src, size_t n);
 void* Move(void* dst, const void* src, size_t n);
@@ -94,6 +98,18 @@ class ScopedRepMovsbFrom {
 
  private:
   size_t saved_, saved_wide_;
+};
+
+// The same for sets and `rep stosb`.
+class ScopedRepStosbFrom {
+ public:
+  explicit ScopedRepStosbFrom(size_t bytes);
+  ~ScopedRepStosbFrom();
+  ScopedRepStosbFrom(const ScopedRepStosbFrom&) = delete;
+  ScopedRepStosbFrom& operator=(const ScopedRepStosbFrom&) = delete;
+
+ private:
+  size_t saved_;
 };
 
 }  // namespace perfkit::memops

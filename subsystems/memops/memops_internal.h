@@ -31,6 +31,9 @@ inline size_t CachedNonTemporalThreshold() { return g_non_temporal_threshold; }
 // `rep movsb` for longer.
 extern size_t g_rep_movsb_from;
 extern size_t g_rep_movsb_from_wide;
+// Sets past eight vectors from this many bytes up to where they stream run
+// `rep stosb`; SIZE_MAX (never) but on Intel with fast strings (memops.cc).
+extern size_t g_rep_stosb_from;
 
 // The one rule for when the loops stream. By default by the bytes an
 // operation touches: a copy touches 2n, a set n. A set of 16 MiB on a 32 MiB

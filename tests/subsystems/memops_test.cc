@@ -142,6 +142,24 @@ TEST(Memops, RepMovsbCopiesExactly) {
   }
 }
 
+// The same for sets past eight vectors by `rep stosb`.
+TEST(Memops, RepStosbSetsExactly) {
+  std::vector<uint8_t> dst(kGuard + 64 + 2048 + kGuard, kPattern);
+  const std::vector<uint8_t> want(2048, 0xc3);
+  ScopedRepStosbFrom always(0);
+  EXPECT_EQ(RepStosbFrom(), 0u);
+  for (const Engine* e : Engines()) {
+    for (size_t n = 0; n <= 2048; n += (n < 600 ? 1 : 13)) {
+      for (size_t da : {0, 1, 17, 63}) {
+        const size_t at = kGuard + da;
+        ASSERT_EQ(e->set(dst.data() + at, 0xc3, n), dst.data() + at);
+        ASSERT_TRUE(Intact(dst, at, want.data(), n)) << e->name << " n=" << n << " da=" << da;
+        std::memset(dst.data() + at, kPattern, n);
+      }
+    }
+  }
+}
+
 TEST(Memops, MoveOverlapsInBothDirections) {
   const auto data = Random(4096, 2);
   for (const Engine* e : Engines()) {
