@@ -36,6 +36,9 @@ Status ApplyTuning(const Tuning& tuning) {
   if (tuning.copy_rep_movsb_from) {
     memops::UseRepMovsbFrom(static_cast<size_t>(*tuning.copy_rep_movsb_from));
   }
+  if (tuning.set_rep_stosb_from) {
+    memops::UseRepStosbFrom(static_cast<size_t>(*tuning.set_rep_stosb_from));
+  }
   return OkStatus();
 }
 

@@ -167,6 +167,10 @@ CREATE TABLE tunings(
     R"sql(
 ALTER TABLE tunings ADD COLUMN copy_rep_movsb_from TEXT NOT NULL DEFAULT '';
 )sql",
+    // 9: where sets start to run `rep stosb`, likewise.
+    R"sql(
+ALTER TABLE tunings ADD COLUMN set_rep_stosb_from TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 constexpr int kSchemaVersion = sizeof(kMigrations) / sizeof(kMigrations[0]);

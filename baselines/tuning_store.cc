@@ -1,4 +1,6 @@
 // perfkit tune's choices, one row per host.
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "baselines/sql.h"
@@ -11,19 +13,25 @@ using sql::Statement;
 namespace {
 constexpr int kTuningSchema = 7;
 constexpr int kRepMovsbSchema = 8;
+constexpr int kRepStosbSchema = 9;
+
+std::string FastStringsFrom(const std::optional<uint64_t>& from) {
+  return from ? FormatStreamFrom(*from) : "";
+}
 }  // namespace
 
 Status Store::SaveTuning(const Tuning& t) {
   return InTransaction([&] {
     Statement upsert(*db_,
                      "INSERT INTO tunings(host_fingerprint, created_at, run_id, crc32, crc32c, "
-                     "copy_stream_from, set_stream_from, copy_rep_movsb_from) "
-                     "VALUES(?, ?, ?, ?, ?, ?, ?, ?) "
+                     "copy_stream_from, set_stream_from, copy_rep_movsb_from, set_rep_stosb_from) "
+                     "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?) "
                      "ON CONFLICT(host_fingerprint) DO UPDATE SET created_at = "
                      "excluded.created_at, run_id = excluded.run_id, crc32 = excluded.crc32, "
                      "crc32c = excluded.crc32c, copy_stream_from = excluded.copy_stream_from, "
                      "set_stream_from = excluded.set_stream_from, "
-                     "copy_rep_movsb_from = excluded.copy_rep_movsb_from");
+                     "copy_rep_movsb_from = excluded.copy_rep_movsb_from, "
+                     "set_rep_stosb_from = excluded.set_rep_stosb_from");
     upsert.Bind(1, t.host_fingerprint)
         .Bind(2, t.created_at)
         .Bind(3, t.run_id)
@@ -31,18 +39,21 @@ Status Store::SaveTuning(const Tuning& t) {
         .Bind(5, FormatBands(t.crc32c))
         .Bind(6, FormatStreamFrom(t.copy_stream_from))
         .Bind(7, FormatStreamFrom(t.set_stream_from))
-        .Bind(8, t.copy_rep_movsb_from ? FormatStreamFrom(*t.copy_rep_movsb_from) : "");
+        .Bind(8, FastStringsFrom(t.copy_rep_movsb_from))
+        .Bind(9, FastStringsFrom(t.set_rep_stosb_from));
     return upsert.Run();
   });
 }
 
 Result<std::optional<Tuning>> Store::LoadTuning(const std::string& host_fingerprint) {
   if (schema_version_ < kTuningSchema) return std::optional<Tuning>();
-  // A store opened read-only may be older than the rep movsb column.
+  // A store opened read-only may be older than the rep movsb and stosb columns.
   const bool rep = schema_version_ >= kRepMovsbSchema;
+  const bool stosb = schema_version_ >= kRepStosbSchema;
   Statement q(*db_, std::string("SELECT created_at, run_id, crc32, crc32c, copy_stream_from, "
                                 "set_stream_from") +
                         (rep ? ", copy_rep_movsb_from" : "") +
+                        (stosb ? ", set_rep_stosb_from" : "") +
                         " FROM tunings WHERE host_fingerprint = ?");
   q.Bind(1, host_fingerprint);
   if (!q.Next()) {
@@ -64,13 +75,18 @@ Result<std::optional<Tuning>> Store::LoadTuning(const std::string& host_fingerpr
   t.crc32c = std::move(*crc32c);
   t.copy_stream_from = *copy;
   t.set_stream_from = *set;
-  if (rep && !q.Text(6).empty()) {
-    auto from = ParseStreamFrom(q.Text(6));
+  // '' in a tuning from before tune measured it: the CPU's rule stands.
+  const auto fast_strings = [&](bool has, int column, std::optional<uint64_t>& out) {
+    if (!has || q.Text(column).empty()) return OkStatus();
+    auto from = ParseStreamFrom(q.Text(column));
     if (!from.ok()) {
       return from.status().WithPrefix("the stored tuning of host " + host_fingerprint + ": ");
     }
-    t.copy_rep_movsb_from = *from;
-  }
+    out = *from;
+    return OkStatus();
+  };
+  if (Status s = fast_strings(rep, 6, t.copy_rep_movsb_from); !s.ok()) return s;
+  if (Status s = fast_strings(stosb, 7, t.set_rep_stosb_from); !s.ok()) return s;
   return std::optional<Tuning>(std::move(t));
 }
 

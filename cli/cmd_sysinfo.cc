@@ -47,8 +47,9 @@ std::string OrUnavailable(const std::string& s) { return s.empty() ? "unavailabl
 
 std::string TuningRow(const app::Applied& t) {
   if (t.tuning) {
-    return fmt::format("crc32, crc32c{} and streaming from perfkit tune (run {}, {})",
-                       t.tuning->copy_rep_movsb_from ? ", rep movsb" : "", t.tuning->run_id,
+    return fmt::format("crc32, crc32c{}{} and streaming from perfkit tune (run {}, {})",
+                       t.tuning->copy_rep_movsb_from ? ", rep movsb" : "",
+                       t.tuning->set_rep_stosb_from ? ", rep stosb" : "", t.tuning->run_id,
                        t.tuning->created_at);
   }
   return "none: the defaults" +

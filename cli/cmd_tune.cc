@@ -28,18 +28,20 @@ std::string StreamFrom(uint64_t bytes) {
                                : "stream from " + FormatBytes(static_cast<int64_t>(bytes));
 }
 
-std::string RepMovsbFrom(const std::optional<uint64_t>& bytes) {
-  if (!bytes) return "rep movsb: not measured (an older tuning): the CPU's rule stands";
-  return *bytes == kNeverStream ? "rep movsb never (it did not win up to the largest size)"
-                                : "rep movsb from " + FormatBytes(static_cast<int64_t>(*bytes));
+// "rep movsb from 64 KiB", for `rep movsb` or `rep stosb`.
+std::string FastStringsFrom(const std::string& insn, const std::optional<uint64_t>& bytes) {
+  if (!bytes) return insn + ": not measured (an older tuning): the CPU's rule stands";
+  return *bytes == kNeverStream ? insn + " never (it did not win up to the largest size)"
+                                : insn + " from " + FormatBytes(static_cast<int64_t>(*bytes));
 }
 
 void PrintTuning(const Tuning& t, const std::string& db) {
   fmt::print("{:<8} {}\n", "crc32", DescribeBands(t.crc32));
   fmt::print("{:<8} {}\n", "crc32c", DescribeBands(t.crc32c));
-  fmt::print("{:<8} {}; {}\n", "copies", RepMovsbFrom(t.copy_rep_movsb_from),
+  fmt::print("{:<8} {}; {}\n", "copies", FastStringsFrom("rep movsb", t.copy_rep_movsb_from),
              StreamFrom(t.copy_stream_from));
-  fmt::print("{:<8} {}\n", "sets", StreamFrom(t.set_stream_from));
+  fmt::print("{:<8} {}; {}\n", "sets", FastStringsFrom("rep stosb", t.set_rep_stosb_from),
+             StreamFrom(t.set_stream_from));
   fmt::print("measured {} by run {} in {} (host {})\n", t.created_at, t.run_id, db,
              t.host_fingerprint);
 }

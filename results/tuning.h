@@ -1,7 +1,7 @@
 // What `perfkit tune` measured for one host: the engine per size band for
 // CRC-32 and CRC-32C, where streaming stores start to win for copies and
-// sets, and where copies start to win with `rep movsb`. Dispatch follows it
-// on that host; the store keeps one per host.
+// sets, and where copies and sets start to win with `rep movsb` and `rep stosb`. Dispatch follows
+// it on that host; the store keeps one per host.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +31,8 @@ struct Tuning {
   // Copies from this size (up to where they stream) run `rep movsb`;
   // kNeverStream: never. Empty in a tuning stored before tune measured it.
   std::optional<uint64_t> copy_rep_movsb_from;
+  // Sets from this size (up to where they stream) run `rep stosb`, likewise.
+  std::optional<uint64_t> set_rep_stosb_from;
 };
 
 // "0:slice8 16:pclmul 64:vpclmul": the store's and the JSON's form.

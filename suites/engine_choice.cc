@@ -23,6 +23,7 @@ struct MemopsThresholds {
   size_t rep_from = SIZE_MAX;
   bool rep_tuned = false;
   size_t stosb_from = SIZE_MAX;
+  bool stosb_tuned = false;
   size_t copy_stream = SIZE_MAX, set_stream = SIZE_MAX;
   bool stream_tuned = false;
 };
@@ -34,7 +35,9 @@ std::string MemopsBySize(const memops::Engine& m, const MemopsThresholds& t) {
   } else if (t.rep_from != SIZE_MAX && t.rep_from < t.copy_stream) {
     out += "; rep movsb for copies from " + Bytes(t.rep_from) + " (Intel's fast strings)";
   }
-  if (t.stosb_from != SIZE_MAX && t.stosb_from < t.set_stream) {
+  if (t.stosb_tuned) {
+    out += "; rep stosb for sets, as measured here: " + FromOrNever(t.stosb_from);
+  } else if (t.stosb_from != SIZE_MAX && t.stosb_from < t.set_stream) {
     out += "; rep stosb for sets from " + Bytes(t.stosb_from) + " (Intel's fast strings)";
   }
   if (t.stream_tuned) {
@@ -57,11 +60,12 @@ std::vector<EngineChoice> EngineChoices() {
   std::vector<EngineChoice> out = EngineChoices(GetCpuFeatures(), DetectCaches());
   for (EngineChoice& c : out) {
     if (c.what == "memops") {
-      c.tuned = memops::RepMovsbTuned() || memops::StreamingTuned();
-      c.by_size = MemopsBySize(
-          memops::BestEngine(),
-          {memops::RepMovsbFrom(), memops::RepMovsbTuned(), memops::RepStosbFrom(),
-           memops::NonTemporalThreshold(), memops::SetStreamingFrom(), memops::StreamingTuned()});
+      c.tuned = memops::RepMovsbTuned() || memops::RepStosbTuned() || memops::StreamingTuned();
+      c.by_size =
+          MemopsBySize(memops::BestEngine(),
+                       {memops::RepMovsbFrom(), memops::RepMovsbTuned(), memops::RepStosbFrom(),
+                        memops::RepStosbTuned(), memops::NonTemporalThreshold(),
+                        memops::SetStreamingFrom(), memops::StreamingTuned()});
       continue;
     }
     const crc32::Kind kind = c.what == "crc32" ? crc32::Kind::kCrc32 : crc32::Kind::kCrc32c;

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <optional>
 #include <random>
 
 #include "subsystems/base/bytes.h"
@@ -226,13 +227,15 @@ uint64_t TuneStores(bool copy, int rounds, Cells& cells, const TuneOptions& opti
   return c.from;
 }
 
-// Our copies with the engine's loops against `rep movsb`, interleaved round
-// by round, below where copies stream: the size from which `rep movsb` won
-// at that size and every larger one.
-uint64_t TuneRepMovsb(uint64_t stream_from, int rounds, Cells& cells, const TuneOptions& options,
-                      std::vector<std::string>& notes) {
+// Our copies (or sets) with the engine's loops against `rep movsb` (`rep
+// stosb`), interleaved round by round, below where they stream: the size
+// from which the string instruction won at that size and every larger one.
+uint64_t TuneFastStrings(bool copy, uint64_t stream_from, int rounds, Cells& cells,
+                         const TuneOptions& options, std::vector<std::string>& notes) {
+  const std::string op = copy ? "copy" : "set", insn = copy ? "rep movsb" : "rep stosb";
+  const std::string ops = copy ? "copies" : "sets";
   if (!GetCpuFeatures().erms) {
-    notes.push_back("copies: no ERMS (fast strings) on this CPU: rep movsb is never used");
+    notes.push_back(ops + ": no ERMS (fast strings) on this CPU: " + insn + " is never used");
     return kNeverStream;
   }
   std::vector<size_t> sizes;
@@ -240,34 +243,49 @@ uint64_t TuneRepMovsb(uint64_t stream_from, int rounds, Cells& cells, const Tune
   if (sizes.empty()) return kNeverStream;
   TuneBuffer dst = FilledBuffer(sizes.back() + 64, 1);
   TuneBuffer src = FilledBuffer(sizes.back() + 64, 2);
-  // Copies that do not stream whatever the threshold says: this measures
-  // the cached path alone.
+  // Copies and sets that do not stream whatever the threshold says: this
+  // measures the cached path alone.
   memops::ScopedNonTemporalThreshold cached(SIZE_MAX);
+  const auto call = [&](size_t n) {
+    if (copy) {
+      memops::Copy(dst.get(), src.get(), n);
+    } else {
+      memops::Set(dst.get(), 0x5a, n);
+    }
+  };
+  const std::string label = copy ? "rep-movsb" : "rep-stosb";
   for (int round = 0; round < rounds; ++round) {
     if (options.progress)
-      options.progress(fmt::format("rep movsb: round {} of {}", round + 1, rounds));
+      options.progress(fmt::format("{}: round {} of {}", insn, round + 1, rounds));
     for (size_t n : sizes) {
       const int64_t times = static_cast<int64_t>(std::max<size_t>(64, kRepCellBytes / n));
       for (int k = 0; k < 2; ++k) {
         const bool rep = (k + round) % 2 == 1;
-        memops::ScopedRepMovsbFrom moved(rep ? 0 : SIZE_MAX);
-        for (int warm = 0; warm < kWarmPasses; ++warm) memops::Copy(dst.get(), src.get(), n);
+        std::optional<memops::ScopedRepMovsbFrom> movsb;
+        std::optional<memops::ScopedRepStosbFrom> stosb;
+        if (copy) {
+          movsb.emplace(rep ? 0 : SIZE_MAX);
+        } else {
+          stosb.emplace(rep ? 0 : SIZE_MAX);
+        }
+        for (int warm = 0; warm < kWarmPasses; ++warm) call(n);
         const Stopwatch watch;
         for (int64_t i = 0; i < times; ++i) {
-          memops::Copy(dst.get(), src.get(), n);
+          call(n);
           asm volatile("" : : "r"(dst.get()) : "memory");
         }
-        cells.Add(fmt::format("tune/copy/{}/{}", rep ? "rep-movsb" : "loops", n), watch.Per(times),
+        cells.Add(fmt::format("tune/{}/{}/{}", op, rep ? label : "loops", n), watch.Per(times),
                   times);
       }
     }
   }
-  const Crossover c = FindCrossover(cells, sizes, "tune/copy/loops/", "tune/copy/rep-movsb/");
-  notes.push_back(fmt::format(
-      "copies: rep movsb against the {} engine's loops (>1: rep movsb faster): {}; {}",
-      memops::BestEngine().name, c.line,
-      c.from == kNeverStream ? "it did not win at the largest size: never"
-                             : "rep movsb from " + FormatBytes(static_cast<int64_t>(c.from))));
+  const Crossover c =
+      FindCrossover(cells, sizes, "tune/" + op + "/loops/", "tune/" + op + "/" + label + "/");
+  notes.push_back(fmt::format("{}: {} against the {} engine's loops (>1: {} faster): {}; {}", ops,
+                              insn, memops::BestEngine().name, insn, c.line,
+                              c.from == kNeverStream
+                                  ? "it did not win at the largest size: never"
+                                  : insn + " from " + FormatBytes(static_cast<int64_t>(c.from))));
   return c.from;
 }
 
@@ -313,8 +331,11 @@ TuneMeasurement MeasureTuning(const TuneOptions& options) {
   out.tuning.crc32c = TuneCrc(crc32::Kind::kCrc32c, crc_rounds, cells, options);
   out.tuning.copy_stream_from = TuneStores(true, store_rounds, cells, options, out.notes);
   out.tuning.set_stream_from = TuneStores(false, store_rounds, cells, options, out.notes);
+  const int rep_rounds = options.quick ? 11 : 31;
   out.tuning.copy_rep_movsb_from =
-      TuneRepMovsb(out.tuning.copy_stream_from, options.quick ? 11 : 31, cells, options, out.notes);
+      TuneFastStrings(true, out.tuning.copy_stream_from, rep_rounds, cells, options, out.notes);
+  out.tuning.set_rep_stosb_from =
+      TuneFastStrings(false, out.tuning.set_stream_from, rep_rounds, cells, options, out.notes);
   for (auto& [name, result] : cells.results) out.benchmarks.push_back(std::move(result));
   return out;
 }

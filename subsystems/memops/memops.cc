@@ -123,6 +123,7 @@ size_t SetThresholdFor(const CpuCaches& caches, size_t copy_from) {
 
 bool g_streaming_tuned = false;
 bool g_rep_movsb_tuned = false;
+bool g_rep_stosb_tuned = false;
 
 bool IsWide(const Engine& e) { return e.name == "avx512"; }
 
@@ -140,7 +141,7 @@ const std::vector<Engine>& Engines() {
       g_set_stream_from = SetThresholdFor(DetectCaches(), g_non_temporal_threshold);
     }
     SetRepMovsbRules();
-    SetRepStosbRule();
+    if (!g_rep_stosb_tuned) SetRepStosbRule();
     return MakeEngines(GetCpuFeatures());
   }();
   return engines;
@@ -237,6 +238,20 @@ void ResetRepMovsbFrom() {
 }
 
 bool RepMovsbTuned() { return g_rep_movsb_tuned; }
+
+void UseRepStosbFrom(size_t from) {
+  g_rep_stosb_tuned = true;
+  Engines();
+  g_rep_stosb_from = from;
+}
+
+void ResetRepStosbFrom() {
+  Engines();
+  g_rep_stosb_tuned = false;
+  SetRepStosbRule();
+}
+
+bool RepStosbTuned() { return g_rep_stosb_tuned; }
 
 ScopedNonTemporalThreshold::ScopedNonTemporalThreshold(size_t bytes)
     : saved_(NonTemporalThreshold()), saved_set_(g_set_stream_from) {

@@ -42,9 +42,8 @@ size_t SetStreamingFromFor(const CpuCaches& caches);
 // where they stream); SIZE_MAX: never.
 size_t RepMovsbFromFor(const CpuFeatures& features, const CpuCaches& caches);
 // Where sets start to run `rep stosb` (up to where they stream); SIZE_MAX:
-// never. By the CPU's rule only: perfkit tune does not measure it.
+// never.
 size_t RepStosbFromFor(const CpuFeatures& features, const CpuCaches& caches);
-size_t RepStosbFrom();
 
 void* Copy(void* dst, const void* src, size_t n);
 void* Move(void* dst, const void* src, size_t n);
@@ -69,6 +68,11 @@ size_t RepMovsbFrom();
 void UseRepMovsbFrom(size_t from);
 void ResetRepMovsbFrom();  // back to the CPU rule
 bool RepMovsbTuned();
+// The same for sets and `rep stosb`, every engine.
+size_t RepStosbFrom();
+void UseRepStosbFrom(size_t from);
+void ResetRepStosbFrom();
+bool RepStosbTuned();
 // Whether a copy (or a set) of n bytes streams, by that threshold.
 bool CopyStreams(size_t n);
 bool SetStreams(size_t n);

@@ -39,7 +39,7 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreHardeningTest,
                          ::testing::Values(Backend::kSqlite, Backend::kPostgres), BackendName);
 
 TEST_P(StoreHardeningTest, UnknownSchemaVersionsAreRefusedUntouched) {
-  for (int version : {-1, -2, -3, -4, -2147483647, 9, 999}) {  // 9: one past the newest
+  for (int version : {-1, -2, -3, -4, -2147483647, 10, 999}) {  // 10: one past the newest
     const std::string path = NewLocation();
     ASSERT_TRUE(Store::Open(path).ok());
     SetSchemaVersion(path, version);
@@ -128,35 +128,44 @@ TEST_P(StoreHardeningTest, ClaimsAreKeptWithTheirRun) {
   EXPECT_TRUE(again->claims.empty());
 }
 
-// A tuning stored before tune measured `rep movsb` (schema 7) reads back
-// without it, read-only as it is and after the migration, which keeps it.
-TEST_P(StoreHardeningTest, ATuningOfSchemaSevenKeepsItsChoicesWithoutRepMovsb) {
-  const std::string path = location_;
-  {
-    auto store = Store::Open(path);
-    ASSERT_TRUE(store.ok());
-    RunRecord run = MakeRunWithStatus("7a7a7a7a-0000-0000-0000-000000000000");
-    ASSERT_TRUE((*store)->SaveRun(run).ok());
-    Tuning t;
-    t.run_id = run.id;
-    t.host_fingerprint = "fp7";
-    t.created_at = "2026-12-06T00:00:00Z";
-    t.crc32 = {{0, "slice8"}};
-    t.crc32c = {{0, "sse42"}};
-    t.copy_stream_from = 8 << 20;
-    t.copy_rep_movsb_from = 2112;
-    ASSERT_TRUE((*store)->SaveTuning(t).ok());
-  }
-  Sql(path, "ALTER TABLE tunings DROP COLUMN copy_rep_movsb_from");
-  SetSchemaVersion(path, 7);
-  for (OpenMode mode : {OpenMode::kReadOnly, OpenMode::kReadWrite}) {
-    auto store = Store::Open(path, mode);
-    ASSERT_TRUE(store.ok()) << store.error();
-    auto loaded = (*store)->LoadTuning("fp7");
-    ASSERT_TRUE(loaded.ok()) << loaded.error();
-    ASSERT_TRUE(loaded->has_value());
-    EXPECT_EQ((*loaded)->copy_stream_from, uint64_t{8} << 20);
-    EXPECT_FALSE((*loaded)->copy_rep_movsb_from.has_value());
+// A tuning stored before tune measured `rep movsb` (schema 7) or `rep stosb`
+// (schema 8) reads back without them, read-only as it is and after the
+// migration, which keeps the rest.
+TEST_P(StoreHardeningTest, AnOlderTuningKeepsItsChoicesWithoutTheFastStrings) {
+  for (int schema : {7, 8}) {
+    SCOPED_TRACE(schema);
+    const std::string path = NewLocation();
+    {
+      auto store = Store::Open(path);
+      ASSERT_TRUE(store.ok());
+      RunRecord run =
+          MakeRunWithStatus("7a7a7a7a-0000-0000-0000-00000000000" + std::to_string(schema));
+      ASSERT_TRUE((*store)->SaveRun(run).ok());
+      Tuning t;
+      t.run_id = run.id;
+      t.host_fingerprint = "fp7";
+      t.created_at = "2026-12-06T00:00:00Z";
+      t.crc32 = {{0, "slice8"}};
+      t.crc32c = {{0, "sse42"}};
+      t.copy_stream_from = 8 << 20;
+      t.copy_rep_movsb_from = 2112;
+      t.set_rep_stosb_from = 12288;
+      ASSERT_TRUE((*store)->SaveTuning(t).ok());
+    }
+    Sql(path, "ALTER TABLE tunings DROP COLUMN set_rep_stosb_from");
+    if (schema == 7) Sql(path, "ALTER TABLE tunings DROP COLUMN copy_rep_movsb_from");
+    SetSchemaVersion(path, schema);
+    for (OpenMode mode : {OpenMode::kReadOnly, OpenMode::kReadWrite}) {
+      auto store = Store::Open(path, mode);
+      ASSERT_TRUE(store.ok()) << store.error();
+      auto loaded = (*store)->LoadTuning("fp7");
+      ASSERT_TRUE(loaded.ok()) << loaded.error();
+      ASSERT_TRUE(loaded->has_value());
+      EXPECT_EQ((*loaded)->copy_stream_from, uint64_t{8} << 20);
+      EXPECT_EQ((*loaded)->copy_rep_movsb_from,
+                schema == 7 ? std::nullopt : std::optional<uint64_t>(2112));
+      EXPECT_FALSE((*loaded)->set_rep_stosb_from.has_value());
+    }
   }
 }
 

@@ -195,6 +195,7 @@ TEST_P(StoreTest, TuningsPerHost) {
   t.crc32c = {{0, "sse42"}};
   t.copy_stream_from = 8 << 20;
   t.copy_rep_movsb_from = kNeverStream;
+  t.set_rep_stosb_from = 12288;
   ASSERT_TRUE((*store)->SaveTuning(t).ok());
   t.crc32c = {{0, "sse42"}, {2048, "hybrid"}};
   ASSERT_TRUE((*store)->SaveTuning(t).ok());
@@ -206,6 +207,7 @@ TEST_P(StoreTest, TuningsPerHost) {
   EXPECT_EQ((*loaded)->copy_stream_from, uint64_t{8} << 20);
   EXPECT_EQ((*loaded)->set_stream_from, kNeverStream);
   EXPECT_EQ((*loaded)->copy_rep_movsb_from, std::optional<uint64_t>(kNeverStream));
+  EXPECT_EQ((*loaded)->set_rep_stosb_from, std::optional<uint64_t>(12288));
   EXPECT_EQ((*loaded)->run_id, run.id);
   auto other = (*store)->LoadTuning("fp2");
   ASSERT_TRUE(other.ok());

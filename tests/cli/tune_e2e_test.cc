@@ -24,7 +24,8 @@ TEST(Tune, MeasuresShowsIsFollowedAndIsForgotten) {
 
   auto tune = RunCommand({PerfkitBinary(), "tune", "--quick", "--db", db});
   ASSERT_EQ(tune.exit_code, 0) << tune.out << tune.err;
-  for (const char* line : {"crc32 ", "crc32c ", "copies ", "rep movsb", "sets ", "by run 1 in"}) {
+  for (const char* line :
+       {"crc32 ", "crc32c ", "copies ", "rep movsb", "sets ", "rep stosb", "by run 1 in"}) {
     EXPECT_TRUE(Has(tune.out, line)) << line << " in " << tune.out;
   }
   auto show = RunCommand({PerfkitBinary(), "tune", "--show", "--db", db});

@@ -412,5 +412,22 @@ TEST(Memops, TunedRepMovsbThreshold) {
   EXPECT_EQ(RepMovsbFrom(), rule);
 }
 
+TEST(Memops, TunedRepStosbThreshold) {
+  const size_t rule = RepStosbFrom();
+  EXPECT_FALSE(RepStosbTuned());
+  UseRepStosbFrom(4096);
+  EXPECT_TRUE(RepStosbTuned());
+  EXPECT_EQ(RepStosbFrom(), 4096u);
+  for (size_t n : {4095, 4096, 8191}) {
+    std::vector<uint8_t> dst(n + 1, 0);
+    Set(dst.data() + 1, 0x3c, n);
+    EXPECT_EQ(dst[0], 0) << n;
+    EXPECT_EQ(std::count(dst.begin() + 1, dst.end(), 0x3c), static_cast<std::ptrdiff_t>(n)) << n;
+  }
+  ResetRepStosbFrom();
+  EXPECT_FALSE(RepStosbTuned());
+  EXPECT_EQ(RepStosbFrom(), rule);
+}
+
 }  // namespace
 }  // namespace perfkit::memops
