@@ -8,7 +8,6 @@
 #include <cstring>
 #include <memory>
 #include <new>
-#include <optional>
 #include <random>
 
 #include "subsystems/base/bytes.h"
@@ -261,13 +260,9 @@ uint64_t TuneFastStrings(bool copy, uint64_t stream_from, int rounds, Cells& cel
       const int64_t times = static_cast<int64_t>(std::max<size_t>(64, kRepCellBytes / n));
       for (int k = 0; k < 2; ++k) {
         const bool rep = (k + round) % 2 == 1;
-        std::optional<memops::ScopedRepMovsbFrom> movsb;
-        std::optional<memops::ScopedRepStosbFrom> stosb;
-        if (copy) {
-          movsb.emplace(rep ? 0 : SIZE_MAX);
-        } else {
-          stosb.emplace(rep ? 0 : SIZE_MAX);
-        }
+        // Each moves only its own operation's path.
+        memops::ScopedRepMovsbFrom movsb(rep ? 0 : SIZE_MAX);
+        memops::ScopedRepStosbFrom stosb(rep ? 0 : SIZE_MAX);
         for (int warm = 0; warm < kWarmPasses; ++warm) call(n);
         const Stopwatch watch;
         for (int64_t i = 0; i < times; ++i) {

@@ -149,7 +149,7 @@ std::span<const Engine> AllEngines() { return Engines(); }
 
 bool Avx512RunsHybridAt(size_t size) {
   Engines();  // sets the band
-  return size >= g_crc32c_hybrid_from && size <= g_crc32c_hybrid_until;
+  return InHybridBand(size);
 }
 
 const Engine& BestEngine(Kind kind) {

@@ -178,7 +178,7 @@ uint32_t Crc32Avx512(uint32_t crc, const void* data, size_t size) {
 uint32_t Crc32cAvx512(uint32_t crc, const void* data, size_t size) {
   const auto* p = static_cast<const uint8_t*>(data);
   if (size < kWideFoldsFrom) return ~Crc32cAny(~crc, p, size);
-  if (size >= g_crc32c_hybrid_from && size <= g_crc32c_hybrid_until) return ~HybridC(~crc, p, size);
+  if (InHybridBand(size)) return ~HybridC(~crc, p, size);
   return ~Fold512Raw<Kind::kCrc32c>(~crc, p, size);
 }
 

@@ -91,6 +91,9 @@ const uint32_t* Crc32cShiftTable();
 // with the engines, from CPUID.
 extern size_t g_crc32c_hybrid_from;
 extern size_t g_crc32c_hybrid_until;
+inline bool InHybridBand(size_t size) {
+  return size >= g_crc32c_hybrid_from && size <= g_crc32c_hybrid_until;
+}
 
 // The 512-bit CRC-32 engine hands inputs from 64 bytes up to this to the
 // 128-bit engine (a jump, not a call): 128 on Intel, where one 512-bit fold
