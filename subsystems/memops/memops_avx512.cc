@@ -66,6 +66,7 @@ struct Avx512Traits {
   // engine, which ends with one, matched glibc's EVEX copy at 32-64 B.
   static constexpr size_t kCopyNarrowBelow = 129, kCompareNarrowBelow = 65;
   static constexpr bool kNarrowFirst = true;
+  static constexpr size_t kCompareLoopVectors = 4;
   static constexpr uint64_t kAllEqual = ~0ull;
   static Vec Load(const uint8_t* p) { return _mm512_loadu_si512(p); }
   static void Store(uint8_t* p, Vec v) { _mm512_storeu_si512(p, v); }
