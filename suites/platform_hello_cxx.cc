@@ -1,8 +1,9 @@
-// The platform suite's start-up floor for a C++ program: it links what every
-// program built like perfkit links (libstdc++, libm, libgcc_s, libc, as a
-// position-independent executable) and prints its name, as `perfkit
-// --version` prints a line. What `perfkit --version` takes beyond this is
-// perfkit's own; what this takes beyond /bin/true is the C++ runtime's.
+// The platform suite's start-up floor for a C++ program: it is linked as
+// perfkit is (a position-independent executable loading libstdc++, Google
+// Benchmark and fmt, which Debian ships only as shared libraries, beside
+// libm, libgcc_s and libc) and prints its name, as `perfkit --version`
+// prints a line. What `perfkit --version` takes beyond this is perfkit's
+// own; what this takes beyond /bin/true is those libraries' loading.
 #include <cstdio>
 #include <string>
 

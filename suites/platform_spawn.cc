@@ -137,9 +137,9 @@ constexpr char kTrue[] = "platform/startup/true";
 constexpr char kCxxHello[] = "platform/startup/cxx-hello";
 constexpr double kStartupTarget = 2;  // --version within 2x /bin/true
 
-// The start-up target, with the floor that any C++ program built like
-// perfkit stands on: how much of the gap is the C++ runtime's loading and
-// how much is perfkit's own.
+// The start-up target, with the floor that any C++ program linked like
+// perfkit stands on: how much of the gap is the loading of the shared
+// libraries perfkit needs and how much is perfkit's own.
 Claim StartupTarget() {
   return [](const Measured& m) -> std::optional<ClaimResult> {
     const std::string topic = "start-up";
@@ -157,7 +157,8 @@ Claim StartupTarget() {
     if (cxx != m.medians.end() && cxx->second > 0 && FirstError(m, {kCxxHello}).empty()) {
       text += fmt::format(
           "; a C++ program that only prints its name (perfkit-hello-cxx) takes {} ({:.2f}x): "
-          "the C++ runtime's share, perfkit's own is {}",
+          "the share of loading the shared libraries perfkit needs (libstdc++, Google "
+          "Benchmark, fmt), perfkit's own is {}",
           FormatNs(cxx->second), cxx->second / floor->second, FormatNs(ours->second - cxx->second));
     }
     ClaimResult r = Said(topic, text + fmt::format(" (target: <= {:g}x)", kStartupTarget));
