@@ -152,6 +152,31 @@ struct Algorithms {
   // made every call (even of 8 bytes) save six registers and realign the
   // stack for spills, which cost small copies ~30% against glibc.
 
+  // Streams whole pairs of 4 KiB pages from dst on, two lines of each page
+  // a turn (as glibc's large copies do), and returns where it stopped. Only
+  // for disjoint ranges: the second page's stores run ahead of the first
+  // page's loads. With 64-byte vectors, copies of 128 MiB-1 GiB went from
+  // 0.90-0.96x glibc to 0.96-1.07x; with 32-byte ones, whose streaming
+  // stores fill half a line each, 0.79-0.96x fell to 0.68-0.87x, so the
+  // narrower engines stream one page at a time (Xeon, family 6 model 207).
+  [[gnu::noinline]] static uint8_t* StreamPagePairs(uint8_t* dst, ptrdiff_t delta,
+                                                    const uint8_t* end) {
+    constexpr size_t kPage = 4096, kVectors = 128 / W;
+    for (; end - dst >= static_cast<ptrdiff_t>(2 * kPage); dst += 2 * kPage) {
+      for (size_t o = 0; o < kPage; o += kVectors * W) {
+        const uint8_t* src = dst + delta + o;
+        Vec first[kVectors], second[kVectors];
+        for (size_t v = 0; v < kVectors; ++v) {
+          first[v] = V::Load(src + v * W);
+          second[v] = V::Load(src + kPage + v * W);
+        }
+        for (size_t v = 0; v < kVectors; ++v) V::Stream(dst + o + v * W, first[v]);
+        for (size_t v = 0; v < kVectors; ++v) V::Stream(dst + kPage + o + v * W, second[v]);
+      }
+    }
+    return dst;
+  }
+
   // Forward copy of n > 8W bytes; safe for memmove when d <= s.
   [[gnu::noinline]] static void* Forward(uint8_t* d, const uint8_t* s, size_t n, bool may_stream) {
     const bool stream = may_stream && CopyStreams(n);
@@ -167,7 +192,11 @@ struct Algorithms {
     const size_t skew = W - (reinterpret_cast<uintptr_t>(d) & (W - 1));
     uint8_t* dst = d + skew;
     const ptrdiff_t delta = s - d;
-    for (uint8_t* end = d + n - 4 * W; dst < end; dst += 4 * W) {
+    uint8_t* const end = d + n - 4 * W;
+    if constexpr (W == 64) {
+      if (stream) dst = StreamPagePairs(dst, delta, end);
+    }
+    for (; dst < end; dst += 4 * W) {
       const uint8_t* src = dst + delta;
       const Vec a = V::Load(src), b = V::Load(src + W), c = V::Load(src + 2 * W),
                 e = V::Load(src + 3 * W);

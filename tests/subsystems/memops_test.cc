@@ -52,6 +52,21 @@ int Sign(int x) { return (x > 0) - (x < 0); }
   return ::testing::AssertionSuccess();
 }
 
+// A copy, then a move, of src's n bytes to dst at `at`, each exact; dst is
+// left as it was.
+::testing::AssertionResult CopiesAndMovesExactly(const Engine& e, std::vector<uint8_t>& dst,
+                                                 size_t at, const uint8_t* src, size_t n) {
+  e.copy(dst.data() + at, src, n);
+  ::testing::AssertionResult copied = Intact(dst, at, src, n);
+  std::memset(dst.data() + at, kPattern, n);
+  if (!copied) return copied << " (copy)";
+  e.move(dst.data() + at, src, n);
+  ::testing::AssertionResult moved = Intact(dst, at, src, n);
+  std::memset(dst.data() + at, kPattern, n);
+  if (!moved) return moved << " (move)";
+  return ::testing::AssertionSuccess();
+}
+
 TEST(Memops, CopyAllSizesAndAlignments) {
   const auto src = Random(1024 + 64, 1);
   std::vector<uint8_t> dst(kGuard + 64 + 1024 + kGuard, kPattern);
@@ -117,6 +132,24 @@ TEST(Memops, StreamingStoresAtSmallSizesAndEveryAlignment) {
   EXPECT_EQ(NonTemporalThreshold(), threshold);
 }
 
+// Streaming copies and disjoint moves long enough for whole pairs of pages
+// (the AVX-512 engine's interleaved loop) and the bytes around them.
+TEST(Memops, StreamingCopiesOfWholePagePairs) {
+  const size_t max = 5 * 8192 + 300;
+  const auto src = Random(max + 64, 8);
+  std::vector<uint8_t> dst(kGuard + 64 + max + kGuard, kPattern);
+  ScopedNonTemporalThreshold always(0);
+  for (const Engine* e : Engines()) {
+    for (size_t n : {size_t{8191}, size_t{8192}, size_t{8192 + 256}, size_t{8192 + 257},
+                     size_t{16384 + 255}, size_t{3 * 8192 + 129}, max}) {
+      for (auto [sa, da] : {std::pair<size_t, size_t>{0, 0}, {1, 63}, {33, 1}, {63, 17}}) {
+        ASSERT_TRUE(CopiesAndMovesExactly(*e, dst, kGuard + da, src.data() + sa, n))
+            << e->name << " n=" << n << " sa=" << sa << " da=" << da;
+      }
+    }
+  }
+}
+
 // Intel's path, run here whatever the CPU: copies and disjoint moves past
 // eight vectors by `rep movsb`, every size, both alignments, nothing outside
 // the destination touched.
@@ -128,14 +161,8 @@ TEST(Memops, RepMovsbCopiesExactly) {
     for (size_t n = 0; n <= 2048; n += (n < 600 ? 1 : 13)) {
       for (size_t sa : {0, 1, 63}) {
         for (size_t da : {0, 17}) {
-          const size_t at = kGuard + da;
-          e->copy(dst.data() + at, src.data() + sa, n);
-          ASSERT_TRUE(Intact(dst, at, src.data() + sa, n))
-              << e->name << " copy n=" << n << " sa=" << sa << " da=" << da;
-          std::memset(dst.data() + at, kPattern, n);
-          e->move(dst.data() + at, src.data() + sa, n);
-          ASSERT_TRUE(Intact(dst, at, src.data() + sa, n)) << e->name << " move n=" << n;
-          std::memset(dst.data() + at, kPattern, n);
+          ASSERT_TRUE(CopiesAndMovesExactly(*e, dst, kGuard + da, src.data() + sa, n))
+              << e->name << " n=" << n << " sa=" << sa << " da=" << da;
         }
       }
     }
