@@ -79,8 +79,8 @@ std::vector<Engine> MakeEngines(const CpuFeatures& f) {
       "< 256 B: the crc32 instruction; 256 B-1.5 KiB: four 256-bit folds; >= 1.5 KiB: 256-bit "
       "folds beside three crc32 streams";
   const std::string_view avx512_by_size =
-      f.intel ? "< 16 B: slice8; 16-63 B: one 128-bit fold; 64-127 B: four 128-bit folds; "
-                "128-255 B: one 512-bit fold; >= 256 B: four 512-bit folds"
+      f.intel ? "< 16 B: slice8; 16-63 B: one 128-bit fold; 64-255 B: two 256-bit folds; "
+                ">= 256 B: four 512-bit folds"
               : "< 16 B: slice8; 16-63 B: one 128-bit fold; 64-255 B: one 512-bit fold; "
                 ">= 256 B: four 512-bit folds";
   const std::string_view avx512c_by_size =
@@ -120,7 +120,7 @@ const std::vector<Engine>& Engines() {
     const HybridBand band = HybridBandFor(DetectCaches(), features);
     g_crc32c_hybrid_from = band.from;
     g_crc32c_hybrid_until = band.until;
-    g_crc32_pclmul_below = features.intel ? 128 : 64;
+    g_crc32_two_ymm_below = features.intel ? 256 : 64;
     return MakeEngines(features);
   }();
   return engines;
@@ -140,7 +140,7 @@ const Engine& ChooseBest(Kind kind, const std::vector<Engine>& engines) {
 namespace internal {
 size_t g_crc32c_hybrid_from = SIZE_MAX;
 size_t g_crc32c_hybrid_until = 0;
-size_t g_crc32_pclmul_below = 64;
+size_t g_crc32_two_ymm_below = 64;
 }  // namespace internal
 
 std::string_view KindName(Kind kind) { return kind == Kind::kCrc32 ? "crc32" : "crc32c"; }

@@ -45,12 +45,15 @@ struct Fold {
   uint64_t lo;
   uint64_t hi;
 };
-// d64 + 128m: a lane m lanes before the last carried straight to where the
-// reduction's first step (the last lane folded by 64) would put it, so the
-// lanes merge and that step happen in one round of multiplies.
+// lanes[15 - m], by 64 + 128m: a lane m lanes before the last carried
+// straight to where the reduction's first step (the last lane folded by 64)
+// would put it, so the lanes merge and that step happen in one round of
+// multiplies. In this order the multipliers for any run of lanes that ends
+// at the last are one load: the last 2 (or 4) entries for a ymm (zmm)
+// holding the last lanes, the 2 before those for the ymm before it.
 struct FoldConstants {
   Fold d128, d256, d384, d512, d768, d1024, d1536, d2048;
-  Fold d64_plus_128[16];
+  Fold lanes[16];
 };
 
 constexpr Fold FoldBy(uint32_t poly, unsigned bits) {
@@ -61,7 +64,7 @@ constexpr FoldConstants MakeFoldConstants(uint32_t poly) {
   FoldConstants k = {FoldBy(poly, 128),  FoldBy(poly, 256),  FoldBy(poly, 384),
                      FoldBy(poly, 512),  FoldBy(poly, 768),  FoldBy(poly, 1024),
                      FoldBy(poly, 1536), FoldBy(poly, 2048), {}};
-  for (unsigned m = 0; m < 16; ++m) k.d64_plus_128[m] = FoldBy(poly, 64 + 128 * m);
+  for (unsigned m = 0; m < 16; ++m) k.lanes[15 - m] = FoldBy(poly, 64 + 128 * m);
   return k;
 }
 
@@ -96,14 +99,16 @@ inline bool InHybridBand(size_t size) {
 }
 
 // The 512-bit CRC-32 engine hands inputs from 64 bytes up to this to the
-// 128-bit engine (a jump, not a call): 128 on Intel, where one 512-bit fold
-// was 1.05x (64 B) to 1.42x (96 B) slower than the narrower folds (a
-// Sapphire Rapids-class Xeon), and of those the 128-bit engine's four
-// accumulators beat the 256-bit engine's two at 80-112 B, both for calls
-// that overlap (0.89-0.95x the time) and for chained ones (0.86-0.89x;
-// family 6 model 207); 64 (never) elsewhere: the one fold was chosen for
-// 64-255 B on Zen 4. Set once with the engines, from CPUID.
-extern size_t g_crc32_pclmul_below;
+// 256-bit engine's path (Crc32TwoYmmRaw): 256 on Intel, where one 512-bit
+// fold took 1.08-1.2x the two ymm accumulators' time at 128 B in the crc32
+// suite, and 1.05x (64 B) to 1.42x (96 B) the narrower folds' time at
+// 64-127 B (Sapphire Rapids-class Xeon, family 6 model 207); 64 (never)
+// elsewhere: the one fold was chosen for 64-255 B on Zen 4. Set once with
+// the engines, from CPUID.
+extern size_t g_crc32_two_ymm_below;
+
+// The 256-bit engine's CRC-32 path for 64-255 B, over the raw register.
+uint32_t Crc32TwoYmmRaw(uint32_t reg, const uint8_t* p, size_t n);
 
 // Engines in their own files, each compiled with its own ISA flags.
 uint32_t Crc32Slice8(uint32_t crc, const void* data, size_t size);

@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 #include <isa-l/crc.h>
 #include <libdeflate.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -120,6 +123,34 @@ TEST(Crc32, SizesAtEveryPathBoundary) {
       }
     }
   }
+}
+
+// Inputs that start where a page starts and end where one ends, with
+// inaccessible pages either side: the folds read their last bytes as a
+// whole block that ends at the input's end and their first as one that
+// starts at its start, never a byte outside it (one would crash here).
+TEST(Crc32, InputsBetweenInaccessiblePages) {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  auto* map = static_cast<uint8_t*>(
+      mmap(nullptr, 3 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  ASSERT_NE(map, MAP_FAILED);
+  ASSERT_EQ(mprotect(map, page, PROT_NONE), 0);
+  ASSERT_EQ(mprotect(map + 2 * page, page, PROT_NONE), 0);
+  uint8_t* start = map + page;
+  const auto data = RandomBytes(page, 5);
+  std::copy(data.begin(), data.end(), start);
+  for (size_t n = 0; n <= 600; ++n) {
+    for (const uint8_t* p : {start, start + page - n}) {
+      const uint32_t want = ZlibCrc32(p, n);
+      const uint32_t want_c = IsalCrc32c(p, n);
+      for (const Engine& e : AllEngines()) {
+        if (!e.available()) continue;
+        ASSERT_EQ(e.fn(0, p, n), e.kind == Kind::kCrc32 ? want : want_c)
+            << e.name << " n=" << n << (p == start ? " from a page's start" : " to a page's end");
+      }
+    }
+  }
+  munmap(map, 3 * page);
 }
 
 TEST(Crc32, CombineMatchesWholeBuffer) {
