@@ -29,9 +29,19 @@ struct Avx512Narrow {
     }
     Avx2Traits::Narrow::Copy(d, s, n);
   }
+  // 32-64 B falls straight through to its two stores, as in glibc's EVEX
+  // memset: behind two taken branches (the AVX2 engine's Set, laid out for
+  // its own sizes) 32-64 B ran at 0.71-0.99x glibc, this way 1.12-1.49x,
+  // and 96-128 B 1.04-1.28x -> 1.40-1.79x (Xeon, family 6 model 207).
   static void Set(uint8_t* d, uint8_t c, size_t n) {
-    if (n >= 32) {
-      Algorithms<Avx2Traits>::Set(d, c, n);
+    if (__builtin_expect(n >= 32, 1)) {
+      const __m256i v = _mm256_set1_epi8(static_cast<char>(c));
+      Avx2Traits::Store(d, v);
+      Avx2Traits::Store(d + n - 32, v);
+      if (__builtin_expect(n > 64, 0)) {
+        Avx2Traits::Store(d + 32, v);
+        Avx2Traits::Store(d + n - 64, v);
+      }
       return;
     }
     if (InPage(reinterpret_cast<uintptr_t>(d))) {
