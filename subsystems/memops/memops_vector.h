@@ -117,8 +117,13 @@ struct Algorithms {
   using Vec = typename V::Vec;
   static constexpr size_t W = V::kSize;
 
+  // Up to two vectors a side laid out as the fall-through, here and in
+  // Copy, Move and Set, as glibc lays out its own: behind two taken
+  // branches the AVX2 engine's copies of 32-64 B ran at 0.59-0.82x glibc.
+  static bool UpTo(size_t n, size_t vectors) { return __builtin_expect(n <= vectors * W, 1); }
+
   static void CopyUpTo4(uint8_t* d, const uint8_t* s, size_t n) {
-    if (n <= 2 * W) {
+    if (UpTo(n, 2)) {
       const Vec a = V::Load(s), b = V::Load(s + n - W);
       V::Store(d, a);
       V::Store(d + n - W, b);
@@ -272,7 +277,7 @@ struct Algorithms {
     const auto* s = static_cast<const uint8_t*>(src);
     if (TakesNarrow(n, V::kCopyNarrowBelow)) {
       V::Narrow::Copy(d, s, n);
-    } else if (n <= 4 * W) {
+    } else if (UpTo(n, 4)) {
       CopyUpTo4(d, s, n);
     } else if (n <= 8 * W) {
       CopyUpTo8(d, s, n);
@@ -287,7 +292,7 @@ struct Algorithms {
     const auto* s = static_cast<const uint8_t*>(src);
     if (TakesNarrow(n, V::kCopyNarrowBelow)) {
       V::Narrow::Copy(d, s, n);  // loads before stores: overlap-safe
-    } else if (n <= 4 * W) {
+    } else if (UpTo(n, 4)) {
       CopyUpTo4(d, s, n);
     } else if (n <= 8 * W) {
       CopyUpTo8(d, s, n);
@@ -488,10 +493,10 @@ struct Algorithms {
       return dst;
     }
     const Vec v = V::Splat(byte);
-    if (n <= 4 * W) {
+    if (UpTo(n, 4)) {
       V::Store(d, v);
       V::Store(d + n - W, v);
-      if (n > 2 * W) {
+      if (!UpTo(n, 2)) {
         V::Store(d + W, v);
         V::Store(d + n - 2 * W, v);
       }
