@@ -423,8 +423,9 @@ struct Algorithms {
     return FirstOf4(a, b, W, 2 * W, 3 * W);
   }
 
-  // A set of n > 8W bytes, out of line as Forward is; the loop's stores
-  // are aligned, so no byte is stored twice but near the ends. Its ends:
+  // A set of n > 8W bytes with cached (kStream false) or streaming stores;
+  // the loop's stores are aligned, so no byte is stored twice but near the
+  // ends. Its ends:
   // four unaligned vectors each, but for 64-byte vectors one unaligned
   // vector each, the rest aligned. A zmm store off its alignment always
   // writes two lines (a ymm one half the time): with four at each end,
@@ -432,13 +433,9 @@ struct Algorithms {
   // and 1.03-1.30x this way; for the AVX2 engine one vector at each end
   // was slower (Xeon, family 6 model 207). On Intel, `rep stosb` instead
   // from g_rep_stosb_from up to where sets stream (memops.cc says why).
-  [[gnu::noinline]] static void* SetLoop(uint8_t* d, uint8_t c, Vec v, size_t n) {
-    const bool stream = SetStreams(n);
-    if (!stream && n >= g_rep_stosb_from) {
-      void* to = d;
-      asm volatile("rep stosb" : "+D"(to), "+c"(n) : "a"(c) : "memory");
-      return d;
-    }
+  template <bool kStream>
+  static void SetStores(uint8_t* d, uint8_t c, size_t n) {
+    const Vec v = V::Splat(c);
     constexpr bool kOneUnalignedPerEnd = W == 64;
     const auto align_down = [](uint8_t* q) {
       return q - (reinterpret_cast<uintptr_t>(q) & (W - 1));
@@ -455,8 +452,8 @@ struct Algorithms {
       p = align_down(d + 4 * W);
       last4 = d + n - 4 * W;
     }
-    if (stream) {
-      for (; p < last4; p += 4 * W) {
+    for (; p < last4; p += 4 * W) {
+      if constexpr (kStream) {
         V::Stream(p, v);
         InOrder();
         V::Stream(p + W, v);
@@ -464,10 +461,7 @@ struct Algorithms {
         V::Stream(p + 2 * W, v);
         InOrder();
         V::Stream(p + 3 * W, v);
-      }
-      _mm_sfence();
-    } else {
-      for (; p < last4; p += 4 * W) {
+      } else {
         V::StoreAligned(p, v);
         InOrder();
         V::StoreAligned(p + W, v);
@@ -477,11 +471,32 @@ struct Algorithms {
         V::StoreAligned(p + 3 * W, v);
       }
     }
+    if constexpr (kStream) _mm_sfence();
     V::Store(last4, v);
     V::Store(last4 + W, v);
     V::Store(last4 + 2 * W, v);
     V::Store(last4 + 3 * W, v);
     if constexpr (kOneUnalignedPerEnd) V::Store(d + n - W, v);
+  }
+
+  [[gnu::noinline]] static void SetFar(uint8_t* d, uint8_t c, size_t n) {
+    if (SetStreams(n)) return SetStores<true>(d, c, n);
+    void* to = d;
+    asm volatile("rep stosb" : "+D"(to), "+c"(n) : "a"(c) : "memory");
+  }
+
+  // Out of line as Forward is, its cached stores the fall-through (its
+  // most common sizes), and given the byte, not its vector: a function
+  // that takes a vector leaves the upper halves dirty on return (GCC emits
+  // no vzeroupper where the ABI passes one), and the caller's SSE code
+  // then pays for them. 384 B-1.5 KiB had run at 0.65-0.93x glibc for the
+  // AVX2 engine (Xeon, family 6 model 207).
+  [[gnu::noinline]] static void* SetLoop(uint8_t* d, uint8_t c, size_t n) {
+    if (__builtin_expect(SetStreams(n) || n >= g_rep_stosb_from, 0)) {
+      SetFar(d, c, n);
+    } else {
+      SetStores<false>(d, c, n);
+    }
     return d;
   }
 
@@ -492,8 +507,8 @@ struct Algorithms {
       V::Narrow::Set(d, byte, n);
       return dst;
     }
-    const Vec v = V::Splat(byte);
     if (UpTo(n, 4)) {
+      const Vec v = V::Splat(byte);
       V::Store(d, v);
       V::Store(d + n - W, v);
       if (!UpTo(n, 2)) {
@@ -502,7 +517,8 @@ struct Algorithms {
       }
       return dst;
     }
-    if (n > 8 * W) return SetLoop(d, byte, v, n);
+    if (n > 8 * W) return SetLoop(d, byte, n);
+    const Vec v = V::Splat(byte);
     V::Store(d, v);
     V::Store(d + W, v);
     V::Store(d + 2 * W, v);
