@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/subsystems/upper_halves.h"
+
 namespace perfkit::crc32 {
 namespace {
 
@@ -151,6 +153,24 @@ TEST(Crc32, InputsBetweenInaccessiblePages) {
     }
   }
   munmap(map, 3 * page);
+}
+
+// Every engine returns from every path with the upper halves clean
+// (vzeroupper): dirty, they cost the caller's SSE code.
+TEST(Crc32, EveryPathLeavesTheUpperHalvesClean) {
+  if (!UpperHalvesInUse().has_value()) GTEST_SKIP() << "this CPU has no XGETBV with ECX=1";
+  const auto data = RandomBytes(3 << 20, 6);
+  for (const Engine& e : AllEngines()) {
+    if (!e.available()) continue;
+    for (size_t n :
+         {size_t{0}, size_t{8}, size_t{16}, size_t{40}, size_t{64}, size_t{100}, size_t{128},
+          size_t{200}, size_t{256}, size_t{1500}, size_t{9000}, size_t{70000}, data.size()}) {
+      CleanUpperHalves();
+      const volatile uint32_t crc = e.fn(0, data.data(), n);
+      (void)crc;
+      EXPECT_FALSE(*UpperHalvesInUse()) << e.name << " " << KindName(e.kind) << " n=" << n;
+    }
+  }
 }
 
 TEST(Crc32, CombineMatchesWholeBuffer) {

@@ -4,17 +4,16 @@
 // differences at every position, and guard bytes that must stay untouched.
 #include "subsystems/memops/memops.h"
 
-#include <cpuid.h>
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cstring>
-#include <optional>
 #include <random>
 #include <vector>
 
 #include "subsystems/memops/memops_fixed.h"
+#include "tests/subsystems/upper_halves.h"
 
 namespace perfkit::memops {
 namespace {
@@ -347,21 +346,6 @@ TEST(Memops, ShortComparesAtAPagesEnd) {
       }
     }
   }
-}
-
-// Whether the upper halves of ymm0-15 are in use (XINUSE bit 2, from
-// XGETBV with ECX=1), or nullopt where the CPU cannot say.
-std::optional<bool> UpperHalvesInUse() {
-  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
-  if (!__get_cpuid_count(0xd, 1, &eax, &ebx, &ecx, &edx) || (eax & 4) == 0) return std::nullopt;
-  uint32_t lo = 0, hi = 0;
-  asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(1));
-  return (lo & 4) != 0;
-}
-
-// Dirty halves mean the CPU has AVX, so vzeroupper is there to clean them.
-void CleanUpperHalves() {
-  if (*UpperHalvesInUse()) asm volatile("vzeroupper");
 }
 
 // Every path of every engine returns with the upper halves clean
