@@ -425,14 +425,14 @@ struct Algorithms {
 
   // A set of n > 8W bytes with cached (kStream false) or streaming stores;
   // the loop's stores are aligned, so no byte is stored twice but near the
-  // ends. Its ends:
-  // four unaligned vectors each, but for 64-byte vectors one unaligned
-  // vector each, the rest aligned. A zmm store off its alignment always
-  // writes two lines (a ymm one half the time): with four at each end,
-  // sets from 600 B to 4 KiB off 64-byte alignment ran at 0.79-0.92x glibc,
-  // and 1.03-1.30x this way; for the AVX2 engine one vector at each end
-  // was slower (Xeon, family 6 model 207). On Intel, `rep stosb` instead
-  // from g_rep_stosb_from up to where sets stream (memops.cc says why).
+  // ends. Its ends: four unaligned vectors each, but for 64-byte vectors
+  // one unaligned vector each, the rest aligned. A zmm store off its
+  // alignment always writes two lines (a ymm one half the time): with four
+  // at each end, sets from 600 B to 4 KiB off 64-byte alignment ran at
+  // 0.79-0.92x glibc, and 1.03-1.30x this way; for the AVX2 engine one
+  // vector at each end was slower (Xeon, family 6 model 207). On Intel,
+  // `rep stosb` instead from g_rep_stosb_from up to where sets stream
+  // (memops.cc says why).
   template <bool kStream>
   static void SetStores(uint8_t* d, uint8_t c, size_t n) {
     const Vec v = V::Splat(c);
@@ -489,8 +489,8 @@ struct Algorithms {
   // most common sizes), and given the byte, not its vector: a function
   // that takes a vector leaves the upper halves dirty on return (GCC emits
   // no vzeroupper where the ABI passes one), and the caller's SSE code
-  // then pays for them. 384 B-1.5 KiB had run at 0.65-0.93x glibc for the
-  // AVX2 engine (Xeon, family 6 model 207).
+  // then pays for them (seen where the AVX2 engine's sets of 384 B-1.5 KiB
+  // ran at 0.65-0.93x glibc; Xeon, family 6 model 207).
   [[gnu::noinline]] static void* SetLoop(uint8_t* d, uint8_t c, size_t n) {
     if (__builtin_expect(SetStreams(n) || n >= g_rep_stosb_from, 0)) {
       SetFar(d, c, n);
