@@ -479,8 +479,8 @@ struct Algorithms {
     if constexpr (kOneUnalignedPerEnd) V::Store(d + n - W, v);
   }
 
-  [[gnu::noinline]] static void SetFar(uint8_t* d, uint8_t c, size_t n) {
-    if (SetStreams(n)) return SetStores<true>(d, c, n);
+  [[gnu::noinline]] static void SetFar(uint8_t* d, uint8_t c, size_t n, bool stream) {
+    if (stream) return SetStores<true>(d, c, n);
     void* to = d;
     asm volatile("rep stosb" : "+D"(to), "+c"(n) : "a"(c) : "memory");
   }
@@ -492,8 +492,9 @@ struct Algorithms {
   // then pays for them (seen where the AVX2 engine's sets of 384 B-1.5 KiB
   // ran at 0.65-0.93x glibc; Xeon, family 6 model 207).
   [[gnu::noinline]] static void* SetLoop(uint8_t* d, uint8_t c, size_t n) {
-    if (__builtin_expect(SetStreams(n) || n >= g_rep_stosb_from, 0)) {
-      SetFar(d, c, n);
+    const bool stream = SetStreams(n);
+    if (__builtin_expect(stream || n >= g_rep_stosb_from, 0)) {
+      SetFar(d, c, n, stream);
     } else {
       SetStores<false>(d, c, n);
     }

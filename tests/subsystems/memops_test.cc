@@ -361,19 +361,16 @@ TEST(Memops, EveryPathLeavesTheUpperHalvesClean) {
     ScopedNonTemporalThreshold streaming(stream_from);
     for (const Engine* e : Engines()) {
       for (size_t n : {1, 16, 31, 33, 64, 100, 200, 300, 700, 3000, 40000, 1 << 20}) {
-        CleanUpperHalves();
-        e->copy(dst.data(), src.data(), n);
-        EXPECT_FALSE(*UpperHalvesInUse()) << e->name << " copy n=" << n;
-        CleanUpperHalves();
-        const int equal = e->compare(dst.data(), src.data(), n);  // the whole length
-        EXPECT_FALSE(*UpperHalvesInUse()) << e->name << " compare n=" << n;
-        EXPECT_EQ(equal, 0);
-        CleanUpperHalves();
-        e->move(dst.data() + 1, dst.data(), n - 1);
-        EXPECT_FALSE(*UpperHalvesInUse()) << e->name << " move n=" << n;
-        CleanUpperHalves();
-        e->set(dst.data(), 0x3c, n);
-        EXPECT_FALSE(*UpperHalvesInUse()) << e->name << " set n=" << n;
+        EXPECT_TRUE(LeavesUpperHalvesClean([&] { e->copy(dst.data(), src.data(), n); }))
+            << e->name << " copy n=" << n;
+        int equal = -1;
+        EXPECT_TRUE(LeavesUpperHalvesClean([&] { equal = e->compare(dst.data(), src.data(), n); }))
+            << e->name << " compare n=" << n;
+        EXPECT_EQ(equal, 0);  // so the compare ran the whole length
+        EXPECT_TRUE(LeavesUpperHalvesClean([&] { e->move(dst.data() + 1, dst.data(), n - 1); }))
+            << e->name << " move n=" << n;
+        EXPECT_TRUE(LeavesUpperHalvesClean([&] { e->set(dst.data(), 0x3c, n); }))
+            << e->name << " set n=" << n;
       }
     }
   }

@@ -23,4 +23,12 @@ inline void CleanUpperHalves() {
   if (UpperHalvesInUse().value_or(false)) asm volatile("vzeroupper");
 }
 
+// Whether `call` returns with the upper halves clean, from clean ones.
+template <typename Call>
+bool LeavesUpperHalvesClean(Call&& call) {
+  CleanUpperHalves();
+  call();
+  return !UpperHalvesInUse().value_or(false);
+}
+
 }  // namespace perfkit
