@@ -31,38 +31,38 @@ inline void StoreU(uint8_t* p, T v) {
   std::memcpy(p, &v, sizeof(T));
 }
 
-// Fewer than 16 bytes: two overlapping words of the largest width that fits.
+// Fewer than 16 bytes: 4-15 as four overlapping 4-byte words (at 0 and
+// n - 4, and 4 bytes further in from each end when n >= 8), 1-3 as three
+// bytes, so that each takes one branch.
 inline void CopyUnder16(uint8_t* d, const uint8_t* s, size_t n) {
-  if (n >= 8) {
-    const uint64_t a = LoadU<uint64_t>(s), b = LoadU<uint64_t>(s + n - 8);
+  if (n >= 4) {
+    const size_t m = (n >> 3) << 2;
+    const uint32_t a = LoadU<uint32_t>(s), b = LoadU<uint32_t>(s + m),
+                   c = LoadU<uint32_t>(s + n - 4 - m), e = LoadU<uint32_t>(s + n - 4);
     StoreU(d, a);
-    StoreU(d + n - 8, b);
-  } else if (n >= 4) {
-    const uint32_t a = LoadU<uint32_t>(s), b = LoadU<uint32_t>(s + n - 4);
-    StoreU(d, a);
-    StoreU(d + n - 4, b);
-  } else if (n >= 2) {
-    const uint16_t a = LoadU<uint16_t>(s), b = LoadU<uint16_t>(s + n - 2);
-    StoreU(d, a);
-    StoreU(d + n - 2, b);
-  } else if (n == 1) {
-    *d = *s;
+    StoreU(d + m, b);
+    StoreU(d + n - 4 - m, c);
+    StoreU(d + n - 4, e);
+  } else if (n != 0) {
+    const uint8_t a = s[0], b = s[n / 2], c = s[n - 1];
+    d[0] = a;
+    d[n / 2] = b;
+    d[n - 1] = c;
   }
 }
 
 inline void SetUnder16(uint8_t* d, uint8_t c, size_t n) {
-  const uint64_t v = 0x0101010101010101ull * c;
-  if (n >= 8) {
+  if (n >= 4) {
+    const uint32_t v = 0x01010101u * c;
+    const size_t m = (n >> 3) << 2;
     StoreU(d, v);
-    StoreU(d + n - 8, v);
-  } else if (n >= 4) {
-    StoreU(d, static_cast<uint32_t>(v));
-    StoreU(d + n - 4, static_cast<uint32_t>(v));
-  } else if (n >= 2) {
-    StoreU(d, static_cast<uint16_t>(v));
-    StoreU(d + n - 2, static_cast<uint16_t>(v));
-  } else if (n == 1) {
-    *d = c;
+    StoreU(d + m, v);
+    StoreU(d + n - 4 - m, v);
+    StoreU(d + n - 4, v);
+  } else if (n != 0) {
+    d[0] = c;
+    d[n / 2] = c;
+    d[n - 1] = c;
   }
 }
 
