@@ -3,9 +3,9 @@
 #include <fmt/format.h>
 
 #include "app/database.h"
+#include "app/glibc_tunables.h"
 #include "app/power.h"
 #include "app/run_record.h"
-#include "app/static_tls.h"
 #include "app/tune.h"
 #include "report/gbench_json.h"
 #include "report/stats.h"
@@ -30,7 +30,7 @@ void Accumulate(RunRecord& run, const BenchmarkResult& r) {
 }  // namespace
 
 Result<Measurement> PrepareMeasurement(const BenchRequest& request) {
-  ReserveStaticTls(request.run.suites);
+  ReexecuteForGlibc(request.run.suites);
   harness::RunOptions run = request.run;
   std::unique_ptr<store::Store> store;
   // Dispatch follows this host's tuning (perfkit tune), and without an

@@ -16,7 +16,7 @@ namespace perfkit::app {
 
 // What measuring needs, made in an order that never creates a database for
 // a request that cannot run: the re-execution some suites' peers need
-// (static_tls.h), the selection, then the store.
+// (glibc_tunables.h), the selection, then the store.
 struct Measurement {
   harness::Selection selection;
   std::unique_ptr<store::Store> store;

@@ -1,7 +1,7 @@
 #include <string>
 #include <vector>
 
-#include "app/static_tls.h"
+#include "app/glibc_tunables.h"
 #include "cli/command.h"
 
 int main(int argc, char** argv) {

@@ -13,6 +13,7 @@
 #include "app/exit_status.h"
 #include "app/files.h"
 #include "app/gate.h"
+#include "app/glibc_tunables.h"
 #include "app/report_files.h"
 #include "baselines/store.h"
 #include "tests/test_util.h"
@@ -334,6 +335,29 @@ TEST(ReportFiles, NeverReplacesAUsersFilesThatLookLikeAReport) {
   // An empty directory is the user's invitation.
   std::filesystem::create_directories(dir.File("empty"));
   EXPECT_TRUE(WriteReportFiles(in, dir.File("empty"), launcher, &note).ok());
+}
+
+// What PERFKIT_DISABLE_CPU_FEATURES hides from perfkit is hidden from glibc
+// too, with what a CPU lacking it also lacks; what GLIBC_TUNABLES already
+// sets stays as the user set it.
+TEST(GlibcTunables, HideWhatPerfkitHidesAndKeepWhatTheUserSet) {
+  constexpr char kAvx512[] = "-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD";
+  EXPECT_EQ(GlibcHwcapsHiding(""), "");
+  EXPECT_EQ(GlibcHwcapsHiding("pclmulqdq,vpclmulqdq"), "");  // glibc's string code uses neither
+  EXPECT_EQ(GlibcHwcapsHiding("avx512f"), kAvx512);
+  EXPECT_EQ(GlibcHwcapsHiding("avx512f,avx2"), GlibcHwcapsHiding("avx2"));
+  EXPECT_EQ(GlibcHwcapsHiding("avx2,erms"),
+            std::string("-AVX2,-AVX_Fast_Unaligned_Load,") + kAvx512 + ",-ERMS");
+  EXPECT_EQ(GlibcHwcapsHiding("avx512"), "");  // names match whole
+
+  EXPECT_EQ(ExtendedTunables(nullptr, 0, ""), "");
+  EXPECT_EQ(ExtendedTunables(nullptr, 16384, ""), "glibc.rtld.optional_static_tls=16384");
+  EXPECT_EQ(ExtendedTunables("glibc.malloc.check=3", 0, "erms"),
+            "glibc.malloc.check=3:glibc.cpu.hwcaps=-ERMS");
+  EXPECT_EQ(ExtendedTunables("", 0, "fsrm"), "glibc.cpu.hwcaps=-FSRM");
+  EXPECT_EQ(ExtendedTunables("glibc.cpu.hwcaps=-AVX2", 16384, "avx512f"),
+            "glibc.cpu.hwcaps=-AVX2:glibc.rtld.optional_static_tls=16384");
+  EXPECT_EQ(ExtendedTunables("glibc.rtld.optional_static_tls=4096", 16384, ""), "");
 }
 
 }  // namespace

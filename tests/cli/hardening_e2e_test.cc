@@ -136,5 +136,19 @@ TEST(Hardening, CalibrateRunsTheSlabSuitesJemallocPeer) {
   EXPECT_NE(r.out.find("slab/pair/jemalloc/64"), std::string::npos) << r.out;
 }
 
+// A smaller CPU made with PERFKIT_DISABLE_CPU_FEATURES gets a glibc choosing
+// its string functions for that CPU too (bench re-executes itself once).
+TEST(Hardening, BenchHidesDisabledFeaturesFromGlibcToo) {
+  TempDir dir;
+  auto r = RunCommand({"/usr/bin/env", "PERFKIT_DISABLE_CPU_FEATURES=avx512f", PerfkitBinary(),
+                       "bench", "--suite", "memops", "--filter", "memops/copy/glibc/64$", "--quick",
+                       "--db", dir.File("p.db")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("chosen as on a CPU without avx512f (glibc.cpu.hwcaps=-AVX512F,"),
+            std::string::npos)
+      << r.err;
+  EXPECT_NE(r.out.find("memops/copy/glibc/64"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace perfkit::testing
