@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstring>
 #include <fstream>
+#include <regex>
 #include <thread>
 
 #include "qemu/launcher.h"
@@ -250,8 +251,13 @@ TEST(VirtioSuite, QuickRunOfTheQueueAndOneGuestBenchmark) {
                            "virtio/randread-4k-qd1/perfkit"}) {
     EXPECT_NE(r.out.find(name), std::string::npos) << name << "\n" << r.out;
   }
-  EXPECT_NE(r.out.find("notify_per_req"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("fewer"), std::string::npos) << r.out;
+  // The claim line with both counts; which way one quick repetition goes
+  // depends on how the two CPUs are shared at that moment (EVENT_IDX had
+  // 4% more notifications in one CI run beside a build).
+  EXPECT_TRUE(std::regex_search(
+      r.out, std::regex(R"(notify_per_req [0-9.]+ with EVENT_IDX, [0-9.]+ with flags )"
+                        R"(\([0-9.]+% (fewer|more)\))")))
+      << r.out;
   // Which acceleration the guests had, and why.
   EXPECT_NE(r.out.find("guests under "), std::string::npos) << r.out;
 }
