@@ -10,6 +10,7 @@
 
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
@@ -363,6 +364,27 @@ struct Algorithms {
   // Compare, it made the short compares' own code ~0.4 ns slower (AVX-512
   // at 64-128 B, Zen 4).
   [[gnu::noinline]] static int CompareAbove2(const uint8_t* a, const uint8_t* b, size_t n) {
+    if constexpr (W == 64) {
+      // Three or four zmm: the other three tested at once, one branch, as
+      // glibc's EVEX memcmp does; one at a time (a mask and a branch each),
+      // 192-256 B ran at 0.89-0.92x glibc, now 1.05-1.07x (Xeon, family 6
+      // model 207). The vectors at W and n - 2W are put in memory order only
+      // to find a difference: sorted before the test, sizes drawn at random
+      // from 1-256 B ran 10-15% slower for the mispredicted order.
+      if (n <= 4 * W) {
+        const size_t o = n - 2 * W;
+        if (Equal4(a, b, W, o, n - W)) [[likely]]
+          return 0;
+        return FirstOf4(a, b, std::min(W, o), std::max(W, o), n - W);
+      }
+      // Five to eight: the three after the first at once, then the last four
+      // (all seven at once was 5-10% slower at 384-512 B).
+      if (n <= 8 * W) {
+        if (!Equal4(a, b, W, 2 * W, 3 * W)) [[unlikely]]
+          return FirstOf4(a, b, W, 2 * W, 3 * W);
+        return EqualOrFirstOf4(a + n - 4 * W, b + n - 4 * W);
+      }
+    }
     uint64_t m = V::EqualMask(a + W, b + W);
     if (m != V::kAllEqual) [[unlikely]]
       return FirstDifference(a + W, b + W, m);
