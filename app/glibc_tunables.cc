@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "subsystems/base/cpu_features.h"
 #include "subsystems/base/self_path.h"
 
 namespace perfkit::app {
@@ -40,11 +41,10 @@ void EnableReexecution(char** argv) {
   if (saved == nullptr) return;
   // The re-executed process: the loader has read the tunables already.
   const std::string_view before = std::string_view(saved) == kUnset ? "" : saved;
-  const char* mask = std::getenv("PERFKIT_DISABLE_CPU_FEATURES");
-  const std::string hwcaps = GlibcHwcapsHiding(mask != nullptr ? mask : "");
+  const std::string hwcaps = GlibcHwcapsHiding(DisabledCpuFeatures());
   if (!hwcaps.empty() && before.find(kHwcaps) == std::string_view::npos) {
     fmt::print(stderr, "perfkit: glibc's string functions chosen as on a CPU without {} ({}={})\n",
-               mask, kHwcaps, hwcaps);
+               DisabledCpuFeatures(), kHwcaps, hwcaps);
   }
   Restore(saved);
   unsetenv(kSaved);
@@ -68,12 +68,11 @@ std::string GlibcHwcapsHiding(std::string_view disabled) {
   // The first three each hide the next too: a CPU without AVX has no AVX2,
   // one without AVX2 no AVX-512.
   constexpr size_t kChained = 3;
-  const std::string list = "," + std::string(disabled) + ",";
   std::vector<std::string_view> names;
   bool previous = false;
   for (size_t i = 0; i < std::size(hides); ++i) {
     const auto& [feature, glibc] = hides[i];
-    bool hidden = list.find("," + std::string(feature) + ",") != std::string::npos;
+    bool hidden = NamesCpuFeature(disabled, feature);
     if (i < kChained) previous = hidden = hidden || previous;
     if (!hidden) continue;
     for (std::string_view name : glibc) {
@@ -106,10 +105,8 @@ void ReexecuteForGlibc(const std::vector<const suites::SuiteEntry*>& suites) {
   if (suites.empty() || g_argv == nullptr || g_reexecuted) return;
   size_t static_tls = 0;
   for (const suites::SuiteEntry* s : suites) static_tls = std::max(static_tls, s->static_tls_bytes);
-  const char* mask = std::getenv("PERFKIT_DISABLE_CPU_FEATURES");
-  const std::string_view disabled = mask != nullptr ? mask : "";
   const char* old = std::getenv("GLIBC_TUNABLES");
-  const std::string value = ExtendedTunables(old, static_tls, disabled);
+  const std::string value = ExtendedTunables(old, static_tls, DisabledCpuFeatures());
   if (value.empty()) return;
   setenv(kSaved, old != nullptr ? old : kUnset, 1);
   setenv("GLIBC_TUNABLES", value.c_str(), 1);

@@ -67,8 +67,8 @@ CpuFeatures Detect(const Machine&) { return {}; }
 // PERFKIT_DISABLE_CPU_FEATURES=avx2,vpclmulqdq,... hides features, so the
 // fallbacks a smaller CPU would run can be exercised on this one.
 CpuFeatures ApplyMask(CpuFeatures f) {
-  const char* mask = std::getenv("PERFKIT_DISABLE_CPU_FEATURES");
-  if (mask == nullptr) return f;
+  const std::string_view mask = DisabledCpuFeatures();
+  if (mask.empty()) return f;
   const std::pair<const char*, bool CpuFeatures::*> names[] = {
       {"sse2", &CpuFeatures::sse2},
       {"sse4.2", &CpuFeatures::sse42},
@@ -87,14 +87,23 @@ CpuFeatures ApplyMask(CpuFeatures f) {
       {"crc32", &CpuFeatures::arm_crc32},
       {"pmull", &CpuFeatures::arm_pmull},
   };
-  const std::string list = std::string(",") + mask + ",";
   for (const auto& [name, member] : names) {
-    if (list.find(std::string(",") + name + ",") != std::string::npos) f.*member = false;
+    if (NamesCpuFeature(mask, name)) f.*member = false;
   }
   return f;
 }
 
 }  // namespace
+
+std::string_view DisabledCpuFeatures() {
+  const char* mask = std::getenv("PERFKIT_DISABLE_CPU_FEATURES");
+  return mask != nullptr ? mask : "";
+}
+
+bool NamesCpuFeature(std::string_view list, std::string_view feature) {
+  const std::string padded = "," + std::string(list) + ",";
+  return padded.find("," + std::string(feature) + ",") != std::string::npos;
+}
 
 CpuFeatures ReadCpuFeatures(const Machine& machine) { return ApplyMask(Detect(machine)); }
 

@@ -2,6 +2,8 @@
 // Platform macros for the whole tree live here too.
 #pragma once
 
+#include <string_view>
+
 #if defined(__x86_64__) || defined(_M_X64)
 #define PERFKIT_X86_64 1
 #else
@@ -47,5 +49,11 @@ const CpuFeatures& GetCpuFeatures();
 // The same for any machine, a replayed one included (not cached).
 class Machine;
 CpuFeatures ReadCpuFeatures(const Machine& machine);
+
+// $PERFKIT_DISABLE_CPU_FEATURES as given, "" when unset.
+std::string_view DisabledCpuFeatures();
+// Whether a comma-separated list such as that one names `feature` (whole
+// names: "avx512" does not name "avx512f").
+bool NamesCpuFeature(std::string_view list, std::string_view feature);
 
 }  // namespace perfkit

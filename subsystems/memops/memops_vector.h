@@ -452,9 +452,7 @@ struct Algorithms {
   // alignment always writes two lines (a ymm one half the time): with four
   // at each end, sets from 600 B to 4 KiB off 64-byte alignment ran at
   // 0.79-0.92x glibc, and 1.03-1.30x this way; for the AVX2 engine one
-  // vector at each end was slower (Xeon, family 6 model 207). On Intel,
-  // `rep stosb` instead from g_rep_stosb_from up to where sets stream
-  // (memops.cc says why).
+  // vector at each end was slower (Xeon, family 6 model 207).
   template <bool kStream>
   static void SetStores(uint8_t* d, uint8_t c, size_t n) {
     const Vec v = V::Splat(c);
@@ -512,7 +510,8 @@ struct Algorithms {
   // that takes a vector leaves the upper halves dirty on return (GCC emits
   // no vzeroupper where the ABI passes one), and the caller's SSE code
   // then pays for them (seen where the AVX2 engine's sets of 384 B-1.5 KiB
-  // ran at 0.65-0.93x glibc; Xeon, family 6 model 207).
+  // ran at 0.65-0.93x glibc; Xeon, family 6 model 207). On Intel, `rep
+  // stosb` from g_rep_stosb_from up to where sets stream (memops.cc says why).
   [[gnu::noinline]] static void* SetLoop(uint8_t* d, uint8_t c, size_t n) {
     const bool stream = SetStreams(n);
     if (__builtin_expect(stream || n >= g_rep_stosb_from, 0)) {
